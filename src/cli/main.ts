@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The `agentload` command: a thin table of subcommands, each in its own module.
+import { CliError, type Command } from "./args.js";
+
+const commands: Record<string, () => Promise<Command>> = {
+  engine: async () => (await import("./engine.js")).engineCommand,
+  generate: async () => (await import("./generate.js")).generateCommand,
+  inspect: async () => (await import("./inspect.js")).inspectCommand,
+};
+
+function usage(): string {
+  const names = Object.keys(commands).sort().join(", ");
+  return `usage: agentload <command> [options]\ncommands: ${names}\nrun 'agentload <command> --help' for a command's options`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`agentload: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  const command = await load();
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      console.error(`agentload: ${err.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);

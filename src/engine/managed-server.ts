@@ -1,0 +1,118 @@
+// A server process agentload starts and owns: any command plus a readiness URL, so llama.cpp,
+// vLLM or SGLang launch commands all fit. It is stopped on stop(), on process exit, Ctrl-C and
+// SIGTERM; its last log lines go into every error so a failed start explains itself.
+import { spawn, type ChildProcess } from "node:child_process";
+
+export interface ManagedServerOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Polled until it answers 200. */
+  readyUrl: string;
+  /** Base URL users talk to (e.g. http://127.0.0.1:PORT). */
+  baseUrl: string;
+  readyTimeoutMs?: number;
+  /** How many log lines to keep for error messages. */
+  keepLogLines?: number;
+  /** Called with each log line (stdout and stderr). */
+  onLog?: (line: string) => void;
+}
+
+export interface ManagedServer {
+  name: string;
+  baseUrl: string;
+  pid: number;
+  /** The last log lines, oldest first. */
+  recentLogs(): string[];
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+// Children must not outlive us: kill them on every way out. Signals re-raise after cleanup so the
+// caller's own handlers and exit code behave as without us.
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  const killAll = () => {
+    for (const child of live) child.kill("SIGKILL");
+  };
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const onSignal = () => {
+      // Someone else (a run's graceful Ctrl-C) handles this signal: leave the server up for them;
+      // the exit hook still kills it when the process ends.
+      if (process.listenerCount(signal) > 1) return;
+      killAll();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startManagedServer(opts: ManagedServerOptions): Promise<ManagedServer> {
+  installExitHooks();
+  const keep = opts.keepLogLines ?? 40;
+  const logs: string[] = [];
+  const child = spawn(opts.command, opts.args, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  let exited: string | null = null;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.on("exit", (code, signal) => {
+      exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      live.delete(child);
+      resolve();
+    });
+  });
+  let spawnError: Error | null = null;
+  child.on("error", (err) => {
+    spawnError = err;
+  });
+  let pending = "";
+  const onData = (buf: Buffer) => {
+    pending += buf.toString("utf8");
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      logs.push(line);
+      if (logs.length > keep) logs.shift();
+      opts.onLog?.(line);
+    }
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+
+  const stop = async () => {
+    if (exited) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exitedPromise;
+    clearTimeout(timer);
+  };
+  const describe = () => `${opts.command} ${opts.args.join(" ")}\nlast log lines:\n${logs.join("\n")}`;
+
+  const timeoutMs = opts.readyTimeoutMs ?? 120_000;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (spawnError) throw new Error(`${opts.name}: could not start: ${(spawnError as Error).message}`);
+    if (exited) throw new Error(`${opts.name} ${exited} before it was ready:\n${describe()}`);
+    try {
+      const res = await fetch(opts.readyUrl, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(`${opts.name} not ready at ${opts.readyUrl} after ${timeoutMs} ms:\n${describe()}`);
+    }
+    await sleep(100);
+  }
+  return { name: opts.name, baseUrl: opts.baseUrl, pid: child.pid!, recentLogs: () => [...logs], stop };
+}
