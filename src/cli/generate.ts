@@ -6,11 +6,10 @@ import { rm } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { iterateSessions, scaffoldsOf } from "../workload/generate.js";
-import { SpecError } from "../workload/spec-errors.js";
-import { loadSpecFile } from "../workload/spec-file.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { veekshaLines } from "../workload/veeksha-jsonl.js";
-import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { CliError, parseFlags, type Command } from "./args.js";
+import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 
 const HELP = `usage: agentload generate <spec.yaml> [options]
 writes the workload's sessions as Veeksha timed_synthetic_session JSONL (one line per request)
@@ -18,39 +17,6 @@ options:
   --out FILE      write to FILE instead of standard output
   --sessions N    generate N sessions instead of the spec's count
   --seed S        use seed S instead of the spec's`;
-
-/** Flags every command that reads a spec accepts to vary it. */
-export const SPEC_OVERRIDE_FLAGS = {
-  sessions: { type: "string" },
-  seed: { type: "string" },
-} as const;
-
-/**
- * The single spec file argument, loaded and validated, with --sessions / --seed applied.
- * Spec problems become usage errors (printed without a stack); loader warnings go to stderr.
- */
-export async function readSpecArg(
-  command: string,
-  positionals: string[],
-  overrides: { sessions?: string | undefined; seed?: string | undefined },
-): Promise<ResolvedWorkloadSpec> {
-  if (positionals.length !== 1) {
-    throw new CliError(`${command} expects one spec file, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
-  }
-  const path = positionals[0]!;
-  let spec: ResolvedWorkloadSpec;
-  try {
-    const loaded = await loadSpecFile(path);
-    for (const warning of loaded.warnings) console.error(`agentload: ${path}: ${warning}`);
-    spec = loaded.spec;
-  } catch (err) {
-    if (err instanceof SpecError) throw new CliError(err.message);
-    throw err;
-  }
-  const sessions = intFlag("sessions", overrides.sessions, spec.sessions);
-  if (overrides.seed !== undefined && overrides.seed.trim() === "") throw new CliError("--seed expects a non-empty value");
-  return { ...spec, sessions, seed: overrides.seed ?? spec.seed };
-}
 
 /**
  * Write text chunks to standard output, waiting whenever it asks to (so memory stays flat).

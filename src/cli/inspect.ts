@@ -3,7 +3,7 @@
 import { iterateSessions, scaffoldsOf } from "../workload/generate.js";
 import { inspectSessions, renderStats } from "../workload/inspect.js";
 import { parseFlags, type Command } from "./args.js";
-import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./generate.js";
+import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 
 const HELP = `usage: agentload inspect <spec.yaml> [options]
 generates the workload and prints its statistics

@@ -1,0 +1,309 @@
+// Synthetic session graphs from a WorkloadSpec: single requests, linear chains, subagent DAGs and
+// compaction, for several weighted agent types.
+//
+// Determinism: every random quantity has its own stream, rngFor(seed, path), with paths such as
+//   sessions/<i>/agent                       which agent type session i is
+//   sessions/<i>/main/<quantity>             the main chain's turns, task, fresh, output, wait, ...
+//   <chain>/turn<t>/child<k>/<quantity>      child k spawned after turn t of <chain>
+// so session i is the same whether or not other sessions are generated, and drawing one more
+// quantity (or adding an agent feature) never shifts the numbers of another.
+//
+// Ids: a session's id is its index ("0", "1", ...); node ids are "0", "1", ... in creation order,
+// which is a topological order (a node is created after all its parents).
+//
+// Shapes (all sizes drawn, rounded to whole non-negative numbers; turns at least 1):
+// - a chain of `turns` requests, each inheriting the previous one's history; the first adds
+//   taskTokens, later ones freshInput; waits are drawn for every request that has parents;
+// - subagents: after turn t, if a turn follows it, with spawnProbability, fanOut children run,
+//   each a chain of its template agent from that agent's scaffold (first node kind "spawn",
+//   historyParent null); turn t+1 becomes a "report" whose parents are turn t and every child's
+//   last node and whose fresh input is the children's summaries. A chain at depth d spawns with
+//   its agent's own `subagents` (else the one it was spawned under) while d < maxDepth;
+// - compaction: when a request's prompt (scaffold + history + fresh) would pass contextLimit, a
+//   "compaction" request (fresh promptTokens, output summaryTokens, no wait) runs first and the
+//   request restarts from scaffold + summary + its fresh input (historyParent null).
+import { createDistribution } from "./distributions.js";
+import { rngFor } from "./random.js";
+import type { AgentSpec, CompactionSpec, DistributionSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
+import { inheritedPrompt, rootPrompt, type NodeTokens } from "./tokens.js";
+import type { NodeKind, RequestNode, Rng, Scaffold, SessionGraph, Workload } from "./types.js";
+
+/** Safety valve against specs whose nesting explodes (e.g. spawnProbability 1, fanOut 10, maxDepth 6). */
+export const MAX_NODES_PER_SESSION = 1_000_000;
+
+/** The scaffolds of a spec: one per agent type, id = agent name. */
+export function scaffoldsOf(spec: WorkloadSpec): Scaffold[] {
+  return spec.agents.map((a) => ({
+    id: a.name,
+    systemTokens: a.scaffold?.systemTokens ?? 0,
+    toolTokens: a.scaffold?.toolTokens ?? 0,
+  }));
+}
+
+/** All sessions of a spec, generated at once. */
+export function generateWorkload(spec: WorkloadSpec): Workload {
+  return {
+    name: spec.name,
+    seed: String(spec.seed),
+    scaffolds: scaffoldsOf(spec),
+    sessions: [...iterateSessions(spec)],
+  };
+}
+
+/** The spec's sessions, generated one at a time (session i depends only on seed, spec and i). */
+export function* iterateSessions(spec: WorkloadSpec): Generator<SessionGraph, void, undefined> {
+  const plan = prepare(spec);
+  for (let i = 0; i < spec.sessions; i++) yield generateSession(plan, i);
+}
+
+/** Session i alone, identical to the i-th session of iterateSessions(spec). */
+export function generateSessionAt(spec: WorkloadSpec, index: number): SessionGraph {
+  return generateSession(prepare(spec), index);
+}
+
+interface Plan {
+  spec: WorkloadSpec;
+  agents: Map<string, AgentSpec>;
+  scaffoldTokens: Map<string, number>;
+  /** Cumulative weights of the agents sessions are drawn from. */
+  cumulative: { agent: AgentSpec; upTo: number }[];
+  totalWeight: number;
+}
+
+/** Check what the generator relies on (the schema checks the rest) and precompute lookups. */
+function prepare(spec: WorkloadSpec): Plan {
+  if (!Number.isInteger(spec.sessions) || spec.sessions < 0) {
+    throw new Error(`workload '${spec.name}': sessions must be a non-negative integer, got ${JSON.stringify(spec.sessions)}`);
+  }
+  const agents = new Map<string, AgentSpec>();
+  spec.agents.forEach((agent, i) => {
+    if (agents.has(agent.name)) throw new Error(`workload '${spec.name}': agents[${i}].name '${agent.name}' is used twice`);
+    agents.set(agent.name, agent);
+  });
+  spec.agents.forEach((agent, i) => {
+    const template = agent.subagents?.agent;
+    if (template !== undefined && !agents.has(template)) {
+      throw new Error(
+        `workload '${spec.name}': agents[${i}].subagents.agent '${template}' is not an agent name (expected one of ${[...agents.keys()].join(", ")})`,
+      );
+    }
+    const limit = agent.subagents?.maxConcurrent;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new Error(`workload '${spec.name}': agents[${i}].subagents.maxConcurrent must be a whole number >= 1, got ${JSON.stringify(limit)}`);
+    }
+  });
+  const cumulative: Plan["cumulative"] = [];
+  let totalWeight = 0;
+  spec.agents.forEach((agent, i) => {
+    const weight = agent.weight ?? 1;
+    if (!(weight >= 0) || !Number.isFinite(weight)) {
+      throw new Error(`workload '${spec.name}': agents[${i}].weight must be a finite number >= 0, got ${JSON.stringify(agent.weight)}`);
+    }
+    if (weight > 0) {
+      totalWeight += weight;
+      cumulative.push({ agent, upTo: totalWeight });
+    }
+  });
+  if (spec.sessions > 0 && totalWeight === 0) {
+    throw new Error(`workload '${spec.name}': agents[].weight are all 0, so no agent type can start a session`);
+  }
+  const scaffoldTokens = new Map(scaffoldsOf(spec).map((s) => [s.id, s.systemTokens + s.toolTokens]));
+  return { spec, agents, scaffoldTokens, cumulative, totalWeight };
+}
+
+function pickAgent(plan: Plan, rng: Rng): AgentSpec {
+  const u = rng.next() * plan.totalWeight;
+  for (const entry of plan.cumulative) if (u < entry.upTo) return entry.agent;
+  return plan.cumulative[plan.cumulative.length - 1]!.agent;
+}
+
+/** One chain of requests by one agent: the session's main chain or a subagent's. */
+interface Chain {
+  agent: AgentSpec;
+  /** Stream path prefix of this chain's quantities. */
+  path: string;
+  /** 0 for the main chain, 1 for its subagents, ... */
+  depth: number;
+  /** How this chain spawns subagents: its agent's own config, else the one it was spawned under. */
+  spawning: SubagentSpec | undefined;
+}
+
+function generateSession(plan: Plan, index: number): SessionGraph {
+  const { seed } = plan.spec;
+  const root = `sessions/${index}`;
+  const agent = pickAgent(plan, rngFor(seed, `${root}/agent`));
+  const builder = new SessionBuilder(plan, String(index), agent.name);
+  builder.runChain({ agent, path: `${root}/main`, depth: 0, spawning: agent.subagents }, [], "turn");
+  return { id: String(index), agent: agent.name, scaffoldId: agent.name, nodes: builder.nodes };
+}
+
+/**
+ * Whole non-negative numbers from a distribution (token counts, turn counts, milliseconds).
+ * The stream is opened on the first draw: opening one costs more than a draw, and many chains
+ * never draw some of their quantities.
+ */
+class Counts {
+  private dist: { sample(): number } | undefined;
+  constructor(
+    private readonly spec: DistributionSpec,
+    private readonly seed: string | number,
+    private readonly path: string,
+    private readonly sessionId: string,
+  ) {}
+  draw(): number {
+    this.dist ??= createDistribution(this.spec, rngFor(this.seed, this.path));
+    const x = this.dist.sample();
+    if (!Number.isFinite(x)) throw new Error(`session '${this.sessionId}', ${this.path}: distribution gave ${x}`);
+    return Math.max(0, Math.round(x));
+  }
+}
+
+class SessionBuilder {
+  readonly nodes: RequestNode[] = [];
+  private readonly tokens: NodeTokens[] = [];
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly sessionId: string,
+    private readonly sessionScaffold: string,
+  ) {}
+
+  private counts(chain: Chain, quantity: string, spec: DistributionSpec): Counts {
+    return new Counts(spec, this.plan.spec.seed, `${chain.path}/${quantity}`, this.sessionId);
+  }
+
+  /**
+   * Add a chain of the agent's turns, its first request depending on `after` (none for the
+   * session's first request). Returns the id of the chain's last node.
+   */
+  runChain(chain: Chain, after: string[], firstKind: NodeKind): string {
+    const { agent } = chain;
+    const turns = Math.max(1, this.counts(chain, "turns", agent.turns).draw());
+    const fresh = this.counts(chain, "fresh", agent.freshInput);
+    // Its own stream even when it defaults to freshInput, so a spec with defaults filled in
+    // (resolveSpec) generates the same sessions as the spec as written.
+    const task = this.counts(chain, "task", agent.taskTokens ?? agent.freshInput);
+    const output = this.counts(chain, "output", agent.output);
+    const wait = this.counts(chain, "wait", agent.waitMs ?? 0);
+    const compaction: Compaction | null = agent.compaction
+      ? { spec: agent.compaction, summary: this.counts(chain, "compaction", agent.compaction.summaryTokens) }
+      : null;
+    const spawning = chain.spawning && chain.depth < (chain.spawning.maxDepth ?? 1) ? chain.spawning : undefined;
+    let spawnRng: Rng | undefined;
+    const fanOut = spawning ? this.counts(chain, "fanOut", spawning.fanOut ?? 1) : null;
+    const summary = spawning ? this.counts(chain, "summary", spawning.summaryTokens) : null;
+
+    let prev = this.add(chain, {
+      parents: after,
+      historyParent: null,
+      freshInputTokens: task.draw(),
+      outputTokens: output.draw(),
+      waitAfterReadyMs: after.length > 0 ? wait.draw() : 0,
+      kind: firstKind,
+    });
+    // Turn t (0-based) may spawn subagents only when a turn follows it: that next request is the
+    // one that reads their reports, so `turns` stays the exact length of the chain.
+    for (let t = 1; t < turns; t++) {
+      let parents = [prev];
+      // Drawn on every turn, used or not, so turning subagents on leaves the other turns' sizes alone.
+      let freshTokens = fresh.draw();
+      let kind: NodeKind = "turn";
+      let children = 0;
+      if (spawning) {
+        spawnRng ??= rngFor(this.plan.spec.seed, `${chain.path}/spawn`);
+        if (spawnRng.next() < spawning.spawnProbability) children = fanOut!.draw();
+      }
+      if (children > 0) {
+        const lasts = this.spawn(chain, spawning!, t - 1, prev, children);
+        parents = [prev, ...lasts];
+        freshTokens = 0;
+        for (let k = 0; k < children; k++) freshTokens += summary!.draw();
+        kind = "report";
+      }
+      prev = this.continueChain(chain, prev, parents, freshTokens, output.draw(), wait.draw(), kind, compaction);
+    }
+    return prev;
+  }
+
+  /** Run `count` subagents after node `from`; returns each child's last node id. */
+  private spawn(chain: Chain, spawning: SubagentSpec, turn: number, from: string, count: number): string[] {
+    const template = this.plan.agents.get(spawning.agent)!;
+    const limit = spawning.maxConcurrent ?? Infinity;
+    const lasts: string[] = [];
+    for (let k = 0; k < count; k++) {
+      // Child k waits for child k - maxConcurrent to finish, so at most maxConcurrent run at once.
+      const after = k >= limit ? [from, lasts[k - limit]!] : [from];
+      const child: Chain = {
+        agent: template,
+        path: `${chain.path}/turn${turn}/child${k}`,
+        depth: chain.depth + 1,
+        spawning: template.subagents ?? spawning,
+      };
+      lasts.push(this.runChain(child, after, "spawn"));
+    }
+    return lasts;
+  }
+
+  /**
+   * The chain's next request after `prev`. When its prompt would pass the context limit, a
+   * compaction request runs first and the request restarts from scaffold + summary.
+   */
+  private continueChain(
+    chain: Chain,
+    prev: string,
+    parents: string[],
+    fresh: number,
+    output: number,
+    wait: number,
+    kind: NodeKind,
+    compaction: Compaction | null,
+  ): string {
+    const prevIndex = Number(prev);
+    const prompt = inheritedPrompt(this.tokens[prevIndex]!, this.nodes[prevIndex]!.outputTokens, fresh);
+    if (!compaction || prompt.promptTokens <= compaction.spec.contextLimit) {
+      return this.add(chain, { parents, historyParent: prev, freshInputTokens: fresh, outputTokens: output, waitAfterReadyMs: wait, kind });
+    }
+    const summary = compaction.summary.draw();
+    const compacted = this.add(chain, {
+      parents: [prev],
+      historyParent: prev,
+      freshInputTokens: compaction.spec.promptTokens ?? 200,
+      outputTokens: summary,
+      waitAfterReadyMs: 0,
+      kind: "compaction",
+    });
+    return this.add(chain, {
+      parents: parents.map((p) => (p === prev ? compacted : p)),
+      historyParent: null,
+      freshInputTokens: summary + fresh,
+      outputTokens: output,
+      waitAfterReadyMs: wait,
+      kind,
+    });
+  }
+
+  private add(chain: Chain, fields: Omit<RequestNode, "id" | "scaffoldId">): string {
+    if (this.nodes.length >= MAX_NODES_PER_SESSION) {
+      throw new Error(
+        `session '${this.sessionId}' passed ${MAX_NODES_PER_SESSION} requests: lower subagents.spawnProbability, fanOut or maxDepth`,
+      );
+    }
+    const id = String(this.nodes.length);
+    const node: RequestNode = { id, ...fields };
+    if (chain.agent.name !== this.sessionScaffold) node.scaffoldId = chain.agent.name;
+    const history = fields.historyParent === null ? null : Number(fields.historyParent);
+    this.tokens.push(
+      history === null
+        ? rootPrompt(this.plan.scaffoldTokens.get(chain.agent.name) ?? 0, fields.freshInputTokens)
+        : inheritedPrompt(this.tokens[history]!, this.nodes[history]!.outputTokens, fields.freshInputTokens),
+    );
+    this.nodes.push(node);
+    return id;
+  }
+}
+
+/** An agent's compaction settings with the stream of its summary sizes. */
+interface Compaction {
+  spec: CompactionSpec;
+  summary: Counts;
+}

@@ -1,0 +1,11 @@
+// jstat ships no type declarations: these cover the functions agentload uses (through stats.ts).
+declare module "jstat" {
+  interface JStat {
+    /** ln Γ(x) for x > 0. */
+    gammaln(x: number): number;
+    /** Regularized lower incomplete gamma P(a, x). */
+    lowRegGamma(a: number, x: number): number;
+  }
+  const jStat: JStat;
+  export = jStat;
+}

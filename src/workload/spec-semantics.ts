@@ -1,0 +1,158 @@
+// Checks a schema-valid spec for what a schema cannot say: names that must match, ranges whose ends
+// must be ordered, counts that must be at least 1, limits that must leave room.
+import { didYouMean, type SpecPath, type SpecProblem } from "./spec-errors.js";
+import type { AgentSpec, DistributionSpec, WorkloadSpec } from "./spec-types.js";
+
+/** Problems of a spec that already conforms to the schema, in spec order. */
+export function semanticProblems(spec: WorkloadSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const names = spec.agents.map((a) => a.name);
+
+  spec.agents.forEach((agent, i) => {
+    const first = names.indexOf(agent.name);
+    if (first !== i) {
+      problems.push({
+        path: ["agents", i, "name"],
+        message: `duplicate agent name ${JSON.stringify(agent.name)} (also agents[${first}]); names must be unique`,
+      });
+    }
+    problems.push(...agentProblems(agent, ["agents", i], names));
+  });
+
+  if (!spec.agents.some((a) => (a.weight ?? 1) > 0)) {
+    problems.push({
+      path: ["agents"],
+      message: "every agent has weight 0: at least one agent needs weight > 0 (weight 0 marks subagent templates)",
+    });
+  }
+
+  const traffic = spec.traffic;
+  if (traffic) {
+    const maxSessions = traffic.maxSessions ?? spec.sessions;
+    if (traffic.maxSessions !== undefined && traffic.maxSessions > spec.sessions) {
+      problems.push({
+        path: ["traffic", "maxSessions"],
+        message: `expected at most sessions (${spec.sessions}), got ${traffic.maxSessions}`,
+      });
+    }
+    if (traffic.warmupSessions !== undefined && traffic.warmupSessions >= maxSessions) {
+      problems.push({
+        path: ["traffic", "warmupSessions"],
+        message: `expected fewer than the ${maxSessions} sessions the run releases, got ${traffic.warmupSessions} (nothing would be measured)`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** The smallest value each sized field may take, and whether it counts whole things. */
+const fieldRules: Record<string, { least: number; what: string; whole: boolean }> = {
+  turns: { least: 1, what: "requests", whole: true },
+  taskTokens: { least: 0, what: "tokens", whole: true },
+  freshInput: { least: 0, what: "tokens", whole: true },
+  output: { least: 1, what: "tokens", whole: true },
+  waitMs: { least: 0, what: "milliseconds", whole: false },
+  fanOut: { least: 1, what: "subagents", whole: true },
+  summaryTokens: { least: 1, what: "tokens", whole: true },
+};
+
+function agentProblems(agent: AgentSpec, at: SpecPath, names: string[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const sized = (dist: DistributionSpec | undefined, path: SpecPath, field: string) => {
+    if (dist === undefined) return;
+    const rule = fieldRules[field];
+    problems.push(...distributionProblems(dist, path));
+    if (rule) problems.push(...boundProblems(dist, path, rule));
+  };
+  for (const field of ["taskTokens", "turns", "freshInput", "output", "waitMs"] as const) {
+    sized(agent[field], [...at, field], field);
+  }
+
+  const sub = agent.subagents;
+  if (sub) {
+    if (!names.includes(sub.agent)) {
+      const guess = didYouMean(sub.agent, names);
+      problems.push({
+        path: [...at, "subagents", "agent"],
+        message:
+          `no agent named ${JSON.stringify(sub.agent)}` +
+          (guess ? ` (did you mean "${guess}"?)` : `; agents are: ${names.join(", ")}`),
+        suggested: !!guess,
+      });
+    }
+    sized(sub.fanOut, [...at, "subagents", "fanOut"], "fanOut");
+    sized(sub.summaryTokens, [...at, "subagents", "summaryTokens"], "summaryTokens");
+  }
+
+  const compaction = agent.compaction;
+  if (compaction) {
+    sized(compaction.summaryTokens, [...at, "compaction", "summaryTokens"], "summaryTokens");
+    const fixed = (agent.scaffold?.systemTokens ?? 0) + (agent.scaffold?.toolTokens ?? 0) + (compaction.promptTokens ?? 200);
+    if (compaction.contextLimit <= fixed) {
+      problems.push({
+        path: [...at, "compaction", "contextLimit"],
+        message: `expected more than the ${fixed} tokens the scaffold and compaction prompt already take, got ${compaction.contextLimit}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Shape checks the schema cannot express: ordered ranges, whole-number uniform ends. */
+function distributionProblems(dist: DistributionSpec, path: SpecPath): SpecProblem[] {
+  if (typeof dist === "number") return [];
+  const problems: SpecProblem[] = [];
+  if (dist.min !== undefined && dist.max !== undefined && dist.min > dist.max) {
+    problems.push({ path: [...path, "min"], message: `expected min <= max (${dist.max}), got ${dist.min}` });
+  }
+  if (dist.type === "uniform" && !dist.continuous) {
+    for (const end of ["min", "max"] as const) {
+      if (!Number.isInteger(dist[end])) {
+        problems.push({
+          path: [...path, end],
+          message: `expected a whole number (uniform draws integers unless continuous: true), got ${dist[end]}`,
+        });
+      }
+    }
+  }
+  if (dist.type === "spike_tail") {
+    problems.push(...distributionProblems(dist.spike, [...path, "spike"]));
+    problems.push(...distributionProblems(dist.tail, [...path, "tail"]));
+  }
+  return problems;
+}
+
+/**
+ * Lower bounds where the smallest value is plain to see (a number, fixed, uniform, empirical).
+ * Open-ended distributions are left to the sampler, which clamps counts at their floor.
+ */
+function boundProblems(
+  dist: DistributionSpec,
+  path: SpecPath,
+  rule: { least: number; what: string; whole: boolean },
+): SpecProblem[] {
+  const check = (value: number, at: SpecPath): SpecProblem[] => {
+    if (value < rule.least) {
+      return [{ path: at, message: `expected a number >= ${rule.least} (${rule.what}), got ${value}` }];
+    }
+    if (rule.whole && !Number.isInteger(value)) {
+      return [{ path: at, message: `expected a whole number of ${rule.what}, got ${value}` }];
+    }
+    return [];
+  };
+  if (typeof dist === "number") return check(dist, path);
+  switch (dist.type) {
+    case "fixed":
+      return check(dist.value, [...path, "value"]);
+    case "uniform":
+      return dist.min < rule.least ? check(dist.min, [...path, "min"]) : [];
+    case "empirical": {
+      const low = Math.min(...dist.samples);
+      return low < rule.least ? check(low, [...path, "samples", dist.samples.indexOf(low)]) : [];
+    }
+    case "spike_tail":
+      return [...boundProblems(dist.spike, [...path, "spike"], rule), ...boundProblems(dist.tail, [...path, "tail"], rule)];
+    default:
+      return [];
+  }
+}

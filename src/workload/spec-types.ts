@@ -1,0 +1,1640 @@
+// GENERATED from schema/workload.schema.json by scripts/gen-spec-types.mjs. Do not edit:
+// change the schema and run `node scripts/gen-spec-types.mjs`.
+// Holds the spec types and, at the end, the schema itself as a constant, so the validator needs no
+// file access or JSON import (the core runs on Node, Bun and Deno, and the build's rootDir is src/).
+
+/**
+ * A number (always that value) or a distribution object.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "DistributionSpec".
+ */
+export type DistributionSpec = number | DistributionObject;
+/**
+ * A distribution given by its type and parameters.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "DistributionObject".
+ */
+export type DistributionObject =
+  | FixedDistribution
+  | UniformDistribution
+  | NormalDistribution
+  | LognormalDistribution
+  | GammaDistribution
+  | WeibullDistribution
+  | ExponentialDistribution
+  | ParetoDistribution
+  | InverseGaussianDistribution
+  | ZipfDistribution
+  | EmpiricalDistribution
+  | SpikeTailDistribution;
+/**
+ * How sessions are released.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "TrafficSpec".
+ */
+export type TrafficSpec = ConcurrentTrafficSpec | RateTrafficSpec;
+/**
+ * How sessions arrive in rate mode.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ArrivalSpec".
+ */
+export type ArrivalSpec = PoissonArrivals | GammaArrivals | ConstantArrivals;
+/**
+ * Milliseconds, or a string such as "750ms", "1.5s", "2m".
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "Duration".
+ */
+export type Duration = number | string;
+
+/**
+ * An agentload workload: agent types, how sessions are released, how requests are sent, and the SLOs.
+ */
+export interface WorkloadSpec {
+  /**
+   * Editor hint; ignored.
+   */
+  $schema?: string;
+  name: string;
+  description?: string;
+  /**
+   * One seed fixes the whole workload.
+   */
+  seed: string | number;
+  /**
+   * How many sessions the workload has.
+   */
+  sessions: number;
+  /**
+   * @minItems 1
+   */
+  agents: AgentSpec[];
+  traffic?: TrafficSpec;
+  request?: RequestOptionsSpec;
+  slo?: SloSpec;
+}
+/**
+ * One agent type; each session draws one by weight.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "AgentSpec".
+ */
+export interface AgentSpec {
+  /**
+   * Unique name.
+   */
+  name: string;
+  /**
+   * Relative share of sessions; 0 = only used as a subagent template.
+   */
+  weight?: number;
+  scaffold?: ScaffoldSpec;
+  /**
+   * Fresh tokens of a session's first user message (default: freshInput).
+   */
+  taskTokens?: DistributionSpec;
+  /**
+   * Requests in the main chain (1 = a single request).
+   */
+  turns: DistributionSpec;
+  /**
+   * Fresh tokens each later turn adds (tool results, user messages).
+   */
+  freshInput: DistributionSpec;
+  /**
+   * Output tokens per request.
+   */
+  output: DistributionSpec;
+  /**
+   * Milliseconds between a request becoming ready and its dispatch (default 0).
+   */
+  waitMs?: DistributionSpec;
+  subagents?: SubagentSpec;
+  compaction?: CompactionSpec;
+}
+/**
+ * The start every prompt of this agent shares, byte-identical across its sessions.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ScaffoldSpec".
+ */
+export interface ScaffoldSpec {
+  /**
+   * System prompt tokens.
+   */
+  systemTokens?: number;
+  /**
+   * Tool definition tokens.
+   */
+  toolTokens?: number;
+}
+/**
+ * Always the same value.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "FixedDistribution".
+ */
+export interface FixedDistribution {
+  type: "fixed";
+  value: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Uniform between min and max: integers, both ends included, unless continuous.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "UniformDistribution".
+ */
+export interface UniformDistribution {
+  type: "uniform";
+  /**
+   * Lowest value.
+   */
+  min: number;
+  /**
+   * Highest value.
+   */
+  max: number;
+  /**
+   * Draw real numbers in [min, max) instead of integers.
+   */
+  continuous?: boolean;
+}
+/**
+ * Normal (Gaussian).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "NormalDistribution".
+ */
+export interface NormalDistribution {
+  type: "normal";
+  mean: number;
+  stddev: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * exp of a normal with mean mu and standard deviation sigma.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "LognormalDistribution".
+ */
+export interface LognormalDistribution {
+  type: "lognormal";
+  mu: number;
+  sigma: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Gamma with shape k and scale theta (mean k*theta).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "GammaDistribution".
+ */
+export interface GammaDistribution {
+  type: "gamma";
+  shape: number;
+  scale: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Weibull with shape k and scale lambda.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "WeibullDistribution".
+ */
+export interface WeibullDistribution {
+  type: "weibull";
+  shape: number;
+  scale: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Exponential with the given mean (1/rate).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ExponentialDistribution".
+ */
+export interface ExponentialDistribution {
+  type: "exponential";
+  mean: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Pareto type I: values >= scale, tail index alpha.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ParetoDistribution".
+ */
+export interface ParetoDistribution {
+  type: "pareto";
+  scale: number;
+  alpha: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Inverse Gaussian (Wald) with mean mu and shape lambda.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "InverseGaussianDistribution".
+ */
+export interface InverseGaussianDistribution {
+  type: "inverse_gaussian";
+  mean: number;
+  shape: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Zipf over the integers 1..n with exponent s.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ZipfDistribution".
+ */
+export interface ZipfDistribution {
+  type: "zipf";
+  n: number;
+  s: number;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Draws uniformly from the given samples (e.g. measured from a trace).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "EmpiricalDistribution".
+ */
+export interface EmpiricalDistribution {
+  type: "empirical";
+  /**
+   * @minItems 1
+   */
+  samples: number[];
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * A mixture: with spikeProbability draw from spike, otherwise from tail.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "SpikeTailDistribution".
+ */
+export interface SpikeTailDistribution {
+  type: "spike_tail";
+  spikeProbability: number;
+  spike: DistributionSpec;
+  tail: DistributionSpec;
+  /**
+   * Clamp: samples below this are raised to it.
+   */
+  min?: number;
+  /**
+   * Clamp: samples above this are lowered to it.
+   */
+  max?: number;
+}
+/**
+ * Subagents spawned from the main chain, turning it into a DAG.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "SubagentSpec".
+ */
+export interface SubagentSpec {
+  /**
+   * Name of the agents[] entry used as the subagent template.
+   */
+  agent: string;
+  /**
+   * Chance per parent turn of spawning subagents.
+   */
+  spawnProbability: number;
+  /**
+   * Subagents per spawn point (default 1).
+   */
+  fanOut?: DistributionSpec;
+  /**
+   * Tokens of each child's report, appended to the parent's next request.
+   */
+  summaryTokens: DistributionSpec;
+  /**
+   * Nesting depth: a subagent's own subagents count.
+   */
+  maxDepth?: number;
+  /**
+   * At most this many of one parent's subagents run at once (default: no limit).
+   */
+  maxConcurrent?: number;
+}
+/**
+ * Context compaction: when the next prompt would pass contextLimit tokens, a compaction request runs first and the chain restarts from scaffold + summary.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "CompactionSpec".
+ */
+export interface CompactionSpec {
+  /**
+   * Prompt size in tokens that triggers a compaction.
+   */
+  contextLimit: number;
+  /**
+   * Output tokens of the compaction request (the summary the chain restarts from).
+   */
+  summaryTokens: DistributionSpec;
+  /**
+   * Fresh tokens of the compaction instruction.
+   */
+  promptTokens?: number;
+}
+/**
+ * Keep a fixed number of sessions active (closed loop).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ConcurrentTrafficSpec".
+ */
+export interface ConcurrentTrafficSpec {
+  mode: "concurrent";
+  /**
+   * Sessions active at once.
+   */
+  concurrency?: number;
+  /**
+   * Seconds over which concurrency grows to its target.
+   */
+  rampUpSeconds?: number;
+  /**
+   * Stop after this many sessions (default: sessions).
+   */
+  maxSessions?: number;
+  /**
+   * Stop releasing sessions after this many seconds.
+   */
+  durationSeconds?: number;
+  /**
+   * Sessions excluded from metrics.
+   */
+  warmupSessions?: number;
+  /**
+   * What a failed request does to the rest of its session.
+   */
+  onError?: "continue" | "cancel-session";
+}
+/**
+ * Release sessions by an arrival process (open loop).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "RateTrafficSpec".
+ */
+export interface RateTrafficSpec {
+  mode: "rate";
+  arrivals: ArrivalSpec;
+  /**
+   * Stop after this many sessions (default: sessions).
+   */
+  maxSessions?: number;
+  /**
+   * Stop releasing sessions after this many seconds.
+   */
+  durationSeconds?: number;
+  /**
+   * Sessions excluded from metrics.
+   */
+  warmupSessions?: number;
+  /**
+   * What a failed request does to the rest of its session.
+   */
+  onError?: "continue" | "cancel-session";
+}
+/**
+ * Sessions arrive independently: exponential gaps with mean 1/rate.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "PoissonArrivals".
+ */
+export interface PoissonArrivals {
+  type: "poisson";
+  /**
+   * Sessions per second.
+   */
+  rate: number;
+}
+/**
+ * Bursty arrivals: gamma gaps with mean 1/rate and coefficient of variation cv (cv 1 = Poisson).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "GammaArrivals".
+ */
+export interface GammaArrivals {
+  type: "gamma";
+  /**
+   * Sessions per second.
+   */
+  rate: number;
+  cv: number;
+}
+/**
+ * Evenly spaced arrivals, 1/rate seconds apart.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ConstantArrivals".
+ */
+export interface ConstantArrivals {
+  type: "constant";
+  /**
+   * Sessions per second.
+   */
+  rate: number;
+}
+/**
+ * How requests are sent.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "RequestOptionsSpec".
+ */
+export interface RequestOptionsSpec {
+  /**
+   * /v1/chat/completions or /v1/completions.
+   */
+  api?: "chat" | "completions";
+  /**
+   * Server base URL including /v1 (usually given on the command line).
+   */
+  baseUrl?: string;
+  /**
+   * Model name sent in each request.
+   */
+  model?: string;
+  /**
+   * Ask the server to generate exactly the planned output tokens.
+   */
+  ignoreEos?: boolean;
+  /**
+   * Server-specific fields merged into each request body.
+   */
+  extraBody?: {
+    [k: string]: unknown | undefined;
+  };
+  timeouts?: TimeoutsSpec;
+}
+/**
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "TimeoutsSpec".
+ */
+export interface TimeoutsSpec {
+  connectMs?: number;
+  firstTokenMs?: number;
+  totalMs?: number;
+}
+/**
+ * Thresholds a run must meet (k6-like).
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "SloSpec".
+ */
+export interface SloSpec {
+  /**
+   * Time to first content chunk.
+   */
+  ttfc?: LatencyThreshold;
+  /**
+   * Time between content chunks.
+   */
+  tbc?: LatencyThreshold;
+  /**
+   * Time per output token after the first.
+   */
+  tpot?: LatencyThreshold;
+  /**
+   * Request end-to-end latency.
+   */
+  e2e?: LatencyThreshold;
+  /**
+   * Share of failed requests.
+   */
+  errorRate?: RatioThreshold;
+}
+/**
+ * Upper bounds on a latency's statistics.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "LatencyThreshold".
+ */
+export interface LatencyThreshold {
+  p50?: Duration;
+  p90?: Duration;
+  p95?: Duration;
+  p99?: Duration;
+  max?: Duration;
+  mean?: Duration;
+}
+/**
+ * Upper bound on a ratio in [0, 1].
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "RatioThreshold".
+ */
+export interface RatioThreshold {
+  max: number;
+}
+
+/** The JSON Schema these types come from, for run-time validation. */
+export const workloadSpecSchema: Record<string, unknown> = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "WorkloadSpec",
+  "description": "An agentload workload: agent types, how sessions are released, how requests are sent, and the SLOs.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": [
+    "name",
+    "seed",
+    "sessions",
+    "agents"
+  ],
+  "properties": {
+    "$schema": {
+      "type": "string",
+      "description": "Editor hint; ignored."
+    },
+    "name": {
+      "type": "string",
+      "minLength": 1
+    },
+    "description": {
+      "type": "string"
+    },
+    "seed": {
+      "type": [
+        "string",
+        "integer"
+      ],
+      "description": "One seed fixes the whole workload."
+    },
+    "sessions": {
+      "type": "integer",
+      "minimum": 1,
+      "description": "How many sessions the workload has."
+    },
+    "agents": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+        "$ref": "#/definitions/AgentSpec"
+      }
+    },
+    "traffic": {
+      "$ref": "#/definitions/TrafficSpec"
+    },
+    "request": {
+      "$ref": "#/definitions/RequestOptionsSpec"
+    },
+    "slo": {
+      "$ref": "#/definitions/SloSpec"
+    }
+  },
+  "definitions": {
+    "FixedDistribution": {
+      "title": "FixedDistribution",
+      "description": "Always the same value.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "value"
+      ],
+      "properties": {
+        "type": {
+          "const": "fixed"
+        },
+        "value": {
+          "type": "number"
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "UniformDistribution": {
+      "title": "UniformDistribution",
+      "description": "Uniform between min and max: integers, both ends included, unless continuous.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "min",
+        "max"
+      ],
+      "properties": {
+        "type": {
+          "const": "uniform"
+        },
+        "min": {
+          "type": "number",
+          "description": "Lowest value."
+        },
+        "max": {
+          "type": "number",
+          "description": "Highest value."
+        },
+        "continuous": {
+          "type": "boolean",
+          "default": false,
+          "description": "Draw real numbers in [min, max) instead of integers."
+        }
+      }
+    },
+    "NormalDistribution": {
+      "title": "NormalDistribution",
+      "description": "Normal (Gaussian).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "mean",
+        "stddev"
+      ],
+      "properties": {
+        "type": {
+          "const": "normal"
+        },
+        "mean": {
+          "type": "number"
+        },
+        "stddev": {
+          "type": "number",
+          "minimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "LognormalDistribution": {
+      "title": "LognormalDistribution",
+      "description": "exp of a normal with mean mu and standard deviation sigma.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "mu",
+        "sigma"
+      ],
+      "properties": {
+        "type": {
+          "const": "lognormal"
+        },
+        "mu": {
+          "type": "number"
+        },
+        "sigma": {
+          "type": "number",
+          "minimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "GammaDistribution": {
+      "title": "GammaDistribution",
+      "description": "Gamma with shape k and scale theta (mean k*theta).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "shape",
+        "scale"
+      ],
+      "properties": {
+        "type": {
+          "const": "gamma"
+        },
+        "shape": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "scale": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "WeibullDistribution": {
+      "title": "WeibullDistribution",
+      "description": "Weibull with shape k and scale lambda.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "shape",
+        "scale"
+      ],
+      "properties": {
+        "type": {
+          "const": "weibull"
+        },
+        "shape": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "scale": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "ExponentialDistribution": {
+      "title": "ExponentialDistribution",
+      "description": "Exponential with the given mean (1/rate).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "mean"
+      ],
+      "properties": {
+        "type": {
+          "const": "exponential"
+        },
+        "mean": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "ParetoDistribution": {
+      "title": "ParetoDistribution",
+      "description": "Pareto type I: values >= scale, tail index alpha.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "scale",
+        "alpha"
+      ],
+      "properties": {
+        "type": {
+          "const": "pareto"
+        },
+        "scale": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "alpha": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "InverseGaussianDistribution": {
+      "title": "InverseGaussianDistribution",
+      "description": "Inverse Gaussian (Wald) with mean mu and shape lambda.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "mean",
+        "shape"
+      ],
+      "properties": {
+        "type": {
+          "const": "inverse_gaussian"
+        },
+        "mean": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "shape": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "ZipfDistribution": {
+      "title": "ZipfDistribution",
+      "description": "Zipf over the integers 1..n with exponent s.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "n",
+        "s"
+      ],
+      "properties": {
+        "type": {
+          "const": "zipf"
+        },
+        "n": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "s": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "EmpiricalDistribution": {
+      "title": "EmpiricalDistribution",
+      "description": "Draws uniformly from the given samples (e.g. measured from a trace).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "samples"
+      ],
+      "properties": {
+        "type": {
+          "const": "empirical"
+        },
+        "samples": {
+          "type": "array",
+          "items": {
+            "type": "number"
+          },
+          "minItems": 1
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "SpikeTailDistribution": {
+      "title": "SpikeTailDistribution",
+      "description": "A mixture: with spikeProbability draw from spike, otherwise from tail.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "spikeProbability",
+        "spike",
+        "tail"
+      ],
+      "properties": {
+        "type": {
+          "const": "spike_tail"
+        },
+        "spikeProbability": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        },
+        "spike": {
+          "$ref": "#/definitions/DistributionSpec"
+        },
+        "tail": {
+          "$ref": "#/definitions/DistributionSpec"
+        },
+        "min": {
+          "type": "number",
+          "description": "Clamp: samples below this are raised to it."
+        },
+        "max": {
+          "type": "number",
+          "description": "Clamp: samples above this are lowered to it."
+        }
+      }
+    },
+    "DistributionObject": {
+      "title": "DistributionObject",
+      "description": "A distribution given by its type and parameters.",
+      "type": "object",
+      "required": [
+        "type"
+      ],
+      "discriminator": {
+        "propertyName": "type"
+      },
+      "oneOf": [
+        {
+          "$ref": "#/definitions/FixedDistribution"
+        },
+        {
+          "$ref": "#/definitions/UniformDistribution"
+        },
+        {
+          "$ref": "#/definitions/NormalDistribution"
+        },
+        {
+          "$ref": "#/definitions/LognormalDistribution"
+        },
+        {
+          "$ref": "#/definitions/GammaDistribution"
+        },
+        {
+          "$ref": "#/definitions/WeibullDistribution"
+        },
+        {
+          "$ref": "#/definitions/ExponentialDistribution"
+        },
+        {
+          "$ref": "#/definitions/ParetoDistribution"
+        },
+        {
+          "$ref": "#/definitions/InverseGaussianDistribution"
+        },
+        {
+          "$ref": "#/definitions/ZipfDistribution"
+        },
+        {
+          "$ref": "#/definitions/EmpiricalDistribution"
+        },
+        {
+          "$ref": "#/definitions/SpikeTailDistribution"
+        }
+      ]
+    },
+    "DistributionSpec": {
+      "title": "DistributionSpec",
+      "description": "A number (always that value) or a distribution object.",
+      "oneOf": [
+        {
+          "type": "number"
+        },
+        {
+          "$ref": "#/definitions/DistributionObject"
+        }
+      ]
+    },
+    "PoissonArrivals": {
+      "title": "PoissonArrivals",
+      "description": "Sessions arrive independently: exponential gaps with mean 1/rate.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "rate"
+      ],
+      "properties": {
+        "type": {
+          "const": "poisson"
+        },
+        "rate": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "description": "Sessions per second."
+        }
+      }
+    },
+    "GammaArrivals": {
+      "title": "GammaArrivals",
+      "description": "Bursty arrivals: gamma gaps with mean 1/rate and coefficient of variation cv (cv 1 = Poisson).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "rate",
+        "cv"
+      ],
+      "properties": {
+        "type": {
+          "const": "gamma"
+        },
+        "rate": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "description": "Sessions per second."
+        },
+        "cv": {
+          "type": "number",
+          "exclusiveMinimum": 0
+        }
+      }
+    },
+    "ConstantArrivals": {
+      "title": "ConstantArrivals",
+      "description": "Evenly spaced arrivals, 1/rate seconds apart.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "rate"
+      ],
+      "properties": {
+        "type": {
+          "const": "constant"
+        },
+        "rate": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "description": "Sessions per second."
+        }
+      }
+    },
+    "ArrivalSpec": {
+      "title": "ArrivalSpec",
+      "description": "How sessions arrive in rate mode.",
+      "type": "object",
+      "required": [
+        "type"
+      ],
+      "discriminator": {
+        "propertyName": "type"
+      },
+      "oneOf": [
+        {
+          "$ref": "#/definitions/PoissonArrivals"
+        },
+        {
+          "$ref": "#/definitions/GammaArrivals"
+        },
+        {
+          "$ref": "#/definitions/ConstantArrivals"
+        }
+      ]
+    },
+    "ScaffoldSpec": {
+      "title": "ScaffoldSpec",
+      "description": "The start every prompt of this agent shares, byte-identical across its sessions.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "systemTokens": {
+          "type": "integer",
+          "minimum": 0,
+          "default": 0,
+          "description": "System prompt tokens."
+        },
+        "toolTokens": {
+          "type": "integer",
+          "minimum": 0,
+          "default": 0,
+          "description": "Tool definition tokens."
+        }
+      }
+    },
+    "SubagentSpec": {
+      "title": "SubagentSpec",
+      "description": "Subagents spawned from the main chain, turning it into a DAG.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "agent",
+        "spawnProbability",
+        "summaryTokens"
+      ],
+      "properties": {
+        "agent": {
+          "type": "string",
+          "minLength": 1,
+          "description": "Name of the agents[] entry used as the subagent template."
+        },
+        "spawnProbability": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1,
+          "description": "Chance per parent turn of spawning subagents."
+        },
+        "fanOut": {
+          "description": "Subagents per spawn point (default 1).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "summaryTokens": {
+          "description": "Tokens of each child's report, appended to the parent's next request.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "maxDepth": {
+          "type": "integer",
+          "minimum": 1,
+          "default": 1,
+          "description": "Nesting depth: a subagent's own subagents count."
+        },
+        "maxConcurrent": {
+          "type": "integer",
+          "minimum": 1,
+          "description": "At most this many of one parent's subagents run at once (default: no limit)."
+        }
+      }
+    },
+    "CompactionSpec": {
+      "title": "CompactionSpec",
+      "description": "Context compaction: when the next prompt would pass contextLimit tokens, a compaction request runs first and the chain restarts from scaffold + summary.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "contextLimit",
+        "summaryTokens"
+      ],
+      "properties": {
+        "contextLimit": {
+          "type": "integer",
+          "minimum": 1,
+          "description": "Prompt size in tokens that triggers a compaction."
+        },
+        "summaryTokens": {
+          "description": "Output tokens of the compaction request (the summary the chain restarts from).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "promptTokens": {
+          "type": "integer",
+          "minimum": 0,
+          "default": 200,
+          "description": "Fresh tokens of the compaction instruction."
+        }
+      }
+    },
+    "AgentSpec": {
+      "title": "AgentSpec",
+      "description": "One agent type; each session draws one by weight.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "turns",
+        "freshInput",
+        "output"
+      ],
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1,
+          "description": "Unique name."
+        },
+        "weight": {
+          "type": "number",
+          "minimum": 0,
+          "default": 1,
+          "description": "Relative share of sessions; 0 = only used as a subagent template."
+        },
+        "scaffold": {
+          "$ref": "#/definitions/ScaffoldSpec"
+        },
+        "taskTokens": {
+          "description": "Fresh tokens of a session's first user message (default: freshInput).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "turns": {
+          "description": "Requests in the main chain (1 = a single request).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "freshInput": {
+          "description": "Fresh tokens each later turn adds (tool results, user messages).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "output": {
+          "description": "Output tokens per request.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "waitMs": {
+          "description": "Milliseconds between a request becoming ready and its dispatch (default 0).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "subagents": {
+          "$ref": "#/definitions/SubagentSpec"
+        },
+        "compaction": {
+          "$ref": "#/definitions/CompactionSpec"
+        }
+      }
+    },
+    "ConcurrentTrafficSpec": {
+      "title": "ConcurrentTrafficSpec",
+      "description": "Keep a fixed number of sessions active (closed loop).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "mode"
+      ],
+      "properties": {
+        "mode": {
+          "const": "concurrent"
+        },
+        "concurrency": {
+          "type": "integer",
+          "minimum": 1,
+          "default": 1,
+          "description": "Sessions active at once."
+        },
+        "rampUpSeconds": {
+          "type": "number",
+          "minimum": 0,
+          "default": 0,
+          "description": "Seconds over which concurrency grows to its target."
+        },
+        "maxSessions": {
+          "type": "integer",
+          "minimum": 1,
+          "description": "Stop after this many sessions (default: sessions)."
+        },
+        "durationSeconds": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "description": "Stop releasing sessions after this many seconds."
+        },
+        "warmupSessions": {
+          "type": "integer",
+          "minimum": 0,
+          "default": 0,
+          "description": "Sessions excluded from metrics."
+        },
+        "onError": {
+          "type": "string",
+          "enum": [
+            "continue",
+            "cancel-session"
+          ],
+          "default": "continue",
+          "description": "What a failed request does to the rest of its session."
+        }
+      }
+    },
+    "RateTrafficSpec": {
+      "title": "RateTrafficSpec",
+      "description": "Release sessions by an arrival process (open loop).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "mode",
+        "arrivals"
+      ],
+      "properties": {
+        "mode": {
+          "const": "rate"
+        },
+        "arrivals": {
+          "$ref": "#/definitions/ArrivalSpec"
+        },
+        "maxSessions": {
+          "type": "integer",
+          "minimum": 1,
+          "description": "Stop after this many sessions (default: sessions)."
+        },
+        "durationSeconds": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "description": "Stop releasing sessions after this many seconds."
+        },
+        "warmupSessions": {
+          "type": "integer",
+          "minimum": 0,
+          "default": 0,
+          "description": "Sessions excluded from metrics."
+        },
+        "onError": {
+          "type": "string",
+          "enum": [
+            "continue",
+            "cancel-session"
+          ],
+          "default": "continue",
+          "description": "What a failed request does to the rest of its session."
+        }
+      }
+    },
+    "TrafficSpec": {
+      "title": "TrafficSpec",
+      "description": "How sessions are released.",
+      "type": "object",
+      "required": [
+        "mode"
+      ],
+      "discriminator": {
+        "propertyName": "mode"
+      },
+      "oneOf": [
+        {
+          "$ref": "#/definitions/ConcurrentTrafficSpec"
+        },
+        {
+          "$ref": "#/definitions/RateTrafficSpec"
+        }
+      ]
+    },
+    "TimeoutsSpec": {
+      "title": "TimeoutsSpec",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "connectMs": {
+          "type": "integer",
+          "minimum": 1,
+          "default": 10000
+        },
+        "firstTokenMs": {
+          "type": "integer",
+          "minimum": 1,
+          "default": 60000
+        },
+        "totalMs": {
+          "type": "integer",
+          "minimum": 1,
+          "default": 600000
+        }
+      }
+    },
+    "RequestOptionsSpec": {
+      "title": "RequestOptionsSpec",
+      "description": "How requests are sent.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "api": {
+          "type": "string",
+          "enum": [
+            "chat",
+            "completions"
+          ],
+          "default": "chat",
+          "description": "/v1/chat/completions or /v1/completions."
+        },
+        "baseUrl": {
+          "type": "string",
+          "minLength": 1,
+          "description": "Server base URL including /v1 (usually given on the command line)."
+        },
+        "model": {
+          "type": "string",
+          "minLength": 1,
+          "description": "Model name sent in each request."
+        },
+        "ignoreEos": {
+          "type": "boolean",
+          "default": true,
+          "description": "Ask the server to generate exactly the planned output tokens."
+        },
+        "extraBody": {
+          "type": "object",
+          "default": {},
+          "description": "Server-specific fields merged into each request body.",
+          "additionalProperties": true
+        },
+        "timeouts": {
+          "$ref": "#/definitions/TimeoutsSpec"
+        }
+      }
+    },
+    "Duration": {
+      "title": "Duration",
+      "description": "Milliseconds, or a string such as \"750ms\", \"1.5s\", \"2m\".",
+      "oneOf": [
+        {
+          "type": "number",
+          "minimum": 0
+        },
+        {
+          "type": "string",
+          "pattern": "^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m)\\s*$"
+        }
+      ]
+    },
+    "LatencyThreshold": {
+      "title": "LatencyThreshold",
+      "description": "Upper bounds on a latency's statistics.",
+      "type": "object",
+      "additionalProperties": false,
+      "minProperties": 1,
+      "properties": {
+        "p50": {
+          "$ref": "#/definitions/Duration"
+        },
+        "p90": {
+          "$ref": "#/definitions/Duration"
+        },
+        "p95": {
+          "$ref": "#/definitions/Duration"
+        },
+        "p99": {
+          "$ref": "#/definitions/Duration"
+        },
+        "max": {
+          "$ref": "#/definitions/Duration"
+        },
+        "mean": {
+          "$ref": "#/definitions/Duration"
+        }
+      }
+    },
+    "RatioThreshold": {
+      "title": "RatioThreshold",
+      "description": "Upper bound on a ratio in [0, 1].",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "max"
+      ],
+      "properties": {
+        "max": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        }
+      }
+    },
+    "SloSpec": {
+      "title": "SloSpec",
+      "description": "Thresholds a run must meet (k6-like).",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "ttfc": {
+          "description": "Time to first content chunk.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/LatencyThreshold"
+            }
+          ]
+        },
+        "tbc": {
+          "description": "Time between content chunks.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/LatencyThreshold"
+            }
+          ]
+        },
+        "tpot": {
+          "description": "Time per output token after the first.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/LatencyThreshold"
+            }
+          ]
+        },
+        "e2e": {
+          "description": "Request end-to-end latency.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/LatencyThreshold"
+            }
+          ]
+        },
+        "errorRate": {
+          "description": "Share of failed requests.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/RatioThreshold"
+            }
+          ]
+        }
+      }
+    }
+  }
+};
