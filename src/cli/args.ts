@@ -8,13 +8,17 @@ export type Command = (argv: string[]) => Promise<number>;
 /** A mistake in how the command was called: printed without a stack, exit code 2. */
 export class CliError extends Error {}
 
+type Parsed<T extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>
+>;
+
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   argv: string[],
   options: T,
   allowPositionals = true,
-) {
+): Parsed<T> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals, strict: true }) as Parsed<T>;
   } catch (err) {
     throw new CliError((err as Error).message);
   }

@@ -2,14 +2,9 @@
 // the record written for every request. Times are monotonic milliseconds (performance.now()),
 // one clock for the whole run.
 
-export type ChatRole = "system" | "user" | "assistant" | "tool";
-
-export interface ChatMessage {
-  role: ChatRole;
-  content: string | null;
-  tool_call_id?: string;
-  tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[];
-}
+import type { ChatMessage } from "../workload/content.js";
+import type { NodeKind } from "../workload/types.js";
+export type { ChatMessage };
 
 /** One request as the client sends it. */
 export interface ClientRequest {
@@ -66,6 +61,7 @@ export interface StreamObservation {
 export interface RequestRecord {
   sessionId: string;
   nodeId: string;
+  kind?: NodeKind;
   /** When all parents had finished (planned dispatch = readyAt + waitAfterReadyMs). */
   readyAt: number;
   plannedAt: number;

@@ -15,7 +15,7 @@
 //   scaffold = |A| - |S| - |U1| - fresh    the system message's wrapper and BOS, plus the
 //                                          difference between a first turn's wrapper and `fresh`
 //   bareFresh = |N| - |U1|                 a scaffold-less first request's wrapper (tokens.ts
-//                                          counts such a prompt as fresh + overhead.fresh)
+//                                          counts such a prompt as fresh + overhead.bare)
 // Two samples of different sizes must agree, or the template reacts to content and counts cannot
 // be exact (the error says so).
 import type { TemplateOverhead } from "./tokens.js";
@@ -67,7 +67,7 @@ async function measureOnce(
   ]);
   const fresh = b.length - a.length - sizes.reply - sizes.next;
   return {
-    overhead: { scaffold: a.length - sizes.system - sizes.first - fresh, fresh, reply: 0 },
+    overhead: { scaffold: a.length - sizes.system - sizes.first - fresh, fresh, reply: 0, bare: n.length - sizes.first },
     bareFresh: n.length - sizes.first,
     prefixPreserved: startsWith(b, a),
   };

@@ -12,6 +12,8 @@ export interface TemplateOverhead {
   scaffold: number;
   fresh: number;
   reply: number;
+  /** Around the first message of a prompt that has no scaffold (default: `fresh`). */
+  bare?: number;
 }
 
 export const NO_OVERHEAD: TemplateOverhead = { scaffold: 0, fresh: 0, reply: 0 };
@@ -32,7 +34,8 @@ export function scaffoldSize(scaffold: Scaffold | undefined): number {
 
 /** Prompt of a node that starts from its scaffold (no history parent). */
 export function rootPrompt(scaffoldTokens: number, fresh: number, overhead: TemplateOverhead = NO_OVERHEAD): NodeTokens {
-  const scaffold = scaffoldTokens > 0 ? scaffoldTokens + overhead.scaffold : 0;
+  if (scaffoldTokens === 0) return { promptTokens: fresh + (overhead.bare ?? overhead.fresh), sharedPrefixTokens: 0, scaffoldTokens: 0 };
+  const scaffold = scaffoldTokens + overhead.scaffold;
   return { promptTokens: scaffold + fresh + overhead.fresh, sharedPrefixTokens: 0, scaffoldTokens: scaffold };
 }
 

@@ -282,7 +282,7 @@ describe("token accounting against a chat template", () => {
     // One more turn: R \n <|end|> \n <|user|> \n U2 \n <|end|> \n <|assistant|> \n : 10 around R and U2.
     // No system message: <s> <|user|> \n U \n <|end|> \n <|assistant|> \n : 8 around U.
     expect(await measureTemplateOverhead(tok, v)).toEqual({
-      overhead: { scaffold: 3, fresh: 10, reply: 0 },
+      overhead: { scaffold: 3, fresh: 10, reply: 0, bare: 8 },
       bareFresh: 8,
       prefixPreserved: true,
     });

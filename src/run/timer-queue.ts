@@ -1,0 +1,102 @@
+// Planned dispatches in time order behind one timer. A single setTimeout for the earliest entry
+// keeps the event loop light at hundreds of planned requests per second; entries due within
+// half a millisecond run at once instead of waiting for a timer tick.
+
+interface Entry {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+export class TimerQueue {
+  private heap: Entry[] = [];
+  private seq = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** Run fn at monotonic time `at` (ms), or as soon as possible when that has passed. */
+  at(at: number, fn: () => void): void {
+    this.push({ at, seq: this.seq++, fn });
+    this.arm();
+  }
+
+  /** Run every pending entry now, in order (used when a run stops: entries see it and bail out). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    while (this.heap.length > 0) this.pop().fn();
+  }
+
+  clear(): void {
+    this.heap = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private arm(): void {
+    const first = this.heap[0];
+    if (!first) return;
+    if (first.at >= this.timerAt && this.timer) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = first.at;
+    const delay = first.at - this.now();
+    this.timer = setTimeout(() => this.fire(), Math.max(0, delay));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    // setTimeout may fire up to ~1 ms early or late; run everything due within 0.5 ms.
+    const horizon = this.now() + 0.5;
+    while (this.heap.length > 0 && this.heap[0]!.at <= horizon) {
+      const e = this.pop();
+      e.fn();
+    }
+    this.arm();
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): Entry {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}

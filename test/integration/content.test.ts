@@ -1,0 +1,164 @@
+// Content rendering against the real engine's tokenizer and chat template: exact fresh-message
+// sizes, template overhead measured on the server, and children whose prompts extend their
+// parents' prompts and replies token for token, as the server itself counts them.
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { conversationOf, createContentRenderer, renderWords, type ChatMessage } from "../../src/workload/content.js";
+import { measureTemplateOverhead, type TemplateMeasurement } from "../../src/workload/content-overhead.js";
+import { calibrateVocabulary, type Vocabulary } from "../../src/workload/content-vocabulary.js";
+import { rngFor } from "../../src/workload/random.js";
+import { resolveTokenizer, type Tokenizer } from "../../src/workload/tokenizer.js";
+import { sessionTokens } from "../../src/workload/tokens.js";
+import type { RequestNode, Scaffold, SessionGraph } from "../../src/workload/types.js";
+
+const engine = inject("engine");
+
+let tokenizer: Tokenizer;
+let vocabulary: Vocabulary;
+let measured: TemplateMeasurement;
+
+beforeAll(async () => {
+  const resolved = await resolveTokenizer(engine.baseUrl);
+  tokenizer = resolved.tokenizer;
+  vocabulary = await calibrateVocabulary(tokenizer);
+  measured = await measureTemplateOverhead(tokenizer, vocabulary);
+  console.log(
+    `[content] ${resolved.reason}; ${vocabulary.words.length} words, ${vocabulary.leads.length} lead words; ` +
+      `template overhead ${JSON.stringify(measured.overhead)}, bare first turn ${measured.bareFresh}`,
+  );
+});
+
+function node(id: string, fresh: number, extra: Partial<RequestNode> = {}): RequestNode {
+  return { id, parents: [], historyParent: null, freshInputTokens: fresh, outputTokens: 8, waitAfterReadyMs: 0, ...extra };
+}
+
+const text = (m: ChatMessage | undefined) => (m?.content ?? "") as string;
+
+/** Tokens of text where a template puts it, after a newline (SentencePiece adds no space there). */
+async function afterNewline(s: string): Promise<number[]> {
+  const [nl, both] = await Promise.all([tokenizer.tokenize("\n"), tokenizer.tokenize(`\n${s}`)]);
+  return both.slice(nl.length);
+}
+
+interface Completion {
+  reply: string;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number | undefined;
+}
+
+async function complete(messages: ChatMessage[], maxTokens: number): Promise<Completion> {
+  const res = await fetch(`${engine.apiUrl}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: engine.model, messages, max_tokens: maxTokens, ignore_eos: true }),
+  });
+  if (!res.ok) throw new Error(`chat completion: HTTP ${res.status}: ${await res.text()}`);
+  const json = (await res.json()) as {
+    choices: { message: { content: string } }[];
+    usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } };
+  };
+  return {
+    reply: json.choices[0]!.message.content,
+    promptTokens: json.usage.prompt_tokens,
+    completionTokens: json.usage.completion_tokens,
+    cachedTokens: json.usage.prompt_tokens_details?.cached_tokens,
+  };
+}
+
+describe("content rendering with the server's tokenizer", () => {
+  it("uses the server's own tokenizer, chat template included", () => {
+    expect(tokenizer.kind).toBe("server");
+    expect(tokenizer.name).toContain("llama.cpp");
+    expect(tokenizer.tokenizeChat).toBeDefined();
+    expect(measured.prefixPreserved).toBe(true);
+  });
+
+  it("renders fresh messages and scaffolds of exactly the intended token counts", async () => {
+    const content = createContentRenderer({ seed: 3, scaffolds: [{ id: "a", systemTokens: 300, toolTokens: 200 }], vocabulary });
+    const sizes = [1, 7, 500, 5000];
+    const counts = await tokenizer.countMany(sizes.map((n) => text(content.freshMessage("s", node(`n${n}`, n)))));
+    expect(counts).toEqual(sizes);
+    expect(await tokenizer.count(text(content.scaffoldMessages("a")[0]))).toBe(500);
+  });
+
+  it("predicts the server's prompt_tokens for a session's first request (scaffold + fresh + overhead)", async () => {
+    const scaffolds: Scaffold[] = [{ id: "a", systemTokens: 120, toolTokens: 40 }];
+    const content = createContentRenderer({ seed: 4, scaffolds, vocabulary });
+    const graph: SessionGraph = { id: "first", scaffoldId: "a", nodes: [node("0", 77)] };
+    const prompt = content.promptFor(graph, graph.nodes[0]!, null);
+    const expected = sessionTokens(graph, scaffolds, measured.overhead).get("0")!.promptTokens;
+    expect((await tokenizer.tokenizeChat!(prompt)).length).toBe(expected);
+    expect((await complete(prompt, 1)).promptTokens).toBe(expected);
+    // Without a scaffold the template wraps the first message in bareFresh tokens.
+    const bare = content.promptFor({ id: "bare" }, node("0", 33), null);
+    expect((await complete(bare, 1)).promptTokens).toBe(33 + measured.bareFresh);
+  });
+
+  it("makes every child prompt extend its parent's prompt and reply exactly, as tokens.ts predicts", async () => {
+    const scaffolds: Scaffold[] = [
+      { id: "main", systemTokens: 200, toolTokens: 100 },
+      { id: "helper", systemTokens: 60, toolTokens: 0 },
+    ];
+    const graph: SessionGraph = {
+      id: "chain",
+      scaffoldId: "main",
+      nodes: [
+        node("0", 40, { outputTokens: 20 }),
+        node("1", 1, { parents: ["0"], historyParent: "0", outputTokens: 7 }),
+        node("2", 500, { parents: ["1"], historyParent: "1", outputTokens: 3 }),
+        node("3", 25, { parents: ["2"], scaffoldId: "helper", kind: "spawn", outputTokens: 5 }),
+        node("4", 9, { parents: ["2", "3"], historyParent: "2", kind: "report", outputTokens: 2 }),
+        node("5", 70, { parents: ["4"], kind: "compaction", outputTokens: 4 }),
+      ],
+    };
+    const expected = sessionTokens(graph, scaffolds, measured.overhead);
+    const content = createContentRenderer({ seed: 5, scaffolds, vocabulary });
+    const conversations = new Map<string, ChatMessage[]>();
+    const tokensOf = new Map<string, number[]>();
+    for (const n of graph.nodes) {
+      const parent = n.historyParent === null ? null : conversations.get(n.historyParent)!;
+      const prompt = content.promptFor(graph, n, parent);
+      const tokens = await tokenizer.tokenizeChat!(prompt);
+      const want = expected.get(n.id)!;
+      expect(tokens.length, `node ${n.id} prompt tokens`).toBe(want.promptTokens);
+      if (n.historyParent !== null) {
+        const parentTokens = tokensOf.get(n.historyParent)!;
+        expect(tokens.slice(0, parentTokens.length), `node ${n.id} starts with its parent's prompt`).toEqual(parentTokens);
+        const replyTokens = await afterNewline(text(conversations.get(n.historyParent)!.at(-1)));
+        expect(tokens.slice(parentTokens.length, parentTokens.length + replyTokens.length), `node ${n.id}: then the reply`).toEqual(replyTokens);
+        expect(parentTokens.length + replyTokens.length).toBe(want.sharedPrefixTokens);
+        // What is new: the fresh tokens plus the template's per-turn overhead.
+        expect(tokens.length - want.sharedPrefixTokens).toBe(n.freshInputTokens + measured.overhead.fresh);
+      }
+      tokensOf.set(n.id, tokens);
+      // A reply of exactly outputTokens tokens in the vocabulary's words, standing in for the model's.
+      conversations.set(n.id, conversationOf(prompt, renderWords(vocabulary, rngFor("reply", n.id), n.outputTokens)));
+    }
+  });
+
+  it("with the model's real reply: the child starts with the parent's prompt, the server counts it as tokenized, and reuses it from cache", async () => {
+    const scaffolds: Scaffold[] = [{ id: "real", systemTokens: 150, toolTokens: 50 }];
+    const content = createContentRenderer({ seed: 6, scaffolds, vocabulary, salt: `real-${Date.now()}` });
+    const session = { id: "real", scaffoldId: "real" };
+    const rootNode = node("0", 60, { outputTokens: 16 });
+    const root = content.promptFor(session, rootNode, null);
+    const rootTokens = await tokenizer.tokenizeChat!(root);
+    const first = await complete(root, rootNode.outputTokens);
+    expect(first.promptTokens).toBe(rootTokens.length);
+    expect(first.completionTokens).toBe(16);
+
+    const childNode = node("1", 30, { parents: ["0"], historyParent: "0" });
+    const child = content.promptFor(session, childNode, conversationOf(root, first.reply));
+    const childTokens = await tokenizer.tokenizeChat!(child);
+    expect(childTokens.slice(0, rootTokens.length)).toEqual(rootTokens);
+    const second = await complete(child, 1);
+    expect(second.promptTokens).toBe(childTokens.length);
+    // The server reuses at least the parent's whole prompt (it may re-evaluate the last token).
+    expect(second.cachedTokens ?? 0).toBeGreaterThanOrEqual(rootTokens.length - 1);
+    // The reply re-tokenizes to its own count, not necessarily the 16 tokens generated: a random
+    // model emits token sequences the tokenizer would split differently.
+    const replyInPrompt = childTokens.length - rootTokens.length - childNode.freshInputTokens - measured.overhead.fresh;
+    console.log(`[content] real reply: ${first.completionTokens} tokens generated, ${replyInPrompt} in the child's prompt; cached ${second.cachedTokens} of ${second.promptTokens}`);
+    expect(replyInPrompt).toBeGreaterThan(0);
+  });
+});
