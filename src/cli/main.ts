@@ -6,6 +6,7 @@ const commands: Record<string, () => Promise<Command>> = {
   engine: async () => (await import("./engine.js")).engineCommand,
   generate: async () => (await import("./generate.js")).generateCommand,
   inspect: async () => (await import("./inspect.js")).inspectCommand,
+  run: async () => (await import("./run.js")).runCommand,
 };
 
 function usage(): string {

@@ -25,8 +25,8 @@ export type ErrorKind =
   | "connect" // could not connect / connect timeout
   | "first-token-timeout" // no first chunk in time
   | "total-timeout" // stream did not finish in time
-  | "reset" // connection closed or reset mid-stream
-  | "malformed" // a stream event that is not valid SSE/JSON, or a stream without [DONE]/finish
+  | "reset" // connection closed or reset mid-stream, or a stream that ended without [DONE] and without a finish_reason
+  | "malformed" // a stream event that is not valid SSE/JSON (or an unparsable HTTP response)
   | "server" // the stream carried an error object
   | "aborted"; // the run was stopped (Ctrl-C) before the request ended
 

@@ -90,3 +90,26 @@ export async function measureTemplateOverhead(tokenizer: Tokenizer, vocabulary: 
   }
   return first!;
 }
+
+/**
+ * Counts an assistant reply's tokens as they stand inside a later prompt. Tokenized on its own a
+ * reply can differ from in context (a SentencePiece tokenizer adds a leading space to a text's
+ * start, but not after the template's role marker), so with a chat-capable tokenizer the count is
+ * the difference between a conversation with the reply and one with an empty reply. The reply sits
+ * between two user messages: a trailing assistant message is rendered as a prefill to continue
+ * (no closing, and dropped when empty) by llama.cpp.
+ */
+export function createReplyCounter(tokenizer: Tokenizer): (reply: string) => Promise<number> {
+  const tokenizeChat = tokenizer.tokenizeChat;
+  if (!tokenizeChat) return (reply) => tokenizer.count(reply);
+  const before: ChatMessage = { role: "user", content: "x" };
+  const after: ChatMessage = { role: "user", content: "y" };
+  const conversation = (content: string) =>
+    tokenizeChat([before, { role: "assistant", content }, after], { addGenerationPrompt: false });
+  let baseline: Promise<number> | undefined;
+  return async (reply) => {
+    baseline ??= conversation("").then((t) => t.length);
+    const [withReply, without] = await Promise.all([conversation(reply), baseline]);
+    return withReply.length - without;
+  };
+}

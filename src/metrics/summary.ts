@@ -1,0 +1,112 @@
+// The summary of one run: plain JSON data (it is written to summary.json as is). Times are
+// milliseconds, rates are per second, ratios are in [0, 1]; a statistic with nothing to measure
+// is null.
+import type { ErrorKind } from "../run/types.js";
+import type { DecodeOverlap } from "./decode-overlap.js";
+import type { DistributionStats, SerializedHistogram } from "./histogram.js";
+import type { ServerCacheHitRate } from "./server-cache.js";
+
+export type LatencyMetric = "ttfc" | "ttfv" | "tbc" | "tpot" | "e2e";
+/** Everything kept as a histogram (and serialized into the summary for snapshots). */
+export type HistogramName = LatencyMetric | "tbcRequestMean" | "tbcRequestMax" | "dispatchLateness";
+
+export interface RunCounts {
+  /** Measured requests (warm-up excluded). */
+  requests: number;
+  ok: number;
+  /** Requests that ended in an error other than "aborted". */
+  failed: number;
+  /** Requests cut off because the run was stopped; neither ok nor failed. */
+  aborted: number;
+  /** Sessions with at least one measured request. */
+  sessions: number;
+  warmupRequests: number;
+  warmupSessions: number;
+}
+
+export interface ErrorSummary {
+  /** failed / (ok + failed): aborted requests say nothing about the server. */
+  rate: number;
+  byKind: Partial<Record<ErrorKind, number>>;
+  /** HTTP status of "http" errors, e.g. { "503": 2 }. */
+  byStatus: Record<string, number>;
+}
+
+export interface ThroughputSummary {
+  /** Successful requests per second of wall time. */
+  requestsPerSec: number;
+  /** Output tokens of successful requests per second of wall time. */
+  outputTokensPerSec: number;
+  /** Reported prompt tokens (else expected) of successful requests per second of wall time. */
+  promptTokensPerSec: number;
+}
+
+export interface GoodputSummary {
+  /** Successful requests that met every per-request limit (see requestLimits in slo.ts). */
+  requests: number;
+  perSec: number;
+  /** requests / ok. */
+  share: number;
+  /** The per-request limits applied, ms. */
+  limits: Partial<Record<LatencyMetric, number>>;
+}
+
+export interface PromptTokenAccuracy {
+  /** Successful requests whose server reported prompt tokens. */
+  reported: number;
+  /** Of those, how many matched the expected count exactly. */
+  exact: number;
+  exactShare: number | null;
+  /** Mean of (reported - expected). */
+  meanDeviation: number | null;
+  meanAbsDeviation: number | null;
+  maxAbsDeviation: number | null;
+}
+
+export interface TokenSummary {
+  /** Output tokens of successful requests (usage, else chunk count). */
+  output: number;
+  /** Share of successful requests whose output count came from the server's usage. */
+  outputFromUsageShare: number | null;
+  expectedPrompt: number;
+  /** Sum of reported prompt tokens (successful requests that report them). */
+  reportedPrompt: number;
+  /** Sum of reported cached tokens; null when no request reported any. */
+  cached: number | null;
+  promptAccuracy: PromptTokenAccuracy;
+}
+
+export interface PrefixSummary {
+  /** Share of prompt tokens the workload means to be a reusable prefix: Σ shared / Σ expected. */
+  expectedReuse: number | null;
+  /** Σ cachedTokens / Σ promptTokens over successful requests that report both (usage details). */
+  requestHitRate: number | null;
+  /** From the server's counters before and after the run. */
+  server: ServerCacheHitRate | null;
+}
+
+export interface DispatchSummary {
+  /** dispatchedAt - plannedAt over all measured requests. */
+  lateness: DistributionStats | null;
+  thresholdMs: number;
+  /** lateness p99 <= thresholdMs. */
+  healthy: boolean;
+}
+
+export interface RunSummary {
+  /** The measured wall time the rates are over. */
+  wallMs: number;
+  counts: RunCounts;
+  errors: ErrorSummary;
+  throughput: ThroughputSummary;
+  /** Null when no SLO with latency limits was given. */
+  goodput: GoodputSummary | null;
+  tokens: TokenSummary;
+  /** Successful requests only; tbc pools every gap, tbcRequestMean/Max are per request. */
+  latency: Record<LatencyMetric | "tbcRequestMean" | "tbcRequestMax", DistributionStats | null>;
+  prefix: PrefixSummary;
+  decode: DecodeOverlap;
+  dispatch: DispatchSummary;
+  health: { healthy: boolean; problems: string[] };
+  histograms: Record<HistogramName, SerializedHistogram>;
+}

@@ -1,0 +1,165 @@
+// The run summary as a compact terminal table (in the spirit of vLLM's benchmark_serving and
+// GuideLLM): counts, throughput, latency percentiles, prefix reuse against the server's cache hit
+// rate, errors, health and the SLO verdicts.
+import { formatMs, formatNumber, formatPercent } from "../metrics/format.js";
+import type { DistributionStats } from "../metrics/histogram.js";
+import type { SloVerdict } from "../metrics/slo.js";
+import type { RunSummary } from "../metrics/summary.js";
+
+export interface RenderOptions {
+  /** ANSI colors for verdicts and health (default false). */
+  color?: boolean;
+}
+
+const NONE = "—";
+
+export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], options: RenderOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const out: string[] = [];
+  const { counts } = summary;
+
+  out.push(paint.bold("agentload run summary"));
+  const warm = counts.warmupRequests > 0 ? `   warm-up ${plural(counts.warmupRequests, "request")}, ${plural(counts.warmupSessions, "session")} (excluded)` : "";
+  out.push(
+    ...section([
+      ["requests", `${counts.requests}   ok ${counts.ok}   failed ${counts.failed}${counts.aborted ? `   aborted ${counts.aborted}` : ""}`],
+      ["sessions", `${counts.sessions}${warm}`],
+      ["wall time", `${formatNumber(summary.wallMs / 1000, 1)}s`],
+    ]),
+  );
+
+  const { throughput, goodput } = summary;
+  const rates: [string, string][] = [
+    ["requests/s", formatNumber(throughput.requestsPerSec, 2)],
+    ["output tokens/s", formatNumber(throughput.outputTokensPerSec, 1)],
+    ["prompt tokens/s", formatNumber(throughput.promptTokensPerSec, 1)],
+  ];
+  if (goodput) {
+    rates.push(["goodput/s", `${formatNumber(goodput.perSec, 2)}   (${formatPercent(goodput.share)} of ok requests within ${limitsText(goodput.limits)})`]);
+  }
+  out.push("", paint.bold("Throughput"), ...section(rates));
+
+  out.push("", ...latencyTable(summary, paint));
+
+  const { prefix, tokens } = summary;
+  const server = prefix.server
+    ? `${formatPercent(prefix.server.rate)}   (${prefix.server.engine} ${prefix.server.kind === "gauge" ? "gauge: a recent window, not this run" : "counters over the run"})`
+    : NONE;
+  const accuracy = tokens.promptAccuracy;
+  out.push(
+    "",
+    paint.bold("Prefix cache"),
+    ...section([
+      ["reuse the workload intends", ratio(prefix.expectedReuse)],
+      ["hit rate from usage", ratio(prefix.requestHitRate)],
+      ["hit rate from server metrics", server],
+      [
+        "prompt tokens exact",
+        accuracy.reported > 0
+          ? `${ratio(accuracy.exactShare)} of ${accuracy.reported}   mean |Δ| ${formatNumber(accuracy.meanAbsDeviation!, 1)}   max |Δ| ${accuracy.maxAbsDeviation}`
+          : `${NONE} (the server reported no prompt tokens)`,
+      ],
+    ]),
+  );
+
+  const other: [string, string][] = [["decode overlap", overlapText(summary)], ["errors", errorsText(summary)]];
+  const lateness = summary.dispatch.lateness;
+  const latenessText = lateness
+    ? `dispatch lateness p99 ${formatMs(lateness.p99)} <= ${formatMs(summary.dispatch.thresholdMs)}`
+    : "no requests dispatched";
+  other.push([
+    "health",
+    summary.health.healthy ? paint.green(`ok (${latenessText})`) : paint.yellow(`UNHEALTHY: ${summary.health.problems.join("; ")}`),
+  ]);
+  out.push("", ...section(other));
+
+  if (verdicts.length > 0) {
+    const failed = verdicts.filter((v) => !v.pass).length;
+    const head = failed === 0 ? paint.green(`all ${verdicts.length} passed`) : paint.red(`${failed} of ${verdicts.length} failed`);
+    out.push("", `${paint.bold("SLOs")}   ${head}`);
+    for (const v of verdicts) out.push(`  ${v.pass ? paint.green(v.message) : paint.red(v.message)}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+const LATENCY_ROWS: [keyof RunSummary["latency"], string][] = [
+  ["ttfc", "TTFC"],
+  ["ttfv", "TTFV"],
+  ["tbc", "TBC"],
+  ["tbcRequestMean", "TBC per request"],
+  ["tpot", "TPOT"],
+  ["e2e", "E2E"],
+];
+
+function latencyTable(summary: RunSummary, paint: Painter): string[] {
+  const header = ["Latency (ms)", "mean", "p50", "p90", "p95", "p99", "max", "n"];
+  const rows = LATENCY_ROWS.map(([key, label]) => statsRow(label, summary.latency[key]));
+  rows.push(statsRow("dispatch lateness", summary.dispatch.lateness));
+  const table = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
+  // The header is painted whole, so padding is measured without escape codes.
+  return [paint.bold(line(header)), ...rows.map(line)];
+}
+
+function statsRow(label: string, s: DistributionStats | null): string[] {
+  const name = `  ${label}`;
+  if (!s) return [name, NONE, NONE, NONE, NONE, NONE, NONE, "0"];
+  return [name, ms(s.mean), ms(s.p50), ms(s.p90), ms(s.p95), ms(s.p99), ms(s.max), String(s.count)];
+}
+
+/** Latency cell: two decimals below 10 ms, one above. */
+function ms(x: number): string {
+  return x.toFixed(Math.abs(x) < 10 ? 2 : 1);
+}
+
+function ratio(r: number | null): string {
+  return r === null ? NONE : formatPercent(r);
+}
+
+function limitsText(limits: Partial<Record<string, number>>): string {
+  const parts = Object.entries(limits).map(([metric, limit]) => `${metric} < ${formatMs(limit!)}`);
+  return parts.length > 0 ? parts.join(", ") : "the SLO";
+}
+
+function overlapText(summary: RunSummary): string {
+  const d = summary.decode;
+  if (d.maxConcurrent === 0) return NONE;
+  const ks: number[] = [];
+  for (let k = 1; k <= d.maxConcurrent; k *= 2) ks.push(k);
+  if (ks[ks.length - 1] !== d.maxConcurrent) ks.push(d.maxConcurrent);
+  const shares = ks.map((k) => `>=${k} ${formatPercent(d.shareAtLeast[k - 1]!)}`).join("  ");
+  return `max ${d.maxConcurrent}   mean ${formatNumber(d.meanConcurrent, 2)}   time with k decoding: ${shares}`;
+}
+
+function errorsText(summary: RunSummary): string {
+  const kinds = Object.entries(summary.errors.byKind);
+  if (kinds.length === 0) return `none (rate ${formatPercent(summary.errors.rate)})`;
+  const statuses = Object.entries(summary.errors.byStatus)
+    .map(([status, n]) => `${status} x${n}`)
+    .join(", ");
+  const parts = kinds.map(([kind, n]) => (kind === "http" && statuses ? `http ${n} (${statuses})` : `${kind} ${n}`));
+  return `rate ${formatPercent(summary.errors.rate)}   ${parts.join("   ")}`;
+}
+
+/** Label-value lines with the values aligned. */
+function section(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `  ${label.padEnd(width)}   ${value}`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+interface Painter {
+  bold(s: string): string;
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+}
+
+function painter(color: boolean): Painter {
+  const wrap = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return { bold: wrap(1), green: wrap(32), red: wrap(31), yellow: wrap(33) };
+}

@@ -1,0 +1,168 @@
+// The streaming client: sends one OpenAI-compatible request and observes its stream (when each
+// token-carrying event arrived, the reply text, usage, and the first failure). A failed request
+// is an observation with `error`, never an exception. The transport is chosen per runtime:
+// undici on Node (loaded lazily, so Bun and Deno never import it), fetch on Bun and Deno.
+import { StreamRecorder } from "./stream-recorder.js";
+import type { Transport } from "./transport-types.js";
+import type { ClientRequest, StreamObservation } from "./types.js";
+
+export interface ClientOptions {
+  /** OpenAI-compatible base, e.g. http://127.0.0.1:8080/v1 */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer`; never logged nor put in errors or records. */
+  apiKey?: string;
+  headers?: Record<string, string>;
+  /** No first-token or total limit unless given; connect defaults to 10 s. */
+  timeouts?: { connectMs?: number; firstTokenMs?: number; totalMs?: number };
+  /** auto: undici on Node, fetch on Bun and Deno. */
+  transport?: "auto" | "undici" | "fetch";
+  /** Connections per origin (undici); default 1024. */
+  maxConnections?: number;
+}
+
+export interface Client {
+  /** Never throws for a failed request: the failure is in the observation's `error`. */
+  send(req: ClientRequest, signal?: AbortSignal): Promise<StreamObservation>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_CONNECT_MS = 10_000;
+const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Header names whose values are secrets, besides the API key. */
+const SECRET_HEADERS = new Set(["authorization", "x-api-key", "api-key", "proxy-authorization"]);
+
+/** The JSON body of one request: streamed, with usage in the last chunk; `extraBody` wins. */
+export function buildRequestBody(req: ClientRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (req.model !== undefined) body.model = req.model;
+  if (req.api === "chat") {
+    if (!Array.isArray(req.messages)) throw new TypeError("ClientRequest: api \"chat\" needs `messages` (an array)");
+    body.messages = req.messages;
+  } else if (req.api === "completions") {
+    if (typeof req.prompt !== "string") throw new TypeError("ClientRequest: api \"completions\" needs `prompt` (a string)");
+    body.prompt = req.prompt;
+  } else {
+    throw new TypeError(`ClientRequest: api must be "chat" or "completions", got ${JSON.stringify(req.api)}`);
+  }
+  if (!Number.isInteger(req.maxTokens) || req.maxTokens < 1) {
+    throw new TypeError(`ClientRequest: maxTokens must be a positive integer, got ${String(req.maxTokens)}`);
+  }
+  body.max_tokens = req.maxTokens;
+  if (req.ignoreEos) body.ignore_eos = true;
+  body.stream = true;
+  body.stream_options = { include_usage: true };
+  const extra = req.extraBody;
+  if (extra !== undefined) {
+    const streamOptions = extra.stream_options;
+    Object.assign(body, extra);
+    // Keep include_usage when extraBody adds other stream options (e.g. continuous_usage_stats).
+    if (typeof streamOptions === "object" && streamOptions !== null && !Array.isArray(streamOptions)) {
+      body.stream_options = { include_usage: true, ...streamOptions };
+    }
+  }
+  return body;
+}
+
+export function createClient(opts: ClientOptions): Client {
+  const base = parseBaseUrl(opts.baseUrl);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    ...opts.headers,
+  };
+  if (opts.apiKey !== undefined && opts.apiKey !== "") headers.authorization = `Bearer ${opts.apiKey}`;
+  const secrets: string[] = [];
+  if (opts.apiKey) secrets.push(opts.apiKey);
+  for (const [name, value] of Object.entries(opts.headers ?? {})) {
+    if (SECRET_HEADERS.has(name.toLowerCase()) && value) secrets.push(value);
+  }
+  const connectMs = opts.timeouts?.connectMs ?? DEFAULT_CONNECT_MS;
+  const firstTokenMs = opts.timeouts?.firstTokenMs;
+  const totalMs = opts.timeouts?.totalMs;
+  const kind = pickTransport(opts.transport ?? "auto");
+  const connections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+
+  let transport: Transport | undefined;
+  const loading: Promise<Transport> = loadTransport(kind, base.origin, connections, connectMs).then((t) => (transport = t));
+  loading.catch(() => undefined); // reported by send() and close()
+
+  async function send(req: ClientRequest, signal?: AbortSignal): Promise<StreamObservation> {
+    const body = JSON.stringify(buildRequestBody(req));
+    const t = transport ?? (await loading);
+    const path = req.api === "chat" ? base.chatPath : base.completionsPath;
+    const rec = new StreamRecorder(secrets);
+    if (signal?.aborted) {
+      rec.obs.dispatchedAt = performance.now();
+      rec.stop("aborted", "aborted before it was sent");
+      return rec.result();
+    }
+    const ctl = new AbortController();
+    rec.onStop = () => ctl.abort();
+    const onAbort = (): void => rec.stop("aborted", "aborted while streaming");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const firstTimer =
+      firstTokenMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (rec.obs.firstTokenAt === undefined) rec.stop("first-token-timeout", `no token within ${firstTokenMs} ms`);
+          }, firstTokenMs);
+    const totalTimer =
+      totalMs === undefined ? undefined : setTimeout(() => rec.stop("total-timeout", `not finished within ${totalMs} ms`), totalMs);
+    rec.obs.dispatchedAt = performance.now();
+    try {
+      await t.stream({ url: base.origin + path, path, headers, body }, rec, ctl.signal);
+    } catch (err) {
+      rec.fail(err); // transports do not reject; this keeps the promise of send() all the same
+    } finally {
+      clearTimeout(firstTimer);
+      clearTimeout(totalTimer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    return rec.result();
+  }
+
+  return {
+    send,
+    close: async () => {
+      const t = transport ?? (await loading);
+      await t.close();
+    },
+  };
+}
+
+interface BaseUrl {
+  origin: string;
+  chatPath: string;
+  completionsPath: string;
+}
+
+function parseBaseUrl(baseUrl: string): BaseUrl {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError(`ClientOptions.baseUrl: expected an http(s) URL such as http://127.0.0.1:8080/v1, got ${JSON.stringify(baseUrl)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(`ClientOptions.baseUrl: expected http: or https:, got ${JSON.stringify(url.protocol)}`);
+  }
+  const prefix = url.pathname.replace(/\/+$/, "");
+  return { origin: url.origin, chatPath: `${prefix}/chat/completions${url.search}`, completionsPath: `${prefix}/completions${url.search}` };
+}
+
+function pickTransport(choice: "auto" | "undici" | "fetch"): "undici" | "fetch" {
+  if (choice !== "auto") return choice;
+  const g = globalThis as { Bun?: unknown; Deno?: unknown; process?: { versions?: { node?: string } } };
+  // Bun replaces npm undici with a partial built-in; Deno's fetch is its native path.
+  if (g.Bun !== undefined || g.Deno !== undefined) return "fetch";
+  return g.process?.versions?.node ? "undici" : "fetch";
+}
+
+async function loadTransport(kind: "undici" | "fetch", origin: string, connections: number, connectMs: number): Promise<Transport> {
+  if (kind === "undici") {
+    const m = await import("./transport-undici.js");
+    return m.createUndiciTransport({ origin, connections, connectMs });
+  }
+  const m = await import("./transport-fetch.js");
+  return m.createFetchTransport();
+}

@@ -1,0 +1,238 @@
+// One run of a workload against a server: content set-up (tokenizer, vocabulary, template
+// overhead), traffic and dispatch, a record per request appended as it ends, server counters
+// before and after, then the summary and SLO verdicts, all kept in the run folder.
+import { createArrivals } from "../workload/arrivals.js";
+import { createContentRenderer, conversationOf, type ChatMessage, type ContentRenderer } from "../workload/content.js";
+import { calibrateVocabulary } from "../workload/content-vocabulary.js";
+import { createReplyCounter, measureTemplateOverhead } from "../workload/content-overhead.js";
+import { generateSessionAt, scaffoldsOf } from "../workload/generate.js";
+import { rngFor } from "../workload/random.js";
+import type { ResolvedWorkloadSpec } from "../workload/spec.js";
+import { resolveTokenizer } from "../workload/tokenizer.js";
+import { inheritedPrompt, NO_OVERHEAD, nodeScaffold, rootPrompt, scaffoldSize, type NodeTokens, type TemplateOverhead } from "../workload/tokens.js";
+import type { Scaffold, SessionGraph } from "../workload/types.js";
+import { createAggregator } from "../metrics/aggregator.js";
+import { evaluateSlos, type SloVerdict } from "../metrics/slo.js";
+import type { RunSummary } from "../metrics/summary.js";
+import { scrapeServerMetrics, type ServerMetricsSnapshot } from "./server-metrics.js";
+import { createClient, type Client } from "./client.js";
+import { RecordWriter } from "./record-writer.js";
+import { RunFolder } from "./run-folder.js";
+import { runSession, type NodeStart } from "./session-runner.js";
+import { TimerQueue } from "./timer-queue.js";
+import { runTraffic, type TrafficPlan } from "./traffic.js";
+import type { RequestRecord } from "./types.js";
+
+export interface RunTarget {
+  /** OpenAI-compatible base URL including /v1. */
+  apiUrl: string;
+  model?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RunOptions {
+  spec: ResolvedWorkloadSpec;
+  target: RunTarget;
+  /** Parent folder for the run folder (default ./runs). */
+  outDir?: string;
+  /** Stop dispatching when aborted (Ctrl-C); in-flight requests get graceMs to finish. */
+  signal?: AbortSignal;
+  graceMs?: number;
+  /** Called after every request with the record, for live progress. */
+  onRecord?: (record: RequestRecord, progress: RunProgress) => void;
+  /** One-line notes about set-up (tokenizer picked, overhead measured). */
+  onNote?: (line: string) => void;
+}
+
+export interface RunProgress {
+  sessionsStarted: number;
+  sessionsDone: number;
+  requestsDone: number;
+  errors: number;
+  elapsedMs: number;
+}
+
+export interface RunResult {
+  dir: string;
+  summary: RunSummary;
+  verdicts: SloVerdict[];
+  passed: boolean;
+  /** True when the run was stopped early (signal or duration). */
+  interrupted: boolean;
+}
+
+interface ContentSetup {
+  renderer: ContentRenderer;
+  /** An assistant reply's tokens as they stand inside a later prompt. */
+  countReply: (reply: string) => Promise<number>;
+  overhead: TemplateOverhead;
+  notes: string[];
+}
+
+async function setUpContent(spec: ResolvedWorkloadSpec, target: RunTarget, scaffolds: Scaffold[], salt: string): Promise<ContentSetup> {
+  const { tokenizer, reason } = await resolveTokenizer(target.apiUrl, target.model ? { model: target.model } : {});
+  const notes = [`tokenizer: ${reason}`];
+  const vocabulary = await calibrateVocabulary(tokenizer);
+  let overhead = NO_OVERHEAD;
+  if (tokenizer.tokenizeChat) {
+    const m = await measureTemplateOverhead(tokenizer, vocabulary);
+    overhead = m.overhead;
+    notes.push(`chat template overhead: scaffold ${m.overhead.scaffold}, per turn ${m.overhead.fresh} tokens`);
+  } else {
+    notes.push("chat template overhead: not measurable with this tokenizer; expected prompt tokens count content only");
+  }
+  const renderer = createContentRenderer({ seed: spec.seed, scaffolds, vocabulary, salt });
+  return { renderer, countReply: createReplyCounter(tokenizer), overhead, notes };
+}
+
+function trafficPlan(spec: ResolvedWorkloadSpec): TrafficPlan {
+  const t = spec.traffic;
+  if (t.mode === "rate") return { mode: "rate", arrivals: createArrivals(t.arrivals, rngFor(spec.seed, "traffic/arrivals")) };
+  return { mode: "concurrent", concurrency: t.concurrency, rampUpMs: t.rampUpSeconds * 1000 };
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export async function runWorkload(opts: RunOptions): Promise<RunResult> {
+  const { spec, target } = opts;
+  const now = () => performance.now();
+  const folder = RunFolder.create(opts.outDir ?? "runs", spec.name);
+  folder.writeJson("spec.resolved.json", spec);
+  const scaffolds = scaffoldsOf(spec);
+  // A per-run salt keeps a server's prefix cache from serving this run's prompts from an
+  // earlier run's identical ones, while scaffolds stay shared within the run.
+  const content = await setUpContent(spec, target, scaffolds, folder.id);
+  for (const n of content.notes) opts.onNote?.(n);
+
+  const serverRoot = target.apiUrl.replace(/\/v1\/?$/, "");
+  const before: ServerMetricsSnapshot | null = await scrapeServerMetrics(serverRoot);
+  if (before) folder.writeText("server-metrics-before.txt", before.text);
+
+  const client: Client = createClient({
+    baseUrl: target.apiUrl,
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+    ...(target.headers ? { headers: target.headers } : {}),
+    timeouts: spec.request.timeouts,
+  });
+  const writer = new RecordWriter(folder.path("records.jsonl"));
+  const aggregator = createAggregator(spec.slo ? { slo: spec.slo } : {});
+  const timers = new TimerQueue(now);
+  const inflight = new AbortController();
+  const traffic = spec.traffic;
+  const maxSessions = Math.min(traffic.maxSessions ?? spec.sessions, spec.sessions);
+  let stopped = false;
+  let interrupted = false;
+  const progress: RunProgress = { sessionsStarted: 0, sessionsDone: 0, requestsDone: 0, errors: 0, elapsedMs: 0 };
+
+  const t0 = now();
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    interrupted = true;
+    timers.flush(); // planned dispatches see `stopped` and bail out
+    const grace = setTimeout(() => inflight.abort(), opts.graceMs ?? 10_000);
+    grace.unref?.();
+  };
+  const onAbort = () => stop();
+  opts.signal?.addEventListener("abort", onAbort);
+  const durationTimer =
+    traffic.durationSeconds !== undefined ? setTimeout(stop, traffic.durationSeconds * 1000) : undefined;
+
+  let nextIndex = 0;
+  const nextSession = (): SessionGraph | undefined => {
+    if (stopped || nextIndex >= maxSessions) return undefined;
+    return generateSessionAt(spec, nextIndex++);
+  };
+  const warmupIds = new Set<string>();
+
+  const runOne = async (session: SessionGraph, startAt: number) => {
+    const index = progress.sessionsStarted++;
+    if (index < (traffic.warmupSessions ?? 0)) warmupIds.add(session.id);
+    // What each node's prompt holds, with the history parent's reply counted as the server will
+    // see it: a reply re-tokenized in the child's prompt need not have as many tokens as were
+    // generated. Counted off the dispatch path, while the child waits or runs.
+    const expected = new Map<string, { tokens: Promise<NodeTokens>; replyTokens?: Promise<number> }>();
+    const conversations = new Map<string, ChatMessage[]>();
+    const isHistoryParent = new Set(session.nodes.map((n) => n.historyParent).filter((p): p is string => p !== null));
+    const execute = async ({ node, readyAt, plannedAt }: NodeStart): Promise<boolean> => {
+      const history = node.historyParent === null ? null : (conversations.get(node.historyParent) ?? null);
+      const messages = content.renderer.promptFor(session, node, history);
+      const parent = node.historyParent === null ? undefined : expected.get(node.historyParent);
+      const tokens: Promise<NodeTokens> = parent
+        ? Promise.all([parent.tokens, parent.replyTokens!]).then(([p, reply]) => inheritedPrompt(p, reply, node.freshInputTokens, content.overhead))
+        : Promise.resolve(rootPrompt(scaffoldSize(nodeScaffold(session, node, scaffolds)), node.freshInputTokens, content.overhead));
+      const obs = await client.send(
+        {
+          api: spec.request.api,
+          messages,
+          ...(target.model ?? spec.request.model ? { model: (target.model ?? spec.request.model)! } : {}),
+          maxTokens: node.outputTokens,
+          ignoreEos: spec.request.ignoreEos,
+          ...(spec.request.extraBody ? { extraBody: spec.request.extraBody } : {}),
+        },
+        inflight.signal,
+      );
+      const entry: { tokens: Promise<NodeTokens>; replyTokens?: Promise<number> } = { tokens };
+      if (isHistoryParent.has(node.id)) {
+        conversations.set(node.id, conversationOf(messages, obs.text));
+        const fallback = obs.completionTokens ?? obs.chunkAt.length;
+        entry.replyTokens = obs.text ? content.countReply(obs.text).catch(() => fallback) : Promise.resolve(0);
+      }
+      expected.set(node.id, entry);
+      const planned = await tokens;
+      const record: RequestRecord = {
+        sessionId: session.id,
+        nodeId: node.id,
+        readyAt: round3(readyAt - t0),
+        plannedAt: round3(plannedAt - t0),
+        dispatchedAt: round3(obs.dispatchedAt - t0),
+        chunkAt: obs.chunkAt.map((c) => round3(c - t0)),
+        expectedPromptTokens: planned.promptTokens,
+        sharedPrefixTokens: planned.sharedPrefixTokens,
+        freshInputTokens: node.freshInputTokens,
+        requestedOutputTokens: node.outputTokens,
+      };
+      if (obs.firstTokenAt !== undefined) record.firstTokenAt = round3(obs.firstTokenAt - t0);
+      if (obs.firstContentAt !== undefined) record.firstContentAt = round3(obs.firstContentAt - t0);
+      if (obs.doneAt !== undefined) record.doneAt = round3(obs.doneAt - t0);
+      if (obs.promptTokens !== undefined) record.promptTokens = obs.promptTokens;
+      if (obs.cachedTokens !== undefined) record.cachedTokens = obs.cachedTokens;
+      if (obs.completionTokens !== undefined) record.completionTokens = obs.completionTokens;
+      if (node.kind) record.kind = node.kind;
+      if (warmupIds.has(session.id)) record.warmup = true;
+      if (obs.error) record.error = obs.error;
+      writer.append(record);
+      aggregator.add(record);
+      progress.requestsDone++;
+      if (obs.error) progress.errors++;
+      progress.elapsedMs = now() - t0;
+      opts.onRecord?.(record, progress);
+      return !obs.error;
+    };
+    await runSession(session, { timers, now, execute, onError: traffic.onError, stopped: () => stopped }, startAt);
+    progress.sessionsDone++;
+  };
+
+  try {
+    await runTraffic(trafficPlan(spec), { timers, now, nextSession, runSession: runOne, stopped: () => stopped });
+  } finally {
+    if (durationTimer) clearTimeout(durationTimer);
+    opts.signal?.removeEventListener("abort", onAbort);
+    writer.close();
+    await client.close();
+  }
+  const wallMs = now() - t0;
+
+  const after = await scrapeServerMetrics(serverRoot);
+  if (after) folder.writeText("server-metrics-after.txt", after.text);
+  const summary = aggregator.summarize({
+    wallMs,
+    ...(before ? { serverBefore: before.values } : {}),
+    ...(after ? { serverAfter: after.values } : {}),
+  });
+  const verdicts = spec.slo ? evaluateSlos(spec.slo, summary) : [];
+  const passed = verdicts.every((v) => v.pass);
+  folder.writeJson("summary.json", { name: spec.name, interrupted, passed, summary, verdicts });
+  return { dir: folder.dir, summary, verdicts, passed, interrupted };
+}

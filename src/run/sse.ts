@@ -1,0 +1,147 @@
+// Server-sent events decoded straight from the bytes of a response body. This is the load
+// generator's hot path: line ends are found with indexOf on the bytes, only the unconsumed tail
+// of a read is kept until the next one, and only `data:` values are decoded to strings (once per
+// line). Web-standard APIs only, so it runs on Node, Bun and Deno.
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const D = 0x64;
+const A = 0x61;
+const T = 0x74;
+
+/** Node's Buffer, when there is one: its toString(utf8, start, end) is quicker than TextDecoder on a view. */
+const NodeBuffer = (globalThis as { Buffer?: { isBuffer(x: unknown): boolean } }).Buffer;
+type Utf8Range = Uint8Array & { toString(encoding: "utf8", start: number, end: number): string };
+
+export interface SseHandlers {
+  /** One complete event: its data lines joined with "\n", and its `event:` type if any. */
+  onEvent(data: string, event: string | undefined): void;
+  /** A non-empty line that is neither a comment nor a `name: value` field (e.g. a JSON or HTML body). */
+  onBadLine?(line: string): void;
+}
+
+export class SseDecoder {
+  private readonly text = new TextDecoder();
+  /** Bytes of a line that has not ended yet (kept between reads). */
+  private tail: Uint8Array | null = null;
+  /** The last read ended with CR: an LF at the start of the next read belongs to that line end. */
+  private skipLf = false;
+  private data: string | undefined;
+  private event: string | undefined;
+  /** The buffer being decoded is a Node Buffer. */
+  private nodeBuffer = false;
+
+  constructor(private readonly handlers: SseHandlers) {}
+
+  /** Feed one read of the body; complete events are handed to `onEvent` before this returns. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    let buf = chunk;
+    if (this.tail !== null) {
+      buf = new Uint8Array(this.tail.length + chunk.length);
+      buf.set(this.tail, 0);
+      buf.set(chunk, this.tail.length);
+      this.tail = null;
+    }
+    this.nodeBuffer = NodeBuffer !== undefined && NodeBuffer.isBuffer(buf);
+    const len = buf.length;
+    let pos = 0;
+    if (this.skipLf) {
+      this.skipLf = false;
+      if (buf[0] === LF) pos = 1;
+    }
+    // Next CR at or after pos; -1 when there is none left in this buffer (the usual case: one search).
+    let cr = buf.indexOf(CR, pos);
+    while (pos < len) {
+      // The blank line that ends most events: no search needed.
+      if (buf[pos] === LF) {
+        this.dispatch();
+        pos++;
+        continue;
+      }
+      const lf = buf.indexOf(LF, pos);
+      if (cr !== -1 && cr < pos) cr = buf.indexOf(CR, pos);
+      let end: number;
+      let next: number;
+      if (lf !== -1 && (cr === -1 || lf < cr)) {
+        end = lf;
+        next = lf + 1;
+      } else if (cr !== -1) {
+        end = cr;
+        if (cr + 1 < len) {
+          next = buf[cr + 1] === LF ? cr + 2 : cr + 1;
+        } else {
+          next = len;
+          this.skipLf = true;
+        }
+      } else {
+        break;
+      }
+      this.line(buf, pos, end);
+      pos = next;
+    }
+    // Copy (a Buffer's slice would be a view), so a large read is not kept alive by the few
+    // bytes of an unfinished line.
+    if (pos < len) this.tail = new Uint8Array(buf.subarray(pos));
+  }
+
+  /**
+   * The body ended. A data line that was complete but not yet closed by a blank line is
+   * delivered (some servers omit the last blank line); an unfinished line is not, as it is
+   * most likely cut off. Returns true when bytes of an unfinished line were left over.
+   */
+  end(): boolean {
+    const cut = this.tail !== null && this.tail.length > 0;
+    this.tail = null;
+    this.skipLf = false;
+    this.dispatch();
+    return cut;
+  }
+
+  private line(buf: Uint8Array, start: number, end: number): void {
+    if (start === end) {
+      this.dispatch();
+      return;
+    }
+    const first = buf[start];
+    if (first === COLON) return; // comment, e.g. ": ping"
+    if (first === D && end - start >= 4 && buf[start + 1] === A && buf[start + 2] === T && buf[start + 3] === A) {
+      let v = start + 4;
+      if (v === end || buf[v] === COLON) {
+        if (v < end) v++;
+        if (v < end && buf[v] === SPACE) v++;
+        const value = v === end ? "" : this.nodeBuffer ? (buf as Utf8Range).toString("utf8", v, end) : this.text.decode(buf.subarray(v, end));
+        this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+        return;
+      }
+    }
+    this.field(buf, start, end);
+  }
+
+  /** Fields other than data: rare, so plain string handling is fine here. */
+  private field(buf: Uint8Array, start: number, end: number): void {
+    const line = this.text.decode(buf.subarray(start, end));
+    const colon = line.indexOf(":");
+    const name = colon === -1 ? line : line.slice(0, colon);
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+      this.handlers.onBadLine?.(line);
+      return;
+    }
+    if (name === "event") {
+      let value = colon === -1 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      this.event = value;
+    }
+    // id, retry and unknown fields carry nothing we measure.
+  }
+
+  private dispatch(): void {
+    const data = this.data;
+    const event = this.event;
+    this.data = undefined;
+    this.event = undefined;
+    if (data !== undefined) this.handlers.onEvent(data, event);
+  }
+}
