@@ -1,6 +1,7 @@
 // One run of a workload against a server: content set-up (tokenizer, vocabulary, template
 // overhead), traffic and dispatch, a record per request appended as it ends, server counters
 // before and after, then the summary and SLO verdicts, all kept in the run folder.
+import { setMaxListeners } from "node:events";
 import { createArrivals } from "../workload/arrivals.js";
 import { createContentRenderer, conversationOf, type ChatMessage, type ContentRenderer } from "../workload/content.js";
 import { calibrateVocabulary } from "../workload/content-vocabulary.js";
@@ -119,6 +120,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const aggregator = createAggregator(spec.slo ? { slo: spec.slo } : {});
   const timers = new TimerQueue(now);
   const inflight = new AbortController();
+  // Every in-flight request listens on this one signal.
+  setMaxListeners(Infinity, inflight.signal);
   const traffic = spec.traffic;
   const maxSessions = Math.min(traffic.maxSessions ?? spec.sessions, spec.sessions);
   let stopped = false;
