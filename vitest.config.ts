@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { agentload } from "./src/vitest/plugin.js";
 
-// Two projects: fast unit tests, and integration tests that share one real llama-server
-// (built and started once per run by test/integration/global-setup.ts).
+// Three projects: fast unit tests; integration tests that share one real llama-server (built and
+// started once per run by test/integration/global-setup.ts); and the example workloads in
+// benchmarks/, run by agentload's own pool against the built-in engine it starts for the run.
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +24,8 @@ export default defineConfig({
           hookTimeout: 1_200_000,
         },
       },
+      // Only benchmarks/: the fixture project under fixtures/ has workload files meant to fail.
+      agentload({ include: ["benchmarks/**/*.workload.ts"] }),
     ],
   },
 });

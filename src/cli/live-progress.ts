@@ -14,7 +14,7 @@ export function liveProgress(totalSessions: number, stream: NodeJS.WriteStream =
     const sorted = ttfc.slice(0, n).sort();
     const ms = (x: number) => (Number.isNaN(x) ? "-" : `${x.toFixed(0)}ms`);
     return (
-      `sessions ${p.sessionsDone}/${totalSessions} (${p.sessionsStarted - p.sessionsDone} active)  ` +
+      `sessions ${p.sessionsDone}/${totalSessions > 1e12 ? "∞" : totalSessions} (${p.sessionsStarted - p.sessionsDone} active)  ` +
       `requests ${p.requestsDone}  errors ${p.errors}  TTFC p50 ${ms(pct(sorted, 50))} p95 ${ms(pct(sorted, 95))}  ` +
       `${(p.elapsedMs / 1000).toFixed(0)}s`
     );

@@ -3,7 +3,9 @@
 import { CliError, type Command } from "./args.js";
 
 const commands: Record<string, () => Promise<Command>> = {
+  analyze: async () => (await import("./analyze.js")).analyzeCommand,
   engine: async () => (await import("./engine.js")).engineCommand,
+  fit: async () => (await import("./fit.js")).fitCommand,
   generate: async () => (await import("./generate.js")).generateCommand,
   inspect: async () => (await import("./inspect.js")).inspectCommand,
   run: async () => (await import("./run.js")).runCommand,

@@ -2,14 +2,18 @@
 // engine when no URL is given), show live progress, print the summary, exit 1 when SLOs fail.
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
 import { renderSummary } from "../report/summary-table.js";
-import { runWorkload } from "../run/run.js";
+import { planFromTrace } from "../run/replay.js";
+import { planFromSpec, runWorkload, type RunPlan } from "../run/run.js";
+import { detectFormat } from "../traces/detect.js";
+import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./analyze.js";
+import { readFile, stat } from "node:fs/promises";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { liveProgress } from "./live-progress.js";
 import { buildProgressPrinter } from "./progress.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 
-const HELP = `usage: agentload run spec.yaml [options]
-Runs the workload against an OpenAI-compatible server and writes a run folder.
+const HELP = `usage: agentload run <spec.yaml | trace> [options]
+Runs the workload (or replays the trace) against an OpenAI-compatible server and writes a run folder.
 options:
   --url URL            server base URL including /v1 (default: start the built-in llama.cpp engine)
   --model NAME         model name to send (default: the spec's request.model, or the server's)
@@ -23,6 +27,13 @@ options:
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
+  trace replay (the file is a trace: dag.json, session logs, Veeksha, Mooncake, CSV):
+  --timed              release sessions at their recorded arrivals (default: untimed, --concurrency 4)
+  --speed X            timed: arrivals and waits X times faster (default 1)
+  --waits keep|zero    untimed: keep the recorded waits (default) or drop them
+  --wrap               start over when the trace runs out (needs --sessions or --duration)
+  --duration S         stop releasing sessions after S seconds
+${TRACE_FLAGS_HELP}
 exit codes: 0 passed, 1 SLOs failed, 2 usage or spec error, 130 interrupted`;
 
 function parseHeaders(values: string[] | undefined): Record<string, string> | undefined {
@@ -52,18 +63,47 @@ export const runCommand: Command = async (argv) => {
     "grace-ms": { type: "string" },
     "no-prefix-cache": { type: "boolean" },
     slots: { type: "string" },
+    timed: { type: "boolean" },
+    speed: { type: "string" },
+    waits: { type: "string" },
+    wrap: { type: "boolean" },
+    duration: { type: "string" },
+    ...TRACE_FLAGS,
   });
-  let spec = await readSpecArg("run", positionals, values);
-  if (values.concurrency !== undefined) {
-    if (spec.traffic.mode !== "concurrent") throw new CliError("--concurrency applies to concurrent traffic; this spec uses rate traffic");
-    spec = { ...spec, traffic: { ...spec.traffic, concurrency: intFlag("concurrency", values.concurrency, 1) } };
+  let plan: RunPlan;
+  if (positionals.length === 1 && (await isTrace(positionals[0]!, values.format))) {
+    const trace = await readTraceArg("run", positionals, values);
+    const speed = values.speed === undefined ? 1 : Number(values.speed);
+    if (!(speed > 0)) throw new CliError(`--speed expects a number > 0, got '${values.speed}'`);
+    if (values.waits !== undefined && values.waits !== "keep" && values.waits !== "zero") throw new CliError(`--waits expects keep or zero, got '${values.waits}'`);
+    try {
+      plan = planFromTrace(trace, {
+        timed: values.timed ?? false,
+        speed,
+        wrap: values.wrap ?? false,
+        concurrency: intFlag("concurrency", values.concurrency, 4),
+        ...(values.waits ? { waits: values.waits as "keep" | "zero" } : {}),
+        ...(values.sessions !== undefined ? { sessions: intFlag("sessions", values.sessions, 0) } : {}),
+        ...(values.duration !== undefined ? { durationSeconds: intFlag("duration", values.duration, 0) } : {}),
+      });
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  } else {
+    let spec = await readSpecArg("run", positionals, values);
+    if (values.concurrency !== undefined) {
+      if (spec.traffic.mode !== "concurrent") throw new CliError("--concurrency applies to concurrent traffic; this spec uses rate traffic");
+      spec = { ...spec, traffic: { ...spec.traffic, concurrency: intFlag("concurrency", values.concurrency, 1) } };
+    }
+    if (values.duration !== undefined) spec = { ...spec, traffic: { ...spec.traffic, durationSeconds: intFlag("duration", values.duration, 0) } };
+    plan = planFromSpec(spec);
   }
   const apiKey = values["api-key"] ?? process.env.AGENTLOAD_API_KEY ?? process.env.OPENAI_API_KEY;
   const headers = parseHeaders(values.header);
 
   let engine: LlamaServer | undefined;
-  let apiUrl = values.url ?? spec.request.baseUrl;
-  let model = values.model ?? spec.request.model;
+  let apiUrl = values.url ?? plan.request.baseUrl;
+  let model = values.model ?? plan.request.model;
   if (!apiUrl) {
     engine = await startLlamaServer({
       prefixCache: !values["no-prefix-cache"],
@@ -87,10 +127,10 @@ export const runCommand: Command = async (argv) => {
     }
   };
   process.on("SIGINT", onSigint);
-  const progress = liveProgress(spec.traffic.maxSessions ?? spec.sessions);
+  const progress = liveProgress(plan.sessions);
   try {
     const result = await runWorkload({
-      spec,
+      plan,
       target: { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) },
       outDir: values.out ?? "runs",
       signal: controller.signal,
@@ -108,3 +148,15 @@ export const runCommand: Command = async (argv) => {
     await engine?.stop();
   }
 };
+
+/** A trace rather than a spec: a directory, a --format, or a file whose content a trace reader recognises. */
+async function isTrace(path: string, format: string | undefined): Promise<boolean> {
+  if (format !== undefined) return true;
+  if (/\.ya?ml$/i.test(path)) return false;
+  try {
+    if ((await stat(path)).isDirectory()) return true;
+    return detectFormat(path, await readFile(path, "utf8")) !== undefined;
+  } catch {
+    return false; // the spec reader names the missing file
+  }
+}

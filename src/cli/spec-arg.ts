@@ -25,7 +25,7 @@ export async function readSpecArg(
   let spec: ResolvedWorkloadSpec;
   try {
     const loaded = await loadSpecFile(path);
-    for (const warning of loaded.warnings) console.error(`agentload: ${path}: ${warning}`);
+    for (const warning of loaded.warnings) console.error(`agentload: ${warning}`); // warnings name file:line:col
     spec = loaded.spec;
   } catch (err) {
     if (err instanceof SpecError) throw new CliError(err.message);

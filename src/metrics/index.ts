@@ -15,3 +15,5 @@ export type { ServerCacheHitRate } from "./server-cache.js";
 export { evaluateSlos, meetsRequestLimits, requestLimits, LATENCY_METRICS } from "./slo.js";
 export type { GoodputValues, SloInput, SloVerdict } from "./slo.js";
 export type * from "./summary.js";
+export { compareHistograms, compareDefaults } from "./compare.js";
+export type { CompareOptions, HistogramComparison, HistogramSet } from "./compare.js";

@@ -90,35 +90,51 @@ export function createClient(opts: ClientOptions): Client {
     const body = JSON.stringify(buildRequestBody(req));
     const t = transport ?? (await loading);
     const path = req.api === "chat" ? base.chatPath : base.completionsPath;
-    const rec = new StreamRecorder(secrets);
-    if (signal?.aborted) {
-      rec.obs.dispatchedAt = performance.now();
-      rec.stop("aborted", "aborted before it was sent");
-      return rec.result();
+    const dispatchedAt = performance.now();
+    let rec = await attempt(t, req, path, body, dispatchedAt, signal);
+    // A keep-alive connection the server has just closed fails before any answer; the server
+    // never saw the request, so one retry on a fresh connection is safe. The time lost stays in
+    // the request's latency (dispatchedAt is kept).
+    if (rec.obs.error?.kind === "reset" && !rec.answered && !signal?.aborted) {
+      rec = await attempt(t, req, path, body, dispatchedAt, signal);
     }
-    const ctl = new AbortController();
-    rec.onStop = () => ctl.abort();
-    const onAbort = (): void => rec.stop("aborted", "aborted while streaming");
-    signal?.addEventListener("abort", onAbort, { once: true });
+    return rec.result();
+  }
+
+  async function attempt(
+    t: Transport,
+    req: ClientRequest,
+    path: string,
+    body: string,
+    dispatchedAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<StreamRecorder> {
+    const rec = new StreamRecorder(secrets);
+    rec.obs.dispatchedAt = dispatchedAt;
+    if (signal?.aborted) {
+      rec.stop("aborted", "aborted before it was sent");
+      return rec;
+    }
+    if (signal) watchAbort(signal, rec);
+    const elapsed = performance.now() - dispatchedAt;
     const firstTimer =
       firstTokenMs === undefined
         ? undefined
         : setTimeout(() => {
             if (rec.obs.firstTokenAt === undefined) rec.stop("first-token-timeout", `no token within ${firstTokenMs} ms`);
-          }, firstTokenMs);
+          }, firstTokenMs - elapsed);
     const totalTimer =
-      totalMs === undefined ? undefined : setTimeout(() => rec.stop("total-timeout", `not finished within ${totalMs} ms`), totalMs);
-    rec.obs.dispatchedAt = performance.now();
+      totalMs === undefined ? undefined : setTimeout(() => rec.stop("total-timeout", `not finished within ${totalMs} ms`), totalMs - elapsed);
     try {
-      await t.stream({ url: base.origin + path, path, headers, body }, rec, ctl.signal);
+      await t.stream({ url: req.api === "chat" ? base.chatUrl : base.completionsUrl, path, headers, body }, rec);
     } catch (err) {
       rec.fail(err); // transports do not reject; this keeps the promise of send() all the same
     } finally {
       clearTimeout(firstTimer);
       clearTimeout(totalTimer);
-      signal?.removeEventListener("abort", onAbort);
+      if (signal) unwatchAbort(signal, rec);
     }
-    return rec.result();
+    return rec;
   }
 
   return {
@@ -130,10 +146,40 @@ export function createClient(opts: ClientOptions): Client {
   };
 }
 
+/**
+ * Requests in flight per abort signal. A run passes one signal to every request; one listener
+ * per signal (rather than one per request) keeps Node from warning about hundreds of listeners.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<StreamRecorder>>();
+
+function watchAbort(signal: AbortSignal, rec: StreamRecorder): void {
+  let recs = inFlight.get(signal);
+  if (recs === undefined) {
+    const set = new Set<StreamRecorder>();
+    inFlight.set(signal, set);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const r of set) r.stop("aborted", "aborted while streaming");
+        set.clear();
+      },
+      { once: true },
+    );
+    recs = set;
+  }
+  recs.add(rec);
+}
+
+function unwatchAbort(signal: AbortSignal, rec: StreamRecorder): void {
+  inFlight.get(signal)?.delete(rec);
+}
+
 interface BaseUrl {
   origin: string;
   chatPath: string;
   completionsPath: string;
+  chatUrl: string;
+  completionsUrl: string;
 }
 
 function parseBaseUrl(baseUrl: string): BaseUrl {
@@ -147,7 +193,9 @@ function parseBaseUrl(baseUrl: string): BaseUrl {
     throw new TypeError(`ClientOptions.baseUrl: expected http: or https:, got ${JSON.stringify(url.protocol)}`);
   }
   const prefix = url.pathname.replace(/\/+$/, "");
-  return { origin: url.origin, chatPath: `${prefix}/chat/completions${url.search}`, completionsPath: `${prefix}/completions${url.search}` };
+  const chatPath = `${prefix}/chat/completions${url.search}`;
+  const completionsPath = `${prefix}/completions${url.search}`;
+  return { origin: url.origin, chatPath, completionsPath, chatUrl: url.origin + chatPath, completionsUrl: url.origin + completionsPath };
 }
 
 function pickTransport(choice: "auto" | "undici" | "fetch"): "undici" | "fetch" {

@@ -8,7 +8,7 @@ import { calibrateVocabulary } from "../workload/content-vocabulary.js";
 import { createReplyCounter, measureTemplateOverhead } from "../workload/content-overhead.js";
 import { generateSessionAt, scaffoldsOf } from "../workload/generate.js";
 import { rngFor } from "../workload/random.js";
-import type { ResolvedWorkloadSpec } from "../workload/spec.js";
+import type { ResolvedRequestOptionsSpec, ResolvedSloSpec, ResolvedTrafficSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
 import { resolveTokenizer } from "../workload/tokenizer.js";
 import { inheritedPrompt, NO_OVERHEAD, nodeScaffold, rootPrompt, scaffoldSize, type NodeTokens, type TemplateOverhead } from "../workload/tokens.js";
 import type { Scaffold, SessionGraph } from "../workload/types.js";
@@ -32,8 +32,56 @@ export interface RunTarget {
   headers?: Record<string, string>;
 }
 
+/**
+ * What a run needs from the workload side, whether a spec generates it or a trace replays it:
+ * sessions on demand, their scaffolds, how to release them and how to send requests.
+ */
+export interface RunPlan {
+  name: string;
+  seed: string;
+  request: ResolvedRequestOptionsSpec;
+  /** concurrent and rate as in a spec; timed releases each session at its arrivalMs / speed. */
+  traffic: ResolvedTrafficSpec | ResolvedTimedTraffic;
+  slo?: ResolvedSloSpec;
+  scaffolds: Scaffold[];
+  /** How many sessions the run releases at most. */
+  sessions: number;
+  /** Session i (0-based, i < sessions), built when it is released. */
+  sessionAt(i: number): SessionGraph;
+  /** Written to spec.resolved.json. */
+  resolved: unknown;
+}
+
+export interface ResolvedTimedTraffic {
+  mode: "timed";
+  /** Arrivals and waits run this many times faster than recorded. */
+  speed: number;
+  maxSessions?: number;
+  durationSeconds?: number;
+  warmupSessions?: number;
+  onError: "continue" | "cancel-session";
+}
+
+/** The plan of a workload spec: sessions generated lazily from its seed. */
+export function planFromSpec(spec: ResolvedWorkloadSpec): RunPlan {
+  const plan: RunPlan = {
+    name: spec.name,
+    seed: spec.seed,
+    request: spec.request,
+    traffic: spec.traffic,
+    scaffolds: scaffoldsOf(spec),
+    sessions: Math.min(spec.traffic.maxSessions ?? spec.sessions, spec.sessions),
+    sessionAt: (i) => generateSessionAt(spec, i),
+    resolved: spec,
+  };
+  if (spec.slo && Object.keys(spec.slo).length > 0) plan.slo = spec.slo;
+  return plan;
+}
+
 export interface RunOptions {
-  spec: ResolvedWorkloadSpec;
+  /** A workload spec, or a plan (trace replays build one with planFromTrace). */
+  spec?: ResolvedWorkloadSpec;
+  plan?: RunPlan;
   target: RunTarget;
   /** Parent folder for the run folder (default ./runs). */
   outDir?: string;
@@ -71,7 +119,7 @@ interface ContentSetup {
   notes: string[];
 }
 
-async function setUpContent(spec: ResolvedWorkloadSpec, target: RunTarget, scaffolds: Scaffold[], salt: string): Promise<ContentSetup> {
+async function setUpContent(seed: string, target: RunTarget, scaffolds: Scaffold[], salt: string): Promise<ContentSetup> {
   const { tokenizer, reason } = await resolveTokenizer(target.apiUrl, target.model ? { model: target.model } : {});
   const notes = [`tokenizer: ${reason}`];
   const vocabulary = await calibrateVocabulary(tokenizer);
@@ -83,47 +131,51 @@ async function setUpContent(spec: ResolvedWorkloadSpec, target: RunTarget, scaff
   } else {
     notes.push("chat template overhead: not measurable with this tokenizer; expected prompt tokens count content only");
   }
-  const renderer = createContentRenderer({ seed: spec.seed, scaffolds, vocabulary, salt });
+  const renderer = createContentRenderer({ seed, scaffolds, vocabulary, salt });
   return { renderer, countReply: createReplyCounter(tokenizer), overhead, notes };
 }
 
-function trafficPlan(spec: ResolvedWorkloadSpec): TrafficPlan {
-  const t = spec.traffic;
-  if (t.mode === "rate") return { mode: "rate", arrivals: createArrivals(t.arrivals, rngFor(spec.seed, "traffic/arrivals")) };
+function trafficPlan(plan: RunPlan): TrafficPlan {
+  const t = plan.traffic;
+  if (t.mode === "rate") return { mode: "rate", arrivals: createArrivals(t.arrivals, rngFor(plan.seed, "traffic/arrivals")) };
+  if (t.mode === "timed") return { mode: "timed", speed: t.speed };
   return { mode: "concurrent", concurrency: t.concurrency, rampUpMs: t.rampUpSeconds * 1000 };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function runWorkload(opts: RunOptions): Promise<RunResult> {
-  const { spec, target } = opts;
+  const { target } = opts;
+  const plan = opts.plan ?? (opts.spec ? planFromSpec(opts.spec) : undefined);
+  if (!plan) throw new Error("runWorkload needs a spec or a plan");
   const now = () => performance.now();
-  const folder = RunFolder.create(opts.outDir ?? "runs", spec.name);
-  folder.writeJson("spec.resolved.json", spec);
-  const scaffolds = scaffoldsOf(spec);
+  const folder = RunFolder.create(opts.outDir ?? "runs", plan.name);
+  folder.writeJson("spec.resolved.json", plan.resolved);
+  // Created first: its transport loads while the content is set up, not on the first dispatch.
+  const client: Client = createClient({
+    baseUrl: target.apiUrl,
+    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
+    ...(target.headers ? { headers: target.headers } : {}),
+    timeouts: plan.request.timeouts,
+  });
+  const scaffolds = plan.scaffolds;
   // A per-run salt keeps a server's prefix cache from serving this run's prompts from an
   // earlier run's identical ones, while scaffolds stay shared within the run.
-  const content = await setUpContent(spec, target, scaffolds, folder.id);
+  const content = await setUpContent(plan.seed, target, scaffolds, folder.id);
   for (const n of content.notes) opts.onNote?.(n);
 
   const serverRoot = target.apiUrl.replace(/\/v1\/?$/, "");
   const before: ServerMetricsSnapshot | null = await scrapeServerMetrics(serverRoot);
   if (before) folder.writeText("server-metrics-before.txt", before.text);
 
-  const client: Client = createClient({
-    baseUrl: target.apiUrl,
-    ...(target.apiKey ? { apiKey: target.apiKey } : {}),
-    ...(target.headers ? { headers: target.headers } : {}),
-    timeouts: spec.request.timeouts,
-  });
   const writer = new RecordWriter(folder.path("records.jsonl"));
-  const aggregator = createAggregator(spec.slo ? { slo: spec.slo } : {});
+  const aggregator = createAggregator(plan.slo ? { slo: plan.slo } : {});
   const timers = new TimerQueue(now);
   const inflight = new AbortController();
   // Every in-flight request listens on this one signal.
   setMaxListeners(Infinity, inflight.signal);
-  const traffic = spec.traffic;
-  const maxSessions = Math.min(traffic.maxSessions ?? spec.sessions, spec.sessions);
+  const traffic = plan.traffic;
+  const maxSessions = plan.sessions;
   let stopped = false;
   let interrupted = false;
   const progress: RunProgress = { sessionsStarted: 0, sessionsDone: 0, requestsDone: 0, errors: 0, elapsedMs: 0 };
@@ -145,7 +197,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   let nextIndex = 0;
   const nextSession = (): SessionGraph | undefined => {
     if (stopped || nextIndex >= maxSessions) return undefined;
-    return generateSessionAt(spec, nextIndex++);
+    return plan.sessionAt(nextIndex++);
   };
   const warmupIds = new Set<string>();
 
@@ -167,12 +219,12 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
         : Promise.resolve(rootPrompt(scaffoldSize(nodeScaffold(session, node, scaffolds)), node.freshInputTokens, content.overhead));
       const obs = await client.send(
         {
-          api: spec.request.api,
+          api: plan.request.api,
           messages,
-          ...(target.model ?? spec.request.model ? { model: (target.model ?? spec.request.model)! } : {}),
+          ...(target.model ?? plan.request.model ? { model: (target.model ?? plan.request.model)! } : {}),
           maxTokens: node.outputTokens,
-          ignoreEos: spec.request.ignoreEos,
-          ...(spec.request.extraBody ? { extraBody: spec.request.extraBody } : {}),
+          ignoreEos: plan.request.ignoreEos,
+          ...(plan.request.extraBody ? { extraBody: plan.request.extraBody } : {}),
         },
         inflight.signal,
       );
@@ -218,7 +270,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   };
 
   try {
-    await runTraffic(trafficPlan(spec), { timers, now, nextSession, runSession: runOne, stopped: () => stopped });
+    await runTraffic(trafficPlan(plan), { timers, now, nextSession, runSession: runOne, stopped: () => stopped });
   } finally {
     if (durationTimer) clearTimeout(durationTimer);
     opts.signal?.removeEventListener("abort", onAbort);
@@ -234,8 +286,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     ...(before ? { serverBefore: before.values } : {}),
     ...(after ? { serverAfter: after.values } : {}),
   });
-  const verdicts = spec.slo ? evaluateSlos(spec.slo, summary) : [];
+  const verdicts = plan.slo ? evaluateSlos(plan.slo, summary) : [];
   const passed = verdicts.every((v) => v.pass);
-  folder.writeJson("summary.json", { name: spec.name, interrupted, passed, summary, verdicts });
+  folder.writeJson("summary.json", { name: plan.name, interrupted, passed, summary, verdicts });
   return { dir: folder.dir, summary, verdicts, passed, interrupted };
 }

@@ -14,6 +14,8 @@ const T = 0x74;
 /** Node's Buffer, when there is one: its toString(utf8, start, end) is quicker than TextDecoder on a view. */
 const NodeBuffer = (globalThis as { Buffer?: { isBuffer(x: unknown): boolean } }).Buffer;
 type Utf8Range = Uint8Array & { toString(encoding: "utf8", start: number, end: number): string };
+/** Stateless use only (whole lines), so one instance serves every decoder. */
+const utf8 = new TextDecoder();
 
 export interface SseHandlers {
   /** One complete event: its data lines joined with "\n", and its `event:` type if any. */
@@ -23,40 +25,30 @@ export interface SseHandlers {
 }
 
 export class SseDecoder {
-  private readonly text = new TextDecoder();
   /** Bytes of a line that has not ended yet (kept between reads). */
   private tail: Uint8Array | null = null;
   /** The last read ended with CR: an LF at the start of the next read belongs to that line end. */
   private skipLf = false;
   private data: string | undefined;
   private event: string | undefined;
-  /** The buffer being decoded is a Node Buffer. */
-  private nodeBuffer = false;
 
   constructor(private readonly handlers: SseHandlers) {}
 
   /** Feed one read of the body; complete events are handed to `onEvent` before this returns. */
-  push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    let buf = chunk;
-    if (this.tail !== null) {
-      buf = new Uint8Array(this.tail.length + chunk.length);
-      buf.set(this.tail, 0);
-      buf.set(chunk, this.tail.length);
-      this.tail = null;
-    }
-    this.nodeBuffer = NodeBuffer !== undefined && NodeBuffer.isBuffer(buf);
+  push(buf: Uint8Array): void {
     const len = buf.length;
+    if (len === 0) return;
+    const nodeBuffer = NodeBuffer !== undefined && NodeBuffer.isBuffer(buf);
     let pos = 0;
     if (this.skipLf) {
       this.skipLf = false;
       if (buf[0] === LF) pos = 1;
     }
-    // Next CR at or after pos; -1 when there is none left in this buffer (the usual case: one search).
+    // Next CR at or after pos; -1 when there is none left in this read (the usual case: one search).
     let cr = buf.indexOf(CR, pos);
     while (pos < len) {
       // The blank line that ends most events: no search needed.
-      if (buf[pos] === LF) {
+      if (buf[pos] === LF && this.tail === null) {
         this.dispatch();
         pos++;
         continue;
@@ -79,12 +71,19 @@ export class SseDecoder {
       } else {
         break;
       }
-      this.line(buf, pos, end);
+      if (this.tail === null) {
+        this.line(buf, pos, end, nodeBuffer);
+      } else {
+        // The line began in an earlier read: join just this line, not the whole read.
+        const whole = concat(this.tail, buf.subarray(pos, end));
+        this.tail = null;
+        this.line(whole, 0, whole.length, false);
+      }
       pos = next;
     }
     // Copy (a Buffer's slice would be a view), so a large read is not kept alive by the few
     // bytes of an unfinished line.
-    if (pos < len) this.tail = new Uint8Array(buf.subarray(pos));
+    if (pos < len) this.tail = concat(this.tail, buf.subarray(pos));
   }
 
   /**
@@ -100,7 +99,7 @@ export class SseDecoder {
     return cut;
   }
 
-  private line(buf: Uint8Array, start: number, end: number): void {
+  private line(buf: Uint8Array, start: number, end: number, nodeBuffer: boolean): void {
     if (start === end) {
       this.dispatch();
       return;
@@ -112,7 +111,7 @@ export class SseDecoder {
       if (v === end || buf[v] === COLON) {
         if (v < end) v++;
         if (v < end && buf[v] === SPACE) v++;
-        const value = v === end ? "" : this.nodeBuffer ? (buf as Utf8Range).toString("utf8", v, end) : this.text.decode(buf.subarray(v, end));
+        const value = v === end ? "" : nodeBuffer ? (buf as Utf8Range).toString("utf8", v, end) : utf8.decode(buf.subarray(v, end));
         this.data = this.data === undefined ? value : `${this.data}\n${value}`;
         return;
       }
@@ -122,7 +121,7 @@ export class SseDecoder {
 
   /** Fields other than data: rare, so plain string handling is fine here. */
   private field(buf: Uint8Array, start: number, end: number): void {
-    const line = this.text.decode(buf.subarray(start, end));
+    const line = utf8.decode(buf.subarray(start, end));
     const colon = line.indexOf(":");
     const name = colon === -1 ? line : line.slice(0, colon);
     if (!/^[A-Za-z0-9_-]+$/.test(name)) {
@@ -144,4 +143,12 @@ export class SseDecoder {
     this.event = undefined;
     if (data !== undefined) this.handlers.onEvent(data, event);
   }
+}
+
+/** A new array holding a then b (a may be null). */
+function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array((a === null ? 0 : a.length) + b.length);
+  if (a !== null) out.set(a, 0);
+  out.set(b, out.length - b.length);
+  return out;
 }

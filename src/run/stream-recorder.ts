@@ -2,7 +2,7 @@
 // StreamObservation: which events carried generated tokens and when, the visible text, usage,
 // finish reason, and the first thing that went wrong. Transports feed it; it never throws.
 // Web-standard APIs only.
-import { SseDecoder } from "./sse.js";
+import { SseDecoder, type SseHandlers } from "./sse.js";
 import type { ErrorKind, RequestError, StreamObservation } from "./types.js";
 
 /** Longest excerpt of a body or event kept in an error message. */
@@ -45,15 +45,14 @@ interface Chunk {
   timings?: { cache_n?: unknown } | null;
 }
 
-export class StreamRecorder {
+export class StreamRecorder implements SseHandlers {
   readonly obs: StreamObservation = { dispatchedAt: 0, chunkAt: [], text: "", countedChunks: 0 };
   /** Called once when the recorder gives up on the stream (the transport should stop reading). */
   onStop: (() => void) | undefined;
 
-  private readonly decoder = new SseDecoder({
-    onEvent: (data, event) => this.event(data, event),
-    onBadLine: (line) => this.stop("malformed", `not a server-sent event line: ${excerpt(line)}`),
-  });
+  // The recorder is its decoder's handler: no closures per request (they would be traced by the
+  // garbage collector for as long as the stream is open).
+  private readonly decoder = new SseDecoder(this);
   /** Content pieces not yet joined; joined every JOIN_EVERY pieces into `joined`. */
   private parts: string[] = [];
   private joined: string[] = [];
@@ -71,12 +70,17 @@ export class StreamRecorder {
   /** @param secrets strings that must never appear in a message (API key, auth headers). */
   constructor(private readonly secrets: readonly string[] = []) {}
 
-  /** True once an error is recorded or the result was taken: later input is ignored. */
+  /** True once the stream ended well, an error is recorded, or the result was taken: later input is ignored. */
   get closed(): boolean {
-    return this.finished || this.obs.error !== undefined;
+    return this.finished || this.ended || this.obs.error !== undefined;
   }
 
   /** Response headers arrived. */
+  /** Whether the response's status line arrived (a reset before it means the server never answered). */
+  get answered(): boolean {
+    return this.status !== 0;
+  }
+
   headers(status: number): void {
     this.status = status;
     if (status < 200 || status > 299) this.errorBody = [];
@@ -100,7 +104,6 @@ export class StreamRecorder {
   /** The body ended normally. */
   end(at: number): void {
     if (this.closed) return;
-    this.ended = true;
     if (this.errorBody !== null) {
       this.httpError();
       return;
@@ -113,6 +116,7 @@ export class StreamRecorder {
       return;
     }
     if (this.obs.doneAt === undefined) this.obs.doneAt = at;
+    this.ended = true;
   }
 
   /** The transport failed (connect, socket reset, abort...). */
@@ -131,6 +135,12 @@ export class StreamRecorder {
   /** Record an error (the first one wins) and ask the transport to stop. */
   stop(kind: ErrorKind, message: string, status?: number): void {
     if (this.closed) return;
+    if (this.sawDone) {
+      // Complete already: a timer that fires while the server lingers is no error, but the
+      // transport should still let go.
+      this.onStop?.();
+      return;
+    }
     const error: RequestError = { kind, message: this.redact(message) };
     if (status !== undefined) error.status = status;
     this.obs.error = error;
@@ -141,7 +151,7 @@ export class StreamRecorder {
   result(): StreamObservation {
     if (!this.finished) {
       // A transport that stopped without an end or an error: treat it as a cut connection.
-      if (!this.ended && !this.sawDone) this.stop("reset", "the response stopped before its end");
+      if (!this.sawDone) this.stop("reset", "the response stopped before its end");
       this.finished = true;
       const obs = this.obs;
       this.joined.push(this.parts.join(""));
@@ -153,7 +163,13 @@ export class StreamRecorder {
     return this.obs;
   }
 
-  private event(data: string, event: string | undefined): void {
+  /** SseHandlers: a line that is not SSE. */
+  onBadLine(line: string): void {
+    this.stop("malformed", `not a server-sent event line: ${excerpt(line)}`);
+  }
+
+  /** SseHandlers: one event, stamped with the read it completed in. */
+  onEvent(data: string, event: string | undefined): void {
     if (this.closed) return;
     if (data === "[DONE]") {
       this.sawDone = true;
@@ -283,7 +299,7 @@ export function classifyTransportError(err: unknown): { kind: ErrorKind; message
       const o = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
       const label = typeof o.code === "string" ? o.code : typeof o.name === "string" ? o.name : "";
       const msg = typeof o.message === "string" ? o.message : "";
-      seen.push(label && msg ? `${label}: ${msg}` : label || msg);
+      seen.push(label && msg && !msg.startsWith(label) ? `${label}: ${msg}` : msg || label);
       e = o.cause;
     } else {
       seen.push(String(e));

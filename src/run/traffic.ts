@@ -1,12 +1,14 @@
 // Releases sessions: `concurrent` keeps N sessions active (ramping up to N over rampUpSeconds),
-// `rate` starts sessions at arrival times from an arrival process, whatever is still running.
+// `rate` starts sessions at arrival times from an arrival process, whatever is still running,
+// `timed` starts each session at its own recorded arrival (a trace replay), sped up by `speed`.
 import type { ArrivalProcess } from "../workload/arrivals.js";
 import type { SessionGraph } from "../workload/types.js";
 import type { TimerQueue } from "./timer-queue.js";
 
 export type TrafficPlan =
   | { mode: "concurrent"; concurrency: number; rampUpMs: number }
-  | { mode: "rate"; arrivals: ArrivalProcess };
+  | { mode: "rate"; arrivals: ArrivalProcess }
+  | { mode: "timed"; speed: number };
 
 export interface TrafficDeps {
   timers: TimerQueue;
@@ -20,7 +22,37 @@ export interface TrafficDeps {
 
 /** Resolves when every released session has ended. */
 export function runTraffic(plan: TrafficPlan, deps: TrafficDeps): Promise<number> {
-  return plan.mode === "concurrent" ? runConcurrent(plan, deps) : runRate(plan, deps);
+  if (plan.mode === "concurrent") return runConcurrent(plan, deps);
+  if (plan.mode === "rate") return runRate(plan, deps);
+  const speed = plan.speed;
+  // A timed replay is rate traffic whose gaps come from the sessions' own arrival times; sessions
+  // arrive in order (traces sort them), so each gap is known when the previous session is taken.
+  let last = 0;
+  let pending: SessionGraph | undefined;
+  let first = true;
+  const arrivals: ArrivalProcess = {
+    nextGapMs: () => {
+      pending = deps.nextSession();
+      const at = pending?.arrivalMs ?? last;
+      const gap = Math.max(0, at - last) / speed;
+      last = at;
+      return gap;
+    },
+    meanGapMs: () => NaN,
+  };
+  return runRate({ arrivals }, {
+    ...deps,
+    nextSession: () => {
+      if (first) {
+        first = false;
+        pending = deps.nextSession();
+        last = pending?.arrivalMs ?? 0;
+      }
+      const s = pending;
+      pending = undefined;
+      return s;
+    },
+  });
 }
 
 async function runConcurrent(plan: { concurrency: number; rampUpMs: number }, deps: TrafficDeps): Promise<number> {

@@ -5,10 +5,12 @@ import type { Transport, TransportRequest } from "./transport-types.js";
 import type { StreamRecorder } from "./stream-recorder.js";
 
 export function createFetchTransport(): Transport {
-  async function stream(req: TransportRequest, rec: StreamRecorder, signal: AbortSignal): Promise<void> {
+  async function stream(req: TransportRequest, rec: StreamRecorder): Promise<void> {
+    const ctl = new AbortController();
+    rec.onStop = () => ctl.abort();
     let res: Response;
     try {
-      res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, signal });
+      res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, signal: ctl.signal });
     } catch (err) {
       rec.fail(err);
       return;

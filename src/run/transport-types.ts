@@ -14,9 +14,10 @@ export interface TransportRequest {
 export interface Transport {
   /**
    * Sends the request and feeds headers, every read (stamped with performance.now() when it
-   * arrived, before any parsing) and the end or failure to `rec`. Resolves when the response is
-   * over; never rejects. Aborting `signal` ends it early.
+   * arrived, before any parsing) and the end or failure to `rec`. Sets `rec.onStop` to abort the
+   * request when the recorder gives up (timeouts, abort, a malformed stream). Resolves when the
+   * response is over or was stopped; never rejects.
    */
-  stream(req: TransportRequest, rec: StreamRecorder, signal: AbortSignal): Promise<void>;
+  stream(req: TransportRequest, rec: StreamRecorder): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 // Node transport: an undici Pool (keep-alive connections, one request in flight per connection)
-// and request(), reading the body through 'data' events. Node-only.
-import { Pool } from "undici";
+// driven through dispatch() with a handler object, so each response is a few method calls: no
+// body stream and no AbortSignal per request, which keeps the per-chunk and per-request cost (and
+// the garbage the collector must trace while streams are open) low. Node-only.
+import { Pool, type Dispatcher } from "undici";
 import type { Transport, TransportRequest } from "./transport-types.js";
 import type { StreamRecorder } from "./stream-recorder.js";
 
@@ -8,6 +10,72 @@ export interface UndiciTransportOptions {
   origin: string;
   connections: number;
   connectMs: number;
+}
+
+// One stamp per socket read. undici hands every HTTP chunk of one socket read to
+// onResponseData in a row, within one callback from the event loop; a microtask checkpoint comes
+// only after it. So the first chunk of a read takes the stamp, the rest share it, and a microtask
+// clears it: parsing one chunk never delays the next chunk's stamp. Reads of different sockets
+// are separate callbacks, so one module-wide stamp serves every stream.
+let readStamp = -1;
+const readOver = (): void => {
+  readStamp = -1;
+};
+/** Promise.then is a cheaper way to queue a microtask than Node's queueMicrotask (no async context). */
+const settled = Promise.resolve();
+
+function stampRead(): number {
+  if (readStamp < 0) {
+    readStamp = performance.now();
+    void settled.then(readOver);
+  }
+  return readStamp;
+}
+
+const STOPPED = "stopped by the client";
+
+/** Feeds one response to its recorder. */
+class ResponseFeed implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly rec: StreamRecorder,
+    private readonly done: () => void,
+  ) {
+    rec.onStop = () => this.stop();
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    // Not started yet (queued, or still connecting): the recorder already holds the error, so
+    // the caller need not wait; the request is aborted as soon as undici starts it.
+    if (this.controller === null) this.done();
+    else this.controller.abort(new Error(STOPPED));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stopped) controller.abort(new Error(STOPPED));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    if (statusCode >= 200) this.rec.headers(statusCode);
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.rec.read(chunk, stampRead());
+  }
+
+  onResponseEnd(): void {
+    this.rec.end(performance.now());
+    this.done();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.rec.fail(err);
+    this.done();
+  }
 }
 
 export function createUndiciTransport(o: UndiciTransportOptions): Transport {
@@ -21,40 +89,15 @@ export function createUndiciTransport(o: UndiciTransportOptions): Transport {
     bodyTimeout: 0,
   });
 
-  async function stream(req: TransportRequest, rec: StreamRecorder, signal: AbortSignal): Promise<void> {
-    let res: Awaited<ReturnType<Pool["request"]>>;
-    try {
-      res = await pool.request({ path: req.path, method: "POST", headers: req.headers, body: req.body, signal });
-    } catch (err) {
-      rec.fail(err);
-      return;
-    }
-    rec.headers(res.statusCode);
-    const body = res.body;
-    await new Promise<void>((resolve) => {
-      // undici hands every HTTP chunk of one socket read to 'data' in a row, without a
-      // microtask checkpoint between them: stamp the first, share it with the rest, and let a
-      // microtask mark the end of the read. Parsing one chunk thus never delays the next stamp.
-      let stamp = -1;
-      const readOver = (): void => {
-        stamp = -1;
-      };
-      body.on("data", (chunk: Buffer) => {
-        if (stamp < 0) {
-          stamp = performance.now();
-          queueMicrotask(readOver);
-        }
-        rec.read(chunk, stamp);
-      });
-      body.on("end", () => {
-        rec.end(performance.now());
-        resolve();
-      });
-      body.on("error", (err: Error) => {
+  function stream(req: TransportRequest, rec: StreamRecorder): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const feed = new ResponseFeed(rec, resolve);
+      try {
+        pool.dispatch({ origin: o.origin, path: req.path, method: "POST", headers: req.headers, body: req.body }, feed);
+      } catch (err) {
         rec.fail(err);
         resolve();
-      });
-      body.on("close", () => resolve());
+      }
     });
   }
 

@@ -1,4 +1,45 @@
-// `agentload/vitest`: the vitest plugin, DSL and matchers arrive with issue 5. For now it
-// re-exports the engine so a vitest globalSetup can start the built-in llama-server.
+// `agentload/vitest`: workloads as vitest tests.
+//   vitest.config.ts:  test: { projects: [ ...your projects, agentload({ server: { url } }) ] }
+//   *.workload.ts:     describeWorkload(name, options, (run) => { session(...); slo(...) })
+// The workload DSL's builders are re-exported so a workload file needs only this import.
+export { agentload, DEFAULT_INCLUDE, type AgentloadOptions } from "./plugin.js";
+export { workloadPool, POOL_NAME, type WorkloadPoolOptions } from "./pool.js";
+export {
+  describeWorkload,
+  slo,
+  session,
+  benchWorkload,
+  objectivesOf,
+  SloError,
+  type DescribeWorkloadOptions,
+  type BenchWorkloadOptions,
+  type Objective,
+} from "./dsl.js";
+export type { EngineOptions, ServerOptions, ServerInfo, WorkloadContext } from "./context.js";
+export type { WorkloadSource, SpecOverrides } from "./workload-spec.js";
+export type { MetricsFile, WorkloadTestMeta } from "./report.js";
+export { installMatchers, agentloadMatchers, type AgentloadMatchers, type MetricSnapshotOptions, type SloObjectives } from "./matchers.js";
+export { toWorkloadRun, type WorkloadRun, type MetricView, type ServerEnvironment } from "./run-view.js";
+export {
+  workload,
+  agent,
+  concurrent,
+  rate,
+  poisson,
+  gammaArrivals,
+  constantArrivals,
+  fixed,
+  uniform,
+  normal,
+  lognormal,
+  gamma,
+  weibull,
+  exponential,
+  pareto,
+  inverseGaussian,
+  zipf,
+  empirical,
+  spikeTail,
+} from "../workload/dsl.js";
 export { startLlamaServer } from "../engine/llama-server.js";
 export type { LlamaServer, LlamaServerOptions } from "../engine/llama-server.js";

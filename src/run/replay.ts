@@ -1,0 +1,90 @@
+// Replaying a trace: its session graphs become a run plan. Timed replays release each session at
+// its recorded arrival and keep its waits, both divided by `speed`; untimed replays let the
+// traffic scheduler release sessions (concurrently) and keep or drop the waits. Wrap mode cycles
+// through the trace again (sessions renamed `id~2`, arrivals shifted by the trace's span) until
+// the session limit or the duration ends the run. Content is regenerated to the trace's token
+// counts: the runner renders every node, inheriting its history parent's conversation.
+import { traceSessionGraphs } from "../traces/sessions.js";
+import type { Trace } from "../traces/types.js";
+import { specDefaults, type ResolvedRequestOptionsSpec, type ResolvedSloSpec } from "../workload/spec.js";
+import type { SessionGraph } from "../workload/types.js";
+import type { RunPlan } from "./run.js";
+
+export interface ReplayOptions {
+  name?: string;
+  /** Release sessions at their recorded arrival times (default false: untimed). */
+  timed?: boolean;
+  /** Timed replays run this many times faster (default 1). */
+  speed?: number;
+  /** Untimed replays: keep the recorded waits or dispatch dependent requests at once. */
+  waits?: "keep" | "zero";
+  /** Untimed replays: sessions active at once (default 4). */
+  concurrency?: number;
+  /** Cycle through the trace again when it runs out. Needs `sessions` or `durationSeconds`. */
+  wrap?: boolean;
+  /** At most this many sessions (default: the trace's). */
+  sessions?: number;
+  durationSeconds?: number;
+  request?: Partial<ResolvedRequestOptionsSpec>;
+  slo?: ResolvedSloSpec;
+  onError?: "continue" | "cancel-session";
+}
+
+export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
+  const graphs = traceSessionGraphs(trace);
+  if (graphs.length === 0) throw new Error(`${trace.source}: the trace has no requests to replay`);
+  const timed = opts.timed ?? false;
+  const speed = opts.speed ?? 1;
+  if (!(speed > 0)) throw new Error(`--speed must be a number > 0, got ${speed}`);
+  if (timed && graphs.some((g) => g.arrivalMs === undefined)) {
+    throw new Error(`${trace.source}: a timed replay needs arrival times, and this trace has none; replay it untimed`);
+  }
+  if (opts.wrap && opts.sessions === undefined && opts.durationSeconds === undefined) {
+    throw new Error("wrap mode needs a session limit (--sessions) or a duration (--duration)");
+  }
+  const count = opts.wrap ? (opts.sessions ?? Number.MAX_SAFE_INTEGER) : Math.min(opts.sessions ?? graphs.length, graphs.length);
+  const lastArrival = Math.max(0, ...graphs.map((g) => g.arrivalMs ?? 0));
+  // One more mean gap after the last arrival, so a wrapped cycle does not land on the previous one.
+  const span = lastArrival + (graphs.length > 1 ? lastArrival / (graphs.length - 1) : 1000);
+  const waitOf = (ms: number) => (timed ? ms / speed : opts.waits === "zero" ? 0 : ms);
+
+  const sessionAt = (i: number): SessionGraph => {
+    const base = graphs[i % graphs.length]!;
+    const cycle = Math.floor(i / graphs.length);
+    const graph: SessionGraph = {
+      ...base,
+      id: cycle === 0 ? base.id : `${base.id}~${cycle + 1}`,
+      nodes: base.nodes.map((n) => ({ ...n, waitAfterReadyMs: waitOf(n.waitAfterReadyMs) })),
+    };
+    if (base.arrivalMs !== undefined) graph.arrivalMs = base.arrivalMs + cycle * span;
+    return graph;
+  };
+
+  const onError = opts.onError ?? "continue";
+  const common = {
+    maxSessions: count,
+    warmupSessions: 0,
+    onError,
+    ...(opts.durationSeconds !== undefined ? { durationSeconds: opts.durationSeconds } : {}),
+  };
+  const plan: RunPlan = {
+    name: opts.name ?? `replay-${trace.format}`,
+    seed: "trace",
+    request: {
+      api: "chat",
+      ignoreEos: true,
+      extraBody: {},
+      ...opts.request,
+      timeouts: { ...specDefaults.timeouts, ...opts.request?.timeouts },
+    },
+    traffic: timed
+      ? { mode: "timed", speed, ...common }
+      : { mode: "concurrent", concurrency: opts.concurrency ?? 4, rampUpSeconds: 0, ...common },
+    scaffolds: [],
+    sessions: count,
+    sessionAt,
+    resolved: { replay: { source: trace.source, format: trace.format, timed, speed, waits: opts.waits ?? "keep", wrap: opts.wrap ?? false, sessions: count, traceSessions: graphs.length } },
+  };
+  if (opts.slo) plan.slo = opts.slo;
+  return plan;
+}

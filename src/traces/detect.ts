@@ -1,0 +1,115 @@
+// Which format a trace file is in, from its name and first line, and the single-file readers
+// behind one call. Web-standard only; reading files (and sibling files) is read.ts's job.
+import type { Tokenizer } from "../workload/tokenizer.js";
+import { looksLikeClaudeCode, parseClaudeCode } from "./claude-code.js";
+import { parseCsvTrace } from "./csv.js";
+import { firstJsonLine } from "./jsonl.js";
+import { looksLikeMooncake, parseMooncake } from "./mooncake.js";
+import { looksLikeOpenClawDag, parseOpenClawDag } from "./openclaw-dag.js";
+import { looksLikeOpenClawIndex, looksLikeOpenClawSession, parseOpenClawSessions } from "./openclaw-session.js";
+import { TRACE_FORMATS, type Trace, type TraceFormat } from "./types.js";
+import {
+  looksLikeVeekshaRequestLog,
+  looksLikeVeekshaSession,
+  looksLikeVeekshaSharedPrefix,
+  parseVeekshaRequestLog,
+  parseVeekshaSession,
+  parseVeekshaSharedPrefix,
+} from "./veeksha.js";
+import { TraceError } from "./where.js";
+
+export interface ParseTraceOptions {
+  /** The format, when detection should not decide (names or Veeksha flavor names). */
+  format?: string;
+  /** Tokens per hash id block (Mooncake, Veeksha shared_prefix; default 512). */
+  blockSize?: number;
+  /** Counts fresh input of raw transcripts (OpenClaw session logs, Claude Code; default tiktoken o200k_base). */
+  tokenizer?: Tokenizer;
+}
+
+const ALIASES: Record<string, TraceFormat> = {
+  timed_synthetic_session: "veeksha-session",
+  request_log: "veeksha-request-log",
+  shared_prefix: "veeksha-shared-prefix",
+  dag: "openclaw-dag",
+  openclaw: "openclaw-session",
+  claude: "claude-code",
+};
+
+/** A format name as given on the command line, checked. */
+export function traceFormat(name: string): TraceFormat {
+  if ((TRACE_FORMATS as readonly string[]).includes(name)) return name as TraceFormat;
+  const alias = ALIASES[name];
+  if (alias) return alias;
+  throw new TraceError(`unknown trace format '${name}' (expected one of ${TRACE_FORMATS.join(", ")}, or a Veeksha flavor name)`);
+}
+
+/** Parsed whole-document JSON when the file is one (dag.json, sessions.json), else undefined. */
+function jsonDocumentOf(name: string, text: string): unknown {
+  if (name.endsWith(".jsonl") || !text.trimStart().startsWith("{")) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The format of a trace file, or undefined when nothing fits. */
+export function detectFormat(name: string, text: string): TraceFormat | "openclaw-index" | undefined {
+  if (name.toLowerCase().endsWith(".csv")) return "csv";
+  const doc = jsonDocumentOf(name, text);
+  if (doc !== undefined) {
+    if (looksLikeOpenClawDag(doc)) return "openclaw-dag";
+    if (looksLikeOpenClawIndex(doc)) return "openclaw-index";
+  }
+  const first = firstJsonLine(text);
+  if (first === undefined) return undefined;
+  if (looksLikeOpenClawSession(first)) return "openclaw-session";
+  if (looksLikeClaudeCode(first)) return "claude-code";
+  if (looksLikeVeekshaSharedPrefix(first)) return "veeksha-shared-prefix";
+  if (looksLikeVeekshaSession(first)) return "veeksha-session";
+  if (looksLikeMooncake(first)) return "mooncake";
+  if (looksLikeVeekshaRequestLog(first)) return "veeksha-request-log";
+  return undefined;
+}
+
+/** Says why a file's format could not be told, naming what each format starts with. */
+export function undetectable(name: string): TraceError {
+  return new TraceError(
+    `${name}: cannot tell the trace format from its first line; give it with --format (one of ${TRACE_FORMATS.join(", ")}). ` +
+      "Expected a dag.json (nodes, edges), an OpenClaw session log (first line type \"session\"), a Claude Code transcript " +
+      "(sessionId, uuid), Veeksha JSONL (session_context or session_id + new_input_length; hash_ids for shared_prefix; " +
+      "input_length + output_length for request_log), Mooncake JSONL (timestamp, input_length, output_length) or a .csv",
+  );
+}
+
+/** Reads one file's text as a trace of the given (or detected) format. */
+export async function parseTraceText(name: string, text: string, options: ParseTraceOptions = {}): Promise<Trace> {
+  const detected = options.format !== undefined ? traceFormat(options.format) : detectFormat(name, text);
+  switch (detected) {
+    case "openclaw-dag":
+      return parseOpenClawDag(text, name);
+    case "openclaw-session":
+      return parseOpenClawSessions([{ name, text }], withTokenizer(options));
+    case "claude-code":
+      return parseClaudeCode([{ name, text }], withTokenizer(options));
+    case "veeksha-session":
+      return parseVeekshaSession(text, name);
+    case "veeksha-request-log":
+      return parseVeekshaRequestLog(text, name);
+    case "veeksha-shared-prefix":
+      return parseVeekshaSharedPrefix(text, name, options.blockSize);
+    case "mooncake":
+      return parseMooncake(text, name, options.blockSize);
+    case "csv":
+      return parseCsvTrace(text, name);
+    case "openclaw-index":
+      throw new TraceError(`${name}: an OpenClaw sessions.json lists sessions; read it with the session files beside it (readTrace)`);
+    default:
+      throw undetectable(name);
+  }
+}
+
+function withTokenizer(options: ParseTraceOptions): { tokenizer?: Tokenizer } {
+  return options.tokenizer ? { tokenizer: options.tokenizer } : {};
+}

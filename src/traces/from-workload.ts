@@ -1,0 +1,66 @@
+// A generated workload seen as a trace, in memory: what a perfect recording of it would hold (no
+// timestamps). Lets the analyzer and the fitter run on synthetic workloads (round trips,
+// benchmarks) through the same path as real traces.
+import { sessionTokens } from "../workload/tokens.js";
+import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
+import type { EdgeType, Trace, TraceRequest } from "./types.js";
+
+/**
+ * Conversations: a chain of history parents is one; a node without one starts a new conversation
+ * when it is a session's first or a spawned subagent's first, and continues its first parent's
+ * otherwise (the request after a compaction).
+ */
+function conversations(session: SessionGraph): Map<string, string> {
+  const of = new Map<string, string>();
+  let next = 0;
+  for (const node of session.nodes) {
+    let c: string;
+    if (node.historyParent !== null) c = of.get(node.historyParent)!;
+    else if (node.parents.length === 0 || node.kind === "spawn") c = `${session.id}/${next++}`;
+    else c = of.get(node.parents[0]!)!;
+    of.set(node.id, c);
+  }
+  return of;
+}
+
+function edgeType(node: RequestNode, parent: string, conversation: Map<string, string>): EdgeType {
+  if (parent === node.historyParent) return "sequential";
+  if (conversation.get(parent) === conversation.get(node.id)) return "sequential";
+  if (node.kind === "spawn" && parent === node.parents[0]) return "subagent_spawn";
+  if (node.kind === "report") return "subagent_result";
+  return "dependency";
+}
+
+export function workloadTrace(workload: Workload): Trace {
+  const requests: TraceRequest[] = [];
+  const spawnedBy = new Map<string, string>();
+  for (const session of workload.sessions) {
+    const tokens = sessionTokens(session, workload.scaffolds);
+    const conversation = conversations(session);
+    for (const node of session.nodes) {
+      const t = tokens.get(node.id)!;
+      const id = `${session.id}:${node.id}`;
+      const c = conversation.get(node.id)!;
+      const request: TraceRequest = {
+        id,
+        conversation: c,
+        parents: node.parents.map((p) => ({ from: `${session.id}:${p}`, type: edgeType(node, p, conversation) })),
+        historyParent: node.historyParent === null ? null : `${session.id}:${node.historyParent}`,
+        // A trace counts a request without history parent as all fresh: its whole prompt.
+        freshInputTokens: node.historyParent === null ? t.promptTokens : node.freshInputTokens,
+        outputTokens: node.outputTokens,
+        promptTokens: t.promptTokens,
+        sharedPrefixTokens: t.sharedPrefixTokens,
+      };
+      if (node.historyParent === null) request.scaffoldTokens = t.scaffoldTokens;
+      if (node.parents.length > 0) request.waitAfterReadyMs = node.waitAfterReadyMs;
+      if (node.kind === "spawn" && node.parents.length > 0) spawnedBy.set(c, conversation.get(node.parents[0]!)!);
+      requests.push(request);
+    }
+  }
+  const listed = [...new Set(requests.map((r) => r.conversation))].map((id) => {
+    const parent = spawnedBy.get(id);
+    return parent === undefined ? { id } : { id, spawnedBy: parent };
+  });
+  return { format: "workload", source: `workload ${workload.name}`, requests, conversations: listed };
+}

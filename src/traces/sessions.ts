@@ -1,0 +1,163 @@
+// From a trace's requests to workload sessions: each connected group of requests (a main agent
+// with all the subagents it spawned) is one session, arriving when its first request was sent.
+// Also the conversion to the SessionGraphs the runner dispatches.
+import type { NodeKind, RequestNode, SessionGraph, Workload } from "../workload/types.js";
+import type { Trace, TraceRequest } from "./types.js";
+
+export interface TraceSession {
+  id: string;
+  /** In the trace's (topological) order. */
+  requests: TraceRequest[];
+  /** Milliseconds after the trace's first dispatch at which its first request was sent (timed traces). */
+  arrivalMs?: number;
+}
+
+/** Requests by position: ids, parents and history parents as indices, built once per trace. */
+export interface TraceIndex {
+  index: Map<string, number>;
+  /** The parents of request i are parentIndex[parentStart[i]] up to parentIndex[parentStart[i + 1]]. */
+  parentStart: Int32Array;
+  parentIndex: Int32Array;
+  /** Position of each request's history parent, -1 for none. */
+  history: Int32Array;
+}
+
+// Traces are plain data, not changed once read: an index is built once per requests array.
+const indexes = new WeakMap<readonly TraceRequest[], TraceIndex>();
+
+export function indexTrace(trace: Trace): TraceIndex {
+  const cached = indexes.get(trace.requests);
+  if (cached) return cached;
+  const built = buildIndex(trace.requests);
+  indexes.set(trace.requests, built);
+  return built;
+}
+
+function buildIndex(requests: readonly TraceRequest[]): TraceIndex {
+  const n = requests.length;
+  const index = new Map<string, number>();
+  let edges = 0;
+  for (let i = 0; i < n; i++) {
+    index.set(requests[i]!.id, i);
+    edges += requests[i]!.parents.length;
+  }
+  const parentStart = new Int32Array(n + 1);
+  const parentIndex = new Int32Array(edges);
+  const history = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const r = requests[i]!;
+    parentStart[i] = k;
+    history[i] = -1;
+    for (const edge of r.parents) {
+      const p = index.get(edge.from)!;
+      parentIndex[k++] = p;
+      if (edge.from === r.historyParent) history[i] = p;
+    }
+  }
+  parentStart[n] = k;
+  return { index, parentStart, parentIndex, history };
+}
+
+/** The trace's sessions: connected components over all edges, ordered by arrival (else by first request). */
+export function traceSessions(trace: Trace, at: TraceIndex = indexTrace(trace)): TraceSession[] {
+  const n = trace.requests.length;
+  const root = new Int32Array(n);
+  for (let i = 0; i < n; i++) root[i] = i;
+  const find = (i: number): number => {
+    while (root[i] !== i) {
+      root[i] = root[root[i]!]!;
+      i = root[i]!;
+    }
+    return i;
+  };
+  for (let i = 0; i < n; i++) {
+    for (let k = at.parentStart[i]!; k < at.parentStart[i + 1]!; k++) {
+      const a = find(i);
+      const b = find(at.parentIndex[k]!);
+      if (a !== b) root[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+  const byRoot = new Map<number, TraceSession>();
+  const sessions: TraceSession[] = [];
+  const ids = new Set<string>();
+  let start = Infinity;
+  for (const r of trace.requests) if (r.dispatchedMs !== undefined && r.dispatchedMs < start) start = r.dispatchedMs;
+  trace.requests.forEach((r, i) => {
+    const k = find(i);
+    let session = byRoot.get(k);
+    if (!session) {
+      let id = r.conversation;
+      for (let dup = 2; ids.has(id); dup++) id = `${r.conversation}#${dup}`;
+      ids.add(id);
+      session = { id, requests: [] };
+      byRoot.set(k, session);
+      sessions.push(session);
+    }
+    session.requests.push(r);
+    if (r.dispatchedMs !== undefined) {
+      const arrival = r.dispatchedMs - start;
+      if (session.arrivalMs === undefined || arrival < session.arrivalMs) session.arrivalMs = arrival;
+    }
+  });
+  if (sessions.every((s) => s.arrivalMs !== undefined)) {
+    // Stable: equal arrivals keep their order.
+    sessions.sort((a, b) => a.arrivalMs! - b.arrivalMs!);
+  }
+  return sessions;
+}
+
+/**
+ * How long a request waited after it was ready (all parents finished): from timestamps when the
+ * trace has them for it and all its parents, else as the trace records it, else 0.
+ */
+export function waitAfterReady(request: TraceRequest, parentsOf: (id: string) => TraceRequest): number {
+  if (request.dispatchedMs !== undefined && request.parents.length > 0) {
+    let ready = -Infinity;
+    for (const edge of request.parents) {
+      const done = parentsOf(edge.from).respondedMs;
+      if (done === undefined) {
+        ready = NaN;
+        break;
+      }
+      ready = Math.max(ready, done);
+    }
+    if (Number.isFinite(ready)) return Math.max(0, request.dispatchedMs - ready);
+  }
+  return request.waitAfterReadyMs ?? 0;
+}
+
+function kindOf(request: TraceRequest): NodeKind {
+  if (request.parents.some((e) => e.type === "subagent_spawn")) return "spawn";
+  if (request.parents.some((e) => e.type === "subagent_result")) return "report";
+  return "turn";
+}
+
+/**
+ * The trace as session graphs: one per session, nodes in topological order with the trace's
+ * request ids, fresh input and output tokens, and waits after readiness; `arrivalMs` set for
+ * timed traces. A first request's fresh input is its whole prompt, so the graphs need no scaffold.
+ */
+export function traceSessionGraphs(trace: Trace): SessionGraph[] {
+  const at = indexTrace(trace);
+  const byId = (id: string) => trace.requests[at.index.get(id)!]!;
+  return traceSessions(trace, at).map((session) => {
+    const nodes: RequestNode[] = session.requests.map((r) => ({
+      id: r.id,
+      parents: r.parents.map((e) => e.from),
+      historyParent: r.historyParent,
+      freshInputTokens: r.freshInputTokens,
+      outputTokens: r.outputTokens,
+      waitAfterReadyMs: waitAfterReady(r, byId),
+      kind: kindOf(r),
+    }));
+    const graph: SessionGraph = { id: session.id, nodes };
+    if (session.arrivalMs !== undefined) graph.arrivalMs = session.arrivalMs;
+    return graph;
+  });
+}
+
+/** The trace as a workload (no scaffolds: first requests carry their whole prompt as fresh input). */
+export function traceWorkload(trace: Trace, name = trace.source): Workload {
+  return { name, seed: "trace", scaffolds: [], sessions: traceSessionGraphs(trace) };
+}

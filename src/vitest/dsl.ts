@@ -1,0 +1,253 @@
+// Workloads as vitest tests:
+//
+//   describeWorkload("coding agent", { seed: 1, sessions: 4, traffic: concurrent(2), slo: { ttfc: { p95: "2s" } } }, (run) => {
+//     session("coder", { turns: uniform(4, 8), freshInput: lognormal({ mu: 5, sigma: 1 }), output: 32 });
+//     slo("TTFC p99 under 3s", () => expect(run.ttfc).toHavePercentileBelow(99, "3s"));
+//   });
+//
+// describeWorkload is a describe block that runs its workload once (in beforeAll, against the
+// server the workloads project provisioned) and then its tests, which read the finished run:
+// one test per objective of the spec's slo section, one per slo(...), and any plain test/it.
+// benchWorkload makes a workload a `vitest bench` task instead.
+import { join } from "node:path";
+import { afterAll, beforeAll, bench, describe, expect, test, type TestContext } from "vitest";
+import { formatMs, formatPercent } from "../metrics/format.js";
+import { LATENCY_METRICS, type SloVerdict } from "../metrics/slo.js";
+import { runWorkload, type RunResult } from "../run/run.js";
+import { agent } from "../workload/dsl.js";
+import type { LatencyStat, ResolvedSloSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
+import type { AgentSpec } from "../workload/spec-types.js";
+import { workloadContext, type EngineOptions, type ServerInfo, type ServerOptions, type WorkloadContext } from "./context.js";
+import { headlineProperties, objectiveProperties, writeMetricsFile, type Property, type WorkloadTestMeta } from "./report.js";
+import { lazyRun } from "./run-handle.js";
+import { toWorkloadRun, type ServerEnvironment, type WorkloadRun } from "./run-view.js";
+import { resolveTarget, type ResolvedTarget } from "./server.js";
+import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
+
+export interface DescribeWorkloadOptions extends SpecOverrides {
+  /** The workload: a workload(...) spec, a plain spec object, or a YAML/JSON spec path (relative to this file) or file URL. */
+  spec?: WorkloadSource;
+  /** Run against this server instead of the project's. */
+  server?: ServerOptions;
+  /** Run against a built-in engine of its own with these options (e.g. { prefixCache: false }), started before and stopped after. */
+  engine?: EngineOptions;
+  /** Longest time the run may take, ms (default: the project's runTimeoutMs). */
+  timeout?: number;
+}
+
+export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout"> {
+  /** Whole runs to time (default 3). */
+  iterations?: number;
+}
+
+/** The describeWorkload being collected, for session() and slo(). */
+interface Scope {
+  workload: string;
+  sessions: AgentSpec[];
+  tests: number;
+  result(): RunResult | undefined;
+}
+let scope: Scope | undefined;
+
+function currentScope(caller: string): Scope {
+  if (!scope) throw new Error(`${caller} must be called inside a describeWorkload(name, options, (run) => { ... }) callback`);
+  return scope;
+}
+
+/** A failed objective; its message is the k6-style verdict line. */
+export class SloError extends Error {
+  override name = "SloError";
+}
+
+/** One objective of a spec's slo section, known before the run: its verdict's name and a test title. */
+export interface Objective {
+  name: string;
+  title: string;
+}
+
+/** The objectives in the order evaluateSlos judges them, so each becomes one test. */
+export function objectivesOf(slo: ResolvedSloSpec): Objective[] {
+  const out: Objective[] = [];
+  const stats: LatencyStat[] = ["p50", "p90", "p95", "p99", "max", "mean"];
+  for (const metric of LATENCY_METRICS) {
+    const threshold = (slo as Record<string, Partial<Record<LatencyStat, number>> | undefined>)[metric];
+    if (!threshold) continue;
+    for (const stat of stats) {
+      const limit = threshold[stat];
+      if (limit !== undefined) out.push({ name: `${metric} ${stat}`, title: `${metric} ${stat} < ${formatMs(limit)}` });
+    }
+  }
+  if (slo.errorRate) out.push({ name: "error rate max", title: `error rate <= ${formatPercent(slo.errorRate.max)}` });
+  return out;
+}
+
+async function annotate(context: TestContext, properties: Property[]): Promise<void> {
+  for (const p of properties) await context.annotate(p.value, p.name);
+}
+
+function setMeta(context: TestContext, meta: WorkloadTestMeta): void {
+  (context.task.meta as Record<string, unknown>).agentload = meta;
+}
+
+function environmentOf(server: ServerInfo): ServerEnvironment {
+  return {
+    engine: server.builtIn ? "llama.cpp" : server.apiUrl,
+    ...(server.model ? { model: server.model } : {}),
+    ...(server.slots !== undefined ? { slots: server.slots } : {}),
+  };
+}
+
+/** Runs one workload and leaves its metrics JSON for dashboards. */
+async function runOnce(
+  workload: string,
+  spec: ResolvedWorkloadSpec,
+  target: ResolvedTarget,
+  context: WorkloadContext,
+  testFile: string,
+): Promise<RunResult> {
+  const result = await runWorkload({ spec, target: target.target, outDir: join(context.outputDir, "runs") });
+  writeMetricsFile(context.outputDir, context.root, { workload, testFile, server: target.server, result });
+  return result;
+}
+
+function splitOptions(options: DescribeWorkloadOptions) {
+  const { spec, server, engine, timeout, ...overrides } = options;
+  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, overrides };
+}
+
+/**
+ * A describe block for one workload: runs it once before its tests and hands the run to `fn`
+ * (readable inside tests). Each objective of the spec's slo section becomes a test.
+ */
+export function describeWorkload(name: string, options: DescribeWorkloadOptions, fn?: (run: WorkloadRun) => void): void {
+  const where = `describeWorkload(${JSON.stringify(name)})`;
+  const context = workloadContext(where);
+  // vitest bench runs neither tests nor hooks: a skipped block keeps the file from counting as
+  // empty (see benchWorkload for a workload as a bench task).
+  if (context.mode === "benchmark") {
+    describe.skip(`${name} (tests: run under vitest run)`, () => {});
+    return;
+  }
+  const testFile = expect.getState().testPath ?? "";
+  const { spec: source, override, timeout, overrides } = splitOptions(options);
+
+  describe(name, () => {
+    const handle = lazyRun<WorkloadRun>(name);
+    let result: RunResult | undefined;
+    let target: ResolvedTarget | undefined;
+
+    // The callback first: its session() templates are part of the spec. (Hooks apply to every
+    // test of the block whenever they are declared.)
+    const mine: Scope = { workload: name, sessions: [], tests: 0, result: () => result };
+    const outer = scope;
+    scope = mine;
+    try {
+      fn?.(handle.view);
+    } finally {
+      scope = outer;
+    }
+    const spec = assembleSpec({ name, ...(source !== undefined ? { spec: source } : {}), overrides, sessions: mine.sessions, testFile });
+
+    beforeAll(async () => {
+      target = await resolveTarget(context.server, spec, override, where);
+      result = await runOnce(name, spec, target, context, testFile);
+      handle.set(toWorkloadRun(name, result, environmentOf(target.server)));
+      const { counts } = result.summary;
+      console.log(`agentload: ${name}: ${counts.requests} requests (${counts.failed} failed) in ${formatMs(result.summary.wallMs)}; run folder ${result.dir}`);
+    }, timeout ?? context.runTimeoutMs);
+    afterAll(async () => {
+      await target?.stop();
+    });
+
+    const objectives = objectivesOf(spec.slo);
+    for (const objective of objectives) {
+      test(`SLO ${objective.title}`, async (ctx) => {
+        const run = result!;
+        const verdict: SloVerdict | undefined = run.verdicts.find((v) => v.name === objective.name);
+        if (!verdict) throw new Error(`${where}: the run has no verdict for ${objective.name}`);
+        await annotate(ctx, objectiveProperties(verdict, run.summary));
+        setMeta(ctx, { workload: name, runDir: run.dir, objective: verdict.name, measured: verdict.measured, limit: verdict.limit, pass: verdict.pass });
+        if (!verdict.pass) throw new SloError(verdict.message);
+      });
+    }
+    // A workload with nothing to check still runs (metrics file, run folder); it fails when no request succeeded.
+    if (objectives.length === 0 && mine.tests === 0) {
+      test("runs", async (ctx) => {
+        const run = result!;
+        await annotate(ctx, headlineProperties(run.summary));
+        setMeta(ctx, { workload: name, runDir: run.dir });
+        expect(run.summary.counts.ok, "successful requests").toBeGreaterThan(0);
+      });
+    }
+  });
+}
+
+/**
+ * One test per objective, inside describeWorkload: `fn` reads the run (from the callback's
+ * argument); the run's headline metrics are attached to the test (JUnit properties).
+ */
+export function slo(name: string, fn: (context: TestContext) => unknown, timeout?: number): void {
+  const mine = currentScope(`slo(${JSON.stringify(name)})`);
+  mine.tests++;
+  test(
+    name,
+    async (ctx) => {
+      const run = mine.result();
+      if (run) {
+        await annotate(ctx, headlineProperties(run.summary));
+        setMeta(ctx, { workload: mine.workload, runDir: run.dir });
+      }
+      await fn(ctx);
+    },
+    timeout,
+  );
+}
+
+/**
+ * A session template (an agent type of the workload), inside describeWorkload: the options are a
+ * YAML spec's `agents[]` entry without its name. Returns the agent spec.
+ */
+export function session(name: string, options: Omit<AgentSpec, "name">): AgentSpec {
+  const mine = currentScope(`session(${JSON.stringify(name)})`);
+  const spec = agent(name, options);
+  mine.sessions.push(spec);
+  return spec;
+}
+
+/**
+ * A workload as a `vitest bench` task: each iteration is one whole run, timed as a whole (its
+ * content set-up against the server included). Under `vitest run` it shows as a skipped test.
+ */
+export function benchWorkload(name: string, options: BenchWorkloadOptions): void {
+  const where = `benchWorkload(${JSON.stringify(name)})`;
+  const context = workloadContext(where);
+  const testFile = expect.getState().testPath ?? "";
+  const { iterations, ...rest } = options;
+  const { spec: source, override, overrides } = splitOptions(rest);
+  const spec = assembleSpec({ name, ...(source !== undefined ? { spec: source } : {}), overrides, testFile });
+  if (context.mode !== "benchmark") {
+    test.skip(`${name} (a bench task: runs under vitest bench)`, () => {});
+    return;
+  }
+  let target: ResolvedTarget | undefined;
+  bench(
+    name,
+    async () => {
+      const result = await runOnce(name, spec, target!, context, testFile);
+      if (result.summary.counts.ok === 0) throw new Error(`${where}: no request succeeded (run folder ${result.dir})`);
+    },
+    {
+      iterations: iterations ?? 3,
+      time: 0,
+      warmupIterations: 0,
+      warmupTime: 0,
+      throws: true,
+      setup: async (_task, mode) => {
+        if (mode === "run") target = await resolveTarget(context.server, spec, override, where);
+      },
+      teardown: async (_task, mode) => {
+        if (mode === "run") await target?.stop();
+      },
+    },
+  );
+}

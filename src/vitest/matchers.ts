@@ -1,0 +1,218 @@
+// The workload matchers, installed with expect.extend:
+//   expect(run.ttfc).toHavePercentileBelow(95, "750ms")
+//   expect(run).toMeetSLO({ ttfc: { p95: "750ms" }, errorRate: { max: 0.02 } })
+//   expect(run).toMatchMetricSnapshot({ minEffect: 0.25 })
+// Failure messages read like k6 thresholds: the metric, the limit, the measured value.
+import type { MatcherState, MatcherResult as ExpectationResult } from "vitest";
+import type { CompareOptions } from "../metrics/compare.js";
+import { formatMs } from "../metrics/format.js";
+import type { LatencyHistogram } from "../metrics/histogram.js";
+import { evaluateSlos, type SloInput } from "../metrics/slo.js";
+import type { RunSummary } from "../metrics/summary.js";
+import { formatPath } from "../workload/spec-errors.js";
+import { schemaProblems } from "../workload/spec-schema-check.js";
+import { parseDuration, type LatencyStat, type ResolvedLatencyThreshold } from "../workload/spec.js";
+import type { Duration, SloSpec, LatencyThreshold } from "../workload/spec-types.js";
+import { checkMetricSnapshot, type SnapshotUpdateMode } from "./metric-snapshot.js";
+import { isMetricView, isRunSummary, isWorkloadRun } from "./run-view.js";
+
+/** An SLO as a spec's `slo:` states it (durations as "750ms", "1.5s" or milliseconds), plus ttfv. */
+export type SloObjectives = SloSpec & { ttfv?: LatencyThreshold };
+
+export interface MetricSnapshotOptions extends CompareOptions {
+  /** Told apart from other snapshots of the same test, like toMatchSnapshot's hint. */
+  name?: string;
+}
+
+export interface AgentloadMatchers<R = unknown> {
+  /** The metric's percentile (0..100] is strictly below the limit ("750ms", "1.5s" or ms). */
+  toHavePercentileBelow(percentile: number, limit: Duration): R;
+  /** Every objective holds, judged like a spec's `slo:` (see evaluateSlos). */
+  toMeetSLO(slo: SloObjectives): R;
+  /** Not slower than the stored baseline in __metrics__/ beyond the minimum effect (written when missing). */
+  toMatchMetricSnapshot(options?: MetricSnapshotOptions): R;
+}
+
+declare module "vitest" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
+  interface Assertion<T = any> extends AgentloadMatchers<void> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AsymmetricMatchersContaining extends AgentloadMatchers {}
+}
+
+/** The parts of vitest's matcher state read here; all optional so a test can call a matcher directly. */
+type State = Partial<MatcherState> & {
+  snapshotState?: { snapshotUpdateState?: SnapshotUpdateMode };
+  task?: { id: string; result?: { retryCount?: number; repeatCount?: number } };
+};
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "object") return `an object with keys ${Object.keys(value).slice(0, 6).join(", ") || "(none)"}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function durationArg(matcher: string, value: unknown, what: string): number {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value === "string") {
+    try {
+      return parseDuration(value);
+    } catch {
+      // reported below
+    }
+  }
+  throw new TypeError(`${matcher}: ${what} must be a duration such as "750ms", "1.5s" or a number of milliseconds, got ${describeValue(value)}`);
+}
+
+// -------------------------------------------------------------------------------------------
+// toHavePercentileBelow
+
+function toHavePercentileBelow(this: State, received: unknown, percentile: unknown, limit: unknown): ExpectationResult {
+  const matcher = "toHavePercentileBelow";
+  let name: string;
+  let histogram: Pick<LatencyHistogram, "count" | "percentile">;
+  if (isMetricView(received)) {
+    name = received.name;
+    histogram = received.histogram;
+  } else if (typeof (received as LatencyHistogram | null)?.percentile === "function" && typeof (received as LatencyHistogram).count === "number") {
+    name = "value";
+    histogram = received as LatencyHistogram;
+  } else {
+    throw new TypeError(`${matcher}: expected a run metric such as run.ttfc (or a LatencyHistogram), got ${describeValue(received)}`);
+  }
+  if (!(typeof percentile === "number" && percentile > 0 && percentile <= 100)) {
+    throw new TypeError(`${matcher}: the percentile must be a number in (0, 100], e.g. 95, got ${describeValue(percentile)}`);
+  }
+  const limitMs = durationArg(matcher, limit, "the limit");
+  const measured = histogram.count > 0 ? histogram.percentile(percentile) : null;
+  const pass = measured !== null && measured < limitMs;
+  const shown = measured === null ? "no measurements" : `measured ${formatMs(measured)}`;
+  const line = `${name} p${percentile} < ${formatMs(limitMs)}: ${shown}`;
+  return {
+    pass,
+    message: () => (this.isNot ? `expected ${name} p${percentile} not to be below ${formatMs(limitMs)}: ${shown}` : line),
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+// toMeetSLO
+
+const SLO_METRICS = ["ttfc", "ttfv", "tbc", "tpot", "e2e"] as const;
+
+/**
+ * Checks an SLO object through the workload schema (the same messages a spec's `slo:` gets) and
+ * parses its durations. ttfv is not in the schema yet, so it is checked as a ttfc threshold.
+ */
+export function resolveSloObjectives(slo: unknown, matcher = "toMeetSLO"): SloInput {
+  if (typeof slo !== "object" || slo === null || Array.isArray(slo)) {
+    throw new TypeError(`${matcher}: expected an SLO object such as { ttfc: { p95: "750ms" }, errorRate: { max: 0.02 } }, got ${describeValue(slo)}`);
+  }
+  const { ttfv, ...rest } = slo as SloObjectives;
+  const problems = [
+    ...schemaProblems({ slo: rest }).filter((p) => p.path[0] === "slo"),
+    ...(ttfv === undefined ? [] : schemaProblems({ slo: { ttfc: ttfv } }).filter((p) => p.path[0] === "slo").map((p) => ({ ...p, path: ["slo", "ttfv", ...p.path.slice(2)] }))),
+  ];
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `  ${formatPath(p.path.slice(1)) || "(the SLO)"}: ${p.message}`);
+    throw new TypeError(`${matcher}: invalid SLO:\n${lines.join("\n")}`);
+  }
+  const resolved: SloInput = {};
+  for (const metric of SLO_METRICS) {
+    const threshold = (slo as SloObjectives)[metric];
+    if (!threshold) continue;
+    const ms: ResolvedLatencyThreshold = {};
+    for (const [stat, value] of Object.entries(threshold) as [LatencyStat, Duration][]) ms[stat] = parseDuration(value);
+    resolved[metric] = ms;
+  }
+  if (rest.errorRate) resolved.errorRate = { max: rest.errorRate.max };
+  return resolved;
+}
+
+/** The summary and display name of what toMeetSLO was given: a WorkloadRun, a RunResult or a RunSummary. */
+function summaryOf(received: unknown, matcher: string): { name: string; summary: RunSummary } {
+  if (isWorkloadRun(received)) return { name: received.name, summary: received.summary };
+  const r = received as { summary?: unknown } | null;
+  if (typeof r === "object" && r !== null && isRunSummary(r.summary)) return { name: "run", summary: r.summary };
+  if (isRunSummary(received)) return { name: "run", summary: received };
+  throw new TypeError(`${matcher}: expected a workload run (or a RunResult or RunSummary), got ${describeValue(received)}`);
+}
+
+function toMeetSLO(this: State, received: unknown, slo: unknown): ExpectationResult {
+  const matcher = "toMeetSLO";
+  const { name, summary } = summaryOf(received, matcher);
+  const verdicts = evaluateSlos(resolveSloObjectives(slo, matcher), summary);
+  if (verdicts.length === 0) throw new TypeError(`${matcher}: the SLO names no objective`);
+  const failed = verdicts.filter((v) => !v.pass);
+  const lines = verdicts.map((v) => `  ${v.message}`).join("\n");
+  return {
+    pass: failed.length === 0,
+    message: () =>
+      this.isNot
+        ? `expected ${name} not to meet the SLO, but all ${verdicts.length} objectives held:\n${lines}`
+        : `${name}: ${failed.length} of ${verdicts.length} SLO objectives failed:\n${lines}`,
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+// toMatchMetricSnapshot
+
+type Counters = Map<string, { attempt: string; count: number }>;
+const countersByScope = new WeakMap<object, Counters>();
+const fileScopes = new Map<string, object>();
+
+/**
+ * `<test name> 1`, `<test name> 2`, ... per call within one try of a test, as vitest numbers its
+ * snapshots; the count restarts when the test is retried or repeated. Counters live with vitest's
+ * snapshot state for the file (a fresh one each run), else with the test file.
+ */
+function nextSnapshotKey(state: State, testFile: string, testName: string, hint: string | undefined): string {
+  let scope: object | undefined = state.snapshotState;
+  if (!scope) {
+    scope = fileScopes.get(testFile) ?? {};
+    fileScopes.set(testFile, scope);
+  }
+  let counters = countersByScope.get(scope);
+  if (!counters) countersByScope.set(scope, (counters = new Map()));
+  const base = hint ? `${testName}: ${hint}` : testName;
+  const task = state.task;
+  const attempt = task ? `${task.id}/${task.result?.retryCount ?? 0}/${task.result?.repeatCount ?? 0}` : "";
+  const seen = counters.get(base);
+  const count = seen && seen.attempt === attempt ? seen.count + 1 : 1;
+  counters.set(base, { attempt, count });
+  return `${base} ${count}`;
+}
+
+/** As vitest (std-env) reads it: set and not "false". */
+function isCI(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== "" && ci !== "false";
+}
+
+function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricSnapshotOptions): ExpectationResult {
+  const matcher = "toMatchMetricSnapshot";
+  if (this.isNot) throw new TypeError(`${matcher} cannot be used with .not`);
+  if (!isWorkloadRun(received)) throw new TypeError(`${matcher}: expected a workload run (from describeWorkload), got ${describeValue(received)}`);
+  const testFile = this.testPath;
+  const testName = this.currentTestName;
+  if (!testFile || !testName) throw new Error(`${matcher}: must be called inside a test (no test file or test name in the matcher context)`);
+  const { name, ...compare } = options ?? {};
+  const key = nextSnapshotKey(this, testFile, testName, name);
+  const update: SnapshotUpdateMode = this.snapshotState?.snapshotUpdateState ?? (isCI() ? "none" : "new");
+  const check = checkMetricSnapshot({ testFile, key, run: received, update, ci: isCI(), compare });
+  return {
+    pass: check.pass,
+    message: () => check.message,
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- matcher arguments are checked at run time
+export const agentloadMatchers: Record<string, (this: MatcherState, received: unknown, ...args: any[]) => ExpectationResult> = {
+  toHavePercentileBelow,
+  toMeetSLO,
+  toMatchMetricSnapshot,
+};
+
+/** expect.extend(agentloadMatchers). */
+export function installMatchers(expect: { extend(matchers: object): void }): void {
+  expect.extend(agentloadMatchers);
+}

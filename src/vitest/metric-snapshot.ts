@@ -1,0 +1,212 @@
+// Metric snapshots: a run's histograms kept as a baseline in `__metrics__/<test file>.json` next
+// to the test file, one entry per snapshot key (test name and counter, as vitest keys its own
+// snapshots), and later runs compared with them statistically (metrics/compare.ts). Whole
+// histograms are kept, not a few percentiles, so any percentile or test can be judged later.
+//
+// Node-only (node:fs, node:os); Bun and Deno provide both.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { compareHistograms, type CompareOptions, type HistogramComparison } from "../metrics/compare.js";
+import type { RunCounts, RunSummary, ThroughputSummary } from "../metrics/summary.js";
+import type { ServerEnvironment, WorkloadRun } from "./run-view.js";
+
+export const METRIC_SNAPSHOT_VERSION = 1;
+export const METRIC_SNAPSHOT_DIR = "__metrics__";
+
+/** The machine and runtime a run was measured from. */
+export interface HostEnvironment {
+  /** "node 20.19.0", "bun 1.2.3", "deno 2.1.0". */
+  runtime: string;
+  platform: string;
+  arch: string;
+  cpus: number;
+  cpuModel?: string;
+}
+
+export interface MetricSnapshotEntry {
+  workload: string;
+  /** ISO time the baseline was taken. */
+  savedAt: string;
+  environment: { server: ServerEnvironment; host: HostEnvironment };
+  wallMs: number;
+  counts: RunCounts;
+  errorRate: number;
+  throughput: ThroughputSummary;
+  latency: RunSummary["latency"];
+  histograms: RunSummary["histograms"];
+}
+
+export interface MetricSnapshotFile {
+  version: typeof METRIC_SNAPSHOT_VERSION;
+  entries: Record<string, MetricSnapshotEntry>;
+}
+
+/** `benchmarks/coding.workload.ts` -> `benchmarks/__metrics__/coding.workload.ts.json`. */
+export function metricSnapshotPath(testFile: string): string {
+  return path.join(path.dirname(testFile), METRIC_SNAPSHOT_DIR, `${path.basename(testFile)}.json`);
+}
+
+export function hostEnvironment(): HostEnvironment {
+  const g = globalThis as { Bun?: { version?: string }; Deno?: { version?: { deno?: string } } };
+  const runtime = g.Bun?.version
+    ? `bun ${g.Bun.version}`
+    : g.Deno?.version?.deno
+      ? `deno ${g.Deno.version.deno}`
+      : `node ${process.versions.node}`;
+  const cpus = os.cpus();
+  const host: HostEnvironment = {
+    runtime,
+    platform: process.platform,
+    arch: process.arch,
+    cpus: typeof os.availableParallelism === "function" ? os.availableParallelism() : cpus.length,
+  };
+  const model = cpus[0]?.model?.trim();
+  if (model) host.cpuModel = model;
+  return host;
+}
+
+export function snapshotEntryOf(run: WorkloadRun, options: { savedAt?: Date; host?: HostEnvironment } = {}): MetricSnapshotEntry {
+  const s = run.summary;
+  return {
+    workload: run.name,
+    savedAt: (options.savedAt ?? new Date()).toISOString(),
+    environment: { server: { ...run.environment }, host: options.host ?? hostEnvironment() },
+    wallMs: s.wallMs,
+    counts: s.counts,
+    errorRate: s.errors.rate,
+    throughput: s.throughput,
+    latency: s.latency,
+    histograms: s.histograms,
+  };
+}
+
+/** The snapshot file's contents; an empty file when it does not exist yet. */
+export function readMetricSnapshotFile(file: string): MetricSnapshotFile {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: METRIC_SNAPSHOT_VERSION, entries: {} };
+    throw e;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message}); delete it or rerun with vitest -u`);
+  }
+  const d = data as Partial<MetricSnapshotFile> | null;
+  if (typeof d !== "object" || d === null || d.version !== METRIC_SNAPSHOT_VERSION || typeof d.entries !== "object" || d.entries === null) {
+    throw new Error(`${file}: not a metric snapshot file: expected { "version": ${METRIC_SNAPSHOT_VERSION}, "entries": { ... } }`);
+  }
+  for (const [key, entry] of Object.entries(d.entries)) {
+    if (typeof entry?.histograms !== "object" || entry.histograms === null) {
+      throw new Error(`${file}: entries[${JSON.stringify(key)}]: expected an object with "histograms"`);
+    }
+  }
+  return d as MetricSnapshotFile;
+}
+
+/** Puts one entry into the file (read afresh, so other entries written meanwhile are kept). */
+export function writeMetricSnapshotEntry(file: string, key: string, entry: MetricSnapshotEntry): void {
+  const current = readMetricSnapshotFile(file);
+  current.entries[key] = entry;
+  // Sorted keys keep the file's diffs small whatever order the tests ran in.
+  const entries = Object.fromEntries(Object.keys(current.entries).sort().map((k) => [k, current.entries[k]!]));
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify({ version: METRIC_SNAPSHOT_VERSION, entries }, null, 2)}\n`);
+  renameSync(temp, file);
+}
+
+/** vitest's snapshot update setting: "all" with -u, "new" by default, "none" in CI. */
+export type SnapshotUpdateMode = "all" | "new" | "none";
+
+export interface MetricSnapshotRequest {
+  testFile: string;
+  key: string;
+  run: WorkloadRun;
+  update: SnapshotUpdateMode;
+  /** process.env.CI is set: a missing snapshot fails unless update is "all". */
+  ci: boolean;
+  compare?: CompareOptions;
+  /** For tests. */
+  savedAt?: Date;
+  host?: HostEnvironment;
+}
+
+export type MetricSnapshotOutcome = "written" | "updated" | "matched" | "regressed" | "missing";
+
+export interface MetricSnapshotCheck {
+  outcome: MetricSnapshotOutcome;
+  pass: boolean;
+  file: string;
+  key: string;
+  comparison?: HistogramComparison;
+  /** `model: a -> b`, where the baseline was measured differently. */
+  environmentChanges: string[];
+  message: string;
+}
+
+/** Writes, rewrites or compares the run's snapshot entry, as the update mode says. */
+export function checkMetricSnapshot(req: MetricSnapshotRequest): MetricSnapshotCheck {
+  const file = metricSnapshotPath(req.testFile);
+  const shown = path.relative(process.cwd(), file) || file;
+  const name = JSON.stringify(req.key);
+  const entryNow = () => snapshotEntryOf(req.run, { ...(req.savedAt ? { savedAt: req.savedAt } : {}), ...(req.host ? { host: req.host } : {}) });
+  const baseline = readMetricSnapshotFile(file).entries[req.key];
+  const done = (outcome: MetricSnapshotOutcome, pass: boolean, message: string, extra: Partial<MetricSnapshotCheck> = {}): MetricSnapshotCheck => ({
+    outcome,
+    pass,
+    file,
+    key: req.key,
+    environmentChanges: [],
+    message,
+    ...extra,
+  });
+
+  if (req.update === "all") {
+    writeMetricSnapshotEntry(file, req.key, entryNow());
+    return done(baseline ? "updated" : "written", true, `metric snapshot ${name} ${baseline ? "updated in" : "written to"} ${shown}`);
+  }
+  if (!baseline) {
+    if (req.update === "none" || req.ci) {
+      const why = req.ci ? "CI is set" : "snapshot updates are off";
+      return done("missing", false, `missing metric snapshot ${name} in ${shown}: run vitest -u to write it (${why}, so it was not written)`);
+    }
+    writeMetricSnapshotEntry(file, req.key, entryNow());
+    return done("written", true, `metric snapshot ${name} written to ${shown}`);
+  }
+
+  let comparison: HistogramComparison;
+  try {
+    comparison = compareHistograms(baseline.histograms, req.run.summary.histograms, req.compare);
+  } catch (e) {
+    throw new Error(`${shown}: entries[${name}]: ${(e as Error).message}`);
+  }
+  const current = { server: { ...req.run.environment }, host: req.host ?? hostEnvironment() };
+  const environmentChanges = environmentDiff(baseline.environment, current);
+  const failed = comparison.comparisons.filter((c) => !c.pass);
+  const head = comparison.pass
+    ? `metric snapshot ${name} (${shown}) matches the baseline of ${baseline.savedAt}`
+    : `metric snapshot ${name} (${shown}): ${failed.length} of ${comparison.comparisons.length} percentiles changed beyond the allowed effect against the baseline of ${baseline.savedAt}`;
+  const lines = [head, ...comparison.lines.map((l) => `  ${l}`)];
+  if (environmentChanges.length > 0) lines.push(`  note: measured differently from the baseline: ${environmentChanges.join(", ")}`);
+  if (!comparison.pass) lines.push("  (rerun with vitest -u to accept the new numbers)");
+  return done(comparison.pass ? "matched" : "regressed", comparison.pass, lines.join("\n"), { comparison, environmentChanges });
+}
+
+function environmentDiff(before: MetricSnapshotEntry["environment"] | undefined, after: MetricSnapshotEntry["environment"]): string[] {
+  const changes: string[] = [];
+  const diff = (a: object | undefined, b: object) => {
+    const x = (a ?? {}) as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+      if (x[k] !== y[k]) changes.push(`${k} ${String(x[k] ?? "unknown")} -> ${String(y[k] ?? "unknown")}`);
+    }
+  };
+  diff(before?.server, after.server);
+  diff(before?.host, after.host);
+  return changes;
+}

@@ -1,0 +1,77 @@
+// agentload({ ... }) in vitest.config.ts: the project that runs workload files. Put it next to the
+// project(s) of ordinary tests, which keep vitest's default pool:
+//
+//   export default defineConfig({ test: { projects: [
+//     { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"] } },
+//     agentload({ server: { url: "http://127.0.0.1:8000/v1" } }),   // or agentload() for the built-in engine
+//   ] } });
+//
+// The project runs **/*.workload.ts through the agentload pool, one file at a time (maxWorkers 1,
+// no file parallelism: vitest then schedules it with the other one-at-a-time projects, after the
+// parallel ones), against one server its global setup provisions per run.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { configDefaults, type TestProjectInlineConfiguration } from "vitest/config";
+import type { EngineOptions, ProjectConfig, ServerOptions } from "./context.js";
+import { workloadPool } from "./pool.js";
+
+export interface AgentloadOptions {
+  /** An OpenAI-compatible server to run against. Without it, the built-in llama.cpp engine runs. */
+  server?: ServerOptions;
+  /** Options of the built-in engine (when no server is given). */
+  engine?: EngineOptions;
+  /** Workload files (default ["**\/*.workload.ts"]); also what `vitest bench` collects in this project. */
+  include?: string[];
+  exclude?: string[];
+  /** Project name (default "workloads"): `vitest run --project workloads`. */
+  name?: string;
+  /** Relative to the project root (default ".agentload"): runs/ holds run folders, metrics/ the latest metrics JSON per workload. */
+  outputDir?: string;
+  /** Longest time one workload run may take, ms (default 30 minutes). */
+  runTimeoutMs?: number;
+  /** How long a file waits for the server to finish other requests before it starts (default 30 s). */
+  idleTimeoutMs?: number;
+}
+
+export const DEFAULT_INCLUDE = ["**/*.workload.ts"];
+
+/** A module of this folder: the compiled .js next to this file, or the .ts source when run from source. */
+function sibling(name: string): string {
+  const js = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+}
+
+export function agentload(options: AgentloadOptions = {}): TestProjectInlineConfiguration {
+  if (options.server && options.engine) {
+    throw new Error("agentload(): give either server (a URL to run against) or engine (options of the built-in engine), not both");
+  }
+  if (options.server && typeof options.server.url !== "string") {
+    throw new Error("agentload(): server.url must be a string such as \"http://127.0.0.1:8000/v1\"");
+  }
+  const include = options.include ?? DEFAULT_INCLUDE;
+  // The key stays out of the provided context: the pool puts it in the workers' environment.
+  const config: ProjectConfig = {
+    ...(options.server ? { server: { url: options.server.url, ...(options.server.model ? { model: options.server.model } : {}) } } : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
+    outputDir: options.outputDir ?? ".agentload",
+    runTimeoutMs: options.runTimeoutMs ?? 30 * 60_000,
+  };
+  return {
+    test: {
+      name: options.name ?? "workloads",
+      include,
+      exclude: options.exclude ?? [...configDefaults.exclude],
+      pool: workloadPool({
+        ...(options.server?.apiKey ? { apiKey: options.server.apiKey } : {}),
+        ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      }),
+      maxWorkers: 1,
+      fileParallelism: false,
+      isolate: true,
+      globalSetup: [sibling("global-setup")],
+      setupFiles: [sibling("setup")],
+      provide: { agentloadConfig: config },
+      benchmark: { include },
+    },
+  };
+}

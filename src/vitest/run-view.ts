@@ -1,0 +1,70 @@
+// What a workload test sees of its run: the RunResult, and each latency metric as a histogram
+// (for any percentile) beside its summary statistics, so tests read `run.ttfc` rather than digging
+// through the summary. Built once per run by describeWorkload.
+import { LatencyHistogram, type DistributionStats } from "../metrics/histogram.js";
+import type { LatencyMetric, RunSummary } from "../metrics/summary.js";
+import type { RunResult } from "../run/run.js";
+
+export interface MetricView {
+  name: LatencyMetric;
+  histogram: LatencyHistogram;
+  /** Null when nothing was measured. */
+  stats: DistributionStats | null;
+}
+
+/** What served the run, as far as it is known; kept in metric snapshots so baselines say what they measured. */
+export interface ServerEnvironment {
+  /** "llama.cpp", "vllm", "sglang", or a URL for a server this tool did not start. */
+  engine?: string;
+  engineVersion?: string;
+  model?: string;
+  /** Parallel sequences the server decodes (llama.cpp --parallel). */
+  slots?: number;
+}
+
+export interface WorkloadRun {
+  name: string;
+  result: RunResult;
+  summary: RunSummary;
+  ttfc: MetricView;
+  ttfv: MetricView;
+  tbc: MetricView;
+  tpot: MetricView;
+  e2e: MetricView;
+  /** failed / (ok + failed). */
+  errorRate: number;
+  throughput: RunSummary["throughput"];
+  environment?: ServerEnvironment;
+}
+
+const METRICS: readonly LatencyMetric[] = ["ttfc", "ttfv", "tbc", "tpot", "e2e"];
+
+export function toWorkloadRun(name: string, result: RunResult, environment?: ServerEnvironment): WorkloadRun {
+  const summary = result.summary;
+  const view = (metric: LatencyMetric): MetricView => ({
+    name: metric,
+    histogram: LatencyHistogram.fromJSON(summary.histograms[metric]),
+    stats: summary.latency[metric],
+  });
+  const [ttfc, ttfv, tbc, tpot, e2e] = METRICS.map(view) as [MetricView, MetricView, MetricView, MetricView, MetricView];
+  const run: WorkloadRun = { name, result, summary, ttfc, ttfv, tbc, tpot, e2e, errorRate: summary.errors.rate, throughput: summary.throughput };
+  if (environment) run.environment = environment;
+  return run;
+}
+
+export function isMetricView(value: unknown): value is MetricView {
+  const v = value as Partial<MetricView> | null;
+  // Duck-typed: the run may come from another copy of this package (built dist beside src).
+  return typeof v === "object" && v !== null && typeof v.name === "string" && typeof v.histogram?.percentile === "function";
+}
+
+export function isWorkloadRun(value: unknown): value is WorkloadRun {
+  const v = value as Partial<WorkloadRun> | null;
+  return typeof v === "object" && v !== null && typeof v.name === "string" && isRunSummary(v.summary) && isMetricView(v.ttfc);
+}
+
+/** Loose check for a RunSummary (what toMeetSLO and the snapshots read). */
+export function isRunSummary(value: unknown): value is RunSummary {
+  const v = value as Partial<RunSummary> | null;
+  return typeof v === "object" && v !== null && typeof v.latency === "object" && typeof v.counts === "object" && typeof v.histograms === "object";
+}

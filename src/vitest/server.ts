@@ -1,0 +1,137 @@
+// The server a workload runs against. Once per `vitest run` the global setup provisions the
+// project's server: the configured URL (checked reachable, so a typo fails before any test), or
+// the built-in llama.cpp engine, started and stopped with the run. Inside a test file a workload
+// may name its own server or built-in engine (e.g. prefix caching off); resolveTarget picks.
+import { startLlamaServer, type LlamaServerOptions } from "../engine/llama-server.js";
+import type { BuildProgress } from "../engine/llama-build.js";
+import type { RunTarget } from "../run/run.js";
+import type { ResolvedWorkloadSpec } from "../workload/spec.js";
+import { API_KEY_ENV, type EngineOptions, type ServerInfo, type ServerOptions } from "./context.js";
+
+export interface ProvisionedServer {
+  info: ServerInfo;
+  stop(): Promise<void>;
+}
+
+export interface ProvisionHooks {
+  onProgress?: (p: BuildProgress) => void;
+  /** Where the check of a configured URL is named in errors. */
+  where?: string;
+}
+
+/** `http://host:8000` -> `http://host:8000/v1`; a URL with a path is kept as given (minus a trailing slash). */
+export function apiUrlOf(url: string, where: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${where}: not a URL: ${JSON.stringify(url)} (expected e.g. "http://127.0.0.1:8000/v1")`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new Error(`${where}: expected an http or https URL, got ${JSON.stringify(url)}`);
+  }
+  const text = parsed.toString().replace(/\/+$/, "");
+  return parsed.pathname === "/" ? `${text}/v1` : text;
+}
+
+/** Any HTTP answer counts (a 401 or 404 still proves a server listens); only no answer fails. */
+export async function checkReachable(apiUrl: string, where: string): Promise<void> {
+  try {
+    const res = await fetch(`${apiUrl}/models`, { signal: AbortSignal.timeout(10_000) });
+    await res.body?.cancel();
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (e as Error).message;
+    throw new Error(`${where}: cannot reach the server at ${apiUrl}: ${reason}`);
+  }
+}
+
+export function engineServerOptions(engine: EngineOptions = {}, onProgress?: (p: BuildProgress) => void): LlamaServerOptions {
+  return {
+    ...(engine.prefixCache !== undefined ? { prefixCache: engine.prefixCache } : {}),
+    ...(engine.slots !== undefined ? { slots: engine.slots } : {}),
+    ...(engine.contextPerSlot !== undefined ? { contextPerSlot: engine.contextPerSlot } : {}),
+    ...(engine.threads !== undefined ? { threads: engine.threads } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
+export async function provisionServer(
+  choice: { server?: Omit<ServerOptions, "apiKey">; engine?: EngineOptions },
+  hooks: ProvisionHooks = {},
+): Promise<ProvisionedServer> {
+  if (choice.server) {
+    const where = hooks.where ?? "agentload({ server })";
+    const apiUrl = apiUrlOf(choice.server.url, where);
+    await checkReachable(apiUrl, where);
+    const info: ServerInfo = { apiUrl, builtIn: false, ...(choice.server.model ? { model: choice.server.model } : {}) };
+    return { info, stop: async () => {} };
+  }
+  const engine = await startLlamaServer(engineServerOptions(choice.engine, hooks.onProgress));
+  return {
+    info: { apiUrl: engine.apiUrl, model: engine.model, builtIn: true, prefixCache: engine.prefixCache, slots: engine.slots },
+    stop: () => engine.stop(),
+  };
+}
+
+/** One line for logs: where the workloads go. */
+export function describeServer(info: ServerInfo): string {
+  if (!info.builtIn) return `${info.apiUrl}${info.model ? ` (model ${info.model})` : ""}`;
+  return `built-in engine ${info.apiUrl} (llama.cpp, prefix cache ${info.prefixCache ? "on" : "off"}, ${info.slots} slots)`;
+}
+
+/** The key for a server the user named: the configured one (through the pool), else the usual variables. */
+export function apiKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[API_KEY_ENV] || env.AGENTLOAD_API_KEY || env.OPENAI_API_KEY || undefined;
+}
+
+/** What one workload names instead of the project's server. */
+export interface TargetOverride {
+  server?: ServerOptions;
+  engine?: EngineOptions;
+}
+
+export interface ResolvedTarget {
+  target: RunTarget;
+  /** Where the requests went, for the metrics file (no key). */
+  server: ServerInfo;
+  /** Stops a built-in engine started for this workload; nothing otherwise. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The workload's own server, else its own built-in engine, else (when the project runs the
+ * built-in engine) the spec's request.baseUrl, else the project's server; as the CLI treats
+ * --url, the spec and the engine.
+ */
+export async function resolveTarget(
+  project: ServerInfo,
+  spec: ResolvedWorkloadSpec,
+  override: TargetOverride,
+  where: string,
+): Promise<ResolvedTarget> {
+  const named = (url: string, model: string | undefined, apiKey: string | undefined): ResolvedTarget => {
+    const apiUrl = apiUrlOf(url, where);
+    const key = apiKey ?? apiKeyFromEnv();
+    return {
+      target: { apiUrl, ...(model ? { model } : {}), ...(key ? { apiKey: key } : {}) },
+      server: { apiUrl, builtIn: false, ...(model ? { model } : {}) },
+      stop: async () => {},
+    };
+  };
+  if (override.server && override.engine) throw new Error(`${where}: give server or engine, not both`);
+  if (override.server) return named(override.server.url, override.server.model, override.server.apiKey);
+  if (override.engine) {
+    const engine = await startLlamaServer(engineServerOptions(override.engine));
+    return {
+      target: { apiUrl: engine.apiUrl, model: engine.model },
+      server: { apiUrl: engine.apiUrl, model: engine.model, builtIn: true, prefixCache: engine.prefixCache, slots: engine.slots },
+      stop: () => engine.stop(),
+    };
+  }
+  if (project.builtIn && spec.request.baseUrl) return named(spec.request.baseUrl, spec.request.model, undefined);
+  if (project.builtIn) {
+    return { target: { apiUrl: project.apiUrl, ...(project.model ? { model: project.model } : {}) }, server: project, stop: async () => {} };
+  }
+  return named(project.apiUrl, project.model, undefined);
+}
