@@ -52,7 +52,8 @@ describe("built-in llama.cpp engine, prefix cache on", () => {
     const second = await streamChat(engine.apiUrl, body);
     const prompt = second.usage!.prompt_tokens;
     expect(prompt).toBe(first.usage!.prompt_tokens);
-    expect(first.usage!.prompt_tokens_details?.cached_tokens ?? 0).toBe(0);
+    // Other tests share this server: at most the chat template's opening can be cached already.
+    expect(first.usage!.prompt_tokens_details?.cached_tokens ?? 0).toBeLessThan(10);
     expect(second.usage!.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(prompt - 1);
     const after = await scrapeMetrics(engine.baseUrl);
     const counter = "llamacpp:prompt_tokens_cached_total";

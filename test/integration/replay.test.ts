@@ -1,0 +1,63 @@
+// Trace replay on the real llama.cpp engine: a small DAG trace written by the project (two
+// sessions, one with a subagent) replayed timed at 2x and untimed without waits. The records
+// show the DAG order, the recorded waits and arrivals (scaled), and exact prompt sizes.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { planFromTrace } from "../../src/run/replay.js";
+import { runWorkload, type RunResult } from "../../src/run/run.js";
+import type { RequestRecord } from "../../src/run/types.js";
+import { readTrace } from "../../src/traces/read.js";
+import { traceSessionGraphs } from "../../src/traces/sessions.js";
+
+const engine = inject("engine");
+const outDir = mkdtempSync(join(tmpdir(), "agentload-replay-"));
+const TRACE = "fixtures/traces/requests.csv";
+
+function readRecords(result: RunResult): RequestRecord[] {
+  return readFileSync(join(result.dir, "records.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as RequestRecord);
+}
+
+describe("replaying a trace", () => {
+  it("timed at 2x: sessions arrive and nodes wait as recorded, halved, in DAG order", async () => {
+    const trace = await readTrace(TRACE);
+    const graphs = traceSessionGraphs(trace);
+    const plan = planFromTrace(trace, { timed: true, speed: 2 });
+    const result = await runWorkload({ plan, target: { apiUrl: engine.apiUrl, model: engine.model }, outDir });
+    const records = readRecords(result);
+    const key = (s: string, n: string) => `${s}/${n}`;
+    const byKey = new Map(records.map((r) => [key(r.sessionId, r.nodeId), r]));
+    expect(records).toHaveLength(graphs.reduce((n, g) => n + g.nodes.length, 0));
+    for (const g of graphs) {
+      for (const node of g.nodes) {
+        const r = byKey.get(key(g.id, node.id))!;
+        expect(r.error).toBeUndefined();
+        expect(r.promptTokens).toBe(r.expectedPromptTokens);
+        for (const p of node.parents) expect(r.readyAt).toBeGreaterThanOrEqual(byKey.get(key(g.id, p))!.doneAt!);
+        expect(r.plannedAt - r.readyAt).toBeCloseTo(node.waitAfterReadyMs / 2, 2);
+        expect(r.dispatchedAt - r.plannedAt).toBeLessThan(5);
+      }
+    }
+    // The second session arrives (5000 - 0) / 2 ms after the first.
+    const [a, b] = graphs;
+    const startOf = (g: typeof a) => Math.min(...records.filter((r) => r.sessionId === g!.id).map((r) => r.plannedAt));
+    expect(startOf(b) - startOf(a)).toBeCloseTo((b!.arrivalMs! - a!.arrivalMs!) / 2, 0);
+    expect(graphs.some((g) => g.nodes.some((n) => n.waitAfterReadyMs > 0))).toBe(true);
+  });
+
+  it("untimed with waits dropped: dependent requests go at once, and wrap mode runs the trace again", async () => {
+    const trace = await readTrace(TRACE);
+    const n = traceSessionGraphs(trace).length;
+    const plan = planFromTrace(trace, { waits: "zero", wrap: true, sessions: n * 2, concurrency: 2 });
+    const result = await runWorkload({ plan, target: { apiUrl: engine.apiUrl, model: engine.model }, outDir });
+    const records = readRecords(result);
+    for (const r of records) expect(r.plannedAt).toBe(r.readyAt);
+    const sessions = new Set(records.map((r) => r.sessionId));
+    expect(sessions.size).toBe(n * 2);
+    expect([...sessions].filter((s) => s.endsWith("~2"))).toHaveLength(n);
+  });
+});
