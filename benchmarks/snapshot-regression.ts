@@ -18,12 +18,12 @@ const RUNS = Number(process.argv[2] ?? 10);
 const spec = validateSpec({
   name: "regression-probe",
   seed: 21,
-  sessions: 3,
+  sessions: 6,
   agents: [
     {
       name: "coder",
       scaffold: { systemTokens: 400, toolTokens: 400 },
-      turns: 10,
+      turns: 12,
       freshInput: { type: "lognormal", mu: 5, sigma: 0.8, max: 1500 },
       output: { type: "uniform", min: 24, max: 64 },
       waitMs: { type: "exponential", mean: 20 },

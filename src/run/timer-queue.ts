@@ -1,6 +1,13 @@
 // Planned dispatches in time order behind one timer. A single setTimeout for the earliest entry
 // keeps the event loop light at hundreds of planned requests per second; entries due within
-// half a millisecond run at once instead of waiting for a timer tick.
+// half a millisecond run at once instead of waiting for a timer tick; long sleeps wake early.
+
+// setImmediate where the runtime has it (Node, Bun); a zero timeout elsewhere.
+const runSoon: (fn: () => void) => void =
+  typeof setImmediate === "function" ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
+const WAKE_EARLY_MS = 20;
+const WAKE_EARLY_BEYOND_MS = 30;
 
 interface Entry {
   at: number;
@@ -13,6 +20,7 @@ export class TimerQueue {
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
+  private immediatePending = false;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -44,14 +52,29 @@ export class TimerQueue {
   private arm(): void {
     const first = this.heap[0];
     if (!first) return;
-    if (first.at >= this.timerAt && this.timer) return;
+    const now = this.now();
+    if (first.at - now <= 0.5) {
+      // Due now: setTimeout(0) would wait a whole millisecond.
+      if (!this.immediatePending) {
+        this.immediatePending = true;
+        runSoon(() => {
+          this.immediatePending = false;
+          this.fire();
+        });
+      }
+      return;
+    }
+    // A long sleep wakes a few ms late on an idle machine; a short one is on time. So wake 20 ms
+    // early from a long sleep and arm again for the rest.
+    const fireAt = first.at - now > WAKE_EARLY_BEYOND_MS ? first.at - WAKE_EARLY_MS : first.at;
+    if (this.timer && fireAt >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerAt = first.at;
-    const delay = first.at - this.now();
-    this.timer = setTimeout(() => this.fire(), Math.max(0, delay));
+    this.timerAt = fireAt;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, fireAt - now));
   }
 
   private fire(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
     // setTimeout may fire up to ~1 ms early or late; run everything due within 0.5 ms.

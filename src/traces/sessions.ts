@@ -150,6 +150,7 @@ export function traceSessionGraphs(trace: Trace): SessionGraph[] {
       outputTokens: r.outputTokens,
       waitAfterReadyMs: waitAfterReady(r, byId),
       kind: kindOf(r),
+      ...(r.hashIds?.length && r.historyParent === null && trace.blockSize ? { prefixBlocks: { ids: r.hashIds, blockSize: trace.blockSize } } : {}),
     }));
     const graph: SessionGraph = { id: session.id, nodes };
     if (session.arrivalMs !== undefined) graph.arrivalMs = session.arrivalMs;

@@ -128,11 +128,25 @@ export function createContentRenderer(options: ContentRendererOptions): ContentR
     return messages;
   }
 
+  // Shared blocks first (seeded by block id only, like scaffolds), then the node's own rest.
+  function renderBlocks(node: RequestNode, rng: Rng): string {
+    const { ids, blockSize } = node.prefixBlocks!;
+    const parts: string[] = [];
+    let left = node.freshInputTokens;
+    for (let k = 0; k < ids.length && left > 0; k++) {
+      const size = Math.min(blockSize, left);
+      parts.push(renderWords(vocabulary, rngFor(salt, JSON.stringify(["block", ids[k]])), size, k === 0));
+      left -= size;
+    }
+    if (left > 0) parts.push(renderWords(vocabulary, rng, left, parts.length === 0));
+    return parts.join(" ");
+  }
+
   function freshMessage(sessionId: string, node: RequestNode, fresh: FreshOptions = {}): ChatMessage {
     const rng = rngFor(seed, JSON.stringify(["content", salt, sessionId, node.id]));
     let content: string;
     try {
-      content = renderWords(vocabulary, rng, node.freshInputTokens);
+      content = node.prefixBlocks ? renderBlocks(node, rng) : renderWords(vocabulary, rng, node.freshInputTokens);
     } catch (e) {
       throw new Error(`session '${sessionId}', node '${node.id}': freshInputTokens: ${(e as Error).message}`);
     }

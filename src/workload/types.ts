@@ -25,6 +25,12 @@ export interface RequestNode {
   kind?: NodeKind;
   /** Which scaffold this node's prompt starts with when it differs from the session's (subagents). */
   scaffoldId?: string;
+  /**
+   * Traces with prefix block hashes (Mooncake, Veeksha shared_prefix): the fresh input starts with
+   * these blocks of `blockSize` tokens (the last may be cut short by freshInputTokens). A block id
+   * renders the same text in every session, so requests that share leading ids share a prefix.
+   */
+  prefixBlocks?: { ids: number[]; blockSize: number };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Trace replay on the real llama.cpp engine: a small DAG trace written by the project (two
 // sessions, one with a subagent) replayed timed at 2x and untimed without waits. The records
 // show the DAG order, the recorded waits and arrivals (scaled), and exact prompt sizes.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
@@ -59,5 +59,25 @@ describe("replaying a trace", () => {
     const sessions = new Set(records.map((r) => r.sessionId));
     expect(sessions.size).toBe(n * 2);
     expect([...sessions].filter((s) => s.endsWith("~2"))).toHaveLength(n);
+  });
+
+  it("Mooncake hash_ids: requests of different sessions that share leading blocks share a cached prefix", async () => {
+    // Block size 64: request 1 shares blocks 1-2 with request 0, request 2 shares nothing.
+    const file = join(outDir, "mooncake.jsonl");
+    const lines = [
+      { timestamp: 0, input_length: 200, output_length: 4, hash_ids: [1, 2, 3, 4] },
+      { timestamp: 10, input_length: 180, output_length: 4, hash_ids: [1, 2, 5] },
+      { timestamp: 20, input_length: 150, output_length: 4, hash_ids: [6, 7, 8] },
+    ];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const trace = await readTrace(file, { blockSize: 64 });
+    const plan = planFromTrace(trace, { concurrency: 1 });
+    const result = await runWorkload({ plan, target: { apiUrl: engine.apiUrl, model: engine.model }, outDir });
+    const records = readRecords(result);
+    expect(records).toHaveLength(3);
+    for (const r of records) expect(r.promptTokens).toBe(r.expectedPromptTokens);
+    // Two shared blocks are 128 tokens of content after the template's opening.
+    expect(records[1]!.cachedTokens!).toBeGreaterThanOrEqual(128);
+    expect(records[2]!.cachedTokens!).toBeLessThan(20);
   });
 });

@@ -139,7 +139,12 @@ describe("StreamRecorder", () => {
   });
 });
 
-describe.each(["undici", "fetch"] as const)("client over %s", (transport) => {
+// undici is the Node transport; Bun replaces the npm undici with a partial built-in and the
+// client picks fetch there (and on Deno), so only fetch is tested on those runtimes.
+const onNode = !("Bun" in globalThis) && !("Deno" in globalThis);
+const transports = onNode ? (["undici", "fetch"] as const) : (["fetch"] as const);
+
+describe.each(transports)("client over %s", (transport) => {
   let server: FaultServer;
   let client: Client;
 
@@ -182,7 +187,9 @@ describe.each(["undici", "fetch"] as const)("client over %s", (transport) => {
     expect(server.requests.length - before).toBe(2);
   });
 
-  it("records a reset when the connection is dropped twice in a row", async () => {
+  // Deno's fetch itself retries a connection dropped before any answer, so there the drops run out.
+  const denoRetries = transport === "fetch" && "Deno" in globalThis;
+  it.skipIf(denoRetries)(`records a reset when the connection is dropped twice in a row${denoRetries ? " (skipped on Deno: its fetch retries too)" : ""}`, async () => {
     server.enqueue({ drop: true, steps: [] });
     const obs = await send({ drop: true, steps: [] });
     expect(obs.error?.kind).toBe("reset");

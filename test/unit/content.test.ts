@@ -211,6 +211,20 @@ describe("fresh messages", () => {
     expect(longest).toBeLessThanOrEqual(2);
   });
 
+  it("share prefix blocks across sessions by block id (Mooncake hash_ids), with exact word counts", () => {
+    const blocks = (ids: number[]) => ({ prefixBlocks: { ids, blockSize: 16 } });
+    const a = text(content.freshMessage("a", node("0", 40, blocks([7, 8, 9]))));
+    const b = text(content.freshMessage("b", node("0", 50, blocks([7, 8, 5, 6]))));
+    const c = text(content.freshMessage("c", node("0", 20, blocks([1, 8]))));
+    const [wa, wb, wc] = [a, b, c].map((t) => t.split(" "));
+    expect([wa!.length, wb!.length, wc!.length]).toEqual([40, 50, 20]);
+    // Blocks 7 and 8 are the same 32 words in a and b; the third block differs.
+    expect(wa!.slice(0, 32)).toEqual(wb!.slice(0, 32));
+    expect(wa!.slice(32, 40)).not.toEqual(wb!.slice(32, 40));
+    // Block 8 at another position (after another first block) is not a shared prefix.
+    expect(wc!.slice(0, 16)).not.toEqual(wa!.slice(0, 16));
+  });
+
   it("are deterministic: same seed (number or string), same text; another seed, other text", () => {
     const again = createContentRenderer({ seed: "5", scaffolds: [], vocabulary: plainVocabulary });
     const other = createContentRenderer({ seed: 6, scaffolds: [], vocabulary: plainVocabulary });

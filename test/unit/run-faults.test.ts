@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWorkload, type RunResult } from "../../src/run/run.js";
 import type { RequestRecord } from "../../src/run/types.js";
 import { validateSpec } from "../../src/workload/spec.js";
-import { normalStream, startFaultServer, chatChunk, type FaultScript, type FaultServer } from "../support/fault-server.js";
+import { normalStream, startFaultServer, chatChunk, type FaultScript, type FaultServer, type ReceivedRequest } from "../support/fault-server.js";
 
 const ok = (): FaultScript => normalStream({ tokens: ["a", " b", " c"], usage: { prompt: 10, completion: 3 } });
 const notFound: FaultScript = { status: 404, headers: { "content-type": "text/plain" }, steps: [{ raw: "not found" }] };
@@ -31,7 +31,12 @@ describe("a run against a faulty server", () => {
       { silent: true, steps: [] },
       ok(),
     ];
-    server = await startFaultServer({ fallback: (req) => (req.url.endsWith("/chat/completions") ? (chat.shift() ?? ok()) : notFound) });
+    // The run's one unrecorded warm-up request (content "warm up") gets a normal stream.
+    const script = (req: ReceivedRequest): FaultScript => {
+      if (!req.url.endsWith("/chat/completions")) return notFound;
+      return req.body.includes('"warm up"') ? ok() : (chat.shift() ?? ok());
+    };
+    server = await startFaultServer({ fallback: script });
     result = await runWorkload({
       spec: validateSpec({
         name: "faults",
