@@ -127,6 +127,7 @@ describe("toMatchMetricSnapshot", () => {
   const keys = () => Object.keys(readMetricSnapshotFile(metricSnapshotPath(testFile)).entries);
 
   it("keys snapshots by test name and counter, restarting the count on a retry", () => {
+    vi.stubEnv("CI", ""); // outside CI, so missing snapshots are written
     const snapshotState = { snapshotUpdateState: "new" };
     const task = { id: "t1", result: { retryCount: 0 } };
     const self = { isNot: false, testPath: testFile, currentTestName: "chain > latency", snapshotState, task };
