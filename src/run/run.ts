@@ -244,7 +244,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
       const obs = await client.send(
         {
           api: plan.request.api,
-          messages,
+          // /v1/completions has no chat template: the messages' texts, blank-line separated (its
+          // expected prompt tokens then count content only, so they are not exact there).
+          ...(plan.request.api === "chat" ? { messages } : { prompt: messages.map((m) => m.content ?? "").join("\n\n") }),
           ...(target.model ?? plan.request.model ? { model: (target.model ?? plan.request.model)! } : {}),
           maxTokens: node.outputTokens,
           ignoreEos: plan.request.ignoreEos,

@@ -1,0 +1,54 @@
+// The `agentload run` command as a user runs it: against the engine, with the README's example
+// workload, and stopped with Ctrl-C (SIGINT) part-way: exit code 130, and the run folder still
+// has every record measured and a complete summary.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+
+const engine = inject("engine");
+const built = existsSync("dist/cli/main.js");
+
+function runCli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+      onStderr?.(stderr, () => child.kill("SIGINT"));
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.skipIf(!built)(built ? "agentload run (the CLI)" : "agentload run (skipped: dist/ not built; run npm run build)", () => {
+  it("Ctrl-C stops the run, keeps every record and still writes the summary (exit 130)", async () => {
+    const out = mkdtempSync(join(tmpdir(), "agentload-cli-"));
+    let sent = false;
+    const r = await runCli(["run", "benchmarks/coding-agent.yaml", "--url", engine.apiUrl, "--out", out], (text, kill) => {
+      // Interrupt once requests are flowing (the progress line counts them; printed every 5 s off a terminal).
+      if (!sent && /requests [1-9]/.test(text)) {
+        sent = true;
+        kill();
+      }
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain("agentload run summary");
+    const [dir] = readdirSync(out);
+    const summary = JSON.parse(readFileSync(join(out, dir!, "summary.json"), "utf8"));
+    const records = readFileSync(join(out, dir!, "records.jsonl"), "utf8").trim().split("\n");
+    expect(summary.interrupted).toBe(true);
+    expect(summary.summary.counts.requests).toBe(records.length);
+    expect(records.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("names the file, line and path of a broken spec, and exits 2", async () => {
+    const r = await runCli(["run", "fixtures/specs/broken/lognormal-missing-sigma.yml", "--url", engine.apiUrl]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/lognormal-missing-sigma\.yml:\d+:\d+: .*sigma/);
+  });
+});
