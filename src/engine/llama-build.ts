@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheRoot } from "./paths.js";
+import { withLock } from "./build-lock.js";
 import { runStep } from "./run-command.js";
 import { assertTools, BUILD_TOOLS } from "./tools.js";
 
@@ -74,8 +75,19 @@ export async function ensureLlamaBuild(
   const env = opts.env ?? process.env;
   const found = findLlamaBuild(env);
   if (found) return found;
+  mkdirSync(buildsDir(env), { recursive: true });
+  return withLock(
+    join(buildsDir(env), `${buildKey()}.lock`),
+    {
+      done: () => findLlamaBuild(env),
+      onWait: (pid) => opts.onProgress?.({ phase: "download", message: `waiting for the llama-server build of process ${pid}` }),
+    },
+    () => buildLlamaServer(env, opts.onProgress ?? (() => {})),
+  );
+}
+
+async function buildLlamaServer(env: NodeJS.ProcessEnv, progress: (p: BuildProgress) => void): Promise<LlamaBuild> {
   assertTools(BUILD_TOOLS);
-  const progress = opts.onProgress ?? (() => {});
   const key = buildKey();
   const root = buildsDir(env);
   // Work in a private folder and rename at the end, so an interrupted or concurrent build never
