@@ -122,8 +122,9 @@ function splitOptions(options: DescribeWorkloadOptions) {
 export function describeWorkload(name: string, options: DescribeWorkloadOptions, fn?: (run: WorkloadRun) => void): void {
   const where = `describeWorkload(${JSON.stringify(name)})`;
   const context = workloadContext(where);
-  // vitest bench runs neither tests nor hooks: a skipped block keeps the file from counting as
-  // empty (see benchWorkload for a workload as a bench task).
+  // vitest bench runs neither tests nor hooks, and fails a file that registers nothing: a skipped
+  // block, named with the reason, keeps a tests-only workload file valid under `vitest bench`
+  // (benchWorkload makes a workload a bench task).
   if (context.mode === "benchmark") {
     describe.skip(`${name} (tests: run under vitest run)`, () => {});
     return;
@@ -216,7 +217,7 @@ export function session(name: string, options: Omit<AgentSpec, "name">): AgentSp
 
 /**
  * A workload as a `vitest bench` task: each iteration is one whole run, timed as a whole (its
- * content set-up against the server included). Under `vitest run` it shows as a skipped test.
+ * content set-up against the server included). Under `vitest run` it runs once as a smoke test.
  */
 export function benchWorkload(name: string, options: BenchWorkloadOptions): void {
   const where = `benchWorkload(${JSON.stringify(name)})`;
@@ -226,7 +227,21 @@ export function benchWorkload(name: string, options: BenchWorkloadOptions): void
   const { spec: source, override, overrides } = splitOptions(rest);
   const spec = assembleSpec({ name, ...(source !== undefined ? { spec: source } : {}), overrides, testFile });
   if (context.mode !== "benchmark") {
-    test.skip(`${name} (a bench task: runs under vitest bench)`, () => {});
+    // Under vitest run the bench task runs once as a smoke test, so a broken bench fails there too.
+    test(
+      `${name} (bench task: one smoke run)`,
+      async () => {
+        const smokeTarget = await resolveTarget(context.server, spec, override, where);
+        try {
+          const result = await runOnce(name, spec, smokeTarget, context, testFile);
+          expect(result.summary.counts.failed, `failed requests (run folder ${result.dir})`).toBe(0);
+          expect(result.summary.counts.ok).toBeGreaterThan(0);
+        } finally {
+          await smokeTarget.stop();
+        }
+      },
+      context.runTimeoutMs,
+    );
     return;
   }
   let target: ResolvedTarget | undefined;
