@@ -8,7 +8,7 @@ import { fitTrace, type QuantityFit, type TraceFit } from "../traces/to-spec.js"
 import { TraceError } from "../traces/where.js";
 import { describeDistribution } from "../workload/distributions.js";
 import { SpecError, validateSpec } from "../workload/spec.js";
-import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./analyze.js";
+import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 
 const HELP = `usage: agentload fit <trace> [options]

@@ -5,7 +5,7 @@ import { renderSummary } from "../report/summary-table.js";
 import { planFromTrace } from "../run/replay.js";
 import { planFromSpec, runWorkload, type RunPlan } from "../run/run.js";
 import { detectFormat } from "../traces/detect.js";
-import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./analyze.js";
+import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { liveProgress } from "./live-progress.js";

@@ -2,7 +2,7 @@
 // bursty waits, prompt and cache sizes, prefix reuse, DAG shape and concurrency. Definitions
 // follow ../shared/reference/trace-truth.md; docs/traces.md lists them all.
 import { depth, fanIn, fanOut, width } from "../workload/graph.js";
-import { percentile } from "../workload/inspect.js";
+import { percentile, summarizeSorted } from "../workload/inspect.js";
 import type { SessionGraph } from "../workload/types.js";
 import { paretoTail, type ParetoTail } from "./fit.js";
 import { indexTrace, traceSessions, type TraceIndex } from "./sessions.js";
@@ -98,20 +98,8 @@ export interface TraceAnalysis {
 
 export function stats(values: ArrayLike<number>): Stats {
   const sorted = Float64Array.from(values).sort();
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  const n = sorted.length;
-  return {
-    count: n,
-    mean: n > 0 ? sum / n : 0,
-    min: n > 0 ? sorted[0]! : 0,
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    p95: percentile(sorted, 0.95),
-    p99: percentile(sorted, 0.99),
-    max: n > 0 ? sorted[n - 1]! : 0,
-    sum,
-  };
+  const { count, mean, p50, p90, p99, max, sum } = summarizeSorted(sorted);
+  return { count, mean, min: count > 0 ? sorted[0]! : 0, p50, p90, p95: percentile(sorted, 0.95), p99, max, sum };
 }
 
 /** Conversations spawned by another: listed with a spawner, or whose first request was spawned. */

@@ -51,10 +51,14 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
   return a + (sorted[hi]! - a) * (pos - lo);
 }
 
-export function summarize(values: number[]): Summary {
-  const sorted = Float64Array.from(values).sort();
+export function summarize(values: ArrayLike<number>): Summary {
+  return summarizeSorted(Float64Array.from(values).sort());
+}
+
+/** summarize() of values already sorted ascending. */
+export function summarizeSorted(sorted: ArrayLike<number>): Summary {
   let sum = 0;
-  for (const v of sorted) sum += v;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
   const n = sorted.length;
   return {
     count: n,

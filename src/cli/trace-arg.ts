@@ -1,0 +1,48 @@
+// The trace argument shared by every command that reads a trace (analyze, fit, run).
+import { readTrace } from "../traces/read.js";
+import type { Trace } from "../traces/types.js";
+import { TraceError } from "../traces/where.js";
+import { approximateTokenizer, tiktokenTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import { CliError, intFlag } from "./args.js";
+
+export const TRACE_FLAGS = {
+  format: { type: "string" },
+  "block-size": { type: "string" },
+  tokenizer: { type: "string" },
+} as const;
+
+export const TRACE_FLAGS_HELP = `  --format F        the trace format, when detection should not decide: openclaw-dag,
+                    openclaw-session, claude-code, veeksha-session, veeksha-request-log,
+                    veeksha-shared-prefix, mooncake, csv
+  --block-size N    tokens per hash id block (Mooncake, Veeksha shared_prefix; default 512)
+  --tokenizer T     counts fresh input of raw transcripts: o200k_base (default), cl100k_base, approximate`;
+
+async function tokenizerFlag(name: string | undefined): Promise<Tokenizer | undefined> {
+  if (name === undefined) return undefined;
+  if (name === "o200k_base" || name === "cl100k_base") return tiktokenTokenizer(name);
+  if (name === "approximate") return approximateTokenizer();
+  throw new CliError(`--tokenizer expects o200k_base, cl100k_base or approximate, got '${name}'`);
+}
+
+export async function readTraceArg(
+  command: string,
+  positionals: string[],
+  flags: { format?: string | undefined; "block-size"?: string | undefined; tokenizer?: string | undefined },
+): Promise<Trace> {
+  if (positionals.length !== 1) {
+    throw new CliError(`${command} expects one trace (a file or directory), got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
+  }
+  const blockSize = intFlag("block-size", flags["block-size"], 0);
+  if (flags["block-size"] !== undefined && blockSize === 0) throw new CliError("--block-size expects a whole number > 0");
+  const tokenizer = await tokenizerFlag(flags.tokenizer);
+  try {
+    return await readTrace(positionals[0]!, {
+      ...(flags.format !== undefined ? { format: flags.format } : {}),
+      ...(blockSize > 0 ? { blockSize } : {}),
+      ...(tokenizer ? { tokenizer } : {}),
+    });
+  } catch (e) {
+    if (e instanceof TraceError) throw new CliError(e.message);
+    throw e;
+  }
+}
