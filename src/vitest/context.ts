@@ -55,7 +55,10 @@ export interface WorkloadContext {
   outputDir: string;
   /** The project root, absolute: metrics files name workload files relative to it. */
   root: string;
+  /** "benchmark" under vitest 4's `vitest bench`, where only bench tasks run. */
   mode: "test" | "benchmark";
+  /** A vitest 5 bench project: tests run, and `bench` is a fixture of their context. */
+  benchProject: boolean;
   runTimeoutMs: number;
 }
 

@@ -10,17 +10,19 @@
 // one test per objective of the spec's slo section, one per slo(...), and any plain test/it.
 // benchWorkload makes a workload a `vitest bench` task instead.
 import { join } from "node:path";
-import { afterAll, beforeAll, bench, describe, expect, test, type TestContext } from "vitest";
+import * as vitestApi from "vitest";
+import { afterAll, beforeAll, describe, expect, test, type TestContext } from "vitest";
 import { formatMs, formatPercent } from "../metrics/format.js";
 import { LATENCY_METRICS, type SloVerdict } from "../metrics/slo.js";
 import { runWorkload, type RunResult } from "../run/run.js";
 import { agent } from "../workload/dsl.js";
 import type { LatencyStat, ResolvedSloSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { AgentSpec } from "../workload/spec-types.js";
-import { workloadContext, type EngineOptions, type ServerInfo, type ServerOptions, type WorkloadContext } from "./context.js";
+import { workloadContext, type EngineOptions, type ServerOptions, type WorkloadContext } from "./context.js";
 import { headlineProperties, objectiveProperties, writeMetricsFile, type Property, type WorkloadTestMeta } from "./report.js";
+import { workloadTask } from "./bench-task.js";
 import { lazyRun } from "./run-handle.js";
-import { toWorkloadRun, type ServerEnvironment, type WorkloadRun } from "./run-view.js";
+import { environmentOf, toWorkloadRun, type WorkloadRun } from "./run-view.js";
 import { resolveTarget, type ResolvedTarget } from "./server.js";
 import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
 
@@ -48,6 +50,10 @@ interface Scope {
   result(): RunResult | undefined;
 }
 let scope: Scope | undefined;
+
+type TopLevelBench = (name: string, fn: () => Promise<void>, options: object) => void;
+/** vitest 4's top-level bench(); vitest 5 has none (its bench is a fixture of test()). */
+const topLevelBench = (vitestApi as unknown as { bench?: TopLevelBench }).bench;
 
 function currentScope(caller: string): Scope {
   if (!scope) throw new Error(`${caller} must be called inside a describeWorkload(name, options, (run) => { ... }) callback`);
@@ -87,14 +93,6 @@ async function annotate(context: TestContext, properties: Property[]): Promise<v
 
 function setMeta(context: TestContext, meta: WorkloadTestMeta): void {
   (context.task.meta as Record<string, unknown>).agentload = meta;
-}
-
-function environmentOf(server: ServerInfo): ServerEnvironment {
-  return {
-    engine: server.builtIn ? "llama.cpp" : server.apiUrl,
-    ...(server.model ? { model: server.model } : {}),
-    ...(server.slots !== undefined ? { slots: server.slots } : {}),
-  };
 }
 
 /** Runs one workload and leaves its metrics JSON for dashboards. */
@@ -216,17 +214,29 @@ export function session(name: string, options: Omit<AgentSpec, "name">): AgentSp
 }
 
 /**
- * A workload as a `vitest bench` task: each iteration is one whole run, timed as a whole (its
- * content set-up against the server included). Under `vitest run` it runs once as a smoke test.
+ * A workload as a bench task. vitest 5, in a bench file: a test whose bench runs the workload
+ * through agentload's provider (per-request distributions). vitest 4 under `vitest bench`: each
+ * iteration is one whole run, timed as a whole (its content set-up against the server included).
+ * Otherwise (`vitest run`, a workload file) it runs once as a smoke test.
  */
 export function benchWorkload(name: string, options: BenchWorkloadOptions): void {
   const where = `benchWorkload(${JSON.stringify(name)})`;
   const context = workloadContext(where);
   const testFile = expect.getState().testPath ?? "";
   const { iterations, ...rest } = options;
+  if (context.benchProject) {
+    const { server, engine, timeout: _timeout, ...taskOptions } = rest as DescribeWorkloadOptions;
+    const task = workloadTask({ name, ...taskOptions, ...(server ? { server } : {}), ...(engine ? { engine } : {}) });
+    test(name, async (ctx) => {
+      const fixture = (ctx as unknown as { bench?: (name: string, fn: () => Promise<void>) => { run(): Promise<unknown> } }).bench;
+      if (!fixture) throw new Error(`${where}: this vitest has no bench fixture in the test context (vitest 5 is needed)`);
+      await fixture(name, task).run();
+    });
+    return;
+  }
   const { spec: source, override, overrides } = splitOptions(rest);
   const spec = assembleSpec({ name, ...(source !== undefined ? { spec: source } : {}), overrides, testFile });
-  if (context.mode !== "benchmark") {
+  if (context.mode !== "benchmark" || !topLevelBench) {
     // Under vitest run the bench task runs once as a smoke test, so a broken bench fails there too.
     test(
       `${name} (bench task: one smoke run)`,
@@ -245,7 +255,7 @@ export function benchWorkload(name: string, options: BenchWorkloadOptions): void
     return;
   }
   let target: ResolvedTarget | undefined;
-  bench(
+  topLevelBench(
     name,
     async () => {
       const result = await runOnce(name, spec, target!, context, testFile);
@@ -257,10 +267,10 @@ export function benchWorkload(name: string, options: BenchWorkloadOptions): void
       warmupIterations: 0,
       warmupTime: 0,
       throws: true,
-      setup: async (_task, mode) => {
+      setup: async (_task: unknown, mode: string) => {
         if (mode === "run") target = await resolveTarget(context.server, spec, override, where);
       },
-      teardown: async (_task, mode) => {
+      teardown: async (_task: unknown, mode: string) => {
         if (mode === "run") await target?.stop();
       },
     },

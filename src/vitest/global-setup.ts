@@ -6,14 +6,14 @@ import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { buildProgressPrinter } from "../cli/progress.js";
 import type { ProjectConfig, WorkloadContext } from "./context.js";
-import { describeServer, provisionServer } from "./server.js";
+import { describeServer, provisionSharedServer } from "./server.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = project.getProvidedContext().agentloadConfig as ProjectConfig | undefined;
   if (!config) {
     throw new Error("agentload: this global setup belongs to the project agentload() makes; it found no agentload options in the project's provide");
   }
-  const server = await provisionServer(config, {
+  const server = await provisionSharedServer(config, {
     onProgress: buildProgressPrinter(),
     where: `agentload({ server: { url: ${JSON.stringify(config.server?.url)} } }) in the ${project.name || "workloads"} project`,
   });
@@ -22,7 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     server: server.info,
     outputDir: resolve(root, config.outputDir),
     root,
-    mode: project.vitest.mode === "benchmark" ? "benchmark" : "test",
+    mode: (project.vitest.mode as string) === "benchmark" ? "benchmark" : "test",
+    benchProject: (project.config as { benchmark?: { enabled?: boolean } }).benchmark?.enabled === true,
     runTimeoutMs: config.runTimeoutMs,
   };
   project.provide("agentload", context);

@@ -13,8 +13,10 @@ import { formatPath } from "../workload/spec-errors.js";
 import { schemaProblems } from "../workload/spec-schema-check.js";
 import { parseDuration, type LatencyStat, type ResolvedLatencyThreshold } from "../workload/spec.js";
 import type { Duration, SloSpec, LatencyThreshold } from "../workload/spec-types.js";
-import { checkMetricSnapshot, type SnapshotUpdateMode } from "./metric-snapshot.js";
-import { isMetricView, isRunSummary, isWorkloadRun } from "./run-view.js";
+import { isJudgeable, judgeBench, type BenchJudgeOptions } from "./bench-compare.js";
+import type { WorkloadBenchResult } from "./bench-task.js";
+import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, type SnapshotUpdateMode } from "./metric-snapshot.js";
+import { environmentOf, isMetricView, isRunSummary, isWorkloadRun, type WorkloadRun } from "./run-view.js";
 
 /** An SLO as a spec's `slo:` states it (durations as "750ms", "1.5s" or milliseconds), plus ttfv. */
 export type SloObjectives = SloSpec & { ttfv?: LatencyThreshold };
@@ -29,15 +31,31 @@ export interface AgentloadMatchers<R = unknown> {
   toHavePercentileBelow(percentile: number, limit: Duration): R;
   /** Every objective holds, judged like a spec's `slo:` (see evaluateSlos). */
   toMeetSLO(slo: SloObjectives): R;
-  /** Not slower than the stored baseline in __metrics__/ beyond the minimum effect (written when missing). */
+  /**
+   * Not slower than the stored baseline beyond the minimum effect (written when missing): a
+   * workload run's in __metrics__/, a bench result's (vitest 5) in __benchmarks__/.
+   */
   toMatchMetricSnapshot(options?: MetricSnapshotOptions): R;
+  /**
+   * vitest 5 bench results of agentload's provider: faster than `expected` by at least delta on
+   * the registration's metric and percentile, judged with a confidence interval; an inconclusive
+   * comparison fails. Other results: vitest's own rule (mean latency).
+   */
+  toBeFasterThan(expected: object, options?: BenchJudgeOptions): R;
+  /** As toBeFasterThan, the other way. */
+  toBeSlowerThan(expected: object, options?: BenchJudgeOptions): R;
 }
 
-declare module "vitest" {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
-  interface Assertion<T = any> extends AgentloadMatchers<void> {}
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface AsymmetricMatchersContaining extends AgentloadMatchers {}
+// The matchers join vitest's Assertion through chai's global Assertion interface, which vitest's
+// Assertion maps member by member in both majors. vitest's own Assertion cannot be augmented
+// once for both: its type parameters changed from <T> (vitest 4) to <R, T> (vitest 5), and every
+// declaration of an interface must repeat them exactly.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Chai {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface Assertion extends AgentloadMatchers<void> {}
+  }
 }
 
 /** The parts of vitest's matcher state read here; all optional so a test can call a matcher directly. */
@@ -188,20 +206,68 @@ function isCI(): boolean {
   return ci !== undefined && ci !== "" && ci !== "false";
 }
 
+/** A vitest 5 bench result of agentload's provider. */
+function isWorkloadBenchResult(value: unknown): value is WorkloadBenchResult {
+  const v = value as Partial<WorkloadBenchResult> | null;
+  return typeof v === "object" && v !== null && typeof v.name === "string" && isRunSummary(v.agentload?.summary);
+}
+
 function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricSnapshotOptions): ExpectationResult {
   const matcher = "toMatchMetricSnapshot";
   if (this.isNot) throw new TypeError(`${matcher} cannot be used with .not`);
-  if (!isWorkloadRun(received)) throw new TypeError(`${matcher}: expected a workload run (from describeWorkload), got ${describeValue(received)}`);
+  const bench = isWorkloadBenchResult(received);
+  if (!bench && !isWorkloadRun(received)) {
+    throw new TypeError(`${matcher}: expected a workload run (from describeWorkload) or a bench result (from bench(name, workloadTask(...)).run()), got ${describeValue(received)}`);
+  }
+  if (bench && !received.agentload.validity.valid) {
+    throw new Error(`${matcher}: ${JSON.stringify(received.name)} is not a valid run, so it is neither stored nor compared: ${received.agentload.validity.problems.join("; ")}`);
+  }
+  const run: Pick<WorkloadRun, "name" | "summary" | "environment"> = bench
+    ? { name: received.name, summary: received.agentload.summary, environment: environmentOf(received.agentload.server) }
+    : (received as WorkloadRun);
   const testFile = this.testPath;
   const testName = this.currentTestName;
   if (!testFile || !testName) throw new Error(`${matcher}: must be called inside a test (no test file or test name in the matcher context)`);
   const { name, ...compare } = options ?? {};
   const key = nextSnapshotKey(this, testFile, testName, name);
   const update: SnapshotUpdateMode = this.snapshotState?.snapshotUpdateState ?? (isCI() ? "none" : "new");
-  const check = checkMetricSnapshot({ testFile, key, run: received, update, ci: isCI(), compare });
+  const check = checkMetricSnapshot({ testFile, key, run, update, ci: isCI(), compare, ...(bench ? { dir: BENCH_SNAPSHOT_DIR } : {}) });
   return {
     pass: check.pass,
     message: () => check.message,
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+// toBeFasterThan / toBeSlowerThan (vitest 5's bench matchers, judged with intervals for agentload results)
+
+/** vitest 5's own rule, for results agentload did not measure: mean latency beyond delta. */
+function plainBenchJudgement(actual: unknown, expected: unknown, direction: "faster" | "slower", delta: number, matcher: string): { pass: boolean; message: string } {
+  const mean = (v: unknown, what: string): number => {
+    const m = (v as { latency?: { mean?: unknown } } | null)?.latency?.mean;
+    if (typeof m !== "number") throw new TypeError(`${matcher}: expected ${what} to be a benchmark result (with latency.mean), got ${describeValue(v)}`);
+    return m;
+  };
+  const a = mean(actual, "the received value");
+  const b = mean(expected, "the expected value");
+  const pass = direction === "faster" ? a < b * (1 - delta) : a > b * (1 + delta);
+  const change = b > 0 ? ((a - b) / b) * 100 : 0;
+  return { pass, message: `mean latency ${a.toFixed(4)}ms vs ${b.toFixed(4)}ms (${change >= 0 ? "+" : ""}${change.toFixed(2)}%); expected ${direction}${delta > 0 ? ` by at least ${(delta * 100).toFixed(0)}%` : ""}` };
+}
+
+function benchMatcher(direction: "faster" | "slower") {
+  const matcher = direction === "faster" ? "toBeFasterThan" : "toBeSlowerThan";
+  return function (this: State, received: unknown, expected: unknown, options?: BenchJudgeOptions): ExpectationResult {
+    if (options !== undefined && (typeof options !== "object" || options === null)) throw new TypeError(`${matcher}: options must be an object such as { delta: 0.1 }, got ${describeValue(options)}`);
+    if (isJudgeable(received) && isJudgeable(expected)) {
+      const judgement = judgeBench(received, expected, direction, options);
+      // Inconclusive is a failure whichever way the assertion is put: it is not a verdict.
+      if (judgement.outcome === "inconclusive") throw new Error(`${matcher}: ${judgement.message}`);
+      const pass = judgement.outcome === "yes";
+      return { pass, message: () => `${this.isNot ? `expected not to be ${direction}` : `expected to be ${direction}`}: ${judgement.message}` };
+    }
+    const plain = plainBenchJudgement(received, expected, direction, options?.delta ?? 0, matcher);
+    return { pass: plain.pass, message: () => `${this.isNot ? "not " : ""}${matcher}: ${plain.message}` };
   };
 }
 
@@ -210,6 +276,8 @@ export const agentloadMatchers: Record<string, (this: MatcherState, received: un
   toHavePercentileBelow,
   toMeetSLO,
   toMatchMetricSnapshot,
+  toBeFasterThan: benchMatcher("faster"),
+  toBeSlowerThan: benchMatcher("slower"),
 };
 
 /** expect.extend(agentloadMatchers). */

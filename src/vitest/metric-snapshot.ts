@@ -13,6 +13,8 @@ import type { ServerEnvironment, WorkloadRun } from "./run-view.js";
 
 export const METRIC_SNAPSHOT_VERSION = 1;
 export const METRIC_SNAPSHOT_DIR = "__metrics__";
+/** Where vitest 5 bench results keep their baselines (vitest's own bench files live beside them). */
+export const BENCH_SNAPSHOT_DIR = "__benchmarks__";
 
 /** The machine and runtime a run was measured from. */
 export interface HostEnvironment {
@@ -43,8 +45,8 @@ export interface MetricSnapshotFile {
 }
 
 /** `benchmarks/coding.workload.ts` -> `benchmarks/__metrics__/coding.workload.ts.json`. */
-export function metricSnapshotPath(testFile: string): string {
-  return path.join(path.dirname(testFile), METRIC_SNAPSHOT_DIR, `${path.basename(testFile)}.json`);
+export function metricSnapshotPath(testFile: string, dir: string = METRIC_SNAPSHOT_DIR): string {
+  return path.join(path.dirname(testFile), dir, `${path.basename(testFile)}.json`);
 }
 
 export function hostEnvironment(): HostEnvironment {
@@ -66,7 +68,7 @@ export function hostEnvironment(): HostEnvironment {
   return host;
 }
 
-export function snapshotEntryOf(run: WorkloadRun, options: { savedAt?: Date; host?: HostEnvironment } = {}): MetricSnapshotEntry {
+export function snapshotEntryOf(run: SnapshotSource, options: { savedAt?: Date; host?: HostEnvironment } = {}): MetricSnapshotEntry {
   const s = run.summary;
   return {
     workload: run.name,
@@ -123,10 +125,15 @@ export function writeMetricSnapshotEntry(file: string, key: string, entry: Metri
 /** vitest's snapshot update setting: "all" with -u, "new" by default, "none" in CI. */
 export type SnapshotUpdateMode = "all" | "new" | "none";
 
+/** What a snapshot keeps of a run. */
+export type SnapshotSource = Pick<WorkloadRun, "name" | "summary" | "environment">;
+
 export interface MetricSnapshotRequest {
   testFile: string;
   key: string;
-  run: WorkloadRun;
+  run: SnapshotSource;
+  /** The folder beside the test file (default __metrics__; bench results: __benchmarks__). */
+  dir?: string;
   update: SnapshotUpdateMode;
   /** process.env.CI is set: a missing snapshot fails unless update is "all". */
   ci: boolean;
@@ -151,7 +158,7 @@ export interface MetricSnapshotCheck {
 
 /** Writes, rewrites or compares the run's snapshot entry, as the update mode says. */
 export function checkMetricSnapshot(req: MetricSnapshotRequest): MetricSnapshotCheck {
-  const file = metricSnapshotPath(req.testFile);
+  const file = metricSnapshotPath(req.testFile, req.dir);
   const shown = path.relative(process.cwd(), file) || file;
   const name = JSON.stringify(req.key);
   const entryNow = () => snapshotEntryOf(req.run, { ...(req.savedAt ? { savedAt: req.savedAt } : {}), ...(req.host ? { host: req.host } : {}) });

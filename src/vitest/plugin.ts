@@ -10,6 +10,7 @@
 // no file parallelism: vitest then schedules it with the other one-at-a-time projects, after the
 // parallel ones), against one server its global setup provisions per run.
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { configDefaults, type TestProjectInlineConfiguration } from "vitest/config";
 import type { EngineOptions, ProjectConfig, ServerOptions } from "./context.js";
@@ -31,6 +32,22 @@ export interface AgentloadOptions {
   runTimeoutMs?: number;
   /** How long a file waits for the server to finish other requests before it starts (default 30 s). */
   idleTimeoutMs?: number;
+  /**
+   * vitest 5: benchmark files (`test(name, async ({ bench }) => ...)`) run in a "<name> (bench)"
+   * project against the same server, with agentload's benchmark provider (default include
+   * ["**\/*.bench.ts"]). `false` leaves benchmarks out. Ignored by vitest 4, whose `vitest bench`
+   * collects the workload files' benchWorkload(...) tasks.
+   */
+  bench?: false | { include?: string[]; exclude?: string[] };
+}
+
+export const DEFAULT_BENCH_INCLUDE = ["**/*.bench.ts"];
+
+/** The major version of the vitest this project runs (4 or 5). */
+export function vitestMajor(): number {
+  const require = createRequire(import.meta.url);
+  const { version } = require("vitest/package.json") as { version: string };
+  return Number.parseInt(version, 10);
 }
 
 export const DEFAULT_INCLUDE = ["**/*.workload.ts"];
@@ -70,8 +87,22 @@ export function agentload(options: AgentloadOptions = {}): TestProjectInlineConf
       isolate: true,
       globalSetup: [sibling("global-setup")],
       setupFiles: [sibling("setup")],
+      // A whole run may be a test (benchWorkload's smoke run, a bench registration's runs).
+      testTimeout: config.runTimeoutMs,
       provide: { agentloadConfig: config },
-      benchmark: { include },
+      benchmark: benchmarkOptions(options, include),
     },
+  };
+}
+
+/** vitest 4: `vitest bench` collects the workload files. vitest 5: a bench project of *.bench.ts files with agentload's provider. */
+function benchmarkOptions(options: AgentloadOptions, include: string[]): NonNullable<NonNullable<TestProjectInlineConfiguration["test"]>["benchmark"]> {
+  if (vitestMajor() < 5) return { include };
+  const bench = options.bench === false ? undefined : (options.bench ?? {});
+  return {
+    include: bench?.include ?? DEFAULT_BENCH_INCLUDE,
+    ...(bench?.exclude ? { exclude: bench.exclude } : {}),
+    // vitest 5 options, unknown to vitest 4's types.
+    ...({ enabled: bench !== undefined, provider: sibling("bench-provider") } as object),
   };
 }

@@ -4,6 +4,7 @@
 import { LatencyHistogram, type DistributionStats } from "../metrics/histogram.js";
 import type { LatencyMetric, RunSummary } from "../metrics/summary.js";
 import type { RunResult } from "../run/run.js";
+import type { ServerInfo } from "./context.js";
 
 export interface MetricView {
   name: LatencyMetric;
@@ -67,4 +68,13 @@ export function isWorkloadRun(value: unknown): value is WorkloadRun {
 export function isRunSummary(value: unknown): value is RunSummary {
   const v = value as Partial<RunSummary> | null;
   return typeof v === "object" && v !== null && typeof v.latency === "object" && typeof v.counts === "object" && typeof v.histograms === "object";
+}
+
+/** What a snapshot says served a run. */
+export function environmentOf(server: ServerInfo): ServerEnvironment {
+  return {
+    engine: server.builtIn ? "llama.cpp" : server.apiUrl,
+    ...(server.model ? { model: server.model } : {}),
+    ...(server.slots !== undefined ? { slots: server.slots } : {}),
+  };
 }

@@ -74,6 +74,50 @@ export async function provisionServer(
   };
 }
 
+interface SharedEntry {
+  server: Promise<ProvisionedServer>;
+  users: number;
+}
+
+/** Per process, shared by every copy of this module (vitest loads a global setup per project). */
+function sharedServers(): Map<string, SharedEntry> {
+  const g = globalThis as { [key: symbol]: Map<string, SharedEntry> | undefined };
+  const key = Symbol.for("agentload.sharedServers");
+  return (g[key] ??= new Map());
+}
+
+/**
+ * provisionServer, shared: under vitest 5 a workloads project and its bench project each run the
+ * global setup; with the same options they get one server, stopped when the last one lets go.
+ */
+export async function provisionSharedServer(
+  choice: { server?: Omit<ServerOptions, "apiKey">; engine?: EngineOptions },
+  hooks: ProvisionHooks = {},
+): Promise<ProvisionedServer> {
+  const servers = sharedServers();
+  const key = JSON.stringify({ server: choice.server ?? null, engine: choice.engine ?? null });
+  let entry = servers.get(key);
+  if (!entry) {
+    entry = { server: provisionServer(choice, hooks), users: 0 };
+    servers.set(key, entry);
+    entry.server.catch(() => servers.delete(key));
+  }
+  entry.users++;
+  const server = await entry.server;
+  const mine = entry;
+  let released = false;
+  return {
+    info: server.info,
+    stop: async () => {
+      if (released) return;
+      released = true;
+      if (--mine.users > 0) return;
+      servers.delete(key);
+      await server.stop();
+    },
+  };
+}
+
 /** One line for logs: where the workloads go. */
 export function describeServer(info: ServerInfo): string {
   if (!info.builtIn) return `${info.apiUrl}${info.model ? ` (model ${info.model})` : ""}`;

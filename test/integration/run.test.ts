@@ -133,7 +133,10 @@ describe("a subagent DAG", () => {
           expect(r.dispatchedAt).toBeGreaterThan(parent.doneAt!);
         }
         expect(r.plannedAt - r.readyAt).toBeCloseTo(node.waitAfterReadyMs, 2);
-        expect(r.dispatchedAt - r.plannedAt).toBeLessThan(5);
+        // Dispatch follows its plan (lateness itself is measured in `npm run bench`): the bound
+        // catches a wait applied twice or a dispatch held back, not scheduler jitter (5.6 ms seen
+        // under Node 24 beside the engine, from the reply count and prompt render before dispatch).
+        expect(r.dispatchedAt - r.plannedAt).toBeLessThan(Math.max(25, node.waitAfterReadyMs / 2));
         expect(r.promptTokens).toBe(r.expectedPromptTokens);
         checked++;
       }

@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { startVitest, type Vitest } from "vitest/node";
-import type { JsonTestResults } from "vitest/reporters";
+import { startVitest, type JsonTestResults, type Vitest } from "vitest/node";
 import type { MetricsFile } from "../../src/vitest/report.js";
 
 const engine = inject("engine");

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
-import { agentload } from "../../src/vitest/plugin.js";
+import { agentload, vitestMajor } from "../../src/vitest/plugin.js";
 import { POOL_NAME, workerEnv } from "../../src/vitest/pool.js";
 import { busyRequests, waitForIdle } from "../../src/vitest/idle.js";
 import { apiUrlOf, checkReachable, resolveTarget } from "../../src/vitest/server.js";
@@ -35,7 +35,18 @@ describe("agentload()", () => {
     const t = project.test!;
     expect(t.name).toBe("workloads");
     expect(t.include).toEqual(["**/*.workload.ts"]);
-    expect(t.benchmark?.include).toEqual(["**/*.workload.ts"]);
+    const benchmark = t.benchmark as { include?: string[]; enabled?: boolean; provider?: string } | undefined;
+    if (vitestMajor() >= 5) {
+      // vitest 5: a bench project of *.bench.ts files, with agentload's provider.
+      expect(benchmark?.include).toEqual(["**/*.bench.ts"]);
+      expect(benchmark?.enabled).toBe(true);
+      expect(existsSync(benchmark!.provider!)).toBe(true);
+      expect((agentload({ bench: false }).test!.benchmark as { enabled?: boolean }).enabled).toBe(false);
+    } else {
+      // vitest 4: `vitest bench` collects the workload files themselves.
+      expect(benchmark?.include).toEqual(["**/*.workload.ts"]);
+      expect(benchmark?.enabled).toBeUndefined();
+    }
     expect(typeof t.pool === "object" && t.pool.name).toBe(POOL_NAME);
     expect(t.maxWorkers).toBe(1);
     expect(t.fileParallelism).toBe(false);

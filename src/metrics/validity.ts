@@ -1,0 +1,38 @@
+// Can a run's numbers be trusted at all? A run that measured nothing, mostly failed, was cut
+// short or whose client lagged behind its own schedule says little about the server, whatever
+// its latencies: comparisons built on it are inconclusive rather than a pass.
+import type { RunSummary } from "./summary.js";
+
+export interface RunValidity {
+  valid: boolean;
+  /** Why not, one line each ("no request succeeded", "3 of 40 requests failed (7.5%, limit 5%)"). */
+  problems: string[];
+  /**
+   * The run's health notes (client dispatch lateness over its threshold). Shown, not yet part of
+   * validity: between a request's end and its child's dispatch the client counts the reply on the
+   * server and renders the next prompt, 2-4 ms on every dependent request of a small run measured
+   * here, so a p99 over a dozen requests crosses 10 ms on single outliers.
+   */
+  warnings: string[];
+}
+
+export interface ValidityOptions {
+  /** Largest share of failed requests a valid run may have (default 0.05). */
+  maxErrorRate?: number;
+  /** The run was stopped before its workload ended. */
+  interrupted?: boolean;
+}
+
+export const DEFAULT_MAX_ERROR_RATE = 0.05;
+
+export function runValidity(summary: RunSummary, options: ValidityOptions = {}): RunValidity {
+  const maxErrorRate = options.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
+  const problems: string[] = [];
+  const { ok, failed } = summary.counts;
+  if (ok === 0) problems.push(failed > 0 ? `no request succeeded (${failed} failed)` : "no request was measured");
+  else if (summary.errors.rate > maxErrorRate) {
+    problems.push(`${failed} of ${ok + failed} requests failed (${(summary.errors.rate * 100).toFixed(1)}%, limit ${(maxErrorRate * 100).toFixed(1)}%)`);
+  }
+  if (options.interrupted) problems.push("the run was interrupted before its workload ended");
+  return { valid: problems.length === 0, problems, warnings: [...summary.health.problems] };
+}
