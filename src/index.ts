@@ -10,7 +10,7 @@ export { loadSpecFile } from "./workload/spec-file.js";
 export { generateWorkload, iterateSessions, generateSessionAt } from "./workload/generate.js";
 export { inspectWorkload } from "./workload/inspect.js";
 export { createDistribution } from "./workload/distributions.js";
-export { rngFor } from "./workload/random.js";
+export { rngFor } from "./stats/random.js";
 
 // Runs and their metrics.
 export { runWorkload } from "./run/run.js";

@@ -31,3 +31,11 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
   if (!Number.isInteger(n) || n < 0) throw new CliError(`--${name} expects a whole number, got '${value}'`);
   return n;
 }
+
+/** Parse a whole number flag of at least 1 (a count: sessions, concurrency), naming the flag when it is not one. */
+export function countFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1) throw new CliError(`--${name} expects a whole number >= 1, got '${value}'`);
+  return n;
+}

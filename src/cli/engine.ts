@@ -3,7 +3,7 @@ import { ensureLlamaBuild } from "../engine/llama-build.js";
 import { startLlamaServer } from "../engine/llama-server.js";
 import { ensureTinyModel } from "../engine/model.js";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
-import { buildProgressPrinter } from "./progress.js";
+import { buildProgressPrinter } from "../engine/build-progress.js";
 
 const HELP = `usage:
   agentload engine install                 build llama-server (cached) and generate the tiny model

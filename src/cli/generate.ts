@@ -16,7 +16,8 @@ writes the workload's sessions as Veeksha timed_synthetic_session JSONL (one lin
 options:
   --out FILE      write to FILE instead of standard output
   --sessions N    generate N sessions instead of the spec's count
-  --seed S        use seed S instead of the spec's`;
+  --seed S        use seed S instead of the spec's
+  --concurrency N override traffic concurrency (concurrent mode; checked, the sessions are the same)`;
 
 /**
  * Write text chunks to standard output, waiting whenever it asks to (so memory stays flat).

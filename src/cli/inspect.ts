@@ -10,7 +10,8 @@ generates the workload and prints its statistics
 options:
   --json          print the statistics as JSON
   --sessions N    inspect N sessions instead of the spec's count
-  --seed S        use seed S instead of the spec's`;
+  --seed S        use seed S instead of the spec's
+  --concurrency N override traffic concurrency (concurrent mode; checked, the sessions are the same)`;
 
 export const inspectCommand: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, {

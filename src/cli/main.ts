@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   fit: async () => (await import("./fit.js")).fitCommand,
   generate: async () => (await import("./generate.js")).generateCommand,
   inspect: async () => (await import("./inspect.js")).inspectCommand,
+  report: async () => (await import("./report.js")).reportCommand,
   run: async () => (await import("./run.js")).runCommand,
 };
 

@@ -7,9 +7,9 @@ import { planFromSpec, runWorkload, type RunPlan } from "../run/run.js";
 import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
-import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { CliError, countFlag, intFlag, parseFlags, type Command } from "./args.js";
 import { liveProgress } from "./live-progress.js";
-import { buildProgressPrinter } from "./progress.js";
+import { buildProgressPrinter } from "../engine/build-progress.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 
 const HELP = `usage: agentload run <spec.yaml | trace> [options]
@@ -59,7 +59,6 @@ export const runCommand: Command = async (argv) => {
     "api-key": { type: "string" },
     header: { type: "string", multiple: true },
     out: { type: "string" },
-    concurrency: { type: "string" },
     "grace-ms": { type: "string" },
     "no-prefix-cache": { type: "boolean" },
     slots: { type: "string" },
@@ -81,22 +80,16 @@ export const runCommand: Command = async (argv) => {
         timed: values.timed ?? false,
         speed,
         wrap: values.wrap ?? false,
-        concurrency: intFlag("concurrency", values.concurrency, 4),
+        concurrency: countFlag("concurrency", values.concurrency, 4),
         ...(values.waits ? { waits: values.waits as "keep" | "zero" } : {}),
-        ...(values.sessions !== undefined ? { sessions: intFlag("sessions", values.sessions, 0) } : {}),
-        ...(values.duration !== undefined ? { durationSeconds: intFlag("duration", values.duration, 0) } : {}),
+        ...(values.sessions !== undefined ? { sessions: countFlag("sessions", values.sessions, 0) } : {}),
+        ...(values.duration !== undefined ? { durationSeconds: countFlag("duration", values.duration, 0) } : {}),
       });
     } catch (e) {
       throw new CliError((e as Error).message);
     }
   } else {
-    let spec = await readSpecArg("run", positionals, values);
-    if (values.concurrency !== undefined) {
-      if (spec.traffic.mode !== "concurrent") throw new CliError("--concurrency applies to concurrent traffic; this spec uses rate traffic");
-      spec = { ...spec, traffic: { ...spec.traffic, concurrency: intFlag("concurrency", values.concurrency, 1) } };
-    }
-    if (values.duration !== undefined) spec = { ...spec, traffic: { ...spec.traffic, durationSeconds: intFlag("duration", values.duration, 0) } };
-    plan = planFromSpec(spec);
+    plan = planFromSpec(await readSpecArg("run", positionals, values));
   }
   const apiKey = values["api-key"] ?? process.env.AGENTLOAD_API_KEY ?? process.env.OPENAI_API_KEY;
   const headers = parseHeaders(values.header);

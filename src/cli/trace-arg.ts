@@ -2,7 +2,7 @@
 import { readTrace } from "../traces/read.js";
 import type { Trace } from "../traces/types.js";
 import { TraceError } from "../traces/where.js";
-import { approximateTokenizer, tiktokenTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import { approximateTokenizer, tiktokenTokenizer, type Tokenizer } from "../content/tokenizer.js";
 import { CliError, intFlag } from "./args.js";
 
 export const TRACE_FLAGS = {

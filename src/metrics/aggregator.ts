@@ -1,23 +1,30 @@
-// Streams RequestRecords into a RunSummary. Latencies go into mergeable histograms as they
-// arrive; besides those it keeps only a few numbers per successful request (the values goodput is
-// judged by, which need the SLO, and the decode span for the overlap sweep), so a long run need
-// not hold its records. Warm-up records are counted and otherwise ignored.
-import type { ErrorKind, RequestRecord } from "../run/types.js";
+// Streams RequestRecords into a RunSummary. Every latency metric of the catalogue goes into a
+// mergeable histogram as records arrive (and each sub-metric asked for, e.g. ttfc{kind:spawn});
+// besides those it keeps only a few numbers per successful request (the per-request values goodput
+// is judged by, which need the SLO, and the decode span for the overlap sweep) and a start and end
+// per session, so a long run need not hold its records. Warm-up records are counted and otherwise
+// ignored.
+import type { ErrorKind, RequestRecord } from "../records/types.js";
 import { decodeOverlap } from "./decode-overlap.js";
-import { LatencyHistogram } from "./histogram.js";
+import { LatencyHistogram } from "../stats/histogram.js";
 import type { PrometheusScrape } from "./prometheus.js";
 import { requestMetrics } from "./request-metrics.js";
 import { serverCacheHitRate } from "./server-cache.js";
-import { meetsRequestLimits, requestLimits, type SloInput } from "./slo.js";
-import type { GoodputSummary, HistogramName, RunSummary } from "./summary.js";
+import { defaultCatalogue, parseMetricName, recordMatches, type LatencyMetricDefinition, type MetricCatalogue, type MetricName } from "./catalogue.js";
+import { meetsRequestLimits, requestLimits, type Objective, type SloInput } from "./slo.js";
+import type { GoodputSummary, RunSummary } from "./summary.js";
 
 /** Dispatch lateness p99 above this marks a run unhealthy: the client, not the server, was slow. */
 export const DEFAULT_LATENESS_THRESHOLD_MS = 10;
 
 export interface AggregatorOptions {
   /** Used for goodput unless summarize() is given one. */
-  slo?: SloInput;
+  slo?: SloInput | readonly Objective[];
   latenessThresholdMs?: number;
+  /** The metrics to measure (default: the built-in catalogue). */
+  catalogue?: MetricCatalogue;
+  /** Sub-metrics to keep beside their metric, e.g. "ttfc{kind:spawn}" (those the SLO names are added). */
+  submetrics?: readonly string[];
 }
 
 export interface SummarizeOptions {
@@ -26,7 +33,7 @@ export interface SummarizeOptions {
   /** Parsed /metrics scrapes taken before and after the run (see parsePrometheus). */
   serverBefore?: PrometheusScrape;
   serverAfter?: PrometheusScrape;
-  slo?: SloInput;
+  slo?: SloInput | readonly Objective[];
 }
 
 export interface Aggregator {
@@ -34,15 +41,50 @@ export interface Aggregator {
   summarize(options: SummarizeOptions): RunSummary;
 }
 
-const HISTOGRAMS: readonly HistogramName[] = ["ttfc", "ttfv", "tbc", "tbcRequestMean", "tbcRequestMax", "tpot", "e2e", "dispatchLateness"];
+interface Submetric {
+  name: string;
+  parsed: MetricName;
+  def: LatencyMetricDefinition;
+  hist: LatencyHistogram;
+}
 
-/** Per successful request: goodput values (NaN = absent) and the decode span. */
-const COLUMNS = 7;
-const [C_TTFC, C_TTFV, C_TBC_MEAN, C_TPOT, C_E2E, C_DECODE_START, C_DECODE_END] = [0, 1, 2, 3, 4, 5, 6] as const;
+/** The sub-metrics an SLO names (metric names with tags). */
+function submetricsOf(slo: SloInput | readonly Objective[] | undefined): string[] {
+  if (!slo) return [];
+  const names = Array.isArray(slo) ? (slo as readonly Objective[]).map((o) => o.metric) : Object.keys(slo);
+  return names.filter((n) => n.includes("{"));
+}
+
+function recordValues(h: LatencyHistogram, v: number | readonly number[] | undefined): void {
+  if (v === undefined) return;
+  if (typeof v === "number") h.record(v);
+  else for (const x of v) h.record(x);
+}
 
 export function createAggregator(options: AggregatorOptions = {}): Aggregator {
   const latenessThresholdMs = options.latenessThresholdMs ?? DEFAULT_LATENESS_THRESHOLD_MS;
-  const hist = Object.fromEntries(HISTOGRAMS.map((name) => [name, new LatencyHistogram()])) as Record<HistogramName, LatencyHistogram>;
+  const catalogue = options.catalogue ?? defaultCatalogue;
+  const latencyDefs = catalogue.latency();
+  const requestDefs = latencyDefs.filter((d) => d.scope === "request" && d.values);
+  const sessionDefs = latencyDefs.filter((d) => d.scope === "session" && d.sessionValue);
+  const perRequestDefs = latencyDefs.filter((d) => d.perRequest);
+  const hist = new Map<string, LatencyHistogram>(latencyDefs.map((d) => [d.name, new LatencyHistogram()]));
+  const latenessHist = hist.get("dispatchLateness");
+  const submetrics: Submetric[] = [];
+  for (const name of new Set([...(options.submetrics ?? []), ...submetricsOf(options.slo)])) {
+    const parsed = parseMetricName(name);
+    const def = parsed ? catalogue.get(parsed.base) : undefined;
+    if (!parsed || !def || def.kind !== "latency" || def.scope !== "request" || !def.values) {
+      throw new Error(`aggregator: ${JSON.stringify(name)} is not a sub-metric of a per-request latency metric (e.g. ttfc{kind:spawn})`);
+    }
+    submetrics.push({ name, parsed, def, hist: new LatencyHistogram() });
+  }
+  /** Per session: first dispatch, last end, requests. */
+  const spans = new Map<string, { start: number; end: number; requests: number }>();
+  // Per successful request: each per-request metric's value (NaN = absent), then the decode span.
+  const COLUMNS = perRequestDefs.length + 2;
+  const C_DECODE_START = perRequestDefs.length;
+  const C_DECODE_END = perRequestDefs.length + 1;
   const sessions = new Set<string>();
   const warmupSessions = new Set<string>();
   const byKind: Partial<Record<ErrorKind, number>> = {};
@@ -88,7 +130,14 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     requests++;
     sessions.add(record.sessionId);
     const m = requestMetrics(record);
-    hist.dispatchLateness.record(m.dispatchLateness);
+    const end = record.doneAt ?? record.chunkAt[record.chunkAt.length - 1] ?? record.dispatchedAt;
+    const span = spans.get(record.sessionId);
+    if (span) {
+      span.start = Math.min(span.start, record.dispatchedAt);
+      span.end = Math.max(span.end, end);
+      span.requests++;
+    } else spans.set(record.sessionId, { start: record.dispatchedAt, end, requests: 1 });
+    for (const def of requestDefs) if (def.includeFailed) recordValues(hist.get(def.name)!, def.values!(m, record));
     if (record.error) {
       const kind = record.error.kind;
       byKind[kind] = (byKind[kind] ?? 0) + 1;
@@ -101,13 +150,8 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
       return;
     }
     ok++;
-    if (m.ttfc !== undefined) hist.ttfc.record(m.ttfc);
-    if (m.ttfv !== undefined) hist.ttfv.record(m.ttfv);
-    for (const gap of m.tbcGaps) hist.tbc.record(gap);
-    if (m.tbcMean !== undefined) hist.tbcRequestMean.record(m.tbcMean);
-    if (m.tbcMax !== undefined) hist.tbcRequestMax.record(m.tbcMax);
-    if (m.tpot !== undefined) hist.tpot.record(m.tpot);
-    if (m.e2e !== undefined) hist.e2e.record(m.e2e);
+    for (const def of requestDefs) if (!def.includeFailed) recordValues(hist.get(def.name)!, def.values!(m, record));
+    for (const sub of submetrics) if (recordMatches(record, sub.parsed.tags)) recordValues(sub.hist, sub.def.values!(m, record));
 
     outputTokens += m.outputTokens;
     if (m.outputTokensFrom === "usage") outputFromUsage++;
@@ -132,19 +176,19 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
       }
     }
     const nan = (v: number | undefined) => v ?? NaN;
-    keepRow([nan(m.ttfc), nan(m.ttfv), nan(m.tbcMean), nan(m.tpot), nan(m.e2e), nan(m.decode?.start), nan(m.decode?.end)]);
+    keepRow([...perRequestDefs.map((d) => nan(d.perRequest!(m, record))), nan(m.decode?.start), nan(m.decode?.end)]);
   }
 
-  function goodput(slo: SloInput | undefined, perSec: (n: number) => number): GoodputSummary | null {
+  function goodput(slo: SloInput | readonly Objective[] | undefined, perSec: (n: number) => number): GoodputSummary | null {
     if (!slo) return null;
-    const limits = requestLimits(slo);
+    const limits = requestLimits(slo, catalogue);
     if (Object.keys(limits).length === 0) return null;
     let good = 0;
+    const values: Record<string, number | undefined> = {};
     for (let i = 0; i < ok; i++) {
       const at = i * COLUMNS;
-      const value = (c: number) => (Number.isNaN(rows[at + c]!) ? undefined : rows[at + c]);
-      const values = { ttfc: value(C_TTFC), ttfv: value(C_TTFV), tbcMean: value(C_TBC_MEAN), tpot: value(C_TPOT), e2e: value(C_E2E) };
-      if (meetsRequestLimits(values, limits)) good++;
+      perRequestDefs.forEach((d, c) => (values[d.name] = Number.isNaN(rows[at + c]!) ? undefined : rows[at + c]));
+      if (meetsRequestLimits(values, limits, catalogue)) good++;
     }
     return { requests: good, perSec: perSec(good), share: ok > 0 ? good / ok : 0, limits };
   }
@@ -163,7 +207,15 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     }
     const seconds = opts.wallMs / 1000;
     const perSec = (n: number) => n / seconds;
-    const lateness = hist.dispatchLateness.stats();
+    for (const def of sessionDefs) {
+      const h = new LatencyHistogram();
+      for (const span of spans.values()) {
+        const v = def.sessionValue!(span);
+        if (v !== undefined) h.record(v);
+      }
+      hist.set(def.name, h);
+    }
+    const lateness = latenessHist?.stats() ?? null;
     const dispatchHealthy = lateness === null || lateness.p99 <= latenessThresholdMs;
     const problems: string[] = [];
     if (!dispatchHealthy) {
@@ -197,15 +249,7 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
           maxAbsDeviation: reported > 0 ? maxAbsDeviation : null,
         },
       },
-      latency: {
-        ttfc: hist.ttfc.stats(),
-        ttfv: hist.ttfv.stats(),
-        tbc: hist.tbc.stats(),
-        tbcRequestMean: hist.tbcRequestMean.stats(),
-        tbcRequestMax: hist.tbcRequestMax.stats(),
-        tpot: hist.tpot.stats(),
-        e2e: hist.e2e.stats(),
-      },
+      latency: Object.fromEntries([...[...hist].map(([name, h]) => [name, h.stats()]), ...submetrics.map((sub) => [sub.name, sub.hist.stats()])]) as RunSummary["latency"],
       prefix: {
         expectedReuse: expectedPrompt > 0 ? sharedPrefix / expectedPrompt : null,
         requestHitRate: hitPrompt > 0 ? hitCached / hitPrompt : null,
@@ -214,7 +258,7 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
       decode: decodeOverlap(decodeSpans()),
       dispatch: { lateness, thresholdMs: latenessThresholdMs, healthy: dispatchHealthy },
       health: { healthy: problems.length === 0, problems },
-      histograms: Object.fromEntries(HISTOGRAMS.map((name) => [name, hist[name].toJSON()])) as RunSummary["histograms"],
+      histograms: Object.fromEntries([...[...hist].map(([name, h]) => [name, h.toJSON()]), ...submetrics.map((sub) => [sub.name, sub.hist.toJSON()])]) as RunSummary["histograms"],
     };
   }
 
@@ -224,9 +268,13 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
 /** Summarizes records held in memory (tests, re-analysis of a records.jsonl). */
 export function summarizeRecords(
   records: Iterable<RequestRecord>,
-  options: SummarizeOptions & Pick<AggregatorOptions, "latenessThresholdMs">,
+  options: SummarizeOptions & Pick<AggregatorOptions, "latenessThresholdMs" | "catalogue" | "submetrics">,
 ): RunSummary {
-  const aggregator = createAggregator({ latenessThresholdMs: options.latenessThresholdMs });
+  const aggregator = createAggregator({
+    latenessThresholdMs: options.latenessThresholdMs,
+    ...(options.catalogue ? { catalogue: options.catalogue } : {}),
+    submetrics: [...(options.submetrics ?? []), ...submetricsOf(options.slo)],
+  });
   for (const record of records) aggregator.add(record);
   return aggregator.summarize(options);
 }

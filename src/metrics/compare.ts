@@ -12,12 +12,13 @@
 //
 // Runtime-neutral: no Node APIs. Seeded, so a comparison gives the same answer every time.
 import { decodeFromCompressedBase64, type JsHistogram } from "hdr-histogram-js";
-import { standardGamma } from "../workload/distributions/samplers.js";
-import { rngFor } from "../workload/random.js";
-import { normalCdf } from "../workload/stats.js";
-import type { Rng } from "../workload/types.js";
+import { standardGamma } from "../stats/samplers.js";
+import { rngFor } from "../stats/random.js";
+import { normalCdf } from "../stats/special.js";
+import type { Rng } from "../stats/random.js";
 import { formatMs } from "./format.js";
-import { LatencyHistogram, type SerializedHistogram } from "./histogram.js";
+import { LatencyHistogram, type SerializedHistogram } from "../stats/histogram.js";
+import { defaultCatalogue, parseMetricName } from "./catalogue.js";
 import type { HistogramName } from "./summary.js";
 
 const US_PER_MS = 1000;
@@ -246,7 +247,6 @@ export const compareDefaults = {
   tailSamples: 5,
 } as const;
 
-const HISTOGRAM_NAMES: readonly HistogramName[] = ["ttfc", "ttfv", "tbc", "tbcRequestMean", "tbcRequestMax", "tpot", "e2e", "dispatchLateness"];
 
 export interface PercentileComparison {
   metric: HistogramName;
@@ -304,7 +304,9 @@ interface Settings {
 function settingsOf(options: CompareOptions): Settings {
   const bad = (what: string, got: unknown) => new Error(`compare options: ${what}, got ${JSON.stringify(got)}`);
   const metrics = options.metrics ?? compareDefaults.metrics;
-  for (const m of metrics) if (!HISTOGRAM_NAMES.includes(m)) throw bad(`metrics: expected some of ${HISTOGRAM_NAMES.join(", ")}`, m);
+  // Any latency metric of the catalogue (or sub-metric) may be compared: a name neither run holds
+  // is reported as not compared; a name that is not a metric name at all is an error.
+  for (const m of metrics) if (typeof m !== "string" || !parseMetricName(m)) throw bad("metrics: expected latency metric names such as ttfc, tpot, e2e or ttfc{kind:spawn}", m);
   const percentiles = options.percentiles ?? compareDefaults.percentiles;
   for (const p of percentiles) if (!(typeof p === "number" && p > 0 && p < 100)) throw bad("percentiles: expected numbers between 0 and 100 (exclusive)", p);
   const effect = options.minEffect ?? compareDefaults.minEffect;
@@ -346,6 +348,10 @@ export function compareHistograms(baseline: HistogramSet, current: HistogramSet,
   for (const metric of s.metrics) {
     const oldInput = baseline[metric];
     const newInput = current[metric];
+    if (!oldInput && !newInput && !defaultCatalogue.get(parseMetricName(metric)?.base ?? "")) {
+      const held = Object.keys(current).join(", ");
+      throw new Error(`compare options: metrics: expected latency metrics the runs hold (${held}), got ${JSON.stringify(metric)}`);
+    }
     if (!oldInput || !newInput) {
       const why = !oldInput && !newInput ? "neither run has its histogram" : !oldInput ? "the baseline has no histogram" : "the new run has no histogram";
       skipped.push({ metric, reason: "missing", message: `${metric}: not compared, ${why}` });

@@ -4,7 +4,7 @@
 // time; statistics are recomputed from the merged histograms. What cannot be added (decode
 // overlap, goodput, prompt-token accuracy, the output-from-usage share, the server's own window
 // gauges) is taken from the first run.
-import { LatencyHistogram, type SerializedHistogram } from "./histogram.js";
+import { LatencyHistogram, type SerializedHistogram } from "../stats/histogram.js";
 import type { ServerCacheHitRate } from "./server-cache.js";
 import type { HistogramName, RunSummary } from "./summary.js";
 

@@ -1,5 +1,5 @@
 // What one RequestRecord measures. All times are milliseconds on the run's one monotonic clock.
-import type { RequestRecord } from "../run/types.js";
+import type { RequestRecord } from "../records/types.js";
 
 export interface RequestMetrics {
   /** No error: the stream finished. Only these count for latency and token metrics. */

@@ -1,14 +1,16 @@
 // The summary of one run: plain JSON data (it is written to summary.json as is). Times are
 // milliseconds, rates are per second, ratios are in [0, 1]; a statistic with nothing to measure
 // is null.
-import type { ErrorKind } from "../run/types.js";
+import type { ErrorKind } from "../records/types.js";
 import type { DecodeOverlap } from "./decode-overlap.js";
-import type { DistributionStats, SerializedHistogram } from "./histogram.js";
+import type { DistributionStats, SerializedHistogram } from "../stats/histogram.js";
 import type { ServerCacheHitRate } from "./server-cache.js";
 
 export type LatencyMetric = "ttfc" | "ttfv" | "tbc" | "tpot" | "e2e";
-/** Everything kept as a histogram (and serialized into the summary for snapshots). */
-export type HistogramName = LatencyMetric | "tbcRequestMean" | "tbcRequestMax" | "dispatchLateness";
+/** The built-in latency metrics, all kept as histograms (see catalogue.ts). */
+export type BuiltinHistogramName = LatencyMetric | "tbcRequestMean" | "tbcRequestMax" | "dispatchLateness" | "sessionDuration";
+/** A histogram of the summary: a catalogue latency metric (built in or added) or a sub-metric such as "ttfc{kind:spawn}". */
+export type HistogramName = BuiltinHistogramName | (string & Record<never, never>);
 
 export interface RunCounts {
   /** Measured requests (warm-up excluded). */
@@ -48,7 +50,7 @@ export interface GoodputSummary {
   /** requests / ok. */
   share: number;
   /** The per-request limits applied, ms. */
-  limits: Partial<Record<LatencyMetric, number>>;
+  limits: Record<string, number>;
 }
 
 export interface PromptTokenAccuracy {
@@ -103,10 +105,10 @@ export interface RunSummary {
   goodput: GoodputSummary | null;
   tokens: TokenSummary;
   /** Successful requests only; tbc pools every gap, tbcRequestMean/Max are per request. */
-  latency: Record<LatencyMetric | "tbcRequestMean" | "tbcRequestMax", DistributionStats | null>;
+  latency: Record<BuiltinHistogramName, DistributionStats | null> & Record<string, DistributionStats | null>;
   prefix: PrefixSummary;
   decode: DecodeOverlap;
   dispatch: DispatchSummary;
   health: { healthy: boolean; problems: string[] };
-  histograms: Record<HistogramName, SerializedHistogram>;
+  histograms: Record<BuiltinHistogramName, SerializedHistogram> & Record<string, SerializedHistogram>;
 }

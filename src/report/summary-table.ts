@@ -2,13 +2,16 @@
 // GuideLLM): counts, throughput, latency percentiles, prefix reuse against the server's cache hit
 // rate, errors, health and the SLO verdicts.
 import { formatMs, formatNumber, formatPercent } from "../metrics/format.js";
-import type { DistributionStats } from "../metrics/histogram.js";
+import type { DistributionStats } from "../stats/histogram.js";
+import { catalogueOfSummary, type MetricCatalogue } from "../metrics/catalogue.js";
 import type { SloVerdict } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
 
 export interface RenderOptions {
   /** ANSI colors for verdicts and health (default false). */
   color?: boolean;
+  /** Whose latency metrics are rows (default: the built-in catalogue, plus any other metric the summary holds). */
+  catalogue?: MetricCatalogue;
 }
 
 const NONE = "—";
@@ -39,7 +42,7 @@ export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], optio
   }
   out.push("", paint.bold("Throughput"), ...section(rates));
 
-  out.push("", ...latencyTable(summary, paint));
+  out.push("", ...latencyTable(summary, paint, options.catalogue ?? catalogueOfSummary(summary)));
 
   const { prefix, tokens } = summary;
   const server = prefix.server
@@ -82,19 +85,14 @@ export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], optio
   return out.join("\n") + "\n";
 }
 
-const LATENCY_ROWS: [keyof RunSummary["latency"], string][] = [
-  ["ttfc", "TTFC"],
-  ["ttfv", "TTFV"],
-  ["tbc", "TBC"],
-  ["tbcRequestMean", "TBC per request"],
-  ["tpot", "TPOT"],
-  ["e2e", "E2E"],
-];
-
-function latencyTable(summary: RunSummary, paint: Painter): string[] {
+/** A row per latency metric of the catalogue (those shown in tables), then each sub-metric the summary holds. */
+function latencyTable(summary: RunSummary, paint: Painter, catalogue: MetricCatalogue): string[] {
   const header = ["Latency (ms)", "mean", "p50", "p90", "p95", "p99", "max", "n"];
-  const rows = LATENCY_ROWS.map(([key, label]) => statsRow(label, summary.latency[key]));
-  rows.push(statsRow("dispatch lateness", summary.dispatch.lateness));
+  const rows = catalogue
+    .latency()
+    .filter((d) => d.table !== false)
+    .map((d) => statsRow(d.label, summary.latency[d.name] ?? null));
+  for (const name of Object.keys(summary.latency)) if (name.includes("{")) rows.push(statsRow(name, summary.latency[name] ?? null));
   const table = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");

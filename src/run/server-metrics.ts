@@ -1,6 +1,7 @@
 // Scrapes a server's Prometheus /metrics before and after a run. A server without the endpoint
 // (or one that refuses it) gives null: the run goes on without server-side counters.
 import { parsePrometheus, type PrometheusScrape } from "../metrics/prometheus.js";
+import type { RunFolder } from "../records/run-folder.js";
 
 export interface ServerMetricsSnapshot {
   text: string;
@@ -19,4 +20,11 @@ export async function scrapeServerMetrics(serverRoot: string, headers?: Record<s
   } catch {
     return null;
   }
+}
+
+/** Scrapes the server and keeps the text in the run folder as server-metrics-<when>.txt. */
+export async function saveServerMetrics(serverRoot: string, folder: RunFolder, when: "before" | "after"): Promise<ServerMetricsSnapshot | null> {
+  const snapshot = await scrapeServerMetrics(serverRoot);
+  if (snapshot) folder.writeText(`server-metrics-${when}.txt`, snapshot.text);
+  return snapshot;
 }

@@ -1,10 +1,11 @@
-// Plain data that flows through a run: what the client is asked to send, what it observed, and
-// the record written for every request. Times are monotonic milliseconds (performance.now()),
-// one clock for the whole run.
+// Plain data that flows through a run: what the client is asked to send and what it observed.
+// The record written for every request is in ../records/types.ts. Times are monotonic
+// milliseconds (performance.now()), one clock for the whole run.
 
-import type { ChatMessage } from "../workload/content.js";
-import type { NodeKind } from "../workload/types.js";
+import type { RequestError } from "../records/types.js";
+import type { ChatMessage } from "../workload/types.js";
 export type { ChatMessage };
+export type { ErrorKind, RequestError, RequestRecord } from "../records/types.js";
 
 /** One request as the client sends it. */
 export interface ClientRequest {
@@ -18,22 +19,6 @@ export interface ClientRequest {
   ignoreEos?: boolean;
   /** Merged into the JSON body last (server-specific fields). */
   extraBody?: Record<string, unknown>;
-}
-
-export type ErrorKind =
-  | "http" // non-2xx status
-  | "connect" // could not connect / connect timeout
-  | "first-token-timeout" // no first chunk in time
-  | "total-timeout" // stream did not finish in time
-  | "reset" // connection closed or reset mid-stream, or a stream that ended without [DONE] and without a finish_reason
-  | "malformed" // a stream event that is not valid SSE/JSON (or an unparsable HTTP response)
-  | "server" // the stream carried an error object
-  | "aborted"; // the run was stopped (Ctrl-C) before the request ended
-
-export interface RequestError {
-  kind: ErrorKind;
-  status?: number;
-  message: string;
 }
 
 /** What the client measured for one streamed request. */
@@ -54,30 +39,5 @@ export interface StreamObservation {
   cachedTokens?: number;
   completionTokens?: number;
   finishReason?: string;
-  error?: RequestError;
-}
-
-/** One line of records.jsonl. */
-export interface RequestRecord {
-  sessionId: string;
-  nodeId: string;
-  kind?: NodeKind;
-  /** When all parents had finished (planned dispatch = readyAt + waitAfterReadyMs). */
-  readyAt: number;
-  plannedAt: number;
-  dispatchedAt: number;
-  firstTokenAt?: number;
-  firstContentAt?: number;
-  chunkAt: number[];
-  doneAt?: number;
-  promptTokens?: number;
-  cachedTokens?: number;
-  completionTokens?: number;
-  /** As the workload intends. */
-  expectedPromptTokens: number;
-  sharedPrefixTokens: number;
-  freshInputTokens: number;
-  requestedOutputTokens: number;
-  warmup?: boolean;
   error?: RequestError;
 }

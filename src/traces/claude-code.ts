@@ -13,7 +13,7 @@
 // - a `Task` (or `Agent`) tool call spawns the sidechain named by its result's `agentId` (else the
 //   sidechain whose first message is the call's prompt); the request reading that tool result
 //   waits for the sidechain's last request.
-import type { Tokenizer } from "../workload/tokenizer.js";
+import type { Tokenizer } from "../content/tokenizer.js";
 import { contentTexts, defaultTranscriptTokenizer, emptyTally, TextBatch, type Tally } from "./content-tokens.js";
 import { jsonLines } from "./jsonl.js";
 import type { SourceText } from "./openclaw-session.js";

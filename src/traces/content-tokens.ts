@@ -5,7 +5,7 @@
 //   a tool call: tokens of its name + tokens of its arguments as Python's json.dumps writes them
 //     (", " and ": " separators, non-ASCII kept) + 1.
 // Texts are gathered first and counted in one batch (a tokenizer may be a server round trip).
-import { tiktokenTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import { tiktokenTokenizer, type Tokenizer } from "../content/tokenizer.js";
 
 /** A sum of token counts not known yet: texts to count plus a constant. */
 export interface Tally {

@@ -1,6 +1,6 @@
 // Which format a trace file is in, from its name and first line, and the single-file readers
 // behind one call. Web-standard only; reading files (and sibling files) is read.ts's job.
-import type { Tokenizer } from "../workload/tokenizer.js";
+import type { Tokenizer } from "../content/tokenizer.js";
 import { looksLikeClaudeCode, parseClaudeCode } from "./claude-code.js";
 import { parseCsvTrace } from "./csv.js";
 import { firstJsonLine } from "./jsonl.js";

@@ -3,7 +3,7 @@
 // of the data under them. Closed forms where they exist; gamma and Weibull solve their score
 // equation by safeguarded Newton steps.
 import type { DistributionSpec } from "../workload/distributions.js";
-import { logGamma } from "../workload/stats.js";
+import { logGamma } from "../stats/special.js";
 
 export type Family = "inverse_gaussian" | "lognormal" | "weibull" | "gamma" | "exponential" | "pareto" | "normal";
 

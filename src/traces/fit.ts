@@ -4,7 +4,7 @@
 // and the spike-plus-tail model of waits (many short waits, a heavy tail of long ones).
 import { createDistribution, type DistributionSpec } from "../workload/distributions.js";
 import { percentile } from "../workload/inspect.js";
-import { ksPValue, ksStatistic } from "../workload/stats.js";
+import { ksPValue, ksStatistic } from "../stats/special.js";
 import { FAMILIES, FitError, fitOne, fitParetoAbove, type Family } from "./fit-families.js";
 
 export { FAMILIES, FitError, type Family } from "./fit-families.js";

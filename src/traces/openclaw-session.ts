@@ -11,7 +11,7 @@
 //   found by its task text); a "[System Message]" user message naming a finished child
 //   (`[sessionId: ...]`, its key or its label) is its completion event, and the request that
 //   reads it waits for the child's last request.
-import type { Tokenizer } from "../workload/tokenizer.js";
+import type { Tokenizer } from "../content/tokenizer.js";
 import { contentTexts, defaultTranscriptTokenizer, emptyTally, TextBatch, type Tally } from "./content-tokens.js";
 import { jsonDocument, jsonLines } from "./jsonl.js";
 import { orderedRequests } from "./order.js";

@@ -6,9 +6,9 @@
 // inconclusive comparison fails the assertion with or without .not: it never passes.
 import { compareDefaults, formatChange, percentileRatioInterval, weightedValues } from "../metrics/compare.js";
 import { formatMs } from "../metrics/format.js";
-import type { SerializedHistogram } from "../metrics/histogram.js";
+import type { SerializedHistogram } from "../stats/histogram.js";
 import type { HistogramName } from "../metrics/summary.js";
-import { rngFor } from "../workload/random.js";
+import { rngFor } from "../stats/random.js";
 
 export interface BenchJudgeOptions {
   /** The least change that counts, as a fraction: 0.1 = faster by at least 10% (default 0). */

@@ -4,7 +4,7 @@
 // HDR histogram; `hdr` carries the histogram itself, so a stored result can still be compared
 // percentile by percentile with a confidence interval (see bench-compare.ts).
 import { percentileOf, weightedValues } from "../metrics/compare.js";
-import type { SerializedHistogram } from "../metrics/histogram.js";
+import type { SerializedHistogram } from "../stats/histogram.js";
 
 /** tinybench 6's Statistics, as vitest 5 types its bench results. */
 export interface BenchStatistics {

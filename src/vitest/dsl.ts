@@ -12,11 +12,12 @@
 import { join } from "node:path";
 import * as vitestApi from "vitest";
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from "vitest";
-import { formatMs, formatPercent } from "../metrics/format.js";
-import { LATENCY_METRICS, type SloVerdict } from "../metrics/slo.js";
+import { formatMs } from "../metrics/format.js";
+import { defaultCatalogue, type MetricCatalogue } from "../metrics/catalogue.js";
+import { resolveSlo, type SloVerdict } from "../metrics/slo.js";
 import { runWorkload, type RunResult } from "../run/run.js";
 import { agent } from "../workload/dsl.js";
-import type { LatencyStat, ResolvedSloSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
+import type { ResolvedSloSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { AgentSpec } from "../workload/spec-types.js";
 import { workloadContext, type EngineOptions, type ServerOptions, type WorkloadContext } from "./context.js";
 import { headlineProperties, objectiveProperties, writeMetricsFile, type Property, type WorkloadTestMeta } from "./report.js";
@@ -35,6 +36,8 @@ export interface DescribeWorkloadOptions extends SpecOverrides {
   engine?: EngineOptions;
   /** Longest time the run may take, ms (default: the project's runTimeoutMs). */
   timeout?: number;
+  /** The metrics to measure and the SLO may name (default: the built-in catalogue): `defaultCatalogue.with({ name: "queueing", ... })`. */
+  catalogue?: MetricCatalogue;
 }
 
 export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout"> {
@@ -72,19 +75,8 @@ export interface Objective {
 }
 
 /** The objectives in the order evaluateSlos judges them, so each becomes one test. */
-export function objectivesOf(slo: ResolvedSloSpec): Objective[] {
-  const out: Objective[] = [];
-  const stats: LatencyStat[] = ["p50", "p90", "p95", "p99", "max", "mean"];
-  for (const metric of LATENCY_METRICS) {
-    const threshold = (slo as Record<string, Partial<Record<LatencyStat, number>> | undefined>)[metric];
-    if (!threshold) continue;
-    for (const stat of stats) {
-      const limit = threshold[stat];
-      if (limit !== undefined) out.push({ name: `${metric} ${stat}`, title: `${metric} ${stat} < ${formatMs(limit)}` });
-    }
-  }
-  if (slo.errorRate) out.push({ name: "error rate max", title: `error rate <= ${formatPercent(slo.errorRate.max)}` });
-  return out;
+export function objectivesOf(slo: ResolvedSloSpec, catalogue: MetricCatalogue = defaultCatalogue): Objective[] {
+  return resolveSlo(slo, catalogue).map((o) => ({ name: o.name, title: o.title }));
 }
 
 async function annotate(context: TestContext, properties: Property[]): Promise<void> {
@@ -102,15 +94,16 @@ async function runOnce(
   target: ResolvedTarget,
   context: WorkloadContext,
   testFile: string,
+  catalogue?: MetricCatalogue,
 ): Promise<RunResult> {
-  const result = await runWorkload({ spec, target: target.target, outDir: join(context.outputDir, "runs") });
+  const result = await runWorkload({ spec, target: target.target, outDir: join(context.outputDir, "runs"), ...(catalogue ? { catalogue } : {}) });
   writeMetricsFile(context.outputDir, context.root, { workload, testFile, server: target.server, result });
   return result;
 }
 
 function splitOptions(options: DescribeWorkloadOptions) {
-  const { spec, server, engine, timeout, ...overrides } = options;
-  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, overrides };
+  const { spec, server, engine, timeout, catalogue, ...overrides } = options;
+  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, overrides };
 }
 
 /**
@@ -128,7 +121,7 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
     return;
   }
   const testFile = expect.getState().testPath ?? "";
-  const { spec: source, override, timeout, overrides } = splitOptions(options);
+  const { spec: source, override, timeout, catalogue, overrides } = splitOptions(options);
 
   describe(name, () => {
     const handle = lazyRun<WorkloadRun>(name);
@@ -145,11 +138,11 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
     } finally {
       scope = outer;
     }
-    const spec = assembleSpec({ name, ...(source !== undefined ? { spec: source } : {}), overrides, sessions: mine.sessions, testFile });
+    const spec = assembleSpec({ name, ...(source !== undefined ? { spec: source } : {}), overrides, sessions: mine.sessions, testFile, ...(catalogue ? { catalogue } : {}) });
 
     beforeAll(async () => {
       target = await resolveTarget(context.server, spec, override, where);
-      result = await runOnce(name, spec, target, context, testFile);
+      result = await runOnce(name, spec, target, context, testFile, catalogue);
       handle.set(toWorkloadRun(name, result, environmentOf(target.server)));
       const { counts } = result.summary;
       console.log(`agentload: ${name}: ${counts.requests} requests (${counts.failed} failed) in ${formatMs(result.summary.wallMs)}; run folder ${result.dir}`);
@@ -158,7 +151,7 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
       await target?.stop();
     });
 
-    const objectives = objectivesOf(spec.slo);
+    const objectives = objectivesOf(spec.slo, catalogue);
     for (const objective of objectives) {
       test(`SLO ${objective.title}`, async (ctx) => {
         const run = result!;
@@ -225,7 +218,7 @@ export function benchWorkload(name: string, options: BenchWorkloadOptions): void
   const testFile = expect.getState().testPath ?? "";
   const { iterations, ...rest } = options;
   if (context.benchProject) {
-    const { server, engine, timeout: _timeout, ...taskOptions } = rest as DescribeWorkloadOptions;
+    const { server, engine, timeout: _timeout, catalogue: _catalogue, ...taskOptions } = rest as DescribeWorkloadOptions;
     const task = workloadTask({ name, ...taskOptions, ...(server ? { server } : {}), ...(engine ? { engine } : {}) });
     test(name, async (ctx) => {
       const fixture = (ctx as unknown as { bench?: (name: string, fn: () => Promise<void>) => { run(): Promise<unknown> } }).bench;

@@ -4,7 +4,7 @@
 // when the run has files of that project, so `vitest run --project unit` starts no engine.
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
-import { buildProgressPrinter } from "../cli/progress.js";
+import { buildProgressPrinter } from "../engine/build-progress.js";
 import type { ProjectConfig, WorkloadContext } from "./context.js";
 import { describeServer, provisionSharedServer } from "./server.js";
 

@@ -5,6 +5,8 @@
 export { agentload, DEFAULT_INCLUDE, DEFAULT_BENCH_INCLUDE, type AgentloadOptions } from "./plugin.js";
 export { workloadTask, type WorkloadTaskOptions, type WorkloadBenchResult } from "./bench-task.js";
 export type { BenchJudgeOptions } from "./bench-compare.js";
+export { defaultCatalogue, MetricCatalogue, BUILTIN_METRICS } from "../metrics/catalogue.js";
+export type { MetricDefinition, LatencyMetricDefinition, SummaryMetricDefinition } from "../metrics/catalogue.js";
 export { workloadPool, POOL_NAME, type WorkloadPoolOptions } from "./pool.js";
 export {
   describeWorkload,

@@ -6,20 +6,19 @@
 import type { MatcherState, MatcherResult as ExpectationResult } from "vitest";
 import type { CompareOptions } from "../metrics/compare.js";
 import { formatMs } from "../metrics/format.js";
-import type { LatencyHistogram } from "../metrics/histogram.js";
-import { evaluateSlos, type SloInput } from "../metrics/slo.js";
+import type { LatencyHistogram } from "../stats/histogram.js";
+import { catalogueOfSummary, defaultCatalogue } from "../metrics/catalogue.js";
+import { evaluateSlos, resolveSlo, type Objective } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
-import { formatPath } from "../workload/spec-errors.js";
-import { schemaProblems } from "../workload/spec-schema-check.js";
-import { parseDuration, type LatencyStat, type ResolvedLatencyThreshold } from "../workload/spec.js";
-import type { Duration, SloSpec, LatencyThreshold } from "../workload/spec-types.js";
+import { parseDuration } from "../stats/units.js";
+import type { Duration, SloSpec } from "../workload/spec-types.js";
 import { isJudgeable, judgeBench, type BenchJudgeOptions } from "./bench-compare.js";
 import type { WorkloadBenchResult } from "./bench-task.js";
 import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, type SnapshotUpdateMode } from "./metric-snapshot.js";
 import { environmentOf, isMetricView, isRunSummary, isWorkloadRun, type WorkloadRun } from "./run-view.js";
 
-/** An SLO as a spec's `slo:` states it (durations as "750ms", "1.5s" or milliseconds), plus ttfv. */
-export type SloObjectives = SloSpec & { ttfv?: LatencyThreshold };
+/** An SLO as a spec's `slo:` states it: any catalogue metric (durations as "750ms", "1.5s" or milliseconds). */
+export type SloObjectives = SloSpec;
 
 export interface MetricSnapshotOptions extends CompareOptions {
   /** Told apart from other snapshots of the same test, like toMatchSnapshot's hint. */
@@ -115,35 +114,19 @@ function toHavePercentileBelow(this: State, received: unknown, percentile: unkno
 // -------------------------------------------------------------------------------------------
 // toMeetSLO
 
-const SLO_METRICS = ["ttfc", "ttfv", "tbc", "tpot", "e2e"] as const;
-
 /**
- * Checks an SLO object through the workload schema (the same messages a spec's `slo:` gets) and
- * parses its durations. ttfv is not in the schema yet, so it is checked as a ttfc threshold.
+ * The matcher's SLO, checked against the metrics the run measured (the catalogue, plus any metric
+ * its histograms hold): the same resolution a spec's `slo:` gets.
  */
-export function resolveSloObjectives(slo: unknown, matcher = "toMeetSLO"): SloInput {
+export function resolveSloObjectives(slo: unknown, summary?: Pick<RunSummary, "histograms">, matcher = "toMeetSLO"): Objective[] {
   if (typeof slo !== "object" || slo === null || Array.isArray(slo)) {
     throw new TypeError(`${matcher}: expected an SLO object such as { ttfc: { p95: "750ms" }, errorRate: { max: 0.02 } }, got ${describeValue(slo)}`);
   }
-  const { ttfv, ...rest } = slo as SloObjectives;
-  const problems = [
-    ...schemaProblems({ slo: rest }).filter((p) => p.path[0] === "slo"),
-    ...(ttfv === undefined ? [] : schemaProblems({ slo: { ttfc: ttfv } }).filter((p) => p.path[0] === "slo").map((p) => ({ ...p, path: ["slo", "ttfv", ...p.path.slice(2)] }))),
-  ];
-  if (problems.length > 0) {
-    const lines = problems.map((p) => `  ${formatPath(p.path.slice(1)) || "(the SLO)"}: ${p.message}`);
-    throw new TypeError(`${matcher}: invalid SLO:\n${lines.join("\n")}`);
+  try {
+    return resolveSlo(slo, summary ? catalogueOfSummary(summary) : defaultCatalogue, "slo");
+  } catch (e) {
+    throw new TypeError(`${matcher}: ${(e as Error).message}`);
   }
-  const resolved: SloInput = {};
-  for (const metric of SLO_METRICS) {
-    const threshold = (slo as SloObjectives)[metric];
-    if (!threshold) continue;
-    const ms: ResolvedLatencyThreshold = {};
-    for (const [stat, value] of Object.entries(threshold) as [LatencyStat, Duration][]) ms[stat] = parseDuration(value);
-    resolved[metric] = ms;
-  }
-  if (rest.errorRate) resolved.errorRate = { max: rest.errorRate.max };
-  return resolved;
 }
 
 /** The summary and display name of what toMeetSLO was given: a WorkloadRun, a RunResult or a RunSummary. */
@@ -158,7 +141,8 @@ function summaryOf(received: unknown, matcher: string): { name: string; summary:
 function toMeetSLO(this: State, received: unknown, slo: unknown): ExpectationResult {
   const matcher = "toMeetSLO";
   const { name, summary } = summaryOf(received, matcher);
-  const verdicts = evaluateSlos(resolveSloObjectives(slo, matcher), summary);
+  const catalogue = catalogueOfSummary(summary);
+  const verdicts = evaluateSlos(resolveSloObjectives(slo, summary, matcher), summary, catalogue);
   if (verdicts.length === 0) throw new TypeError(`${matcher}: the SLO names no objective`);
   const failed = verdicts.filter((v) => !v.pass);
   const lines = verdicts.map((v) => `  ${v.message}`).join("\n");

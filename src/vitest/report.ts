@@ -6,67 +6,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { RunResult } from "../run/run.js";
 import type { SloVerdict } from "../metrics/slo.js";
-import type { LatencyMetric, RunSummary } from "../metrics/summary.js";
-import type { DistributionStats } from "../metrics/histogram.js";
+import type { RunSummary } from "../metrics/summary.js";
 import type { ServerInfo } from "./context.js";
 
-export interface Property {
-  name: string;
-  value: string;
-}
-
-/** Numbers as JUnit property values: four decimals at most, no exponent for small values. */
-function num(x: number): string {
-  return String(Math.round(x * 10_000) / 10_000);
-}
-
-function statsProperties(metric: string, stats: DistributionStats | null, keys: readonly (keyof DistributionStats)[]): Property[] {
-  if (!stats) return [{ name: `${metric}.count`, value: "0" }];
-  return keys.map((k) => ({ name: k === "count" ? `${metric}.count` : `${metric}.${k}.ms`, value: num(stats[k]) }));
-}
-
-/** The prefix-cache hit rate the server reports, else the one from per-request usage. */
-function cacheHitRate(summary: RunSummary): number | null {
-  return summary.prefix.server?.rate ?? summary.prefix.requestHitRate ?? null;
-}
-
-/** A run at a glance, for a test that is not tied to one metric (slo(name, fn)). */
-export function headlineProperties(summary: RunSummary): Property[] {
-  const props: Property[] = [
-    { name: "requests", value: String(summary.counts.requests) },
-    { name: "errorRate", value: num(summary.errors.rate) },
-  ];
-  const wanted: [LatencyMetric, (keyof DistributionStats)[]][] = [
-    ["ttfc", ["p50", "p95", "p99"]],
-    ["tbc", ["p95"]],
-    ["tpot", ["p95"]],
-    ["e2e", ["p50", "p95"]],
-  ];
-  for (const [metric, keys] of wanted) {
-    const stats = summary.latency[metric];
-    if (stats) props.push(...statsProperties(metric, stats, keys));
-  }
-  props.push({ name: "outputTokensPerSec", value: num(summary.throughput.outputTokensPerSec) });
-  const hit = cacheHitRate(summary);
-  if (hit !== null) props.push({ name: "prefixCacheHitRate", value: num(hit) });
-  return props;
-}
-
-/** One objective of the spec's slo section: its bound, the measured value and its metric's distribution. */
-export function objectiveProperties(verdict: SloVerdict, summary: RunSummary): Property[] {
-  const unit = verdict.metric === "errorRate" ? "ratio" : "ms";
-  const props: Property[] = [
-    { name: "objective", value: verdict.message.replace(/ [✓✗]$/, "") },
-    { name: `limit.${unit}`, value: num(verdict.limit) },
-    { name: `measured.${unit}`, value: verdict.measured === null ? "none" : num(verdict.measured) },
-  ];
-  if (verdict.metric === "errorRate") {
-    props.push({ name: "requests", value: String(summary.counts.requests) }, { name: "failed", value: String(summary.counts.failed) });
-  } else {
-    props.push(...statsProperties(verdict.metric, summary.latency[verdict.metric], ["count", "p50", "p90", "p95", "p99", "max", "mean"]));
-  }
-  return props;
-}
+export { headlineProperties, objectiveProperties, type Property } from "../report/junit-properties.js";
 
 /** Task meta every workload test carries (vitest's JSON reporter writes a test's meta). */
 export interface WorkloadTestMeta {

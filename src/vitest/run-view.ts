@@ -1,13 +1,14 @@
 // What a workload test sees of its run: the RunResult, and each latency metric as a histogram
 // (for any percentile) beside its summary statistics, so tests read `run.ttfc` rather than digging
 // through the summary. Built once per run by describeWorkload.
-import { LatencyHistogram, type DistributionStats } from "../metrics/histogram.js";
+import { LatencyHistogram, type DistributionStats } from "../stats/histogram.js";
 import type { LatencyMetric, RunSummary } from "../metrics/summary.js";
 import type { RunResult } from "../run/run.js";
 import type { ServerInfo } from "./context.js";
 
 export interface MetricView {
-  name: LatencyMetric;
+  /** A catalogue latency metric or sub-metric: "ttfc", "sessionDuration", "ttfc{kind:spawn}". */
+  name: string;
   histogram: LatencyHistogram;
   /** Null when nothing was measured. */
   stats: DistributionStats | null;
@@ -32,6 +33,10 @@ export interface WorkloadRun {
   tbc: MetricView;
   tpot: MetricView;
   e2e: MetricView;
+  /** Any latency metric the run measured (every catalogue entry, built in or added, and each sub-metric kept). */
+  metric(name: string): MetricView;
+  /** The names metric() answers. */
+  metricNames(): string[];
   /** failed / (ok + failed). */
   errorRate: number;
   throughput: RunSummary["throughput"];
@@ -42,13 +47,32 @@ const METRICS: readonly LatencyMetric[] = ["ttfc", "ttfv", "tbc", "tpot", "e2e"]
 
 export function toWorkloadRun(name: string, result: RunResult, environment?: ServerEnvironment): WorkloadRun {
   const summary = result.summary;
-  const view = (metric: LatencyMetric): MetricView => ({
-    name: metric,
-    histogram: LatencyHistogram.fromJSON(summary.histograms[metric]),
-    stats: summary.latency[metric],
-  });
+  const views = new Map<string, MetricView>();
+  const view = (metric: string): MetricView => {
+    let v = views.get(metric);
+    if (!v) {
+      const hist = summary.histograms[metric];
+      if (!hist) throw new Error(`run ${JSON.stringify(name)} has no metric ${JSON.stringify(metric)}; it measured ${Object.keys(summary.histograms).join(", ")}`);
+      v = { name: metric, histogram: LatencyHistogram.fromJSON(hist), stats: summary.latency[metric] ?? null };
+      views.set(metric, v);
+    }
+    return v;
+  };
   const [ttfc, ttfv, tbc, tpot, e2e] = METRICS.map(view) as [MetricView, MetricView, MetricView, MetricView, MetricView];
-  const run: WorkloadRun = { name, result, summary, ttfc, ttfv, tbc, tpot, e2e, errorRate: summary.errors.rate, throughput: summary.throughput };
+  const run: WorkloadRun = {
+    name,
+    result,
+    summary,
+    ttfc,
+    ttfv,
+    tbc,
+    tpot,
+    e2e,
+    metric: view,
+    metricNames: () => Object.keys(summary.histograms),
+    errorRate: summary.errors.rate,
+    throughput: summary.throughput,
+  };
   if (environment) run.environment = environment;
   return run;
 }

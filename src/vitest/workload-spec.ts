@@ -6,14 +6,16 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSpecText } from "../workload/spec-text.js";
-import { SpecError, validateSpec, type ResolvedWorkloadSpec } from "../workload/spec.js";
+import { defaultCatalogue, type MetricCatalogue } from "../metrics/catalogue.js";
+import { sloProblems } from "../metrics/slo.js";
+import { applyOverrides, type SpecOverrides } from "../workload/overrides.js";
+import { SpecError, type ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { AgentSpec, WorkloadSpec } from "../workload/spec-types.js";
+
+export type { SpecOverrides } from "../workload/overrides.js";
 
 /** Where a workload comes from: a spec object, or the path (or file URL) of a YAML/JSON spec. */
 export type WorkloadSource = WorkloadSpec | ResolvedWorkloadSpec | string | URL;
-
-/** Spec fields that replace the base spec's (`slo` merges per metric). */
-export type SpecOverrides = Partial<Omit<WorkloadSpec, "name" | "$schema">>;
 
 export interface AssembleInput {
   /** The describeWorkload name: the spec's name when there is no base spec, and in errors. */
@@ -24,6 +26,8 @@ export interface AssembleInput {
   sessions?: AgentSpec[];
   /** The workload file: relative spec paths start from its folder. */
   testFile?: string;
+  /** The metrics the SLO may name (default: the built-in catalogue). */
+  catalogue?: MetricCatalogue;
 }
 
 export function specPath(source: string | URL, testFile: string | undefined): string {
@@ -53,14 +57,10 @@ export function assembleSpec(input: AssembleInput): ResolvedWorkloadSpec {
   if (agents.length === 0) {
     throw new Error(`${where}: no sessions: give spec (a workload(...) spec or the path of a YAML spec), agents, or declare session(...) templates inside`);
   }
-  const merged: Record<string, unknown> = { ...base, ...overrides, name: base.name ?? input.name, agents };
-  if (base.slo || overrides.slo) merged.slo = { ...base.slo, ...overrides.slo };
-  // A resolved spec's traffic.maxSessions defaults to its session count; a new count must not
-  // stay capped by the old one. An explicit smaller cap stays.
-  const traffic = base.traffic;
-  if (overrides.sessions !== undefined && !overrides.traffic && traffic?.maxSessions !== undefined && base.sessions !== undefined && traffic.maxSessions >= base.sessions) {
-    const { maxSessions: _dropped, ...rest } = traffic;
-    merged.traffic = rest;
-  }
-  return validateSpec(merged, { source: where });
+  // Without a base spec the options are the whole spec: validation names what is missing.
+  const named = { ...base, name: base.name ?? input.name } as WorkloadSpec;
+  const spec = applyOverrides(named, { ...overrides, agents }, { source: where });
+  const problems = sloProblems(spec.slo, input.catalogue ?? defaultCatalogue);
+  if (problems.length > 0) throw new TypeError(`${where}: invalid SLO:\n${problems.map((p) => `  ${["slo", ...p.path].join(".")}: ${p.message}`).join("\n")}`);
+  return spec;
 }

@@ -1,7 +1,7 @@
 // Session arrival processes for rate traffic: the gaps, in milliseconds, between consecutive
 // session arrivals. Rates are sessions per second.
 import { ParameterReader, shown } from "./distributions/spec.js";
-import { openUnit, standardGamma } from "./distributions/samplers.js";
+import { openUnit, standardGamma } from "../stats/samplers.js";
 import type { Rng } from "./types.js";
 
 export type ArrivalSpec =

@@ -23,7 +23,7 @@
 //   "compaction" request (fresh promptTokens, output summaryTokens, no wait) runs first and the
 //   request restarts from scaffold + summary + its fresh input (historyParent null).
 import { createDistribution } from "./distributions.js";
-import { rngFor } from "./random.js";
+import { rngFor } from "../stats/random.js";
 import type { AgentSpec, CompactionSpec, DistributionSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
 import { inheritedPrompt, rootPrompt, type NodeTokens } from "./tokens.js";
 import type { NodeKind, RequestNode, Rng, Scaffold, SessionGraph, Workload } from "./types.js";

@@ -46,6 +46,9 @@ export type ArrivalSpec = PoissonArrivals | GammaArrivals | ConstantArrivals;
 /**
  * Milliseconds, or a string such as "750ms", "1.5s", "2m".
  *
+ * This interface was referenced by `LatencyThreshold`'s JSON-Schema definition
+ * via the `patternProperty` "^p\d{1,2}(\.\d+)?$".
+ *
  * This interface was referenced by `WorkloadSpec`'s JSON-Schema
  * via the `definition` "Duration".
  */
@@ -555,7 +558,7 @@ export interface TimeoutsSpec {
   totalMs?: number;
 }
 /**
- * Thresholds a run must meet (k6-like).
+ * Bounds a run must meet (k6-like): metric -> statistic -> limit, for any metric of the catalogue (ttfc, ttfv, tbc, tbcRequestMean, tbcRequestMax, tpot, e2e, dispatchLateness, sessionDuration, errorRate, requestsPerSec, outputTokensPerSec, goodputPerSec, cacheHitRate, requests) or a sub-metric such as ttfc{kind:spawn} or e2e{agent:explorer}. Names and statistics are checked against the catalogue when the spec is run.
  *
  * This interface was referenced by `WorkloadSpec`'s JSON-Schema
  * via the `definition` "SloSpec".
@@ -581,29 +584,41 @@ export interface SloSpec {
    * Share of failed requests.
    */
   errorRate?: RatioThreshold;
+  /**
+   * Time to first visible content.
+   */
+  ttfv?: LatencyThreshold;
+  [k: string]: Threshold | LatencyThreshold | RatioThreshold | undefined;
 }
 /**
- * Upper bounds on a latency's statistics.
+ * Upper bounds on a latency's statistics: any percentile as pNN (p50, p99.9), max, mean.
  *
  * This interface was referenced by `WorkloadSpec`'s JSON-Schema
  * via the `definition` "LatencyThreshold".
  */
 export interface LatencyThreshold {
-  p50?: Duration;
-  p90?: Duration;
-  p95?: Duration;
-  p99?: Duration;
   max?: Duration;
   mean?: Duration;
+  [k: string]: Duration | undefined;
 }
 /**
- * Upper bound on a ratio in [0, 1].
+ * Bounds on a ratio in [0, 1]: max (at most) or min (at least).
  *
  * This interface was referenced by `WorkloadSpec`'s JSON-Schema
  * via the `definition` "RatioThreshold".
  */
 export interface RatioThreshold {
-  max: number;
+  max?: number;
+  min?: number;
+}
+/**
+ * Bounds on any catalogue metric: for latencies (ms) pNN, max, mean as durations; for run-level metrics max (at most) or min (at least) as numbers.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "Threshold".
+ */
+export interface Threshold {
+  [k: string]: number | Duration | undefined;
 }
 
 /** The JSON Schema these types come from, for run-time validation. */
@@ -1547,52 +1562,50 @@ export const workloadSpecSchema: Record<string, unknown> = {
     },
     "LatencyThreshold": {
       "title": "LatencyThreshold",
-      "description": "Upper bounds on a latency's statistics.",
+      "description": "Upper bounds on a latency's statistics: any percentile as pNN (p50, p99.9), max, mean.",
       "type": "object",
       "additionalProperties": false,
       "minProperties": 1,
       "properties": {
-        "p50": {
-          "$ref": "#/definitions/Duration"
-        },
-        "p90": {
-          "$ref": "#/definitions/Duration"
-        },
-        "p95": {
-          "$ref": "#/definitions/Duration"
-        },
-        "p99": {
-          "$ref": "#/definitions/Duration"
-        },
         "max": {
           "$ref": "#/definitions/Duration"
         },
         "mean": {
           "$ref": "#/definitions/Duration"
         }
+      },
+      "patternProperties": {
+        "^p\\d{1,2}(\\.\\d+)?$": {
+          "$ref": "#/definitions/Duration"
+        }
       }
     },
     "RatioThreshold": {
       "title": "RatioThreshold",
-      "description": "Upper bound on a ratio in [0, 1].",
+      "description": "Bounds on a ratio in [0, 1]: max (at most) or min (at least).",
       "type": "object",
       "additionalProperties": false,
-      "required": [
-        "max"
-      ],
       "properties": {
         "max": {
           "type": "number",
           "minimum": 0,
           "maximum": 1
+        },
+        "min": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
         }
-      }
+      },
+      "minProperties": 1
     },
     "SloSpec": {
       "title": "SloSpec",
-      "description": "Thresholds a run must meet (k6-like).",
+      "description": "Bounds a run must meet (k6-like): metric -> statistic -> limit, for any metric of the catalogue (ttfc, ttfv, tbc, tbcRequestMean, tbcRequestMax, tpot, e2e, dispatchLateness, sessionDuration, errorRate, requestsPerSec, outputTokensPerSec, goodputPerSec, cacheHitRate, requests) or a sub-metric such as ttfc{kind:spawn} or e2e{agent:explorer}. Names and statistics are checked against the catalogue when the spec is run.",
       "type": "object",
-      "additionalProperties": false,
+      "additionalProperties": {
+        "$ref": "#/definitions/Threshold"
+      },
       "properties": {
         "ttfc": {
           "description": "Time to first content chunk.",
@@ -1633,7 +1646,35 @@ export const workloadSpecSchema: Record<string, unknown> = {
               "$ref": "#/definitions/RatioThreshold"
             }
           ]
+        },
+        "ttfv": {
+          "description": "Time to first visible content.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/LatencyThreshold"
+            }
+          ]
         }
+      },
+      "propertyNames": {
+        "pattern": "^[A-Za-z][A-Za-z0-9_]*(\\{[^{}]*\\})?$"
+      }
+    },
+    "Threshold": {
+      "title": "Threshold",
+      "description": "Bounds on any catalogue metric: for latencies (ms) pNN, max, mean as durations; for run-level metrics max (at most) or min (at least) as numbers.",
+      "type": "object",
+      "minProperties": 1,
+      "additionalProperties": {
+        "anyOf": [
+          {
+            "type": "number",
+            "minimum": 0
+          },
+          {
+            "$ref": "#/definitions/Duration"
+          }
+        ]
       }
     }
   }

@@ -1,6 +1,7 @@
 // The one path every workload spec takes, whatever it was written in (YAML, JSON, the TS DSL,
 // a mapped Veeksha config): check it against the schema, then for sense, then fill in defaults.
 // Web-standard only; reading files lives in spec-file.ts.
+import { parseDuration } from "../stats/units.js";
 import { SpecError, sortBySource, type SpecProblem, type SpecSource } from "./spec-errors.js";
 import { schemaProblems } from "./spec-schema-check.js";
 import { semanticProblems } from "./spec-semantics.js";
@@ -9,8 +10,6 @@ import type {
   CompactionSpec,
   ConcurrentTrafficSpec,
   DistributionSpec,
-  Duration,
-  LatencyThreshold,
   RateTrafficSpec,
   RequestOptionsSpec,
   ScaffoldSpec,
@@ -64,15 +63,11 @@ export interface ResolvedRequestOptionsSpec extends RequestOptionsSpec {
   extraBody: Record<string, unknown>;
   timeouts: ResolvedTimeoutsSpec;
 }
-export type LatencyStat = "p50" | "p90" | "p95" | "p99" | "max" | "mean";
-/** Latency bounds in milliseconds (duration strings already parsed). */
-export type ResolvedLatencyThreshold = LatencyThreshold & { [S in LatencyStat]?: number };
-export interface ResolvedSloSpec extends SloSpec {
-  ttfc?: ResolvedLatencyThreshold;
-  tbc?: ResolvedLatencyThreshold;
-  tpot?: ResolvedLatencyThreshold;
-  e2e?: ResolvedLatencyThreshold;
-}
+/**
+ * A spec's SLOs as written (metric -> stat -> limit): the metric catalogue (metrics/) checks the
+ * names and parses the limits, since which metrics exist is the catalogue's to say.
+ */
+export type ResolvedSloSpec = SloSpec;
 /** A valid spec with every default filled in; still a WorkloadSpec. */
 export interface ResolvedWorkloadSpec extends WorkloadSpec {
   /** The seed as a string: 42 and "42" are the same seed. */
@@ -132,7 +127,7 @@ export function resolveSpec(spec: WorkloadSpec): ResolvedWorkloadSpec {
       extraBody: (request.extraBody as Record<string, unknown> | undefined) ?? {},
       timeouts: { ...specDefaults.timeouts, ...request.timeouts },
     },
-    slo: resolveSlo(spec.slo ?? {}),
+    slo: spec.slo ?? {},
   };
 }
 
@@ -158,28 +153,7 @@ function resolveAgent(agent: AgentSpec): ResolvedAgentSpec {
   return out;
 }
 
-function resolveSlo(slo: SloSpec): ResolvedSloSpec {
-  const out: ResolvedSloSpec = slo.errorRate ? { errorRate: slo.errorRate } : {};
-  for (const metric of ["ttfc", "tbc", "tpot", "e2e"] as const) {
-    const threshold = slo[metric];
-    if (!threshold) continue;
-    const ms: ResolvedLatencyThreshold = {};
-    for (const [stat, value] of Object.entries(threshold) as [LatencyStat, Duration][]) {
-      ms[stat] = parseDuration(value);
-    }
-    out[metric] = ms;
-  }
-  return out;
-}
-
-/** "750ms" -> 750, "1.5s" -> 1500, "2m" -> 120000; numbers are milliseconds already. */
-export function parseDuration(d: Duration): number {
-  if (typeof d === "number") return d;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/.exec(d);
-  if (!m) throw new Error(`not a duration: ${JSON.stringify(d)} (expected e.g. "750ms", "1.5s", "2m")`);
-  const scale = { ms: 1, s: 1000, m: 60_000 }[m[2] as "ms" | "s" | "m"];
-  return Number(m[1]) * scale;
-}
+export { parseDuration };
 
 /** A deep copy without `undefined` members: in code, `{ waitMs: undefined }` means "not given". */
 function withoutUndefined(value: unknown): unknown {

@@ -64,8 +64,18 @@ export interface Workload {
   sessions: SessionGraph[];
 }
 
-/** A seeded source of uniform numbers in [0, 1). All randomness goes through one of these. */
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
+/** A seeded source of uniform numbers in [0, 1); defined with the random streams in stats/. */
+export type { Rng } from "../stats/random.js";
+
+/** A tool call in an assistant message (OpenAI chat format). */
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
 }
+
+/** An OpenAI chat message, as far as rendering and replies need. */
+export type ChatMessage =
+  | { role: "system" | "user"; content: string }
+  | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
+  | { role: "tool"; content: string; tool_call_id: string };

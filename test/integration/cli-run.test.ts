@@ -2,7 +2,7 @@
 // workload, and stopped with Ctrl-C (SIGINT) part-way: exit code 130, and the run folder still
 // has every record measured and a complete summary.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
@@ -45,6 +45,19 @@ describe.skipIf(!built)(built ? "agentload run (the CLI)" : "agentload run (skip
     expect(summary.summary.counts.requests).toBe(records.length);
     expect(records.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("--sessions 10 on a 3-session spec runs 10 sessions (the spec's old count does not cap it)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-cli-"));
+    const spec = join(dir, "three.yaml");
+    writeFileSync(spec, "name: three\nseed: 3\nsessions: 3\nagents: [{ name: a, turns: 2, freshInput: 8, output: 2 }]\ntraffic: { mode: concurrent, concurrency: 4 }\n");
+    const out = join(dir, "runs");
+    const r = await runCli(["run", spec, "--url", engine.apiUrl, "--out", out, "--sessions", "10"]);
+    expect(r.code, r.stderr).toBe(0);
+    const [run] = readdirSync(out);
+    const records = readFileSync(join(out, run!, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { sessionId: string });
+    expect(new Set(records.map((rec) => rec.sessionId)).size).toBe(10);
+    expect(records).toHaveLength(20);
+  }, 60_000);
 
   it("names the file, line and path of a broken spec, and exits 2", async () => {
     const r = await runCli(["run", "fixtures/specs/broken/lognormal-missing-sigma.yml", "--url", engine.apiUrl]);

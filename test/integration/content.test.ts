@@ -2,11 +2,11 @@
 // sizes, template overhead measured on the server, and children whose prompts extend their
 // parents' prompts and replies token for token, as the server itself counts them.
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { conversationOf, createContentRenderer, renderWords, type ChatMessage } from "../../src/workload/content.js";
-import { measureTemplateOverhead, type TemplateMeasurement } from "../../src/workload/content-overhead.js";
-import { calibrateVocabulary, type Vocabulary } from "../../src/workload/content-vocabulary.js";
-import { rngFor } from "../../src/workload/random.js";
-import { resolveTokenizer, type Tokenizer } from "../../src/workload/tokenizer.js";
+import { conversationOf, createContentRenderer, renderWords, type ChatMessage } from "../../src/content/render.js";
+import { measureTemplateOverhead, type TemplateMeasurement } from "../../src/content/overhead.js";
+import { calibrateVocabulary, type Vocabulary } from "../../src/content/vocabulary.js";
+import { rngFor } from "../../src/stats/random.js";
+import { resolveTokenizer, type Tokenizer } from "../../src/content/tokenizer.js";
 import { sessionTokens } from "../../src/workload/tokens.js";
 import type { RequestNode, Scaffold, SessionGraph } from "../../src/workload/types.js";
 

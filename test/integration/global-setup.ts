@@ -2,7 +2,7 @@
 // engine first when the cache does not have it. Tests reach it through inject("engine").
 import type { TestProject } from "vitest/node";
 import { startLlamaServer, type LlamaServer } from "../../src/engine/llama-server.js";
-import { buildProgressPrinter } from "../../src/cli/progress.js";
+import { buildProgressPrinter } from "../../src/engine/build-progress.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -4,8 +4,8 @@ import { summarizeRecords } from "../../src/metrics/aggregator.js";
 import type { RunResult } from "../../src/run/run.js";
 import type { RequestRecord } from "../../src/run/types.js";
 import { toWorkloadRun, type ServerEnvironment, type WorkloadRun } from "../../src/vitest/run-view.js";
-import { standardNormal } from "../../src/workload/distributions/samplers.js";
-import { rngFor } from "../../src/workload/random.js";
+import { standardNormal } from "../../src/stats/samplers.js";
+import { rngFor } from "../../src/stats/random.js";
 
 export interface SyntheticRunOptions {
   seed: string;

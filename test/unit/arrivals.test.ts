@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createArrivals, type ArrivalSpec } from "../../src/workload/arrivals.js";
-import { rngFor } from "../../src/workload/random.js";
-import { ksTest, regularizedGammaP } from "../../src/workload/stats.js";
+import { rngFor } from "../../src/stats/random.js";
+import { ksTest, regularizedGammaP } from "../../src/stats/special.js";
 
 const N = 100_000;
 

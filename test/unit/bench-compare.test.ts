@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { LatencyHistogram, type SerializedHistogram } from "../../src/metrics/histogram.js";
+import { LatencyHistogram, type SerializedHistogram } from "../../src/stats/histogram.js";
 import { isJudgeable, judgeBench, type JudgeableResult } from "../../src/vitest/bench-compare.js";
 
 /** n normal values N(mean, sd), from a seeded 32-bit LCG through Box-Muller (no Math.random). */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { LatencyHistogram } from "../../src/metrics/histogram.js";
+import { LatencyHistogram } from "../../src/stats/histogram.js";
 import { statisticsOfHistogram, statisticsOfRates, tCritical975 } from "../../src/vitest/bench-stats.js";
 
 /** A deterministic uniform (0, 1) source: a 32-bit LCG (Numerical Recipes constants). */

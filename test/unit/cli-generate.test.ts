@@ -99,7 +99,7 @@ describe("agentload generate", () => {
 
   it("reports usage mistakes and bad specs as CliErrors naming what is wrong", async () => {
     await expect(generateCommand([])).rejects.toThrow(new CliError("generate expects one spec file, got none"));
-    await expect(generateCommand([specPath, "--sessions", "many"])).rejects.toThrow("--sessions expects a whole number, got 'many'");
+    await expect(generateCommand([specPath, "--sessions", "many"])).rejects.toThrow('--sessions: expected an integer >= 1, got "many"');
     await expect(generateCommand([specPath, "--bogus"])).rejects.toBeInstanceOf(CliError);
     const missing = join(dir, "missing.yaml");
     await expect(generateCommand([missing])).rejects.toThrow(missing);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { conversationOf, createContentRenderer, renderWords, type ChatMessage } from "../../src/workload/content.js";
-import { measureTemplateOverhead } from "../../src/workload/content-overhead.js";
-import { calibrateVocabulary, indexPicker, type Vocabulary } from "../../src/workload/content-vocabulary.js";
-import { DEFAULT_WORDS } from "../../src/workload/content-words.js";
-import { rngFor } from "../../src/workload/random.js";
+import { conversationOf, createContentRenderer, renderWords, type ChatMessage } from "../../src/content/render.js";
+import { measureTemplateOverhead } from "../../src/content/overhead.js";
+import { calibrateVocabulary, indexPicker, type Vocabulary } from "../../src/content/vocabulary.js";
+import { DEFAULT_WORDS } from "../../src/content/words.js";
+import { rngFor } from "../../src/stats/random.js";
 import { sessionTokens } from "../../src/workload/tokens.js";
-import type { Tokenizer } from "../../src/workload/tokenizer.js";
+import type { Tokenizer } from "../../src/content/tokenizer.js";
 import type { RequestNode, Scaffold, SessionGraph } from "../../src/workload/types.js";
 
 // A fake tokenizer with the traps real ones have:

@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { runSession, type NodeStart } from "../../src/run/session-runner.js";
 import { TimerQueue } from "../../src/run/timer-queue.js";
-import { runTraffic } from "../../src/run/traffic.js";
+import { runConcurrent } from "../../src/run/traffic/concurrent.js";
+import { runRate } from "../../src/run/traffic/rate.js";
 import type { RequestNode, SessionGraph } from "../../src/workload/types.js";
 
 const now = () => performance.now();
@@ -117,14 +118,14 @@ function chains(count: number, length: number): SessionGraph[] {
   }));
 }
 
-describe("runTraffic", () => {
+describe("traffic modes", () => {
   it("keeps at most N sessions active and runs them all", async () => {
     const sessions = chains(7, 2);
     let active = 0;
     let peak = 0;
     const timers = new TimerQueue();
-    const released = await runTraffic(
-      { mode: "concurrent", concurrency: 3, rampUpMs: 0 },
+    const released = await runConcurrent(
+      { concurrency: 3, rampUpMs: 0 },
       {
         timers,
         now,
@@ -145,8 +146,8 @@ describe("runTraffic", () => {
     const sessions = chains(4, 1);
     const startedAt: number[] = [];
     const t0 = now();
-    await runTraffic(
-      { mode: "concurrent", concurrency: 4, rampUpMs: 40 },
+    await runConcurrent(
+      { concurrency: 4, rampUpMs: 40 },
       {
         timers: new TimerQueue(),
         now,
@@ -166,8 +167,8 @@ describe("runTraffic", () => {
     const startedAt: number[] = [];
     let running = 0;
     let peak = 0;
-    await runTraffic(
-      { mode: "rate", arrivals: { nextGapMs: () => 4, meanGapMs: () => 4 } },
+    await runRate(
+      { nextGapMs: () => 4, meanGapMs: () => 4 },
       {
         timers: new TimerQueue(),
         now,

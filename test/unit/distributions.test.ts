@@ -5,8 +5,8 @@ import {
   type Distribution,
   type DistributionSpec,
 } from "../../src/workload/distributions.js";
-import { rngFor } from "../../src/workload/random.js";
-import { chiSquareTest, ksTest } from "../../src/workload/stats.js";
+import { rngFor } from "../../src/stats/random.js";
+import { chiSquareTest, ksTest } from "../../src/stats/special.js";
 
 const N = 100_000;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LatencyHistogram } from "../../src/metrics/histogram.js";
+import { LatencyHistogram } from "../../src/stats/histogram.js";
+import { defaultCatalogue } from "../../src/metrics/catalogue.js";
 import { evaluateSlos } from "../../src/metrics/slo.js";
 import { agentloadMatchers, installMatchers, resolveSloObjectives } from "../../src/vitest/matchers.js";
 import type { MetricView } from "../../src/vitest/run-view.js";
@@ -83,28 +84,29 @@ describe("toMeetSLO", () => {
   });
 
   it("checks the SLO through the workload schema", () => {
-    expect(() => call("toMeetSLO", false, run, { ttfc: { p95: "750 msec", p9: 1 }, tfc: {}, errorRate: { max: 2 } })).toThrow(
+    expect(() => call("toMeetSLO", false, run, { ttfc: { p95: "750 msec", p100: 1 }, tfc: {}, errorRate: { max: 2 } })).toThrow(
       new TypeError(
         [
           "toMeetSLO: invalid SLO:",
-          "  tfc: unknown key 'tfc' (did you mean 'ttfc'?)",
-          "  ttfc.p9: unknown key 'p9' (did you mean 'p90'?)",
-          '  ttfc.p95: expected a duration such as "750ms", "1.5s" or "2m" (or a number of milliseconds), got "750 msec"',
-          "  errorRate.max: expected a number between 0 and 1, got 2",
+          '  slo.ttfc.p95: expected a duration such as "750ms", "1.5s" or a number of milliseconds, got "750 msec"',
+          '  slo.ttfc.p100: unknown statistic "p100" for ttfc; latency metrics take p50, p90, p95, p99 (any percentile pNN, e.g. p99.9), max, mean',
+          '  slo.errorRate.max: expected a ratio from 0 to 1 (0.02 = 2%), got 2',
+          `  slo.tfc: unknown metric "tfc" (did you mean ttfc?); the metrics are ${defaultCatalogue.names().join(", ")}`,
         ].join("\n"),
       ),
     );
-    expect(() => call("toMeetSLO", false, run, { ttfv: { p95: "fast" } })).toThrow(/ {2}ttfv\.p95: expected a duration/);
+    expect(() => call("toMeetSLO", false, run, { ttfv: { p95: "fast" } })).toThrow(/ {2}slo\.ttfv\.p95: expected a duration/);
     expect(() => call("toMeetSLO", false, run, {})).toThrow(/the SLO names no objective/);
     expect(() => call("toMeetSLO", false, { name: "x" }, { ttfc: { p50: 1 } })).toThrow(/expected a workload run \(or a RunResult or RunSummary\)/);
   });
 
-  it("resolves durations the way a spec does", () => {
-    expect(resolveSloObjectives({ ttfc: { p95: "1.5s" }, ttfv: { p50: 200 }, errorRate: { max: 0 } })).toEqual({
-      ttfc: { p95: 1500 },
-      ttfv: { p50: 200 },
-      errorRate: { max: 0 },
-    });
+  it("resolves durations the way a spec does, against the catalogue", () => {
+    const objectives = resolveSloObjectives({ ttfc: { p95: "1.5s" }, ttfv: { p50: 200 }, errorRate: { max: 0 } });
+    expect(objectives.map((o) => [o.metric, o.stat, o.limit, o.bound])).toEqual([
+      ["ttfc", "p95", 1500, "below"],
+      ["ttfv", "p50", 200, "below"],
+      ["errorRate", "max", 0, "at most"],
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LatencyHistogram, mergeHistograms } from "../../src/metrics/histogram.js";
-import { rngFor } from "../../src/workload/random.js";
+import { LatencyHistogram, mergeHistograms } from "../../src/stats/histogram.js";
+import { rngFor } from "../../src/stats/random.js";
 
 /** Heavy-tailed latencies in ms (lognormal around 50 ms), plus a few tiny and huge ones. */
 function latencies(seed: string, n: number): number[] {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { summarizeRecords } from "../../src/metrics/aggregator.js";
-import { LatencyHistogram } from "../../src/metrics/histogram.js";
+import { LatencyHistogram } from "../../src/stats/histogram.js";
 import { mergeRunSummaries } from "../../src/metrics/merge.js";
 import type { HistogramName, RunSummary } from "../../src/metrics/summary.js";
 import { syntheticRecords, type SyntheticRunOptions } from "../support/synthetic-run.js";
@@ -43,8 +43,8 @@ describe("mergeRunSummaries", () => {
 
   test("histograms hold both runs' values; latency statistics come from them", () => {
     for (const name of Object.keys(one.histograms) as HistogramName[]) {
-      expect(merged.histograms[name].count, name).toBe(one.histograms[name].count + two.histograms[name].count);
-      expect(merged.histograms[name].sum, name).toBeCloseTo(one.histograms[name].sum + two.histograms[name].sum, 6);
+      expect(merged.histograms[name]!.count, name).toBe(one.histograms[name]!.count + two.histograms[name]!.count);
+      expect(merged.histograms[name]!.sum, name).toBeCloseTo(one.histograms[name]!.sum + two.histograms[name]!.sum, 6);
     }
     const ttfc = merged.latency.ttfc!;
     expect(ttfc.count).toBe(one.latency.ttfc!.count + two.latency.ttfc!.count);

@@ -187,7 +187,7 @@ describe("aggregator", () => {
     const copy = JSON.parse(JSON.stringify(summary));
     expect(copy).toEqual(summary);
     expect(Object.keys(summary.histograms).sort()).toEqual(
-      ["dispatchLateness", "e2e", "tbc", "tbcRequestMax", "tbcRequestMean", "tpot", "ttfc", "ttfv"].sort(),
+      ["dispatchLateness", "e2e", "sessionDuration", "tbc", "tbcRequestMax", "tbcRequestMean", "tpot", "ttfc", "ttfv"].sort(),
     );
     expect(summary.histograms.tbc.count).toBe(4);
   });

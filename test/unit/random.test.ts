@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rngFor } from "../../src/workload/random.js";
-import { ksTest } from "../../src/workload/stats.js";
+import { rngFor } from "../../src/stats/random.js";
+import { ksTest } from "../../src/stats/special.js";
 
 function take(seed: string | number, path: string, n: number): number[] {
   const rng = rngFor(seed, path);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { summarizeRecords } from "../../src/metrics/aggregator.js";
-import type { DistributionStats } from "../../src/metrics/histogram.js";
+import type { DistributionStats } from "../../src/stats/histogram.js";
 import { evaluateSlos, meetsRequestLimits, requestLimits } from "../../src/metrics/slo.js";
 import type { RunSummary } from "../../src/metrics/summary.js";
 import type { RequestRecord } from "../../src/run/types.js";

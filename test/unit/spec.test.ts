@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { resolveSlo } from "../../src/metrics/slo.js";
 import { describe, expect, test } from "vitest";
 import { loadSpecFile } from "../../src/workload/spec-file.js";
 import { parseSpecText } from "../../src/workload/spec-text.js";
@@ -56,14 +57,23 @@ describe("valid specs", () => {
       onError: "cancel-session",
     });
     expect(spec.request.extraBody).toEqual({ temperature: 0 });
-    // Durations become milliseconds.
+    // Kept as written; the metric catalogue checks the names and parses the durations.
     expect(spec.slo).toEqual({
-      ttfc: { p95: 750, p50: 200 },
-      tbc: { p95: 75 },
+      ttfc: { p95: "750ms", p50: "0.2s" },
+      tbc: { p95: "75ms" },
       tpot: { p99: 50 },
-      e2e: { p95: 30_000, max: 120_000 },
+      e2e: { p95: "30s", max: "2m" },
       errorRate: { max: 0.02 },
     });
+    expect(resolveSlo(spec.slo).map((o) => `${o.name} ${o.limit}`)).toEqual([
+      "ttfc p50 200",
+      "ttfc p95 750",
+      "tbc p95 75",
+      "tpot p99 50",
+      "e2e p95 30000",
+      "e2e max 120000",
+      "error rate max 0.02",
+    ]);
   });
 
   test("a minimal spec gets the documented defaults", async () => {

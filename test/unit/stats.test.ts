@@ -11,8 +11,8 @@ import {
   logNormalCdf,
   normalCdf,
   regularizedGammaP,
-} from "../../src/workload/stats.js";
-import { rngFor } from "../../src/workload/random.js";
+} from "../../src/stats/special.js";
+import { rngFor } from "../../src/stats/random.js";
 
 /** |actual - expected| <= rel * |expected|. */
 function expectRelative(actual: number, expected: number, rel: number): void {

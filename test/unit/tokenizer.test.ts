@@ -6,7 +6,7 @@ import {
   serverRoot,
   tiktokenTokenizer,
   vllmTokenizer,
-} from "../../src/workload/tokenizer.js";
+} from "../../src/content/tokenizer.js";
 
 interface Call {
   url: string;

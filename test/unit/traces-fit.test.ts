@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { digamma, trigamma } from "../../src/traces/fit-families.js";
 import { cropAt, fitFamilies, fitFamily, fitSpikeTail, paretoTail } from "../../src/traces/fit.js";
 import { createDistribution } from "../../src/workload/distributions.js";
-import { rngFor } from "../../src/workload/random.js";
+import { rngFor } from "../../src/stats/random.js";
 
 // 24 heavy-tailed values; the reference numbers are scipy 1.17's (loc fixed at 0; Pareto's scale = min).
 const data = [12, 15, 18, 22, 25, 31, 33, 40, 47, 52, 60, 71, 85, 90, 110, 125, 160, 210, 260, 340, 480, 700, 1200, 2500];

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Tokenizer } from "../../src/workload/tokenizer.js";
+import type { Tokenizer } from "../../src/content/tokenizer.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 

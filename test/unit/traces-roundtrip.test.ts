@@ -7,7 +7,7 @@ import { workloadTrace } from "../../src/traces/from-workload.js";
 import { fitTrace, type TraceFit } from "../../src/traces/to-spec.js";
 import { createDistribution, type DistributionSpec } from "../../src/workload/distributions.js";
 import { generateWorkload } from "../../src/workload/generate.js";
-import { rngFor } from "../../src/workload/random.js";
+import { rngFor } from "../../src/stats/random.js";
 import type { AgentSpec, WorkloadSpec } from "../../src/workload/spec-types.js";
 import { validateSpec } from "../../src/workload/spec.js";
 

@@ -38,7 +38,7 @@ describe("assembleSpec", () => {
 
   test("merges slo per metric: an override replaces one metric's bounds and keeps the others", () => {
     const spec = assembleSpec({ name: "w", spec: base, overrides: { slo: { ttfc: { p99: "5s" } } } });
-    expect(spec.slo).toEqual({ ttfc: { p99: 5000 }, errorRate: { max: 0.1 } });
+    expect(spec.slo).toEqual({ ttfc: { p99: "5s" }, errorRate: { max: 0.1 } });
   });
 
   test("builds a spec from options and session() templates alone, named after the workload", () => {

@@ -1,9 +1,9 @@
 // Continuous families: samplers on our Rng, closed-form CDFs and partial means E[X; X <= c]
 // (from which continuousLaw derives the mean under any clamp).
-import { logGamma, logNormalCdf, normalCdf, normalPdf, regularizedGammaP } from "../stats.js";
+import { logGamma, logNormalCdf, normalCdf, normalPdf, regularizedGammaP } from "../../stats/special.js";
 import type { Rng } from "../types.js";
 import { continuousLaw, pointLaw, type Law } from "./law.js";
-import { inverseGaussian, openUnit, standardGamma, standardNormal } from "./samplers.js";
+import { inverseGaussian, openUnit, standardGamma, standardNormal } from "../../stats/samplers.js";
 
 export function uniformContinuous(rng: Rng, min: number, max: number): Law {
   if (min === max) return pointLaw(min);

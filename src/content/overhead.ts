@@ -1,5 +1,6 @@
-// Measures what a server's chat template adds around rendered content, in the shape tokens.ts
-// uses to predict prompt sizes (TemplateOverhead), by tokenizing whole chat prompts on the server:
+// Measures what a server's chat template adds around rendered content, in the shape
+// workload/tokens.ts uses to predict prompt sizes (TemplateOverhead), by tokenizing whole chat
+// prompts on the server:
 //   A = [system S, user U1]                          (a first request)
 //   B = [system S, user U1, assistant R, user U2]    (the next request of the same chain)
 //   N = [user U1]                                    (a first request without scaffold)
@@ -9,23 +10,25 @@
 //                                          assistant opener (generation prompt)
 //   reply    = 0                           the reply's closing is counted in `fresh`: a server's
 //                                          cache holds the parent's prompt plus the tokens it
-//                                          generated, never the closing, so tokens.ts's shared
-//                                          prefix (parent prompt + reply + overhead.reply) is then
-//                                          exactly what a prefix cache can reuse
+//                                          generated, never the closing, so the shared prefix
+//                                          of workload/tokens.ts (parent prompt + reply +
+//                                          overhead.reply) is then exactly what a prefix
+//                                          cache can reuse
 //   scaffold = |A| - |S| - |U1| - fresh    the system message's wrapper and BOS, plus the
 //                                          difference between a first turn's wrapper and `fresh`
-//   bareFresh = |N| - |U1|                 a scaffold-less first request's wrapper (tokens.ts
-//                                          counts such a prompt as fresh + overhead.bare)
+//   bareFresh = |N| - |U1|                 a scaffold-less first request's wrapper
+//                                          (workload/tokens.ts counts such a prompt as
+//                                          fresh + overhead.bare)
 // Two samples of different sizes must agree, or the template reacts to content and counts cannot
 // be exact (the error says so).
-import type { TemplateOverhead } from "./tokens.js";
-import { renderWords, type ChatMessage } from "./content.js";
-import type { Vocabulary } from "./content-vocabulary.js";
-import { rngFor } from "./random.js";
+import type { TemplateOverhead } from "../workload/tokens.js";
+import { renderWords, type ChatMessage } from "./render.js";
+import type { Vocabulary } from "./vocabulary.js";
+import { rngFor } from "../stats/random.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export interface TemplateMeasurement {
-  /** For tokens.ts sessionTokens(); reply is always 0 (see the header). */
+  /** For workload/tokens.ts sessionTokens(); reply is always 0 (see the header). */
   overhead: TemplateOverhead;
   /** Template tokens around a fresh message that starts a prompt with no scaffold. */
   bareFresh: number;

@@ -1,5 +1,5 @@
 // Random variates drawn from our seeded Rng only (jstat's samplers use a global Math.random).
-import type { Rng } from "../types.js";
+import type { Rng } from "./random.js";
 
 /** Uniform in (0, 1]: safe to take the logarithm of. */
 export function openUnit(rng: Rng): number {

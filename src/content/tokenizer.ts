@@ -11,7 +11,7 @@
 // resolveTokenizer probes a server and falls back, saying what it picked and why.
 //
 // Web-standard only (fetch, AbortSignal.timeout), so it runs on Node, Bun and Deno.
-import type { ChatMessage } from "./content.js";
+import type { ChatMessage } from "../workload/types.js";
 
 export type TokenizerKind = "server" | "tiktoken" | "approximate";
 

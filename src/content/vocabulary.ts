@@ -7,10 +7,10 @@
 //   - neighbouring words never merge: a random 2,000-word text counts exactly 2,000 tokens, alone
 //     and after a newline. Offending words are found by bisection, dropped, and the check repeated.
 // The result is plain data: keep it (e.g. as JSON) to skip calibration next time.
-import { DEFAULT_WORDS } from "./content-words.js";
-import { rngFor } from "./random.js";
+import { DEFAULT_WORDS } from "./words.js";
+import { rngFor } from "../stats/random.js";
 import type { Tokenizer } from "./tokenizer.js";
-import type { Rng } from "./types.js";
+import type { Rng } from "../workload/types.js";
 
 export interface Vocabulary {
   /** Tokenizer.name it was calibrated with. */

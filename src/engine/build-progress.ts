@@ -1,5 +1,5 @@
 // Build progress on stderr: one rewritten line on a terminal, every tenth percent in logs and CI.
-import type { BuildProgress } from "../engine/llama-build.js";
+import type { BuildProgress } from "./llama-build.js";
 
 export function buildProgressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: BuildProgress) => void {
   const tty = stream.isTTY === true;

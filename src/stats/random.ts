@@ -5,7 +5,12 @@
 // seedrandom's default generator (ARC4) is pure integer JavaScript, so a seed and path give the
 // same uniform sequence on Node, Bun and Deno.
 import seedrandom from "seedrandom";
-import type { Rng } from "./types.js";
+
+/** A seeded source of uniform numbers in [0, 1). All randomness goes through one of these. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+}
 
 /**
  * The stream for one component: `seed` is the run seed (a number and its decimal string give the

@@ -1,4 +1,4 @@
-// jstat ships no type declarations: these cover the functions agentload uses (through stats.ts).
+// jstat ships no type declarations: these cover the functions agentload uses (through special.ts).
 declare module "jstat" {
   interface JStat {
     /** ln Γ(x) for x > 0. */

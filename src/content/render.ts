@@ -1,6 +1,6 @@
 // Content rendering: turns request nodes into OpenAI chat messages whose token counts are exact
-// under a calibrated vocabulary (content-vocabulary.ts) and whose prefixes repeat where the
-// workload says they do.
+// under a calibrated vocabulary (vocabulary.ts) and whose prefixes repeat where the workload says
+// they do.
 //
 //   const { tokenizer } = await resolveTokenizer(baseUrl);
 //   const vocabulary = await calibrateVocabulary(tokenizer);
@@ -27,23 +27,14 @@
 // chance in their first word or two). Same inputs, same text on Node, Bun and Deno.
 //
 // Expected prompt tokens: content tokens (scaffold, inherited replies, fresh messages) plus the
-// chat template's overhead; tokens.ts sessionTokens() adds them up given a TemplateOverhead, which
-// content-overhead.ts measures on the server.
-import { pickWords, type Vocabulary } from "./content-vocabulary.js";
-import { rngFor } from "./random.js";
-import type { RequestNode, Rng, Scaffold, SessionGraph } from "./types.js";
+// chat template's overhead; workload/tokens.ts sessionTokens() adds them up given a
+// TemplateOverhead, which overhead.ts measures on the server. A run renders through stage.ts,
+// which also counts the replies its sessions receive.
+import { pickWords, type Vocabulary } from "./vocabulary.js";
+import { rngFor } from "../stats/random.js";
+import type { ChatMessage, RequestNode, Rng, Scaffold, SessionGraph, ToolCall } from "../workload/types.js";
 
-export interface ToolCall {
-  id: string;
-  type: "function";
-  function: { name: string; arguments: string };
-}
-
-/** An OpenAI chat message, as far as rendering and replies need. */
-export type ChatMessage =
-  | { role: "system" | "user"; content: string }
-  | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
-  | { role: "tool"; content: string; tool_call_id: string };
+export type { ChatMessage, ToolCall };
 
 export interface ContentRendererOptions {
   /** The workload seed (a number and its decimal string render the same content). */

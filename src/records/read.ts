@@ -1,0 +1,97 @@
+// Reading a run back: records.jsonl (one RequestRecord per line, as writer.ts appends them) and the
+// run folder around it (spec.resolved.json, summary.json). The writer appends a whole line at once,
+// so only a crash mid-write can leave a broken line, and then only the last one, with no newline
+// after it: that line is skipped with a note. A broken line anywhere else is an error naming the
+// file and line.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { RequestRecord } from "./types.js";
+
+export interface ReadRecordsOptions {
+  /** Told about anything skipped, e.g. a torn last line (one line of text, naming file and line). */
+  onNote?: (line: string) => void;
+}
+
+/** The records of a records.jsonl, in file order. Blank lines are skipped. */
+export function readRecords(path: string, options: ReadRecordsOptions = {}): RequestRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`${path}: no such records file`);
+    throw err;
+  }
+  const lines = text.split("\n");
+  // Text after the last newline is a line the writer did not finish (or a file written by hand
+  // without a final newline): only there may a line be torn.
+  const lastIndex = lines.length - 1;
+  const records: RequestRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === "") continue;
+    const where = `${path}:${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      if (i === lastIndex) {
+        options.onNote?.(`${where}: ignored a torn last line (the run stopped while writing it)`);
+        continue;
+      }
+      throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
+    }
+    const missing = missingFields(value);
+    if (missing.length > 0) throw new Error(`${where}: not a request record (no ${missing.join(", ")})`);
+    records.push(value as RequestRecord);
+  }
+  return records;
+}
+
+function missingFields(value: unknown): string[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return ["sessionId", "nodeId", "dispatchedAt"];
+  const v = value as Record<string, unknown>;
+  const missing: string[] = [];
+  if (typeof v.sessionId !== "string") missing.push("sessionId");
+  if (typeof v.nodeId !== "string") missing.push("nodeId");
+  if (typeof v.dispatchedAt !== "number") missing.push("dispatchedAt");
+  return missing;
+}
+
+/** A run folder as written by a run: its records and, when present, the resolved spec and summary. */
+export interface RunFolderContents {
+  dir: string;
+  /** spec.resolved.json, or null when the folder has none. */
+  resolvedSpec: unknown | null;
+  /** summary.json, or null when the folder has none (e.g. the run crashed before writing it). */
+  summary: unknown | null;
+  records: RequestRecord[];
+}
+
+/** Reads a run folder: records.jsonl is required, spec.resolved.json and summary.json are optional. */
+export function readRunFolder(dir: string, options: ReadRecordsOptions = {}): RunFolderContents {
+  if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir}: not a run folder (not a directory)`);
+  const recordsPath = join(dir, "records.jsonl");
+  if (!existsSync(recordsPath)) throw new Error(`${recordsPath}: not found (a run folder holds records.jsonl)`);
+  return {
+    dir,
+    resolvedSpec: readOptionalJson(join(dir, "spec.resolved.json")),
+    summary: readOptionalJson(join(dir, "summary.json")),
+    records: readRecords(recordsPath, options),
+  };
+}
+
+function readOptionalJson(path: string): unknown | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,36 @@
+// The reporter seam: a finished run, as plain data, and the contract of a renderer. Each output
+// format (the terminal table, summary.json, a CSV of requests, JUnit XML) is one small module of
+// this folder and one line of index.ts; the HTML report is one more.
+import type { MetricCatalogue } from "../metrics/catalogue.js";
+import type { SloVerdict } from "../metrics/slo.js";
+import type { RunSummary } from "../metrics/summary.js";
+import type { RequestRecord } from "../records/types.js";
+
+/** What every reporter renders: one run's summary, its verdicts, and (when read back) its records. */
+export interface FinishedRun {
+  name: string;
+  summary: RunSummary;
+  verdicts: SloVerdict[];
+  passed: boolean;
+  interrupted: boolean;
+  /** The run folder, when there is one. */
+  dir?: string;
+  /** The requests, in the order they ended (reporters that need them say so). */
+  records?: readonly RequestRecord[];
+}
+
+export interface ReportOptions {
+  /** ANSI colors (terminal only). */
+  color?: boolean;
+  /** The metrics to show (default: the built-in catalogue plus whatever else the summary holds). */
+  catalogue?: MetricCatalogue;
+}
+
+export interface Reporter {
+  /** The --format name. */
+  name: string;
+  description: string;
+  /** Needs FinishedRun.records. */
+  needsRecords?: boolean;
+  render(run: FinishedRun, options?: ReportOptions): string;
+}

@@ -1,0 +1,48 @@
+// `rate` (open loop): sessions start at the times of an arrival process, however many are still
+// running. The process comes from the spec's arrivals and its own random stream of the seed
+// ("traffic/arrivals"), so the same seed gives the same schedule.
+import { rngFor } from "../../stats/random.js";
+import { createArrivals, type ArrivalProcess } from "../../workload/arrivals.js";
+import type { TrafficDeps, TrafficMode } from "./types.js";
+
+export const rate: TrafficMode<"rate"> = (traffic, plan) => {
+  const arrivals = createArrivals(traffic.arrivals, rngFor(plan.seed, "traffic/arrivals"));
+  return (deps) => runRate(arrivals, deps);
+};
+
+/** Starts a session at every arrival until nextSession has none; resolves when all have ended. */
+export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps): Promise<number> {
+  return new Promise((resolve) => {
+    let released = 0;
+    let running = 0;
+    let exhausted = false;
+    const maybeDone = () => {
+      if (exhausted && running === 0) resolve(released);
+    };
+    const arrive = (at: number) => {
+      const session = deps.stopped() ? undefined : deps.nextSession();
+      if (!session) {
+        exhausted = true;
+        maybeDone();
+        return;
+      }
+      released++;
+      running++;
+      // Settle either way: a session's failures are its records' business, not the schedule's.
+      deps.runSession(session, at).then(
+        () => {
+          running--;
+          maybeDone();
+        },
+        () => {
+          running--;
+          maybeDone();
+        },
+      );
+      const next = at + arrivals.nextGapMs();
+      deps.timers.at(next, () => arrive(next));
+    };
+    const t0 = deps.now();
+    deps.timers.at(t0, () => arrive(t0));
+  });
+}

@@ -1,0 +1,26 @@
+// The contract of a traffic mode: given the run plan's traffic of its mode (and the plan, for
+// its seed), it returns a runner that releases sessions until there are none left and resolves
+// with how many it released once every one of them has ended.
+import type { SessionGraph } from "../../workload/types.js";
+import type { RunPlan } from "../run.js";
+import type { TimerQueue } from "../timer-queue.js";
+
+/** The run plan's traffic: concurrent and rate as in a spec, timed for trace replays. */
+export type PlanTraffic = RunPlan["traffic"];
+export type TrafficModeName = PlanTraffic["mode"];
+
+export interface TrafficDeps {
+  timers: TimerQueue;
+  now: () => number;
+  /** The next session to release, or undefined when there are no more (or the run stops). */
+  nextSession(): SessionGraph | undefined;
+  /** Runs a released session to its end. `startAt` is its planned release time. */
+  runSession(session: SessionGraph, startAt: number): Promise<unknown>;
+  stopped(): boolean;
+}
+
+/** Releases sessions; resolves with the number released when every released session has ended. */
+export type TrafficRunner = (deps: TrafficDeps) => Promise<number>;
+
+/** A traffic mode: maps the plan's traffic of mode M to a runner. */
+export type TrafficMode<M extends TrafficModeName> = (traffic: Extract<PlanTraffic, { mode: M }>, plan: RunPlan) => TrafficRunner;
