@@ -3,12 +3,13 @@
 // The layering check CI runs: every import between folders of src/ must be allowed by the module
 // table in docs/architecture.md (its "imports" column names the folders a folder may import, in
 // backticks; "nothing of ours" allows none). Type-only imports count: a type is a dependency too.
-// Usage: node scripts/check-layers.mjs [--print]   (--print shows the folder graph as it is)
+// Usage: node scripts/check-layers.mjs [--print] [--root DIR]   (--print shows the folder graph as it is)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const rootFlag = process.argv.indexOf("--root");
+const root = rootFlag > 0 ? resolve(process.argv[rootFlag + 1]) : resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src");
 const doc = join(root, "docs", "architecture.md");
 

@@ -58,6 +58,17 @@ export function tCritical975(df: number): number {
   );
 }
 
+/** The spread fields from the mean and the sum of squared deviations of n values. */
+function spread(mean: number, squares: number, n: number): Pick<BenchStatistics, "critical" | "df" | "moe" | "rme" | "samples" | "samplesCount" | "sd" | "sem" | "variance"> {
+  const df = n - 1;
+  const variance = df > 0 ? squares / df : 0;
+  const sd = Math.sqrt(variance);
+  const sem = sd / Math.sqrt(n);
+  const critical = tCritical975(df);
+  const moe = Number.isFinite(critical) ? sem * critical : 0;
+  return { critical, df, moe, rme: mean > 0 ? (moe / mean) * 100 : 0, samples: undefined, samplesCount: n, sd, sem, variance };
+}
+
 function emptyStatistics(): BenchStatistics {
   return { aad: 0, critical: NaN, df: 0, mad: 0, max: 0, mean: 0, min: 0, moe: 0, p50: 0, p75: 0, p99: 0, p995: 0, p999: 0, rme: 0, samples: undefined, samplesCount: 0, sd: 0, sem: 0, variance: 0 };
 }
@@ -76,12 +87,6 @@ export function statisticsOfHistogram(metric: string, hdr: SerializedHistogram):
     squares += c * (mid - mean) * (mid - mean);
     absolute += c * Math.abs(mid - mean);
   }
-  const df = n - 1;
-  const variance = df > 0 ? squares / df : 0;
-  const sd = Math.sqrt(variance);
-  const sem = sd / Math.sqrt(n);
-  const critical = tCritical975(df);
-  const moe = Number.isFinite(critical) ? sem * critical : 0;
   const p50 = percentileOf(w, 50);
   // Median absolute deviation: the median of |x - p50| over the buckets.
   const deviations = Array.from(w.counts, (c, i) => ({ d: Math.abs((w.lo[i]! + w.hi[i]!) / 2 - p50), c })).sort((a, b) => a.d - b.d);
@@ -97,25 +102,17 @@ export function statisticsOfHistogram(metric: string, hdr: SerializedHistogram):
   return {
     metric,
     hdr,
+    ...spread(mean, squares, n),
     aad: absolute / n,
-    critical,
-    df,
     mad,
     max: hdr.max,
     mean,
     min: hdr.min,
-    moe,
     p50,
     p75: percentileOf(w, 75),
     p99: percentileOf(w, 99),
     p995: percentileOf(w, 99.5),
     p999: percentileOf(w, 99.9),
-    rme: mean > 0 ? (moe / mean) * 100 : 0,
-    samples: undefined,
-    samplesCount: n,
-    sd,
-    sem,
-    variance,
   };
 }
 
@@ -125,34 +122,20 @@ export function statisticsOfRates(rates: readonly number[]): BenchStatistics {
   if (n === 0) return emptyStatistics();
   const sorted = [...rates].sort((a, b) => a - b);
   const mean = rates.reduce((a, b) => a + b, 0) / n;
-  const df = n - 1;
-  const variance = df > 0 ? rates.reduce((a, r) => a + (r - mean) * (r - mean), 0) / df : 0;
-  const sd = Math.sqrt(variance);
-  const sem = sd / Math.sqrt(n);
-  const critical = tCritical975(df);
-  const moe = Number.isFinite(critical) ? sem * critical : 0;
   const at = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
   const p50 = at(50);
   const absDev = sorted.map((r) => Math.abs(r - p50)).sort((a, b) => a - b);
   return {
+    ...spread(mean, rates.reduce((a, r) => a + (r - mean) * (r - mean), 0), n),
     aad: rates.reduce((a, r) => a + Math.abs(r - mean), 0) / n,
-    critical,
-    df,
     mad: absDev[Math.min(n - 1, Math.ceil(n / 2) - 1)]!,
     max: sorted[n - 1]!,
     mean,
     min: sorted[0]!,
-    moe,
     p50,
     p75: at(75),
     p99: at(99),
     p995: at(99.5),
     p999: at(99.9),
-    rme: mean > 0 ? (moe / mean) * 100 : 0,
-    samples: undefined,
-    samplesCount: n,
-    sd,
-    sem,
-    variance,
   };
 }

@@ -2,7 +2,7 @@
 // and the server's cache counter. A real llama-server serves the generated tiny model.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startLlamaServer, type LlamaServer } from "../../src/engine/llama-server.js";
-import { scrapeMetrics, streamChat, tokenize, wordsPrompt } from "./support/chat.js";
+import { scrapeMetrics, streamChat, tokenize, wordsPrompt } from "../support/chat.js";
 
 const engine = inject("engine");
 

@@ -1,0 +1,84 @@
+// `agentload report <run-dir>`: a run folder re-rendered from its records, in each format, judged
+// by its own SLOs or by a new SLO file; exit codes 0 / 1 / 2.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { CliError } from "../../../src/cli/args.js";
+import { reportCommand } from "../../../src/cli/report.js";
+import { summarizeRecords } from "../../../src/metrics/aggregator.js";
+import { RunFolder } from "../../../src/records/run-folder.js";
+import { RecordWriter } from "../../../src/records/writer.js";
+import { syntheticRecords } from "../../support/synthetic-run.js";
+
+let dir: string;
+let out: string[];
+
+beforeAll(() => {
+  const parent = mkdtempSync(join(tmpdir(), "agentload-report-"));
+  const folder = RunFolder.create(parent, "demo");
+  dir = folder.dir;
+  const records = syntheticRecords({ seed: "report", requests: 40, failures: 2 });
+  const writer = new RecordWriter(folder.path("records.jsonl"));
+  for (const r of records) writer.append(r);
+  writer.close();
+  folder.writeJson("spec.resolved.json", { name: "demo", slo: { ttfc: { p95: "10s" } } });
+  folder.writeJson("summary.json", { name: "demo", interrupted: false, passed: true, summary: summarizeRecords(records, { wallMs: 42_000 }), verdicts: [] });
+});
+
+afterEach(() => vi.restoreAllMocks());
+
+async function report(...argv: string[]): Promise<number> {
+  out = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  try {
+    return await reportCommand(argv);
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe("agentload report", () => {
+  it("re-renders the run with its own SLOs: the table, and exit 0 when they hold", async () => {
+    expect(await report(dir)).toBe(0);
+    const text = out.join("");
+    expect(text).toMatch(/requests +42 +ok 40 +failed 2/);
+    expect(text).toMatch(/ttfc p95 < 10s: measured [\d.]+ms ✓/);
+    expect(text).toMatch(/wall time +42\.0s/);
+  });
+
+  it("re-judges by a new SLO file and exits 1 when one fails", async () => {
+    const slo = join(dir, "..", "strict.yaml");
+    writeFileSync(slo, "slo:\n  ttfc: { p50: 1ms }\n  errorRate: { max: 0.01 }\n");
+    expect(await report(dir, "--slo", slo)).toBe(1);
+    expect(out.join("")).toMatch(/SLOs {3}2 of 2 failed/);
+  });
+
+  it("writes JSON, CSV and JUnit", async () => {
+    expect(await report(dir, "--format", "json")).toBe(0);
+    const doc = JSON.parse(out.join("")) as { summary: { counts: { requests: number } }; verdicts: unknown[] };
+    expect(doc.summary.counts.requests).toBe(42);
+    expect(doc.verdicts).toHaveLength(1);
+
+    const csv = join(dir, "requests.csv");
+    expect(await report(dir, "--format", "csv", "--out", csv)).toBe(0);
+    const lines = readFileSync(csv, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(43);
+    expect(lines[0]).toMatch(/^session,node,kind,agent,.*,ttfc_ms,ttfv_ms,tbc_ms,.*e2e_ms/);
+    expect(lines[42]).toMatch(/,http,503,busy,/);
+
+    expect(await report(dir, "--format", "junit")).toBe(0);
+    expect(out.join("")).toMatch(/<testcase classname="demo" name="SLO ttfc p95 &lt; 10s">/);
+  });
+
+  it("names what is wrong: the folder, the format, the SLO", async () => {
+    await expect(report(join(dir, "nope"))).rejects.toThrow(CliError);
+    await expect(report(dir, "--format", "pdf")).rejects.toThrow(/--format expects one of terminal, json, csv, junit/);
+    const bad = join(dir, "..", "bad.yaml");
+    writeFileSync(bad, "ttft: { p95: 1s }\n");
+    await expect(report(dir, "--slo", bad)).rejects.toThrow(/bad\.yaml: slo\.ttft: unknown metric "ttft" \(did you mean ttfc\?\)/);
+  });
+});

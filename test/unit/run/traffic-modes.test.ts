@@ -1,0 +1,92 @@
+// The table of traffic modes: each plan traffic reaches its mode, and each mode maps the plan's
+// traffic as before (rate: the spec's arrivals on the seed's "traffic/arrivals" stream; timed:
+// recorded arrivals divided by speed; concurrent: N lanes). Driven on a virtual clock.
+import { describe, expect, it } from "vitest";
+import type { RunPlan } from "../../../src/run/run.js";
+import type { TimerQueue } from "../../../src/run/timer-queue.js";
+import { trafficRunner } from "../../../src/run/traffic/index.js";
+import { rngFor } from "../../../src/stats/random.js";
+import { createArrivals } from "../../../src/workload/arrivals.js";
+import type { SessionGraph } from "../../../src/workload/types.js";
+
+function plan(traffic: RunPlan["traffic"], seed = "7"): RunPlan {
+  return { seed, traffic } as Partial<RunPlan> as RunPlan;
+}
+
+/** Runs a plan's traffic over `sessions` on a virtual clock; returns each session's planned start and the peak of running sessions. */
+async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promise<{ released: number; starts: number[]; peak: number }> {
+  let clock = 0;
+  const pending: { at: number; fn: () => void }[] = [];
+  const timers = { at: (at: number, fn: () => void) => void pending.push({ at, fn }) } as unknown as TimerQueue;
+  const starts: number[] = [];
+  let running = 0;
+  let peak = 0;
+  let finished = false;
+  const done = trafficRunner(p)({
+    timers,
+    now: () => clock,
+    nextSession: () => sessions.shift(),
+    runSession: (_s, startAt) => {
+      starts.push(startAt);
+      peak = Math.max(peak, ++running);
+      return new Promise<void>((resolve) =>
+        pending.push({
+          at: clock + sessionMs,
+          fn: () => {
+            running--;
+            resolve();
+          },
+        }),
+      );
+    },
+    stopped: () => false,
+  }).then((n) => {
+    finished = true;
+    return n;
+  });
+  while (!finished) {
+    await new Promise((r) => setImmediate(r));
+    if (pending.length === 0) continue;
+    pending.sort((a, b) => a.at - b.at);
+    const next = pending.shift()!;
+    clock = Math.max(clock, next.at);
+    next.fn();
+  }
+  return { released: await done, starts, peak };
+}
+
+const chains = (n: number, arrivals: number[] = []): SessionGraph[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: String(i),
+    nodes: [{ id: "0", parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1, waitAfterReadyMs: 0 }],
+    ...(arrivals[i] !== undefined ? { arrivalMs: arrivals[i] } : {}),
+  }));
+
+const common = { maxSessions: 5, warmupSessions: 0, onError: "continue" as const };
+
+describe("trafficRunner", () => {
+  it("rate: starts sessions at the gaps of the spec's arrivals on the seed's traffic/arrivals stream", async () => {
+    const arrivals = { type: "poisson" as const, rate: 10 };
+    const { released, starts } = await drive(plan({ mode: "rate", arrivals, ...common }, "42"), chains(5), 1000);
+    const gaps = createArrivals(arrivals, rngFor("42", "traffic/arrivals"));
+    let at = 0;
+    const expected = [0];
+    for (let i = 1; i < 5; i++) expected.push((at += gaps.nextGapMs()));
+    expect(released).toBe(5);
+    expect(starts).toEqual(expected);
+    // The same seed, the same schedule.
+    expect((await drive(plan({ mode: "rate", arrivals, ...common }, "42"), chains(5), 1000)).starts).toEqual(starts);
+  });
+
+  it("timed: starts sessions at their recorded arrivals divided by speed", async () => {
+    const { starts } = await drive(plan({ mode: "timed", speed: 2, ...common }), chains(3, [100, 300, 700]));
+    expect(starts).toEqual([0, 100, 300]);
+  });
+
+  it("concurrent: N lanes, ramping up over rampUpSeconds", async () => {
+    const { released, starts, peak } = await drive(plan({ mode: "concurrent", concurrency: 2, rampUpSeconds: 1, ...common }), chains(4), 2000);
+    expect(released).toBe(4);
+    expect(peak).toBe(2);
+    expect(starts).toEqual([0, 500, 2000, 2500]);
+  });
+});

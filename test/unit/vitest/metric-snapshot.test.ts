@@ -1,0 +1,184 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { agentloadMatchers, installMatchers } from "../../../src/vitest/matchers.js";
+import {
+  checkMetricSnapshot,
+  metricSnapshotPath,
+  readMetricSnapshotFile,
+  type HostEnvironment,
+  type MetricSnapshotRequest,
+} from "../../../src/vitest/metric-snapshot.js";
+import type { WorkloadRun } from "../../../src/vitest/run-view.js";
+import { syntheticRun } from "../../support/synthetic-run.js";
+
+installMatchers(expect);
+
+const host: HostEnvironment = { runtime: "node 20.0.0", platform: "linux", arch: "x64", cpus: 2, cpuModel: "test cpu" };
+const server = { engine: "llama.cpp", model: "tiny.gguf", slots: 4 };
+const baseline = syntheticRun("chain", { seed: "baseline" }, server);
+const rerun = syntheticRun("chain", { seed: "rerun" }, server);
+const slowed = syntheticRun("chain", { seed: "slowed", slowdown: 1.5 }, server);
+
+let dir: string;
+let testFile: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "agentload-metric-snapshot-"));
+  testFile = path.join(dir, "coding.workload.ts");
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  vi.unstubAllEnvs();
+});
+
+const check = (run: WorkloadRun, over: Partial<MetricSnapshotRequest> = {}) =>
+  checkMetricSnapshot({ testFile, key: "chain > latency 1", run, update: "new", ci: false, host, savedAt: new Date("2025-01-02T03:04:05Z"), ...over });
+
+describe("metricSnapshotPath", () => {
+  it("puts the file in __metrics__ next to the test file", () => {
+    expect(metricSnapshotPath("/repo/benchmarks/coding.workload.ts")).toBe("/repo/benchmarks/__metrics__/coding.workload.ts.json");
+  });
+});
+
+describe("checkMetricSnapshot", () => {
+  it("writes a missing snapshot with the histograms, summary figures and environment", () => {
+    const result = check(baseline);
+    expect([result.outcome, result.pass]).toEqual(["written", true]);
+    const file = readMetricSnapshotFile(metricSnapshotPath(testFile));
+    const entry = file.entries["chain > latency 1"]!;
+    expect(entry.histograms).toEqual(baseline.summary.histograms);
+    expect(Object.keys(entry.histograms)).toEqual(expect.arrayContaining(["ttfc", "tpot", "e2e", "tbc"]));
+    expect(entry).toMatchObject({
+      workload: "chain",
+      savedAt: "2025-01-02T03:04:05.000Z",
+      environment: { server, host },
+      counts: baseline.summary.counts,
+      errorRate: 0,
+      latency: baseline.summary.latency,
+      throughput: baseline.summary.throughput,
+    });
+  });
+
+  it("matches an unchanged rerun and fails a 1.5x slower one, listing old -> new with the interval", () => {
+    check(baseline);
+    const same = check(rerun);
+    expect([same.outcome, same.pass]).toEqual(["matched", true]);
+    const slow = check(slowed);
+    expect([slow.outcome, slow.pass]).toEqual(["regressed", false]);
+    expect(slow.message).toMatch(/^metric snapshot "chain > latency 1" \(.*coding\.workload\.ts\.json\): \d of 6 percentiles changed beyond the allowed effect/);
+    expect(slow.message).toMatch(/^ {2}✗ tpot p50: [\d.]+ms -> [\d.]+ms \(\+\d+%, 95% CI \+\d+%\.\.\+\d+%\) exceeds \+25%$/m);
+    expect(slow.message).toContain("rerun with vitest -u");
+    // A failed comparison leaves the baseline alone.
+    expect(readMetricSnapshotFile(metricSnapshotPath(testFile)).entries["chain > latency 1"]!.histograms).toEqual(baseline.summary.histograms);
+  });
+
+  it("passes compare options through", () => {
+    check(baseline);
+    expect(check(slowed, { compare: { minEffect: 0.8 } }).pass).toBe(true);
+    expect(check(slowed, { compare: { metrics: ["tbc"], percentiles: [50] } }).comparison!.comparisons.map((c) => c.label)).toEqual(["tbc p50"]);
+  });
+
+  it("rewrites the entry in update mode (vitest -u) and keeps the others", () => {
+    check(baseline);
+    check(baseline, { key: "other 1" });
+    const updated = check(slowed, { update: "all", savedAt: new Date("2025-02-01T00:00:00Z") });
+    expect([updated.outcome, updated.pass]).toEqual(["updated", true]);
+    const file = readMetricSnapshotFile(metricSnapshotPath(testFile));
+    expect(Object.keys(file.entries)).toEqual(["chain > latency 1", "other 1"]);
+    expect(file.entries["chain > latency 1"]!.histograms).toEqual(slowed.summary.histograms);
+    expect(file.entries["chain > latency 1"]!.savedAt).toBe("2025-02-01T00:00:00.000Z");
+    expect(check(slowed).outcome).toBe("matched");
+  });
+
+  it("fails a missing snapshot in CI (or with updates off) without writing it, unless updating", () => {
+    const missing = check(baseline, { ci: true });
+    expect([missing.outcome, missing.pass]).toEqual(["missing", false]);
+    expect(missing.message).toMatch(/^missing metric snapshot "chain > latency 1" in .*coding\.workload\.ts\.json: run vitest -u to write it \(CI is set/);
+    expect(existsSync(metricSnapshotPath(testFile))).toBe(false);
+    expect(check(baseline, { update: "none" }).message).toMatch(/run vitest -u to write it \(snapshot updates are off/);
+    expect(check(baseline, { ci: true, update: "all" }).outcome).toBe("written");
+    // Once there, CI compares against it.
+    expect(check(rerun, { ci: true, update: "none" }).outcome).toBe("matched");
+  });
+
+  it("notes where the baseline was measured differently", () => {
+    check(baseline);
+    const other = syntheticRun("chain", { seed: "rerun" }, { ...server, model: "other.gguf" });
+    const result = check(other, { host: { ...host, runtime: "bun 1.2.0" } });
+    expect(result.environmentChanges).toEqual(["model tiny.gguf -> other.gguf", "runtime node 20.0.0 -> bun 1.2.0"]);
+  });
+
+  it("names the file when it is not a metric snapshot file", () => {
+    const file = metricSnapshotPath(testFile);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, "{ nope");
+    expect(() => check(baseline)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not valid JSON`));
+    writeFileSync(file, JSON.stringify({ entries: {} }));
+    expect(() => check(baseline)).toThrow(/not a metric snapshot file: expected \{ "version": 1, "entries": \{ \.\.\. \} \}/);
+    writeFileSync(file, JSON.stringify({ version: 1, entries: { "chain > latency 1": { workload: "chain" } } }));
+    expect(() => check(baseline)).toThrow(/entries\["chain > latency 1"\]: expected an object with "histograms"/);
+  });
+});
+
+describe("toMatchMetricSnapshot", () => {
+  type Result = { pass: boolean; message: () => string };
+  const matcher = (self: object, run: unknown, options?: object) => agentloadMatchers.toMatchMetricSnapshot!.call(self as never, run, options) as Result;
+  const keys = () => Object.keys(readMetricSnapshotFile(metricSnapshotPath(testFile)).entries);
+
+  it("keys snapshots by test name and counter, restarting the count on a retry", () => {
+    vi.stubEnv("CI", ""); // outside CI, so missing snapshots are written
+    const snapshotState = { snapshotUpdateState: "new" };
+    const task = { id: "t1", result: { retryCount: 0 } };
+    const self = { isNot: false, testPath: testFile, currentTestName: "chain > latency", snapshotState, task };
+    expect(matcher(self, baseline).pass).toBe(true);
+    expect(matcher(self, baseline).pass).toBe(true);
+    expect(matcher(self, baseline, { name: "cold" }).pass).toBe(true);
+    expect(keys()).toEqual(["chain > latency 1", "chain > latency 2", "chain > latency: cold 1"]);
+    task.result.retryCount = 1;
+    const retried = matcher(self, slowed);
+    expect(retried.pass).toBe(false);
+    expect(retried.message()).toMatch(/^metric snapshot "chain > latency 1"/);
+  });
+
+  it("reads the update mode from vitest's snapshot state, and CI from the environment", () => {
+    vi.stubEnv("CI", "true");
+    const self = (mode: string, name: string) => ({ isNot: false, testPath: testFile, currentTestName: name, snapshotState: { snapshotUpdateState: mode } });
+    expect(matcher(self("none", "a"), baseline).message()).toMatch(/^missing metric snapshot "a 1" .* \(CI is set/);
+    expect(matcher(self("all", "a"), baseline).pass).toBe(true);
+    expect(matcher(self("none", "a"), rerun).pass).toBe(true);
+    vi.stubEnv("CI", "false");
+    expect(matcher(self("new", "b"), baseline).pass).toBe(true);
+    expect(keys()).toEqual(["a 1", "b 1"]);
+  });
+
+  it("works through expect.extend in a real test", () => {
+    vi.stubEnv("CI", "");
+    // Point the real matcher state at the temp dir (not this test file's folder), then put it back.
+    const state = expect.getState();
+    const saved: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(state);
+    expect.setState({ testPath: testFile, snapshotState: { snapshotUpdateState: "new" } } as never);
+    try {
+      expect(baseline).toMatchMetricSnapshot();
+      expect(rerun).toMatchMetricSnapshot({ name: "again" });
+      // The next call's key already holds a baseline, so the slowed run is compared and fails.
+      check(baseline, { key: "toMatchMetricSnapshot > works through expect.extend in a real test 2" });
+      expect(() => expect(slowed).toMatchMetricSnapshot()).toThrow(/"toMatchMetricSnapshot > works through expect.extend in a real test 2".*\n(.*\n)* {2}✗ ttfc p50: .* exceeds \+25%/);
+    } finally {
+      const unset = { value: undefined, writable: true, enumerable: true, configurable: true };
+      expect.setState(Object.defineProperties({}, { testPath: saved.testPath ?? unset, snapshotState: saved.snapshotState ?? unset }));
+    }
+    expect(keys()).toEqual([
+      "toMatchMetricSnapshot > works through expect.extend in a real test 1",
+      "toMatchMetricSnapshot > works through expect.extend in a real test 2",
+      "toMatchMetricSnapshot > works through expect.extend in a real test: again 1",
+    ]);
+    expect(expect.getState().testPath).toBe(state.testPath);
+  });
+
+  it("rejects what is not a workload run, and use outside a test", () => {
+    const self = { isNot: false, testPath: testFile, currentTestName: "x" };
+    expect(() => matcher(self, baseline.summary)).toThrow(/expected a workload run \(from describeWorkload\)/);
+    expect(() => matcher({ isNot: false }, baseline)).toThrow(/must be called inside a test/);
+  });
+});
