@@ -8,6 +8,7 @@ import type { ResolvedRequestOptionsSpec, ResolvedSloSpec, ResolvedTrafficSpec, 
 import type { Scaffold, SessionGraph } from "../workload/types.js";
 import { defaultCatalogue, type MetricCatalogue } from "../metrics/catalogue.js";
 import { evaluateSlos, resolveSlo, type SloVerdict } from "../metrics/slo.js";
+import { summaryDocument } from "../report/summary-json.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { saveServerMetrics } from "./server-metrics.js";
 import { createClient } from "./client.js";
@@ -177,6 +178,6 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const verdicts = evaluateSlos(objectives, summary, catalogue);
   const passed = verdicts.every((v) => v.pass);
   const interrupted = stopped();
-  folder.writeJson("summary.json", { name: plan.name, interrupted, passed, summary, verdicts });
+  folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts }));
   return { dir: folder.dir, summary, verdicts, passed, interrupted };
 }

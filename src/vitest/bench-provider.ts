@@ -14,6 +14,7 @@ import { mergeRunSummaries } from "../metrics/merge.js";
 import { formatMs, formatPercent } from "../metrics/format.js";
 import { runValidity } from "../metrics/validity.js";
 import { runWorkload, type RunResult } from "../run/run.js";
+import { applyOverrides } from "../workload/overrides.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { statisticsOfHistogram, statisticsOfRates, type BenchStatistics } from "./bench-stats.js";
 import { BENCH_METRICS, setFallbackRunner, workloadTaskOf, type WorkloadBenchResult, type WorkloadTaskDefinition } from "./bench-task.js";
@@ -56,8 +57,17 @@ const runtime = (): { runtime: string; runtimeVersion: string } => {
 export function blockSpec(spec: ResolvedWorkloadSpec, block: number, blocks: number): ResolvedWorkloadSpec {
   if (blocks <= 1) return spec;
   const sessions = Math.max(1, Math.ceil(spec.sessions / blocks));
-  const traffic = { ...spec.traffic, maxSessions: Math.min(spec.traffic.maxSessions, sessions) };
-  return { ...spec, seed: block === 0 ? spec.seed : `${spec.seed}/block${block}`, sessions, traffic };
+  const capped = spec.traffic.maxSessions < spec.sessions;
+  // Through the one override path, so a block is validated like any varied spec.
+  return applyOverrides(
+    spec,
+    {
+      sessions,
+      ...(block === 0 ? {} : { seed: `${spec.seed}/block${block}` }),
+      ...(capped ? { traffic: { ...spec.traffic, maxSessions: Math.min(spec.traffic.maxSessions, sessions) } } : {}),
+    },
+    { source: `${spec.name}, block ${block + 1} of ${blocks}` },
+  );
 }
 
 /** Block order of a comparison: A B, then B A, and so on. */
