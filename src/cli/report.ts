@@ -8,6 +8,7 @@ import { summarizeRecords } from "../metrics/aggregator.js";
 import { parsePrometheus, type PrometheusScrape } from "../metrics/prometheus.js";
 import { evaluateSlos, resolveSlo, type Objective } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
+import { DEFAULT_MAX_ERROR_RATE, runValidity } from "../metrics/validity.js";
 import { readRunFolder } from "../records/read.js";
 import type { RequestRecord } from "../records/types.js";
 import { REPORTERS, reporterNamed } from "../report/index.js";
@@ -20,7 +21,8 @@ options:
   --format NAME    ${REPORTERS.map((r) => `${r.name} (${r.description})`).join(";\n                   ")}
                    (default terminal)
   --out FILE       write there instead of standard output
-exit codes: 0 every SLO passed (or none), 1 an SLO failed, 2 usage error or unreadable run folder`;
+exit codes: 0 every SLO passed (or none), 1 an SLO failed, 2 usage error or unreadable run folder,
+  4 the run is not valid (no request succeeded, too many failed, cut short)`;
 
 /** The SLO mapping of a file: its `slo:` member, or the file itself. */
 function readSloFile(path: string): unknown {
@@ -92,11 +94,14 @@ export const reportCommand: Command = async (argv) => {
   });
   const verdicts = evaluateSlos(objectives, summary);
   const passed = verdicts.every((v) => v.pass);
+  const interrupted = previous?.interrupted ?? previous === null;
+  const maxErrorRate = objectives.some((o) => o.metric === "errorRate") ? 0.5 : DEFAULT_MAX_ERROR_RATE;
+  const validity = runValidity(summary, { interrupted, maxErrorRate });
   const text = reporter.render(
-    { name: previous?.name ?? spec?.name ?? dir, summary, verdicts, passed, interrupted: previous?.interrupted ?? previous === null, dir, records: folder.records },
+    { name: previous?.name ?? spec?.name ?? dir, summary, verdicts, passed, interrupted, validity, dir, records: folder.records },
     { color: reporter.name === "terminal" && values.out === undefined && process.stdout.isTTY === true },
   );
   if (values.out !== undefined) writeFileSync(values.out, text);
   else process.stdout.write(text);
-  return passed ? 0 : 1;
+  return !validity.valid ? 4 : passed ? 0 : 1;
 };

@@ -3,7 +3,8 @@
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
 import { renderSummary } from "../report/summary-table.js";
 import { planFromTrace } from "../run/replay.js";
-import { planFromSpec, runWorkload, type RunPlan } from "../run/run.js";
+import { PreflightError } from "../run/preflight.js";
+import { planFromSpec, runWorkload, type RunPlan, type RunResult } from "../run/run.js";
 import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
@@ -34,7 +35,9 @@ options:
   --wrap               start over when the trace runs out (needs --sessions or --duration)
   --duration S         stop releasing sessions after S seconds
 ${TRACE_FLAGS_HELP}
-exit codes: 0 passed, 1 SLOs failed, 2 usage or spec error, 130 interrupted`;
+exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (server unreachable,
+  key refused, model not served, first request failed); 4 run not valid (no request succeeded, too many
+  failed, the built-in engine exited); 130 interrupted (Ctrl-C)`;
 
 function parseHeaders(values: string[] | undefined): Record<string, string> | undefined {
   if (!values?.length) return undefined;
@@ -120,6 +123,14 @@ export const runCommand: Command = async (argv) => {
     }
   };
   process.on("SIGINT", onSigint);
+  // A built-in engine that dies mid-run stops the run at once: every further request would fail.
+  let engineDied: string | null = null;
+  engine?.onUnexpectedExit((status) => {
+    const headline = `the built-in engine ${status} during the run`;
+    engineDied = `${headline}; its last log lines:\n${engine!.recentLogs().slice(-8).join("\n")}`;
+    console.error(`\nagentload: ${headline}; stopping the run`);
+    controller.abort();
+  });
   const progress = liveProgress(plan.sessions);
   try {
     const result = await runWorkload({
@@ -130,17 +141,34 @@ export const runCommand: Command = async (argv) => {
       graceMs: intFlag("grace-ms", values["grace-ms"], 10_000),
       onRecord: progress.onRecord,
       onNote: (line) => console.error(`agentload: ${line}`),
+      health: () => (engineDied ? [engineDied] : []),
     });
     progress.finish();
-    console.log(renderSummary(result.summary, result.verdicts, { color: process.stdout.isTTY === true }));
+    console.log(renderSummary(result.summary, result.verdicts, { color: process.stdout.isTTY === true, validity: result.validity }));
     console.log(`run folder: ${result.dir}`);
-    if (result.interrupted && interrupts > 0) return 130;
-    return result.passed ? 0 : 1;
+    return exitCode(result, interrupts > 0);
+  } catch (err) {
+    if (err instanceof PreflightError) {
+      progress.finish();
+      console.error(`agentload: ${err.message}`);
+      return EXIT.preflight;
+    }
+    throw err;
   } finally {
     process.off("SIGINT", onSigint);
     await engine?.stop();
   }
 };
+
+/** The exit codes of `agentload run` (documented in its --help and the README). */
+export const EXIT = { passed: 0, sloFailed: 1, usage: 2, preflight: 3, invalid: 4, interrupted: 130 } as const;
+
+/** Interrupted by the user wins; then a run that cannot be judged; then the SLOs. */
+export function exitCode(result: Pick<RunResult, "interrupted" | "passed" | "validity">, userInterrupted: boolean): number {
+  if (result.interrupted && userInterrupted) return EXIT.interrupted;
+  if (!result.validity.valid) return EXIT.invalid;
+  return result.passed ? EXIT.passed : EXIT.sloFailed;
+}
 
 /** A trace rather than a spec: a directory, a --format, or a file whose content a trace reader recognises. */
 async function isTrace(path: string, format: string | undefined): Promise<boolean> {

@@ -11,6 +11,8 @@ import type { Scaffold } from "../workload/types.js";
 export interface ContentSetupOptions {
   /** The server: its OpenAI-compatible base URL (with /v1) and model. */
   server: { apiUrl: string; model?: string };
+  /** Sent with every request to the server (its API key, extra headers): /tokenize takes the same key as /v1. */
+  headers?: Record<string, string>;
   seed: string;
   scaffolds: readonly Scaffold[];
   api: "chat" | "completions";
@@ -26,7 +28,9 @@ export interface ContentSetup {
 
 export async function setUpContent(options: ContentSetupOptions): Promise<ContentSetup> {
   const { server } = options;
-  const { tokenizer, reason } = await resolveTokenizer(server.apiUrl, server.model ? { model: server.model } : {});
+  const headers = options.headers;
+  const withHeaders = headers && Object.keys(headers).length > 0 ? (input: string, init?: RequestInit) => fetch(input, { ...init, headers: { ...headers, ...(init?.headers as Record<string, string> | undefined) } }) : undefined;
+  const { tokenizer, reason } = await resolveTokenizer(server.apiUrl, { ...(server.model ? { model: server.model } : {}), ...(withHeaders ? { fetch: withHeaders } : {}) });
   const notes = [`tokenizer: ${reason}`];
   const vocabulary = await calibrateVocabulary(tokenizer);
   let overhead = NO_OVERHEAD;

@@ -25,6 +25,10 @@ export interface ManagedServer {
   pid: number;
   /** The last log lines, oldest first. */
   recentLogs(): string[];
+  /** "exited with code 137", "killed by SIGKILL", or null while it runs (stop() sets it too). */
+  exitStatus(): string | null;
+  /** Called once if the process ends without stop() having been called (it died under us). */
+  onUnexpectedExit(callback: (status: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -62,11 +66,14 @@ export async function startManagedServer(opts: ManagedServerOptions): Promise<Ma
   const child = spawn(opts.command, opts.args, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   let exited: string | null = null;
+  let stopping = false;
+  const unexpected: ((status: string) => void)[] = [];
   const exitedPromise = new Promise<void>((resolve) => {
     child.on("exit", (code, signal) => {
       exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
       live.delete(child);
       resolve();
+      if (!stopping) for (const cb of unexpected) cb(exited);
     });
   });
   let spawnError: Error | null = null;
@@ -88,6 +95,7 @@ export async function startManagedServer(opts: ManagedServerOptions): Promise<Ma
   child.stderr!.on("data", onData);
 
   const stop = async () => {
+    stopping = true;
     if (exited) return;
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
@@ -114,5 +122,15 @@ export async function startManagedServer(opts: ManagedServerOptions): Promise<Ma
     }
     await sleep(100);
   }
-  return { name: opts.name, baseUrl: opts.baseUrl, pid: child.pid!, recentLogs: () => [...logs], stop };
+  return {
+    name: opts.name,
+    baseUrl: opts.baseUrl,
+    pid: child.pid!,
+    recentLogs: () => [...logs],
+    exitStatus: () => exited,
+    onUnexpectedExit: (cb) => {
+      unexpected.push(cb);
+    },
+    stop,
+  };
 }

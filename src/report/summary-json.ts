@@ -3,7 +3,7 @@ import type { FinishedRun, Reporter } from "./types.js";
 
 /** The object summary.json holds. */
 export function summaryDocument(run: FinishedRun): object {
-  return { name: run.name, interrupted: run.interrupted, passed: run.passed, summary: run.summary, verdicts: run.verdicts };
+  return { name: run.name, interrupted: run.interrupted, passed: run.passed, ...(run.validity ? { validity: run.validity } : {}), summary: run.summary, verdicts: run.verdicts };
 }
 
 export const summaryJsonReporter: Reporter = {

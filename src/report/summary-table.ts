@@ -5,6 +5,7 @@ import { formatMs, formatNumber, formatPercent } from "../metrics/format.js";
 import type { DistributionStats } from "../stats/histogram.js";
 import { catalogueOfSummary, type MetricCatalogue } from "../metrics/catalogue.js";
 import type { SloVerdict } from "../metrics/slo.js";
+import type { RunValidity } from "../metrics/validity.js";
 import type { RunSummary } from "../metrics/summary.js";
 
 export interface RenderOptions {
@@ -12,6 +13,8 @@ export interface RenderOptions {
   color?: boolean;
   /** Whose latency metrics are rows (default: the built-in catalogue, plus any other metric the summary holds). */
   catalogue?: MetricCatalogue;
+  /** The run's validity, shown beside its health. */
+  validity?: RunValidity;
 }
 
 const NONE = "—";
@@ -74,6 +77,10 @@ export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], optio
     "health",
     summary.health.healthy ? paint.green(`ok (${latenessText})`) : paint.yellow(`UNHEALTHY: ${summary.health.problems.join("; ")}`),
   ]);
+  if (options.validity) {
+    const v = options.validity;
+    other.push(["validity", v.valid ? paint.green("valid") : paint.red(`NOT VALID: ${v.problems.map((p) => p.split("\n")[0]).join("; ")}`)]);
+  }
   out.push("", ...section(other));
 
   if (verdicts.length > 0) {

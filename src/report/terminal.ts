@@ -5,5 +5,5 @@ import type { Reporter } from "./types.js";
 export const terminalReporter: Reporter = {
   name: "terminal",
   description: "the summary table and SLO verdicts, as `agentload run` prints them",
-  render: (run, options = {}) => renderSummary(run.summary, run.verdicts, options),
+  render: (run, options = {}) => renderSummary(run.summary, run.verdicts, { ...options, ...(run.validity ? { validity: run.validity } : {}) }),
 };

@@ -5,6 +5,7 @@ import type { MetricCatalogue } from "../metrics/catalogue.js";
 import type { SloVerdict } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
 import type { RequestRecord } from "../records/types.js";
+import type { RunValidity } from "../metrics/validity.js";
 
 /** What every reporter renders: one run's summary, its verdicts, and (when read back) its records. */
 export interface FinishedRun {
@@ -15,6 +16,8 @@ export interface FinishedRun {
   interrupted: boolean;
   /** The run folder, when there is one. */
   dir?: string;
+  /** Whether the run measured enough to be judged (absent for runs written before it existed). */
+  validity?: RunValidity;
   /** The requests, in the order they ended (reporters that need them say so). */
   records?: readonly RequestRecord[];
 }

@@ -11,6 +11,8 @@ import { evaluateSlos, resolveSlo, type SloVerdict } from "../metrics/slo.js";
 import { summaryDocument } from "../report/summary-json.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { saveServerMetrics } from "./server-metrics.js";
+import { authHeaders, checkFirstRequest, preflightServer } from "./preflight.js";
+import { DEFAULT_MAX_ERROR_RATE, runValidity, type RunValidity } from "../metrics/validity.js";
 import { createClient } from "./client.js";
 import { RunFolder } from "../records/run-folder.js";
 import { requestRecord } from "./record.js";
@@ -92,6 +94,13 @@ export interface RunOptions {
   onNote?: (line: string) => void;
   /** The metrics to measure and judge SLOs by (default: the built-in catalogue). */
   catalogue?: MetricCatalogue;
+  /** Check the server before the run (default true): see preflight.ts. */
+  preflight?: boolean;
+  /**
+   * Problems of the run's surroundings found when it ends, e.g. a managed engine that exited
+   * ("the built-in engine exited with code 137"): each makes the run not valid.
+   */
+  health?: () => string[];
 }
 
 export interface RunProgress {
@@ -109,6 +118,8 @@ export interface RunResult {
   passed: boolean;
   /** True when the run was stopped early (signal or duration). */
   interrupted: boolean;
+  /** Whether the run measured enough to be judged at all (metrics/validity.ts). */
+  validity: RunValidity;
 }
 
 export async function runWorkload(opts: RunOptions): Promise<RunResult> {
@@ -119,6 +130,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   // Checked before anything is sent: an SLO naming a metric the catalogue lacks is a spec error.
   const objectives = plan.slo ? resolveSlo(plan.slo, catalogue, `${plan.name}: slo`) : [];
   const now = () => performance.now();
+  const auth = authHeaders(target);
+  if (opts.preflight !== false) for (const w of (await preflightServer(target)).warnings) opts.onNote?.(`preflight: ${w}`);
   const folder = RunFolder.create(opts.outDir ?? "runs", plan.name);
   folder.writeJson("spec.resolved.json", plan.resolved);
   // Created first: its transport loads while the content is set up, not on the first dispatch.
@@ -126,16 +139,20 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   // A per-run salt keeps a server's prefix cache from serving this run's prompts from an
   // earlier run's identical ones, while scaffolds stay shared within the run.
   const { seed, scaffolds, request } = plan;
-  const { stage: content, notes } = await setUpContent({ server: target, seed, scaffolds, api: request.api, salt: folder.id });
+  const { stage: content, notes } = await setUpContent({ server: target, headers: auth, seed, scaffolds, api: request.api, salt: folder.id });
   for (const n of notes) opts.onNote?.(n);
   content.warmUp(plan.sessions > 0 ? plan.sessionAt(0) : undefined);
 
   // One 1-token request first, not recorded: connection set-up and cold client code would
   // otherwise land in the first dispatches (4 to 10 ms late here). Before the counter scrape,
   // so it stays out of the server-side figures too.
-  await client.send(warmUpRequest(plan, target));
+  const first = await client.send(warmUpRequest(plan, target));
+  if (opts.preflight !== false && first.error) {
+    await client.close();
+    checkFirstRequest(target, first);
+  }
   const serverRoot = target.apiUrl.replace(/\/v1\/?$/, "");
-  const before = await saveServerMetrics(serverRoot, folder, "before");
+  const before = await saveServerMetrics(serverRoot, folder, "before", auth);
 
   const aggregator = { slo: objectives, catalogue };
   const recorder = createRecorder({ path: folder.path("records.jsonl"), aggregator, now, onRecord: opts.onRecord });
@@ -173,11 +190,16 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   }
   const wallMs = now() - t0;
 
-  const after = await saveServerMetrics(serverRoot, folder, "after");
+  const after = await saveServerMetrics(serverRoot, folder, "after", auth);
   const summary = recorder.summarize(wallMs, before, after);
   const verdicts = evaluateSlos(objectives, summary, catalogue);
   const passed = verdicts.every((v) => v.pass);
   const interrupted = stopped();
-  folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts }));
-  return { dir: folder.dir, summary, verdicts, passed, interrupted };
+  // The SLO judges the error rate when it bounds it; a run that mostly failed is never valid.
+  const maxErrorRate = objectives.some((o) => o.metric === "errorRate") ? 0.5 : DEFAULT_MAX_ERROR_RATE;
+  const base = runValidity(summary, { interrupted, maxErrorRate });
+  const surroundings = opts.health?.() ?? [];
+  const validity = { ...base, valid: base.valid && surroundings.length === 0, problems: [...surroundings, ...base.problems] };
+  folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts, validity }));
+  return { dir: folder.dir, summary, verdicts, passed, interrupted, validity };
 }

@@ -23,8 +23,8 @@ export async function scrapeServerMetrics(serverRoot: string, headers?: Record<s
 }
 
 /** Scrapes the server and keeps the text in the run folder as server-metrics-<when>.txt. */
-export async function saveServerMetrics(serverRoot: string, folder: RunFolder, when: "before" | "after"): Promise<ServerMetricsSnapshot | null> {
-  const snapshot = await scrapeServerMetrics(serverRoot);
+export async function saveServerMetrics(serverRoot: string, folder: RunFolder, when: "before" | "after", headers?: Record<string, string>): Promise<ServerMetricsSnapshot | null> {
+  const snapshot = await scrapeServerMetrics(serverRoot, headers);
   if (snapshot) folder.writeText(`server-metrics-${when}.txt`, snapshot.text);
   return snapshot;
 }

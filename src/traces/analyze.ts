@@ -1,6 +1,7 @@
 // What a trace says about its agent, as plain data: request expansion, token heterogeneity,
 // bursty waits, prompt and cache sizes, prefix reuse, DAG shape and concurrency. Definitions
 // follow ../shared/reference/trace-truth.md; docs/traces.md lists them all.
+import type { DistributionStats } from "../stats/histogram.js";
 import { depth, fanIn, fanOut, width } from "../workload/graph.js";
 import { percentile, summarizeSorted } from "../workload/inspect.js";
 import type { SessionGraph } from "../workload/types.js";
@@ -9,15 +10,7 @@ import { indexTrace, traceSessions, type TraceIndex } from "./sessions.js";
 import type { EdgeType, Trace, TraceFormat, TraceRequest } from "./types.js";
 
 /** Distribution of one quantity; percentiles interpolate linearly between order statistics (numpy's default). */
-export interface Stats {
-  count: number;
-  mean: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
+export interface Stats extends DistributionStats {
   sum: number;
 }
 

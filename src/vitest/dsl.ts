@@ -63,6 +63,11 @@ function currentScope(caller: string): Scope {
   return scope;
 }
 
+/** A run that measured too little to be judged; its message says why. */
+export class ValidityError extends Error {
+  override name = "ValidityError";
+}
+
 /** A failed objective; its message is the k6-style verdict line. */
 export class SloError extends Error {
   override name = "SloError";
@@ -162,15 +167,19 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
         if (!verdict.pass) throw new SloError(verdict.message);
       });
     }
-    // A workload with nothing to check still runs (metrics file, run folder); it fails when no request succeeded.
-    if (objectives.length === 0 && mine.tests === 0) {
-      test("runs", async (ctx) => {
-        const run = result!;
-        await annotate(ctx, headlineProperties(run.summary));
-        setMeta(ctx, { workload: name, runDir: run.dir });
-        expect(run.summary.counts.ok, "successful requests").toBeGreaterThan(0);
-      });
-    }
+    // Every workload: whether the run measured enough to be judged at all (no successful request,
+    // too many failures, cut short). SLO tests of a run that is not valid say little; this one says why.
+    test("measurement valid", async (ctx) => {
+      const run = result!;
+      await annotate(ctx, [
+        ...headlineProperties(run.summary),
+        { name: "valid", value: String(run.validity.valid) },
+        ...run.validity.problems.map((p, i) => ({ name: `problem.${i + 1}`, value: p })),
+        ...run.validity.warnings.map((w, i) => ({ name: `warning.${i + 1}`, value: w })),
+      ]);
+      setMeta(ctx, { workload: name, runDir: run.dir });
+      if (!run.validity.valid) throw new ValidityError(`${name}: the run is not valid: ${run.validity.problems.join("; ")} (run folder ${run.dir})`);
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 // Hand-made runs for matcher and snapshot tests: RequestRecords with lognormal time to first
 // chunk and time per token, summarized the way a real run is (summarizeRecords), no server.
 import { summarizeRecords } from "../../src/metrics/aggregator.js";
+import { runValidity } from "../../src/metrics/validity.js";
 import type { RunResult } from "../../src/run/run.js";
 import type { RequestRecord } from "../../src/run/types.js";
 import { toWorkloadRun, type ServerEnvironment, type WorkloadRun } from "../../src/vitest/run-view.js";
@@ -57,7 +58,7 @@ export function syntheticRecords(o: SyntheticRunOptions): RequestRecord[] {
 export function syntheticResult(o: SyntheticRunOptions): RunResult {
   const records = syntheticRecords(o);
   const summary = summarizeRecords(records, { wallMs: records.length * 1000 });
-  return { dir: "/nonexistent/run", summary, verdicts: [], passed: true, interrupted: false };
+  return { dir: "/nonexistent/run", summary, verdicts: [], passed: true, interrupted: false, validity: runValidity(summary) };
 }
 
 export function syntheticRun(name: string, o: SyntheticRunOptions, environment?: ServerEnvironment): WorkloadRun {

@@ -142,7 +142,9 @@ describe("CLI commands with overrides", () => {
   });
 
   it("the agentload command exits 2 for run --sessions 0 and names the flag", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "run", specPath, "--sessions", "0"], { encoding: "utf8" });
+    // The command is a Node program: spawned with Node whichever runtime runs this test (Bun, Deno).
+    const node = (globalThis as { Deno?: unknown; Bun?: unknown }).Deno || (globalThis as { Bun?: unknown }).Bun ? "node" : process.execPath;
+    const r = spawnSync(node, ["--import", "tsx", "src/cli/main.ts", "run", specPath, "--sessions", "0"], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/agentload: --sessions: expected an integer >= 1, got 0/);
   });

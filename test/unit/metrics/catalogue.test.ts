@@ -29,7 +29,7 @@ const catalogue = defaultCatalogue.with(queueing);
 
 const records = syntheticRecords({ seed: "catalogue", requests: 200 });
 const summary = summarizeRecords(records, { wallMs: 200_000, catalogue });
-const run = toWorkloadRun("demo", { dir: "/nonexistent", summary, verdicts: [], passed: true, interrupted: false });
+const run = toWorkloadRun("demo", { dir: "/nonexistent", summary, verdicts: [], passed: true, interrupted: false, validity: { valid: true, problems: [], warnings: [] } });
 
 function call(name: string, isNot: boolean, ...args: unknown[]) {
   const fn = agentloadMatchers[name]!;
