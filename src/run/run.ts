@@ -11,6 +11,7 @@ import { evaluateSlos, resolveSlo, type SloVerdict } from "../metrics/slo.js";
 import { summaryDocument } from "../report/summary-json.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { saveServerMetrics } from "./server-metrics.js";
+import { workloadFingerprint, type WorkloadFingerprint } from "./fingerprint.js";
 import { authHeaders, checkFirstRequest, preflightServer } from "./preflight.js";
 import { DEFAULT_MAX_ERROR_RATE, runValidity, type RunValidity } from "../metrics/validity.js";
 import { createClient } from "./client.js";
@@ -120,6 +121,8 @@ export interface RunResult {
   interrupted: boolean;
   /** Whether the run measured enough to be judged at all (metrics/validity.ts). */
   validity: RunValidity;
+  /** What was run, for metric snapshots: the resolved spec's hash and the session count. */
+  fingerprint?: WorkloadFingerprint;
 }
 
 export async function runWorkload(opts: RunOptions): Promise<RunResult> {
@@ -201,5 +204,5 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const surroundings = opts.health?.() ?? [];
   const validity = { ...base, valid: base.valid && surroundings.length === 0, problems: [...surroundings, ...base.problems] };
   folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts, validity }));
-  return { dir: folder.dir, summary, verdicts, passed, interrupted, validity };
+  return { dir: folder.dir, summary, verdicts, passed, interrupted, validity, fingerprint: workloadFingerprint(plan.resolved, plan.sessions) };
 }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { mergeRunSummaries } from "../metrics/merge.js";
 import { formatMs, formatPercent } from "../metrics/format.js";
 import { runValidity } from "../metrics/validity.js";
+import { workloadFingerprint } from "../run/fingerprint.js";
 import { runWorkload, type RunResult } from "../run/run.js";
 import { applyOverrides } from "../workload/overrides.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
@@ -95,7 +96,15 @@ export function toBenchResult(name: string, definition: WorkloadTaskDefinition, 
     totalTime: summary.wallMs,
     ...runtime(),
     timestampProviderName: "performance.now",
-    agentload: { metric: definition.metric, percentile: definition.percentile, summary, runs: runs.map((r) => r.dir), validity, server: target.server },
+    agentload: {
+      metric: definition.metric,
+      percentile: definition.percentile,
+      summary,
+      runs: runs.map((r) => r.dir),
+      validity,
+      server: target.server,
+      fingerprint: workloadFingerprint(definition.spec, definition.spec.sessions),
+    },
   };
 }
 

@@ -7,6 +7,7 @@
 import { expect } from "vitest";
 import type { RunSummary, HistogramName, LatencyMetric } from "../metrics/summary.js";
 import type { RunValidity } from "../metrics/validity.js";
+import type { WorkloadFingerprint } from "../run/fingerprint.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { BenchStatistics, MetricStatistics } from "./bench-stats.js";
 import type { EngineOptions, ServerInfo, ServerOptions } from "./context.js";
@@ -124,5 +125,7 @@ export interface WorkloadBenchResult {
     runs: string[];
     validity: RunValidity;
     server: ServerInfo;
+    /** The registration's workload (all its blocks), for baselines. */
+    fingerprint: WorkloadFingerprint;
   };
 }

@@ -14,7 +14,7 @@ import { parseDuration } from "../stats/units.js";
 import type { Duration, SloSpec } from "../workload/spec-types.js";
 import { isJudgeable, judgeBench, type BenchJudgeOptions } from "./bench-compare.js";
 import type { WorkloadBenchResult } from "./bench-task.js";
-import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, type SnapshotUpdateMode } from "./metric-snapshot.js";
+import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, type SnapshotSource, type SnapshotUpdateMode } from "./metric-snapshot.js";
 import { environmentOf, isMetricView, isRunSummary, isWorkloadRun, type WorkloadRun } from "./run-view.js";
 
 /** An SLO as a spec's `slo:` states it: any catalogue metric (durations as "750ms", "1.5s" or milliseconds). */
@@ -23,6 +23,8 @@ export type SloObjectives = SloSpec;
 export interface MetricSnapshotOptions extends CompareOptions {
   /** Told apart from other snapshots of the same test, like toMatchSnapshot's hint. */
   name?: string;
+  /** Let a percentile that cannot be compared (too few values) pass instead of failing as inconclusive. */
+  allowInconclusive?: boolean;
 }
 
 export interface AgentloadMatchers<R = unknown> {
@@ -206,16 +208,16 @@ function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricS
   if (bench && !received.agentload.validity.valid) {
     throw new Error(`${matcher}: ${JSON.stringify(received.name)} is not a valid run, so it is neither stored nor compared: ${received.agentload.validity.problems.join("; ")}`);
   }
-  const run: Pick<WorkloadRun, "name" | "summary" | "environment"> = bench
-    ? { name: received.name, summary: received.agentload.summary, environment: environmentOf(received.agentload.server) }
+  const run: SnapshotSource = bench
+    ? { name: received.name, summary: received.agentload.summary, environment: environmentOf(received.agentload.server), fingerprint: received.agentload.fingerprint }
     : (received as WorkloadRun);
   const testFile = this.testPath;
   const testName = this.currentTestName;
   if (!testFile || !testName) throw new Error(`${matcher}: must be called inside a test (no test file or test name in the matcher context)`);
-  const { name, ...compare } = options ?? {};
+  const { name, allowInconclusive, ...compare } = options ?? {};
   const key = nextSnapshotKey(this, testFile, testName, name);
   const update: SnapshotUpdateMode = this.snapshotState?.snapshotUpdateState ?? (isCI() ? "none" : "new");
-  const check = checkMetricSnapshot({ testFile, key, run, update, ci: isCI(), compare, ...(bench ? { dir: BENCH_SNAPSHOT_DIR } : {}) });
+  const check = checkMetricSnapshot({ testFile, key, run, update, ci: isCI(), compare, allowInconclusive: allowInconclusive === true, ...(bench ? { dir: BENCH_SNAPSHOT_DIR } : {}) });
   return {
     pass: check.pass,
     message: () => check.message,

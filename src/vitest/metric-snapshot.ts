@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { compareHistograms, type CompareOptions, type HistogramComparison } from "../metrics/compare.js";
 import type { RunCounts, RunSummary, ThroughputSummary } from "../metrics/summary.js";
+import type { WorkloadFingerprint } from "../run/fingerprint.js";
 import type { ServerEnvironment, WorkloadRun } from "./run-view.js";
 
 export const METRIC_SNAPSHOT_VERSION = 1;
@@ -28,6 +29,8 @@ export interface HostEnvironment {
 
 export interface MetricSnapshotEntry {
   workload: string;
+  /** What was run: a baseline of another workload is not compared with this one. */
+  fingerprint?: WorkloadFingerprint;
   /** ISO time the baseline was taken. */
   savedAt: string;
   environment: { server: ServerEnvironment; host: HostEnvironment };
@@ -35,6 +38,7 @@ export interface MetricSnapshotEntry {
   counts: RunCounts;
   errorRate: number;
   throughput: ThroughputSummary;
+  /** The statistics to read in a review (ms, rounded to the µs); the histograms below are what is compared. */
   latency: RunSummary["latency"];
   histograms: RunSummary["histograms"];
 }
@@ -68,17 +72,26 @@ export function hostEnvironment(): HostEnvironment {
   return host;
 }
 
+/** Numbers a reviewer reads: three decimals (µs for milliseconds), no long float tails in diffs. */
+function rounded<T>(value: T): T {
+  if (typeof value === "number") return (Number.isFinite(value) ? Math.round(value * 1000) / 1000 : value) as T;
+  if (Array.isArray(value)) return value.map(rounded) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rounded(v)])) as T;
+  return value;
+}
+
 export function snapshotEntryOf(run: SnapshotSource, options: { savedAt?: Date; host?: HostEnvironment } = {}): MetricSnapshotEntry {
   const s = run.summary;
   return {
     workload: run.name,
+    ...(run.fingerprint ? { fingerprint: run.fingerprint } : {}),
     savedAt: (options.savedAt ?? new Date()).toISOString(),
     environment: { server: { ...run.environment }, host: options.host ?? hostEnvironment() },
-    wallMs: s.wallMs,
+    wallMs: rounded(s.wallMs),
     counts: s.counts,
-    errorRate: s.errors.rate,
-    throughput: s.throughput,
-    latency: s.latency,
+    errorRate: rounded(s.errors.rate),
+    throughput: rounded(s.throughput),
+    latency: rounded(s.latency),
     histograms: s.histograms,
   };
 }
@@ -126,7 +139,7 @@ export function writeMetricSnapshotEntry(file: string, key: string, entry: Metri
 export type SnapshotUpdateMode = "all" | "new" | "none";
 
 /** What a snapshot keeps of a run. */
-export type SnapshotSource = Pick<WorkloadRun, "name" | "summary" | "environment">;
+export type SnapshotSource = Pick<WorkloadRun, "name" | "summary" | "environment" | "fingerprint">;
 
 export interface MetricSnapshotRequest {
   testFile: string;
@@ -138,12 +151,17 @@ export interface MetricSnapshotRequest {
   /** process.env.CI is set: a missing snapshot fails unless update is "all". */
   ci: boolean;
   compare?: CompareOptions;
+  /**
+   * A percentile that cannot be compared (too few values, a metric the baseline lacks) passes
+   * instead of failing as inconclusive (default false: a snapshot that compared nothing fails).
+   */
+  allowInconclusive?: boolean;
   /** For tests. */
   savedAt?: Date;
   host?: HostEnvironment;
 }
 
-export type MetricSnapshotOutcome = "written" | "updated" | "matched" | "regressed" | "missing";
+export type MetricSnapshotOutcome = "written" | "updated" | "matched" | "regressed" | "inconclusive" | "different-workload" | "missing";
 
 export interface MetricSnapshotCheck {
   outcome: MetricSnapshotOutcome;
@@ -173,17 +191,30 @@ export function checkMetricSnapshot(req: MetricSnapshotRequest): MetricSnapshotC
     ...extra,
   });
 
-  if (req.update === "all") {
-    writeMetricSnapshotEntry(file, req.key, entryNow());
-    return done(baseline ? "updated" : "written", true, `metric snapshot ${name} ${baseline ? "updated in" : "written to"} ${shown}`);
-  }
   if (!baseline) {
-    if (req.update === "none" || req.ci) {
+    if (req.update !== "all" && (req.update === "none" || req.ci)) {
       const why = req.ci ? "CI is set" : "snapshot updates are off";
       return done("missing", false, `missing metric snapshot ${name} in ${shown}: run vitest -u to write it (${why}, so it was not written)`);
     }
     writeMetricSnapshotEntry(file, req.key, entryNow());
     return done("written", true, `metric snapshot ${name} written to ${shown}`);
+  }
+  // -u rewrites an entry only when it would fail: a passing one stays byte for byte.
+  const rewrite = (why: string): MetricSnapshotCheck => {
+    writeMetricSnapshotEntry(file, req.key, entryNow());
+    return done("updated", true, `metric snapshot ${name} updated in ${shown} (${why})`);
+  };
+
+  const was = baseline.fingerprint;
+  const now = req.run.fingerprint;
+  if (was && now && (was.spec !== now.spec || was.sessions !== now.sessions)) {
+    if (req.update === "all") return rewrite("the workload changed");
+    const what = was.spec !== now.spec ? `spec ${was.spec} -> ${now.spec}` : `sessions ${was.sessions} -> ${now.sessions}`;
+    return done(
+      "different-workload",
+      false,
+      `metric snapshot ${name} (${shown}) is for a different workload (${what}): not compared; update it with vitest -u once the new workload is what you want to measure`,
+    );
   }
 
   let comparison: HistogramComparison;
@@ -195,13 +226,19 @@ export function checkMetricSnapshot(req: MetricSnapshotRequest): MetricSnapshotC
   const current = { server: { ...req.run.environment }, host: req.host ?? hostEnvironment() };
   const environmentChanges = environmentDiff(baseline.environment, current);
   const failed = comparison.comparisons.filter((c) => !c.pass);
-  const head = comparison.pass
-    ? `metric snapshot ${name} (${shown}) matches the baseline of ${baseline.savedAt}`
-    : `metric snapshot ${name} (${shown}): ${failed.length} of ${comparison.comparisons.length} percentiles changed beyond the allowed effect against the baseline of ${baseline.savedAt}`;
+  const uncompared = req.allowInconclusive ? [] : comparison.skipped;
+  const outcome: MetricSnapshotOutcome = failed.length > 0 ? "regressed" : uncompared.length > 0 ? "inconclusive" : "matched";
+  if (outcome !== "matched" && req.update === "all") return rewrite(outcome === "regressed" ? "it had regressed" : "it compared too little");
+  const head =
+    outcome === "matched"
+      ? `metric snapshot ${name} (${shown}) matches the baseline of ${baseline.savedAt}`
+      : outcome === "regressed"
+        ? `metric snapshot ${name} (${shown}): ${failed.length} of ${comparison.comparisons.length} percentiles changed beyond the allowed effect against the baseline of ${baseline.savedAt}`
+        : `metric snapshot ${name} (${shown}): inconclusive, ${uncompared.length} of ${uncompared.length + comparison.comparisons.length} percentiles could not be compared (measure more requests, compare fewer or lower percentiles, or pass allowInconclusive: true)`;
   const lines = [head, ...comparison.lines.map((l) => `  ${l}`)];
   if (environmentChanges.length > 0) lines.push(`  note: measured differently from the baseline: ${environmentChanges.join(", ")}`);
-  if (!comparison.pass) lines.push("  (rerun with vitest -u to accept the new numbers)");
-  return done(comparison.pass ? "matched" : "regressed", comparison.pass, lines.join("\n"), { comparison, environmentChanges });
+  if (outcome === "regressed") lines.push("  (rerun with vitest -u to accept the new numbers)");
+  return done(outcome, outcome === "matched", lines.join("\n"), { comparison, environmentChanges });
 }
 
 function environmentDiff(before: MetricSnapshotEntry["environment"] | undefined, after: MetricSnapshotEntry["environment"]): string[] {

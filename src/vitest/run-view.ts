@@ -3,6 +3,7 @@
 // through the summary. Built once per run by describeWorkload.
 import { LatencyHistogram, type DistributionStats } from "../stats/histogram.js";
 import type { LatencyMetric, RunSummary } from "../metrics/summary.js";
+import type { WorkloadFingerprint } from "../run/fingerprint.js";
 import type { RunResult } from "../run/run.js";
 import type { ServerInfo } from "./context.js";
 
@@ -41,6 +42,8 @@ export interface WorkloadRun {
   errorRate: number;
   throughput: RunSummary["throughput"];
   environment?: ServerEnvironment;
+  /** What was run (spec hash and sessions), for metric snapshots. */
+  fingerprint?: WorkloadFingerprint;
 }
 
 const METRICS: readonly LatencyMetric[] = ["ttfc", "ttfv", "tbc", "tpot", "e2e"];
@@ -72,6 +75,7 @@ export function toWorkloadRun(name: string, result: RunResult, environment?: Ser
     metricNames: () => Object.keys(summary.histograms),
     errorRate: summary.errors.rate,
     throughput: summary.throughput,
+    ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}),
   };
   if (environment) run.environment = environment;
   return run;

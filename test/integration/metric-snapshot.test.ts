@@ -48,8 +48,24 @@ describe("metric snapshots across runs", () => {
     expect(written).not.toContain("<failure");
     expect(readFileSync(join(fixture, "workloads", "__metrics__", "context.workload.ts.json"), "utf8")).toContain('"ttfc"');
 
+    const snapshotFile = join(fixture, "workloads", "__metrics__", "context.workload.ts.json");
     const unchanged = await runFixture(engine.apiUrl, "unchanged", false);
     expect(unchanged).not.toContain("<failure");
+
+    // -u on an unchanged, passing run leaves the file byte for byte.
+    const before = readFileSync(snapshotFile, "utf8");
+    expect(await runFixture(engine.apiUrl, "unchanged-update", true)).not.toContain("<failure");
+    expect(readFileSync(snapshotFile, "utf8")).toBe(before);
+
+    // Another workload (4 sessions instead of 3) is not compared with this baseline.
+    process.env.AGENTLOAD_FIXTURE_SESSIONS = "4";
+    try {
+      const other = await runFixture(engine.apiUrl, "different", false);
+      expect(other).toContain("<failure");
+      expect(other).toMatch(/is for a different workload \(spec [0-9a-f]{16} -&gt; [0-9a-f]{16}\): not compared; update it with vitest -u/);
+    } finally {
+      delete process.env.AGENTLOAD_FIXTURE_SESSIONS;
+    }
 
     cacheOff = await startLlamaServer({ prefixCache: false, slots: 1 });
     const regressed = await runFixture(cacheOff.apiUrl, "regressed", false);

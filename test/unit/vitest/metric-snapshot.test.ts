@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -55,9 +55,37 @@ describe("checkMetricSnapshot", () => {
       environment: { server, host },
       counts: baseline.summary.counts,
       errorRate: 0,
-      latency: baseline.summary.latency,
-      throughput: baseline.summary.throughput,
     });
+    // The figures a reviewer reads are rounded to the µs; the histograms are what is compared.
+    expect(entry.latency.ttfc!.p50).toBeCloseTo(baseline.summary.latency.ttfc!.p50, 3);
+    expect(String(entry.latency.e2e!.mean)).toMatch(/^\d+(\.\d{1,3})?$/);
+    expect(entry.throughput.requestsPerSec).toBeCloseTo(baseline.summary.throughput.requestsPerSec, 3);
+  });
+
+  it("a percentile with too few values fails as inconclusive, unless the test opts out", () => {
+    check(baseline);
+    const few = check(rerun, { compare: { percentiles: [50, 99.9] } });
+    expect([few.outcome, few.pass]).toEqual(["inconclusive", false]);
+    expect(few.message).toMatch(/inconclusive, 3 of 6 percentiles could not be compared/);
+    expect(few.message).toMatch(/ttfc p99.9: not compared, too few values \(baseline 300, new 300; needs 500\d\)/);
+    expect(check(rerun, { compare: { percentiles: [50, 99.9] }, allowInconclusive: true }).pass).toBe(true);
+  });
+
+  it("a baseline of another workload is not compared: it says so instead of reporting a regression", () => {
+    check({ ...baseline, fingerprint: { spec: "aaaa", sessions: 4 } });
+    const other = check({ ...slowed, fingerprint: { spec: "bbbb", sessions: 4 } });
+    expect([other.outcome, other.pass]).toEqual(["different-workload", false]);
+    expect(other.message).toMatch(/is for a different workload \(spec aaaa -> bbbb\): not compared; update it with vitest -u/);
+  });
+
+  it("-u leaves a passing entry byte for byte and rewrites only a failing one", () => {
+    check(baseline);
+    const path = metricSnapshotPath(testFile);
+    const before = readFileSync(path, "utf8");
+    expect(check(rerun, { update: "all", savedAt: new Date("2030-01-01T00:00:00Z") }).outcome).toBe("matched");
+    expect(readFileSync(path, "utf8")).toBe(before);
+    expect(check(slowed, { update: "all" }).outcome).toBe("updated");
+    expect(readFileSync(path, "utf8")).not.toBe(before);
   });
 
   it("matches an unchanged rerun and fails a 1.5x slower one, listing old -> new with the interval", () => {
