@@ -32,6 +32,7 @@ function causeOf(e: unknown): string {
   if (/ECONNREFUSED|connection refused|unable to connect/i.test(text)) return "ECONNREFUSED";
   if (/ENOTFOUND|EAI_AGAIN|failed to lookup|dns error|name resolution/i.test(text)) return "ENOTFOUND (the host name does not resolve)";
   if (/TimeoutError|timed out|aborted/i.test(text)) return "no answer in time";
+  if (/bad port|port \d+ (are|is) blocked/i.test(text)) return "the port is one fetch refuses to use (blocked ports such as 9, 25 or 6000)";
   if (/certificate|CERT_|TLS|SSL/i.test(text)) return `TLS: ${cause?.message ?? (e as Error).message}`;
   return cause?.code ?? cause?.message ?? (e as Error).message;
 }

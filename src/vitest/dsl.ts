@@ -122,7 +122,7 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
   // block, named with the reason, keeps a tests-only workload file valid under `vitest bench`
   // (benchWorkload makes a workload a bench task).
   if (context.mode === "benchmark") {
-    describe.skip(`${name} (tests: run under vitest run)`, () => {});
+    describe.skip(`${name} (skipped under vitest bench, which runs no tests: its tests run under vitest run)`, () => {});
     return;
   }
   const testFile = expect.getState().testPath ?? "";

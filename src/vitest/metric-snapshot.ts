@@ -227,14 +227,18 @@ export function checkMetricSnapshot(req: MetricSnapshotRequest): MetricSnapshotC
   const environmentChanges = environmentDiff(baseline.environment, current);
   const failed = comparison.comparisons.filter((c) => !c.pass);
   const uncompared = req.allowInconclusive ? [] : comparison.skipped;
-  const outcome: MetricSnapshotOutcome = failed.length > 0 ? "regressed" : uncompared.length > 0 ? "inconclusive" : "matched";
+  // A snapshot that compared nothing at all never passes, allowInconclusive or not.
+  const nothing = comparison.comparisons.length === 0;
+  const outcome: MetricSnapshotOutcome = failed.length > 0 ? "regressed" : uncompared.length > 0 || nothing ? "inconclusive" : "matched";
   if (outcome !== "matched" && req.update === "all") return rewrite(outcome === "regressed" ? "it had regressed" : "it compared too little");
   const head =
     outcome === "matched"
       ? `metric snapshot ${name} (${shown}) matches the baseline of ${baseline.savedAt}`
       : outcome === "regressed"
         ? `metric snapshot ${name} (${shown}): ${failed.length} of ${comparison.comparisons.length} percentiles changed beyond the allowed effect against the baseline of ${baseline.savedAt}`
-        : `metric snapshot ${name} (${shown}): inconclusive, ${uncompared.length} of ${uncompared.length + comparison.comparisons.length} percentiles could not be compared (measure more requests, compare fewer or lower percentiles, or pass allowInconclusive: true)`;
+        : nothing
+          ? `metric snapshot ${name} (${shown}): inconclusive, no percentile could be compared (measure more requests, or compare lower percentiles or other metrics)`
+          : `metric snapshot ${name} (${shown}): inconclusive, ${uncompared.length} of ${uncompared.length + comparison.comparisons.length} percentiles could not be compared (measure more requests, compare fewer or lower percentiles, or pass allowInconclusive: true)`;
   const lines = [head, ...comparison.lines.map((l) => `  ${l}`)];
   if (environmentChanges.length > 0) lines.push(`  note: measured differently from the baseline: ${environmentChanges.join(", ")}`);
   if (outcome === "regressed") lines.push("  (rerun with vitest -u to accept the new numbers)");

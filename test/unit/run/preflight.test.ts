@@ -58,6 +58,8 @@ describe("preflightServer", () => {
     expect((await problems(preflightServer({ apiUrl: `http://127.0.0.1:${port}/v1` })))[0]).toBe(
       `cannot reach the server at http://127.0.0.1:${port}/v1: ECONNREFUSED (is it running? check the host, port and scheme)`,
     );
+    // The dead URL users try first: Node and Deno refuse the port itself, Bun gets a refused connection.
+    expect((await problems(preflightServer({ apiUrl: "http://127.0.0.1:9/v1" })))[0]).toMatch(/^cannot reach the server at http:\/\/127\.0\.0\.1:9\/v1: (the port is one fetch refuses|ECONNREFUSED)/);
     server = await startFaultServer({ fallback: { silent: true, steps: [] } });
     expect((await problems(preflightServer({ apiUrl: server.baseUrl }, { timeoutMs: 200 })))[0]).toMatch(/: no answer in time \(is it running/);
   });

@@ -69,6 +69,12 @@ describe("checkMetricSnapshot", () => {
     expect(few.message).toMatch(/inconclusive, 3 of 6 percentiles could not be compared/);
     expect(few.message).toMatch(/ttfc p99.9: not compared, too few values \(baseline 300, new 300; needs 500\d\)/);
     expect(check(rerun, { compare: { percentiles: [50, 99.9] }, allowInconclusive: true }).pass).toBe(true);
+    // Comparing nothing at all never passes, even when inconclusive percentiles are allowed.
+    for (const compare of [{ percentiles: [99.9] }, { metrics: [] }]) {
+      const none = check(rerun, { compare, allowInconclusive: true });
+      expect([none.outcome, none.pass]).toEqual(["inconclusive", false]);
+      expect(none.message).toMatch(/inconclusive, no percentile could be compared/);
+    }
   });
 
   it("a baseline of another workload is not compared: it says so instead of reporting a regression", () => {
