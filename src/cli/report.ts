@@ -8,7 +8,7 @@ import { summarizeRecords } from "../metrics/aggregator.js";
 import { parsePrometheus, type PrometheusScrape } from "../metrics/prometheus.js";
 import { evaluateSlos, resolveSlo, type Objective } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
-import { DEFAULT_MAX_ERROR_RATE, runValidity } from "../metrics/validity.js";
+import { runValidity } from "../metrics/validity.js";
 import { readRunFolder } from "../records/read.js";
 import type { RequestRecord } from "../records/types.js";
 import { REPORTERS, reporterNamed } from "../report/index.js";
@@ -95,8 +95,7 @@ export const reportCommand: Command = async (argv) => {
   const verdicts = evaluateSlos(objectives, summary);
   const passed = verdicts.every((v) => v.pass);
   const interrupted = previous?.interrupted ?? previous === null;
-  const maxErrorRate = objectives.some((o) => o.metric === "errorRate") ? 0.5 : DEFAULT_MAX_ERROR_RATE;
-  const validity = runValidity(summary, { interrupted, maxErrorRate });
+  const validity = runValidity(summary, { interrupted, slo: objectives });
   const text = reporter.render(
     { name: previous?.name ?? spec?.name ?? dir, summary, verdicts, passed, interrupted, validity, dir, records: folder.records },
     { color: reporter.name === "terminal" && values.out === undefined && process.stdout.isTTY === true },

@@ -1,5 +1,5 @@
 // The spec file argument shared by every command that reads a workload spec.
-import { sloProblems } from "../metrics/slo.js";
+import { sloProblemLines, sloProblems } from "../metrics/slo.js";
 import { applyOverrides, type SpecOverrides } from "../workload/overrides.js";
 import { loadSpecFile } from "../workload/spec-file.js";
 import { formatProblem } from "../workload/spec-errors.js";
@@ -50,7 +50,7 @@ export async function readSpecArg(command: string, positionals: string[], flags:
   }
   // The SLO names metrics and statistics of the catalogue, which the spec's schema cannot list.
   const sloIssues = sloProblems(spec.slo);
-  if (sloIssues.length > 0) throw new CliError(sloIssues.map((p) => `${path}: ${["slo", ...p.path].join(".")}: ${p.message}`).join("\n"));
+  if (sloIssues.length > 0) throw new CliError(sloProblemLines(sloIssues, `${path}: slo`).join("\n"));
   if (flags.seed !== undefined && flags.seed.trim() === "") throw new CliError("--seed expects a non-empty value");
   if (flags.concurrency !== undefined && spec.traffic.mode !== "concurrent") {
     throw new CliError(`--concurrency applies to concurrent traffic; this spec uses ${spec.traffic.mode} traffic`);

@@ -11,7 +11,7 @@
 // request's `kind` (turn, spawn, join, compaction, ...) and `agent` (the session's agent type).
 import type { RequestRecord } from "../records/types.js";
 import type { RequestMetrics } from "./request-metrics.js";
-import type { RunSummary } from "./summary.js";
+import type { LatencyMetric, RunSummary } from "./summary.js";
 
 export type MetricKind = "latency" | "ratio" | "rate" | "count";
 
@@ -275,6 +275,9 @@ export const BUILTIN_METRICS: readonly MetricDefinition[] = [
     value: (s) => s.counts.requests,
   },
 ];
+
+/** The per-request latency metrics every run view and bench table names: run.ttfc, ..., run.e2e. */
+export const LATENCY_METRICS: readonly LatencyMetric[] = ["ttfc", "ttfv", "tbc", "tpot", "e2e"];
 
 /** The catalogue runs use unless given another. */
 export const defaultCatalogue = new MetricCatalogue(BUILTIN_METRICS);

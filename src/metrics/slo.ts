@@ -8,6 +8,7 @@
 // bounded with `max` (<=, so `errorRate: { max: 0 }` can be met) or `min` (>=). A bound on a
 // metric with no measurements fails: a gate cannot pass on no data. SLOs are checked against the
 // catalogue once (sloProblems / resolveSlo), with errors that name the metrics and stats there are.
+import { didYouMean } from "../stats/did-you-mean.js";
 import { LatencyHistogram } from "../stats/histogram.js";
 import { parseDuration } from "../stats/units.js";
 import {
@@ -59,26 +60,6 @@ export interface SloProblem {
   message: string;
 }
 
-function closest(word: string, options: readonly string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++) {
-      for (let j = 1; j <= b.length; j++) {
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      }
-    }
-    return d[a.length]![b.length]!;
-  };
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const o of options) {
-    const d = distance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) [best, bestD] = [o, d];
-  }
-  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
-}
-
 function unitText(def: MetricDefinition, value: number): string {
   if (def.kind === "latency") return formatMs(value);
   if (def.kind === "ratio") return formatPercent(value);
@@ -99,7 +80,7 @@ function checkBound(metric: string, stat: string, raw: unknown, catalogue: Metri
   }
   const def = catalogue.get(parsed.base);
   if (!def) {
-    const hint = closest(parsed.base, names);
+    const hint = didYouMean(parsed.base, names);
     return { problem: { path: [metric], message: `unknown metric ${JSON.stringify(parsed.base)}${hint ? ` (did you mean ${hint}?)` : ""}; the metrics are ${names.join(", ")}` } };
   }
   const tagged = Object.keys(parsed.tags).length > 0;
@@ -110,7 +91,7 @@ function checkBound(metric: string, stat: string, raw: unknown, catalogue: Metri
   if (def.kind === "latency") {
     const p = percentileOfStat(stat);
     if (p === null && stat !== "max" && stat !== "mean") {
-      const hint = closest(stat, ["p50", "p90", "p95", "p99", "max", "mean"]);
+      const hint = didYouMean(stat, ["p50", "p90", "p95", "p99", "max", "mean"]);
       return { problem: { path: [metric, stat], message: `unknown statistic ${JSON.stringify(stat)} for ${metric}${hint ? ` (did you mean ${hint}?)` : ""}; latency metrics take ${LATENCY_STATS_HELP}` } };
     }
     let limit: number;
@@ -170,13 +151,17 @@ export function sloProblems(slo: unknown, catalogue: MetricCatalogue = defaultCa
   return walk(slo, catalogue).flatMap((c) => ("problem" in c ? [c.problem] : []));
 }
 
+/** One line per problem: `<where>.ttfc.p100: unknown statistic ...` (where: "slo", "spec.yaml: slo"). */
+export function sloProblemLines(problems: readonly SloProblem[], where = "slo"): string[] {
+  return problems.map((p) => `${[where, ...p.path].join(".")}: ${p.message}`);
+}
+
 /** The SLO's bounds in the order they are written; a TypeError listing every problem when some are wrong. */
 export function resolveSlo(slo: unknown, catalogue: MetricCatalogue = defaultCatalogue, where = "slo"): Objective[] {
   const checked = walk(slo, catalogue);
   const problems = checked.flatMap((c) => ("problem" in c ? [c.problem] : []));
   if (problems.length > 0) {
-    const lines = problems.map((p) => `  ${[where, ...p.path].join(".")}: ${p.message}`);
-    throw new TypeError(`invalid SLO:\n${lines.join("\n")}`);
+    throw new TypeError(`invalid SLO:\n${sloProblemLines(problems, where).map((l) => `  ${l}`).join("\n")}`);
   }
   return checked.flatMap((c) => ("objective" in c ? [c.objective] : []));
 }

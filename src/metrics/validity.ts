@@ -1,6 +1,7 @@
 // Can a run's numbers be trusted at all? A run that measured nothing, mostly failed, was cut
 // short or whose client lagged behind its own schedule says little about the server, whatever
 // its latencies: comparisons built on it are inconclusive rather than a pass.
+import type { Objective } from "./slo.js";
 import type { RunSummary } from "./summary.js";
 
 export interface RunValidity {
@@ -17,16 +18,24 @@ export interface RunValidity {
 }
 
 export interface ValidityOptions {
-  /** Largest share of failed requests a valid run may have (default 0.05). */
+  /**
+   * Largest share of failed requests a valid run may have (default 0.05, or 0.5 when `slo` bounds
+   * errorRate: the SLO judges the error rate then, but a run that mostly failed is never valid).
+   */
   maxErrorRate?: number;
+  /** The run's SLO objectives. */
+  slo?: readonly Pick<Objective, "metric">[];
   /** The run was stopped before its workload ended. */
   interrupted?: boolean;
 }
 
 export const DEFAULT_MAX_ERROR_RATE = 0.05;
+/** Above this share of failures a run "mostly failed", whatever its SLO allows. */
+export const MOSTLY_FAILED = 0.5;
 
 export function runValidity(summary: RunSummary, options: ValidityOptions = {}): RunValidity {
-  const maxErrorRate = options.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
+  const sloJudgesErrors = options.slo?.some((o) => o.metric === "errorRate") ?? false;
+  const maxErrorRate = options.maxErrorRate ?? (sloJudgesErrors ? MOSTLY_FAILED : DEFAULT_MAX_ERROR_RATE);
   const problems: string[] = [];
   const { ok, failed } = summary.counts;
   if (ok === 0) problems.push(failed > 0 ? `no request succeeded (${failed} failed)` : "no request was measured");

@@ -26,7 +26,7 @@ export function authHeaders(target: Pick<RunTarget, "apiKey" | "headers">): Reco
 }
 
 /** Why a fetch failed, in the same words on Node, Bun and Deno (their errors differ). */
-function causeOf(e: unknown): string {
+export function fetchFailure(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   const text = [cause?.code, cause?.message, (e as Error).message, (e as Error).name].filter(Boolean).join(" ");
   if (/ECONNREFUSED|connection refused|unable to connect/i.test(text)) return "ECONNREFUSED";
@@ -45,7 +45,7 @@ export async function preflightServer(target: RunTarget, options: { timeoutMs?: 
   try {
     res = await fetch(url, { headers: authHeaders(target), signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
   } catch (e) {
-    throw new PreflightError([`cannot reach the server at ${target.apiUrl}: ${causeOf(e)} (is it running? check the host, port and scheme)`]);
+    throw new PreflightError([`cannot reach the server at ${target.apiUrl}: ${fetchFailure(e)} (is it running? check the host, port and scheme)`]);
   }
   const text = await res.text().catch(() => "");
   if (res.status === 401 || res.status === 403) {

@@ -13,7 +13,7 @@ import type { RunSummary } from "../metrics/summary.js";
 import { saveServerMetrics } from "./server-metrics.js";
 import { workloadFingerprint, type WorkloadFingerprint } from "./fingerprint.js";
 import { authHeaders, checkFirstRequest, preflightServer } from "./preflight.js";
-import { DEFAULT_MAX_ERROR_RATE, runValidity, type RunValidity } from "../metrics/validity.js";
+import { runValidity, type RunValidity } from "../metrics/validity.js";
 import { createClient } from "./client.js";
 import { RunFolder } from "../records/run-folder.js";
 import { requestRecord } from "./record.js";
@@ -198,9 +198,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const verdicts = evaluateSlos(objectives, summary, catalogue);
   const passed = verdicts.every((v) => v.pass);
   const interrupted = stopped();
-  // The SLO judges the error rate when it bounds it; a run that mostly failed is never valid.
-  const maxErrorRate = objectives.some((o) => o.metric === "errorRate") ? 0.5 : DEFAULT_MAX_ERROR_RATE;
-  const base = runValidity(summary, { interrupted, maxErrorRate });
+  const base = runValidity(summary, { interrupted, slo: objectives });
   const surroundings = opts.health?.() ?? [];
   const validity = { ...base, valid: base.valid && surroundings.length === 0, problems: [...surroundings, ...base.problems] };
   folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts, validity }));

@@ -10,15 +10,16 @@
 // Plain functions (no workloadTask) are timed by tinybench as vitest's own provider does; a
 // group that mixes both is an error, since a workload and a function cannot be compared.
 import { join } from "node:path";
+import { LATENCY_METRICS } from "../metrics/catalogue.js";
 import { mergeRunSummaries } from "../metrics/merge.js";
 import { formatMs, formatPercent } from "../metrics/format.js";
-import { runValidity } from "../metrics/validity.js";
+import { MOSTLY_FAILED, runValidity } from "../metrics/validity.js";
 import { workloadFingerprint } from "../run/fingerprint.js";
 import { runWorkload, type RunResult } from "../run/run.js";
 import { applyOverrides } from "../workload/overrides.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { statisticsOfHistogram, statisticsOfRates, type BenchStatistics } from "./bench-stats.js";
-import { BENCH_METRICS, setFallbackRunner, workloadTaskOf, type WorkloadBenchResult, type WorkloadTaskDefinition } from "./bench-task.js";
+import { setFallbackRunner, workloadTaskOf, type WorkloadBenchResult, type WorkloadTaskDefinition } from "./bench-task.js";
 import { workloadContext, type WorkloadContext } from "./context.js";
 import { writeMetricsFile } from "./report.js";
 import { resolveTarget, type ResolvedTarget } from "./server.js";
@@ -112,7 +113,7 @@ export function toBenchResult(name: string, definition: WorkloadTaskDefinition, 
 export function metricTable(result: WorkloadBenchResult): SerializedBenchmark {
   const { summary } = result.agentload;
   const seconds = summary.wallMs / 1000;
-  const tasks = BENCH_METRICS.map((metric) => {
+  const tasks = LATENCY_METRICS.map((metric) => {
     const latency = statisticsOfHistogram(metric, summary.histograms[metric]);
     const { hdr: _hdr, metric: _m, ...plain } = latency;
     const perSec = seconds > 0 ? latency.samplesCount / seconds : 0;
@@ -164,9 +165,10 @@ async function recordTable(test: BenchmarkGroupLike["test"], table: SerializedBe
 
 /** Whether a result measured enough to be worth returning; else the error says why. */
 function failIfEmpty(result: WorkloadBenchResult, where: string): void {
-  const { summary, validity, runs } = result.agentload;
-  const hard = summary.counts.ok === 0 || summary.errors.rate > 0.5;
-  if (hard) throw new Error(`${where}: ${result.name}: the run is not valid: ${validity.problems.join("; ")} (run folder${runs.length === 1 ? "" : "s"} ${runs.join(", ")})`);
+  const { summary, runs } = result.agentload;
+  // Measured nothing or mostly failed: no result is returned at all (lesser problems make comparisons inconclusive).
+  const hard = runValidity(summary, { maxErrorRate: MOSTLY_FAILED });
+  if (!hard.valid) throw new Error(`${where}: ${result.name}: the run is not valid: ${hard.problems.join("; ")} (run folder${runs.length === 1 ? "" : "s"} ${runs.join(", ")})`);
 }
 
 async function runWorkloadGroup(group: BenchmarkGroupLike, definitions: WorkloadTaskDefinition[]): Promise<WorkloadBenchResult[]> {

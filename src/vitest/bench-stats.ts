@@ -38,7 +38,11 @@ export interface MetricStatistics extends BenchStatistics {
 
 const Z975 = 1.959963984540054;
 
-/** Student's t quantile at 0.975 for df degrees of freedom (Cornish-Fisher to the fourth term; within 0.05% from df 4). */
+/**
+ * Student's t quantile at 0.975 for df degrees of freedom (Cornish-Fisher to the fourth term;
+ * within 0.05% from df 4). Not jstat's studentt.inv: it drifts for large df (1.95698 at df 1e9,
+ * where the quantile is 1.95996), and a histogram of a long run has that many values.
+ */
 export function tCritical975(df: number): number {
   if (!(df >= 1)) return NaN;
   if (df === 1) return 12.706204736174698;

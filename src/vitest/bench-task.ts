@@ -5,6 +5,7 @@
 // per-request distributions instead of the wall time of calls. Under another provider the
 // function still works: each call runs the workload once, timed as a whole.
 import { expect } from "vitest";
+import { LATENCY_METRICS } from "../metrics/catalogue.js";
 import type { RunSummary, HistogramName, LatencyMetric } from "../metrics/summary.js";
 import type { RunValidity } from "../metrics/validity.js";
 import type { WorkloadFingerprint } from "../run/fingerprint.js";
@@ -14,7 +15,6 @@ import type { EngineOptions, ServerInfo, ServerOptions } from "./context.js";
 import type { TargetOverride } from "./server.js";
 import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
 
-export const BENCH_METRICS: readonly LatencyMetric[] = ["ttfc", "ttfv", "tbc", "tpot", "e2e"];
 
 export interface WorkloadTaskOptions extends SpecOverrides {
   /** The workload: a workload(...) spec, a plain spec object, or a YAML/JSON spec path (relative to the test file) or file URL. */
@@ -62,8 +62,8 @@ export function setFallbackRunner(run: (definition: WorkloadTaskDefinition) => P
 }
 
 function checkOptions(options: WorkloadTaskOptions, where: string): void {
-  if (options.metric !== undefined && !BENCH_METRICS.includes(options.metric)) {
-    throw new TypeError(`${where}: metric must be one of ${BENCH_METRICS.join(", ")}, got ${JSON.stringify(options.metric)}`);
+  if (options.metric !== undefined && !LATENCY_METRICS.includes(options.metric)) {
+    throw new TypeError(`${where}: metric must be one of ${LATENCY_METRICS.join(", ")}, got ${JSON.stringify(options.metric)}`);
   }
   const p = options.percentile;
   if (p !== undefined && !(typeof p === "number" && p > 0 && p < 100)) throw new TypeError(`${where}: percentile must be a number in (0, 100), got ${JSON.stringify(p)}`);

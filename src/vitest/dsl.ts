@@ -49,7 +49,6 @@ export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "tim
 interface Scope {
   workload: string;
   sessions: AgentSpec[];
-  tests: number;
   result(): RunResult | undefined;
 }
 let scope: Scope | undefined;
@@ -135,7 +134,7 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
 
     // The callback first: its session() templates are part of the spec. (Hooks apply to every
     // test of the block whenever they are declared.)
-    const mine: Scope = { workload: name, sessions: [], tests: 0, result: () => result };
+    const mine: Scope = { workload: name, sessions: [], result: () => result };
     const outer = scope;
     scope = mine;
     try {
@@ -189,7 +188,6 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
  */
 export function slo(name: string, fn: (context: TestContext) => unknown, timeout?: number): void {
   const mine = currentScope(`slo(${JSON.stringify(name)})`);
-  mine.tests++;
   test(
     name,
     async (ctx) => {

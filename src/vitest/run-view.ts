@@ -1,8 +1,9 @@
 // What a workload test sees of its run: the RunResult, and each latency metric as a histogram
 // (for any percentile) beside its summary statistics, so tests read `run.ttfc` rather than digging
 // through the summary. Built once per run by describeWorkload.
+import { LATENCY_METRICS } from "../metrics/catalogue.js";
 import { LatencyHistogram, type DistributionStats } from "../stats/histogram.js";
-import type { LatencyMetric, RunSummary } from "../metrics/summary.js";
+import type { RunSummary } from "../metrics/summary.js";
 import type { WorkloadFingerprint } from "../run/fingerprint.js";
 import type { RunResult } from "../run/run.js";
 import type { ServerInfo } from "./context.js";
@@ -46,7 +47,6 @@ export interface WorkloadRun {
   fingerprint?: WorkloadFingerprint;
 }
 
-const METRICS: readonly LatencyMetric[] = ["ttfc", "ttfv", "tbc", "tpot", "e2e"];
 
 export function toWorkloadRun(name: string, result: RunResult, environment?: ServerEnvironment): WorkloadRun {
   const summary = result.summary;
@@ -61,7 +61,7 @@ export function toWorkloadRun(name: string, result: RunResult, environment?: Ser
     }
     return v;
   };
-  const [ttfc, ttfv, tbc, tpot, e2e] = METRICS.map(view) as [MetricView, MetricView, MetricView, MetricView, MetricView];
+  const [ttfc, ttfv, tbc, tpot, e2e] = LATENCY_METRICS.map(view) as [MetricView, MetricView, MetricView, MetricView, MetricView];
   const run: WorkloadRun = {
     name,
     result,

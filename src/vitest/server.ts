@@ -4,6 +4,7 @@
 // may name its own server or built-in engine (e.g. prefix caching off); resolveTarget picks.
 import { startLlamaServer, type LlamaServerOptions } from "../engine/llama-server.js";
 import type { BuildProgress } from "../engine/llama-build.js";
+import { fetchFailure } from "../run/preflight.js";
 import type { RunTarget } from "../run/run.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { API_KEY_ENV, type EngineOptions, type ServerInfo, type ServerOptions } from "./context.js";
@@ -40,9 +41,7 @@ export async function checkReachable(apiUrl: string, where: string): Promise<voi
     const res = await fetch(`${apiUrl}/models`, { signal: AbortSignal.timeout(10_000) });
     await res.body?.cancel();
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new Error(`${where}: cannot reach the server at ${apiUrl}: ${reason}`);
+    throw new Error(`${where}: cannot reach the server at ${apiUrl}: ${fetchFailure(e)}`);
   }
 }
 

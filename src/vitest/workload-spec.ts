@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSpecText } from "../workload/spec-text.js";
 import { defaultCatalogue, type MetricCatalogue } from "../metrics/catalogue.js";
-import { sloProblems } from "../metrics/slo.js";
+import { sloProblemLines, sloProblems } from "../metrics/slo.js";
 import { applyOverrides, type SpecOverrides } from "../workload/overrides.js";
 import { SpecError, type ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { AgentSpec, WorkloadSpec } from "../workload/spec-types.js";
@@ -61,6 +61,6 @@ export function assembleSpec(input: AssembleInput): ResolvedWorkloadSpec {
   const named = { ...base, name: base.name ?? input.name } as WorkloadSpec;
   const spec = applyOverrides(named, { ...overrides, agents }, { source: where });
   const problems = sloProblems(spec.slo, input.catalogue ?? defaultCatalogue);
-  if (problems.length > 0) throw new TypeError(`${where}: invalid SLO:\n${problems.map((p) => `  ${["slo", ...p.path].join(".")}: ${p.message}`).join("\n")}`);
+  if (problems.length > 0) throw new TypeError(`${where}: invalid SLO:\n${sloProblemLines(problems).map((l) => `  ${l}`).join("\n")}`);
   return spec;
 }
