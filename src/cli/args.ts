@@ -24,18 +24,14 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   }
 }
 
-/** Parse a whole, non-negative number flag, naming the flag when it is not one. */
-export function intFlag(name: string, value: string | undefined, fallback: number): number {
+/**
+ * Parse a whole, non-negative number flag, naming the flag when it is not one. `most` bounds it
+ * where a larger value cannot work (a delay past what a timer holds), `why` saying so.
+ */
+export function intFlag(name: string, value: string | undefined, fallback: number, most?: { most: number; why: string }): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`--${name} expects a whole number, got '${value}'`);
-  return n;
-}
-
-/** Parse a whole number flag of at least 1 (a count: sessions, concurrency), naming the flag when it is not one. */
-export function countFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < 1) throw new CliError(`--${name} expects a whole number >= 1, got '${value}'`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new CliError(`--${name} expects a whole number, got '${value}'`);
+  if (most && n > most.most) throw new CliError(`--${name} expects a whole number of at most ${most.most} (${most.why}), got '${value}'`);
   return n;
 }

@@ -5,9 +5,9 @@ import { ensureTinyModel } from "../engine/model.js";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { buildProgressPrinter } from "../engine/build-progress.js";
 
-const HELP = `usage:
+const HELP = `usage: agentload engine <install | start> [options]
   agentload engine install                 build llama-server (cached) and generate the tiny model
-  agentload engine start [options]         start llama-server on loopback; Ctrl-C stops it
+  agentload engine start [options]         start llama-server on loopback; Ctrl-C or SIGTERM stops it
 options for start:
   --no-prefix-cache   disable prompt caching (--no-cache-prompt --cache-ram 0)
   --slots N           parallel slots (-np), default 4
@@ -23,6 +23,12 @@ export const engineCommand: Command = async (argv) => {
   if (!sub || sub === "--help" || sub === "-h") {
     console.log(HELP);
     return sub ? 0 : 2;
+  }
+  if (sub !== "install" && sub !== "start") throw new CliError(`unknown engine subcommand '${sub}'\n${HELP}`);
+  // Every subcommand's --help: parseFlags would call it an unknown option.
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(HELP);
+    return 0;
   }
   const onProgress = buildProgressPrinter();
   if (sub === "install") {
@@ -60,7 +66,7 @@ export const engineCommand: Command = async (argv) => {
       onProgress,
     });
     console.log(`llama-server ready: ${server.apiUrl}  model: ${server.model}  slots: ${server.slots}  prefix cache: ${server.prefixCache ? "on" : "off"}`);
-    console.log(`metrics: ${server.baseUrl}/metrics   (Ctrl-C stops the server)`);
+    console.log(`metrics: ${server.baseUrl}/metrics   pid: ${server.pid}   (Ctrl-C or SIGTERM stops the server; it never outlives this command)`);
     await new Promise<void>((resolve) => {
       const done = () => resolve();
       process.once("SIGINT", done);

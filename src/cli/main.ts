@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The `agentload` command: a thin table of subcommands, each in its own module.
 import { CliError, type Command } from "./args.js";
+import { SpecError } from "../workload/spec-errors.js";
 
 const commands: Record<string, () => Promise<Command>> = {
   analyze: async () => (await import("./analyze.js")).analyzeCommand,
   engine: async () => (await import("./engine.js")).engineCommand,
   fit: async () => (await import("./fit.js")).fitCommand,
   generate: async () => (await import("./generate.js")).generateCommand,
+  init: async () => (await import("./init.js")).initCommand,
   inspect: async () => (await import("./inspect.js")).inspectCommand,
   report: async () => (await import("./report.js")).reportCommand,
   run: async () => (await import("./run.js")).runCommand,
@@ -37,7 +39,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof CliError) {
+    // A spec that cannot be used found while its sessions are generated (inspect, generate):
+    // a usage error like any other, not a stack trace.
+    if (err instanceof CliError || err instanceof SpecError) {
       console.error(`agentload: ${err.message}`);
       process.exitCode = 2;
     } else {

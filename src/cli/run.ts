@@ -2,16 +2,23 @@
 // engine when no URL is given), show live progress, print the summary, exit 1 when SLOs fail.
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
 import { renderSummary } from "../report/summary-table.js";
+import { pruneRunFolders } from "../records/run-folder.js";
 import { planFromTrace } from "../run/replay.js";
 import { PreflightError } from "../run/preflight.js";
+import { RecordsLostError } from "../run/recorder.js";
+import { RunInterrupted } from "../run/run-control.js";
 import { planFromSpec, runWorkload, type RunPlan, type RunResult } from "../run/run.js";
 import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
-import { CliError, countFlag, intFlag, parseFlags, type Command } from "./args.js";
+import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { liveProgress } from "./live-progress.js";
+import { catchInterrupts } from "./interrupts.js";
 import { buildProgressPrinter } from "../engine/build-progress.js";
-import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { readSpecArg, specFlag, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { formatProblem, SpecError } from "../workload/spec-errors.js";
+import { MAX_TIMER_MS } from "../workload/limits.js";
 
 const HELP = `usage: agentload run <spec.yaml | trace> [options]
 Runs the workload (or replays the trace) against an OpenAI-compatible server and writes a run folder.
@@ -21,10 +28,11 @@ options:
   --api-key KEY        API key (prefer the environment: AGENTLOAD_API_KEY or OPENAI_API_KEY)
   --header 'K: V'      extra request header (repeatable)
   --out DIR            parent folder of the run folder (default ./runs)
+  --keep-runs N        after the run, remove all but the newest N run folders in --out (default: keep all)
   --sessions N         run N sessions instead of the spec's count
   --seed S             use seed S instead of the spec's
   --concurrency N      override traffic concurrency (concurrent mode)
-  --grace-ms N         after Ctrl-C, how long in-flight requests may finish (default 10000)
+  --grace-ms N         after Ctrl-C or SIGTERM, how long in-flight requests may finish (default 10000)
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
@@ -36,19 +44,10 @@ options:
   --duration S         stop releasing sessions after S seconds
 ${TRACE_FLAGS_HELP}
 exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (server unreachable,
-  key refused, model not served, first request failed); 4 run not valid (no request succeeded, too many
-  failed, the built-in engine exited); 130 interrupted (Ctrl-C)`;
-
-function parseHeaders(values: string[] | undefined): Record<string, string> | undefined {
-  if (!values?.length) return undefined;
-  const out: Record<string, string> = {};
-  for (const h of values) {
-    const i = h.indexOf(":");
-    if (i <= 0) throw new CliError(`--header expects 'Name: value', got '${h.length > 40 ? h.slice(0, 40) + "…" : h}'`);
-    out[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-  }
-  return out;
-}
+  key refused, model not served, largest request does not fit the server's context, first request
+  failed); 4 run not valid (no request succeeded, too many failed, the built-in engine exited, the
+  client lagged, was saturated or stalled, or offered less load than asked); 5 records could not be
+  written (disk full, I/O error: the run stops, the summary goes to stderr); 130 interrupted (Ctrl-C or SIGTERM)`;
 
 export const runCommand: Command = async (argv) => {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -62,6 +61,7 @@ export const runCommand: Command = async (argv) => {
     "api-key": { type: "string" },
     header: { type: "string", multiple: true },
     out: { type: "string" },
+    "keep-runs": { type: "string" },
     "grace-ms": { type: "string" },
     "no-prefix-cache": { type: "boolean" },
     slots: { type: "string" },
@@ -83,46 +83,69 @@ export const runCommand: Command = async (argv) => {
         timed: values.timed ?? false,
         speed,
         wrap: values.wrap ?? false,
-        concurrency: countFlag("concurrency", values.concurrency, 4),
+        // Checked as the spec fields they stand for: the same limits and messages as on a spec.
+        concurrency: values.concurrency === undefined ? 4 : specFlag("concurrency", values.concurrency),
         ...(values.waits ? { waits: values.waits as "keep" | "zero" } : {}),
-        ...(values.sessions !== undefined ? { sessions: countFlag("sessions", values.sessions, 0) } : {}),
-        ...(values.duration !== undefined ? { durationSeconds: countFlag("duration", values.duration, 0) } : {}),
+        ...(values.sessions !== undefined ? { sessions: specFlag("sessions", values.sessions) } : {}),
+        ...(values.duration !== undefined ? { durationSeconds: specFlag("duration", values.duration) } : {}),
       });
     } catch (e) {
+      if (e instanceof CliError) throw e;
       throw new CliError((e as Error).message);
     }
   } else {
     plan = planFromSpec(await readSpecArg("run", positionals, values));
   }
-  const apiKey = values["api-key"] ?? process.env.AGENTLOAD_API_KEY ?? process.env.OPENAI_API_KEY;
+  // Read before the run so a bad value fails now, not after it; 0 keeps all, as no flag does.
+  const keepRuns = intFlag("keep-runs", values["keep-runs"], 0);
+  const startedAt = new Date();
+  // Checked before anything is started or created (run-checks.ts): each failed late, after the
+  // engine started or the run folder was made, or failed every request.
+  if (values.url !== undefined) checkServerUrl(values.url);
+  checkOutDir(values.out ?? "runs");
+  const apiKey = apiKeyOf(values["api-key"]);
   const headers = parseHeaders(values.header);
 
+  // From here Ctrl-C and SIGTERM stop the command (interrupts.ts): while the built-in engine starts
+  // it quits at once (nothing is measured yet; the engine dies with us, engine/owned-process.ts);
+  // later the run stops gracefully: set-up at once, requests in flight within the grace period.
+  const graceMs = intFlag("grace-ms", values["grace-ms"], 10_000, { most: MAX_TIMER_MS, why: "the longest a timer can wait" });
+  const controller = new AbortController();
+  let engineStarting = false;
+  const interrupts = catchInterrupts({
+    exitCode: EXIT.interrupted,
+    first: (label) => {
+      if (engineStarting) {
+        console.error(`\nagentload: ${label} while the built-in engine was starting: quitting before the run (nothing was measured)`);
+        process.exit(EXIT.interrupted);
+      }
+      console.error(`\nagentload: ${label}: stopping: no new requests; requests in flight get up to ${graceMs} ms (--grace-ms), then are recorded as aborted (${label} again quits now)`);
+      controller.abort();
+    },
+    forced: (label) => `second ${label}: quitting now without the summary (records.jsonl keeps every request that ended)`,
+  });
   let engine: LlamaServer | undefined;
   let apiUrl = values.url ?? plan.request.baseUrl;
   let model = values.model ?? plan.request.model;
   if (!apiUrl) {
-    engine = await startLlamaServer({
-      prefixCache: !values["no-prefix-cache"],
-      slots: intFlag("slots", values.slots, 4),
-      onProgress: buildProgressPrinter(),
-    });
+    engineStarting = true;
+    try {
+      engine = await startLlamaServer({
+        prefixCache: !values["no-prefix-cache"],
+        slots: intFlag("slots", values.slots, 4),
+        onProgress: buildProgressPrinter(),
+      });
+    } catch (err) {
+      interrupts.dispose();
+      throw err;
+    } finally {
+      engineStarting = false;
+    }
     apiUrl = engine.apiUrl;
     model = engine.model;
     console.error(`agentload: built-in engine ${engine.apiUrl} (llama.cpp, prefix cache ${engine.prefixCache ? "on" : "off"}, ${engine.slots} slots)`);
   }
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      console.error("\nagentload: stopping: no new requests; waiting for in-flight ones (Ctrl-C again to quit now)");
-      controller.abort();
-    } else {
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSigint);
   // A built-in engine that dies mid-run stops the run at once: every further request would fail.
   let engineDied: string | null = null;
   engine?.onUnexpectedExit((status) => {
@@ -138,7 +161,7 @@ export const runCommand: Command = async (argv) => {
       target: { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) },
       outDir: values.out ?? "runs",
       signal: controller.signal,
-      graceMs: intFlag("grace-ms", values["grace-ms"], 10_000),
+      graceMs,
       onRecord: progress.onRecord,
       onNote: (line) => console.error(`agentload: ${line}`),
       health: () => (engineDied ? [engineDied] : []),
@@ -146,22 +169,47 @@ export const runCommand: Command = async (argv) => {
     progress.finish();
     console.log(renderSummary(result.summary, result.verdicts, { color: process.stdout.isTTY === true, validity: result.validity }));
     console.log(`run folder: ${result.dir}`);
-    return exitCode(result, interrupts > 0);
+    const removed = pruneRunFolders(values.out ?? "runs", { keep: keepRuns, since: startedAt });
+    if (removed.length > 0) console.error(`agentload: removed ${removed.length} old run folder(s) from ${values.out ?? "runs"} (--keep-runs ${keepRuns})`);
+    return exitCode(result, interrupts.received() !== undefined);
   } catch (err) {
     if (err instanceof PreflightError) {
       progress.finish();
       console.error(`agentload: ${err.message}`);
       return EXIT.preflight;
     }
+    if (err instanceof RecordsLostError) {
+      // Disk full or an I/O error: what was measured goes to stderr, the one place left to write.
+      progress.finish();
+      console.error(`agentload: ${err.message}`);
+      if (err.summary) console.error(renderSummary(err.summary, [], { color: false }));
+      return EXIT.recordsLost;
+    }
+    if (err instanceof SpecError) {
+      // Generating sessions found the spec too large (workload/generate.ts): the spec must change.
+      progress.finish();
+      console.error(`agentload: ${err.problems.map((p) => formatProblem(p, positionals[0])).join("\n")}`);
+      return EXIT.usage;
+    }
+    if (err instanceof RunInterrupted) {
+      progress.finish();
+      // The run's signal also fires when the built-in engine dies: that is no user's interrupt.
+      if (engineDied) {
+        console.error(`agentload: ${engineDied}`);
+        return EXIT.invalid;
+      }
+      console.error(`agentload: ${err.message}; no run folder kept`);
+      return EXIT.interrupted;
+    }
     throw err;
   } finally {
-    process.off("SIGINT", onSigint);
     await engine?.stop();
+    interrupts.dispose();
   }
 };
 
 /** The exit codes of `agentload run` (documented in its --help and the README). */
-export const EXIT = { passed: 0, sloFailed: 1, usage: 2, preflight: 3, invalid: 4, interrupted: 130 } as const;
+export const EXIT = { passed: 0, sloFailed: 1, usage: 2, preflight: 3, invalid: 4, recordsLost: 5, interrupted: 130 } as const;
 
 /** Interrupted by the user wins; then a run that cannot be judged; then the SLOs. */
 export function exitCode(result: Pick<RunResult, "interrupted" | "passed" | "validity">, userInterrupted: boolean): number {

@@ -3,6 +3,7 @@ import { sloProblemLines, sloProblems } from "../metrics/slo.js";
 import { applyOverrides, type SpecOverrides } from "../workload/overrides.js";
 import { loadSpecFile } from "../workload/spec-file.js";
 import { formatProblem } from "../workload/spec-errors.js";
+import { fieldProblem } from "../workload/spec-schema-check.js";
 import { SpecError, type ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError } from "./args.js";
 
@@ -76,6 +77,17 @@ export async function readSpecArg(command: string, positionals: string[], flags:
     });
     throw new CliError(lines.join("\n"));
   }
+}
+
+/**
+ * An override flag's value checked as the spec field it stands for, where there is no spec to
+ * apply it to (a trace replay): the same limits and the same message as `--sessions 0` on a spec.
+ */
+export function specFlag(flag: "sessions" | "concurrency" | "duration", text: string): number {
+  const value = flagValue(text);
+  const problem = fieldProblem(flag === "duration" ? "durationSeconds" : flag, value);
+  if (problem) throw new CliError(`--${flag}: ${problem}`);
+  return value as number;
 }
 
 /** A flag's text as the spec value it stands for: a number when it reads as one, else the text (the schema names the type). */

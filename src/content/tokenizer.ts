@@ -1,17 +1,19 @@
 // Tokenizers that content rendering counts with, best first:
 //   1. the server's own /tokenize endpoint (exact: the tokens the server will see),
 //        llama.cpp:     POST /tokenize {content, add_special}            -> {tokens}
+//                       POST /tokenize {content: [text, id, text, ...]}  -> {tokens} (countMany: many texts at once)
 //                       POST /apply-template {messages}                  -> {prompt}   (chat template)
 //        vLLM, SGLang:  POST /tokenize {model, prompt, add_special_tokens} -> {tokens, count, max_model_len}
 //                       POST /tokenize {model, messages, add_generation_prompt} -> same (vLLM; chat template)
-//   2. a tiktoken encoding (cl100k_base, o200k_base) through js-tiktoken: exact for OpenAI models,
-//      close for many BPE vocabularies;
+//   2. a tiktoken encoding (cl100k_base, o200k_base; js-tiktoken's rank files, bpe.ts's encoder):
+//      exact for OpenAI models, close for many BPE vocabularies;
 //   3. an approximation (a letter run is one token per started 4 letters; a digit, a punctuation
 //      mark or a whitespace character other than a word's leading space is one token each).
 // resolveTokenizer probes a server and falls back, saying what it picked and why.
 //
 // Web-standard only (fetch, AbortSignal.timeout), so it runs on Node, Bun and Deno.
 import type { ChatMessage } from "../workload/types.js";
+import { encodeSteps, inSlices, rankTable } from "./bpe.js";
 
 export type TokenizerKind = "server" | "tiktoken" | "approximate";
 
@@ -41,7 +43,10 @@ type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 export interface ServerTokenizerOptions {
   /** Per request (default 30 s). */
   timeoutMs?: number;
-  /** Requests in flight at once for countMany (default 8). */
+  /**
+   * Requests in flight at once: per countMany call (default 8); for llama.cpp, across all calls of
+   * the tokenizer (default 3: see LLAMA_CPP_IN_FLIGHT).
+   */
   concurrency?: number;
   /** Stand-in for fetch (tests). */
   fetch?: FetchLike;
@@ -91,6 +96,23 @@ function errorText(e: unknown): string {
   return cause && !err.message.includes(cause) ? `${err.message} (${cause})` : err.message;
 }
 
+/** fn with at most `limit` calls in flight; the others wait their turn in order. */
+function inFlightLimit<A extends unknown[], R>(limit: number, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (...args) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await fn(...args);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /** Runs fn over items with at most `limit` calls in flight, keeping the order of results. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -105,22 +127,81 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
+/** Counts many texts in one request, or undefined when the server did not answer them one by one. */
+type CountBatch = (texts: readonly string[]) => Promise<number[] | undefined>;
+
+/** Texts per batched request: 925 calibration candidates go in 4 requests, a few in flight. */
+const BATCH_TEXTS = 256;
+
 function withCounts(
   base: Pick<Tokenizer, "name" | "kind" | "tokenize" | "tokenizeChat">,
   concurrency: number,
+  countBatch?: CountBatch,
 ): Tokenizer {
   const count = async (text: string) => (await base.tokenize(text)).length;
-  return { ...base, count, countMany: (texts) => mapLimited(texts, concurrency, count) };
+  const one = (texts: readonly string[]) => mapLimited(texts, concurrency, count);
+  const countMany = async (texts: readonly string[]): Promise<number[]> => {
+    if (!countBatch || texts.length < 2) return one(texts);
+    const chunks: string[][] = [];
+    for (let i = 0; i < texts.length; i += BATCH_TEXTS) chunks.push(texts.slice(i, i + BATCH_TEXTS));
+    const counted = await mapLimited(chunks, concurrency, async (chunk) => (await countBatch(chunk)) ?? one(chunk));
+    return counted.flat();
+  };
+  return { ...base, count, countMany };
 }
+
+// llama.cpp's /tokenize takes `content` as an array of strings and token ids, tokenizes each
+// string on its own exactly as a request of its own would (special tokens only for the first, and
+// we ask for none), and returns the concatenation with the ids passed through. Separated by an id
+// no vocabulary has, n texts are counted in one request: the vocabulary's 3,339 requests become 24
+// (measured under Node, whose fetch costs about 1 ms a request: 3.0 to 6.6 s -> 0.1 to 0.3 s), with
+// the same counts, so the same words (checked against the built-in engine).
+const SEPARATOR = -7_000_001;
+/** Checked once per tokenizer against separate requests before any batch is trusted. */
+const BATCH_CHECK = ["hello world", "\n\nthe", " x", ""];
+
+function splitCounts(tokens: readonly number[], n: number): number[] | undefined {
+  const counts = [0];
+  for (const t of tokens) {
+    if (t === SEPARATOR) counts.push(0);
+    else counts[counts.length - 1]!++;
+  }
+  return counts.length === n ? counts : undefined;
+}
+
+/** A batch counter for llama.cpp, enabled only when the server's answer matches separate requests. */
+function llamaCppBatch(post: (content: unknown) => Promise<number[]>, single: (text: string) => Promise<number[]>): CountBatch {
+  // A batch the server refuses or miscounts is counted text by text instead.
+  const batch = async (texts: readonly string[]) =>
+    post(texts.flatMap((t, i) => (i === 0 ? [t] : [SEPARATOR, t]))).then((tokens) => splitCounts(tokens, texts.length), () => undefined);
+  let usable: Promise<boolean> | undefined;
+  return async (texts) => {
+    usable ??= Promise.all([batch(BATCH_CHECK), Promise.all(BATCH_CHECK.map(single))]).then(
+      ([batched, separate]) => batched !== undefined && batched.every((c, i) => c === separate[i]!.length),
+      () => false,
+    );
+    return (await usable) ? batch(texts) : undefined;
+  };
+}
+
+// llama-server answers from a fixed pool of HTTP threads (n_parallel + 4 in the built-in engine's
+// llama.cpp, n_parallel + 2 in older ones, so never fewer than 3); requests beyond it wait. Measured
+// against the built-in engine (-np 4): of 12 /tokenize requests sent at once from Node, 4 were
+// answered after 3 s instead of 30 ms. Calibration used to send 24 at once (three countMany calls
+// of 8), and now and then lost those 3 s. Three at a time, across all calls, stays within any
+// pool; calibration takes as long with 2, 3 or 4 (0.1 to 0.5 s, in the noise of this machine).
+const LLAMA_CPP_IN_FLIGHT = 3;
 
 /** llama.cpp's llama-server. */
 export function llamaCppTokenizer(baseUrl: string, options: ServerTokenizerOptions = {}): Tokenizer {
   const root = serverRoot(baseUrl);
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const tokenize = async (content: string, addSpecial = false) => {
+  const inFlight = options.concurrency ?? LLAMA_CPP_IN_FLIGHT;
+  const post = inFlightLimit(inFlight, (url: string, body: unknown) => postJson(fetchImpl, url, body, timeoutMs));
+  const tokenize = async (content: string | unknown[], addSpecial = false) => {
     const url = `${root}/tokenize`;
-    return tokensOf(await postJson(fetchImpl, url, { content, add_special: addSpecial }, timeoutMs), url);
+    return tokensOf(await post(url, { content, add_special: addSpecial }), url);
   };
   return withCounts(
     {
@@ -129,19 +210,15 @@ export function llamaCppTokenizer(baseUrl: string, options: ServerTokenizerOptio
       tokenize: (text) => tokenize(text),
       async tokenizeChat(messages, chatOptions = {}) {
         const url = `${root}/apply-template`;
-        const json = await postJson(
-          fetchImpl,
-          url,
-          { messages, add_generation_prompt: chatOptions.addGenerationPrompt ?? true },
-          timeoutMs,
-        );
+        const json = await post(url, { messages, add_generation_prompt: chatOptions.addGenerationPrompt ?? true });
         const prompt = (json as { prompt?: unknown } | null)?.prompt;
         if (typeof prompt !== "string") throw new Error(`POST ${url}: expected {"prompt": string}, got: ${JSON.stringify(json).slice(0, 300)}`);
         // The server tokenizes a chat prompt with special tokens (BOS) added and parsed.
         return tokenize(prompt, true);
       },
     },
-    options.concurrency ?? 8,
+    inFlight,
+    llamaCppBatch((content) => tokenize(content as unknown[]), (text) => tokenize(text)),
   );
 }
 
@@ -175,23 +252,34 @@ export function vllmTokenizer(baseUrl: string, model: string, options: ServerTok
 
 export type TiktokenEncoding = "cl100k_base" | "o200k_base";
 
-const encodings = new Map<TiktokenEncoding, Promise<(text: string) => number[]>>();
+type Encode = (text: string) => Promise<number[]>;
 
-async function loadEncoding(encoding: TiktokenEncoding): Promise<(text: string) => number[]> {
-  const { Tiktoken } = await import("js-tiktoken/lite");
-  const ranks =
+const encodings = new Map<TiktokenEncoding, Promise<Encode>>();
+
+/**
+ * Local counting runs in slices of this many ms, yielding to the event loop between them: a reply
+ * is counted while other requests stream. js-tiktoken's own encode held the loop 21 to 59 s here
+ * for a 16 KB reply without whitespace (no chunk stamped, timers late, Ctrl-C unheard); in 2 ms
+ * slices a chunk arriving meanwhile is stamped at most a slice and a step (bpe.ts) late. The
+ * count's own wall time does not matter: only the child's record waits for it (stage.ts).
+ */
+const COUNT_SLICE_MS = 2;
+
+async function loadEncoding(encoding: TiktokenEncoding): Promise<Encode> {
+  const file =
     encoding === "cl100k_base"
       ? (await import("js-tiktoken/ranks/cl100k_base")).default
       : encoding === "o200k_base"
         ? (await import("js-tiktoken/ranks/o200k_base")).default
         : undefined;
-  if (!ranks) throw new Error(`unknown tiktoken encoding '${String(encoding)}', expected cl100k_base or o200k_base`);
-  const enc = new Tiktoken(ranks);
-  // Special-token text (e.g. "<|endoftext|>") is encoded as plain text, never rejected.
-  return (text) => enc.encode(text, [], []);
+  if (!file) throw new Error(`unknown tiktoken encoding '${String(encoding)}', expected cl100k_base or o200k_base`);
+  // js-tiktoken's rank files with an encoder of our own (bpe.ts): the same ids as its encode,
+  // special-token text (e.g. "<|endoftext|>") encoded as plain text, never rejected.
+  const table = rankTable(file);
+  return (text) => inSlices(encodeSteps(table, text), COUNT_SLICE_MS);
 }
 
-/** A js-tiktoken encoding; its rank table (a few MB) is loaded once, on first use. */
+/** A tiktoken encoding; its rank table (a few MB, from js-tiktoken) is loaded once, on first use. */
 export async function tiktokenTokenizer(encoding: TiktokenEncoding): Promise<Tokenizer> {
   let loading = encodings.get(encoding);
   if (!loading) {
@@ -203,9 +291,13 @@ export async function tiktokenTokenizer(encoding: TiktokenEncoding): Promise<Tok
   return {
     name: `tiktoken ${encoding}`,
     kind: "tiktoken",
-    tokenize: async (text) => encode(text),
-    count: async (text) => encode(text).length,
-    countMany: async (texts) => texts.map((t) => encode(t).length),
+    tokenize: encode,
+    count: async (text) => (await encode(text)).length,
+    countMany: async (texts) => {
+      const counts: number[] = [];
+      for (const t of texts) counts.push((await encode(t)).length);
+      return counts;
+    },
   };
 }
 
@@ -213,16 +305,21 @@ export async function tiktokenTokenizer(encoding: TiktokenEncoding): Promise<Tok
 // characters, digits and punctuation marks stand alone.
 const APPROX_PIECES = / ?[\p{L}\p{M}]+|\p{N}|\s|[^\s\p{L}\p{M}\p{N}]/gu;
 
-function approximatePieces(text: string): string[] {
-  const out: string[] = [];
+/** About 0.4 ms: a 1 MB letter run (262,144 pieces) took 420 ms in one go. */
+const PIECES_PER_STEP = 256;
+
+/** The approximation's pieces as ids (pieceId), in steps like bpe.ts's: a pause every PIECES_PER_STEP pieces. */
+function* approximateSteps(text: string): Generator<void, number[]> {
+  const out: number[] = [];
+  const piece = (p: string) => out.push(pieceId(p)) % PIECES_PER_STEP === 0;
   for (const m of text.matchAll(APPROX_PIECES)) {
-    const piece = m[0];
-    const letters = piece.startsWith(" ") && piece.length > 1 ? piece.slice(1) : piece;
+    const whole = m[0];
+    const letters = whole.startsWith(" ") && whole.length > 1 ? whole.slice(1) : whole;
     if (letters.length <= 4 || !/\p{L}/u.test(letters)) {
-      out.push(piece);
+      if (piece(whole)) yield;
       continue;
     }
-    for (let i = 0; i < letters.length; i += 4) out.push((i === 0 && piece !== letters ? " " : "") + letters.slice(i, i + 4));
+    for (let i = 0; i < letters.length; i += 4) if (piece((i === 0 && whole !== letters ? " " : "") + letters.slice(i, i + 4))) yield;
   }
   return out;
 }
@@ -236,12 +333,17 @@ function pieceId(piece: string): number {
 
 /** No vocabulary at all: roughly one token per 4 letters of a word; ids are hashes of the pieces. */
 export function approximateTokenizer(): Tokenizer {
+  const tokenize = (text: string) => inSlices(approximateSteps(text), COUNT_SLICE_MS);
   return {
     name: "approximate (1 token per started 4 letters of a word)",
     kind: "approximate",
-    tokenize: async (text) => approximatePieces(text).map(pieceId),
-    count: async (text) => approximatePieces(text).length,
-    countMany: async (texts) => texts.map((t) => approximatePieces(t).length),
+    tokenize,
+    count: async (text) => (await tokenize(text)).length,
+    countMany: async (texts) => {
+      const counts: number[] = [];
+      for (const t of texts) counts.push((await tokenize(t)).length);
+      return counts;
+    },
   };
 }
 
@@ -265,18 +367,24 @@ export interface ResolvedTokenizer {
 const PROBE_TEXT = "hello world";
 const PROBE_CHAT: ChatMessage[] = [{ role: "user", content: PROBE_TEXT }];
 
-async function firstModel(fetchImpl: FetchLike, root: string, timeoutMs: number): Promise<string> {
-  const url = `${root}/v1/models`;
+/** GET /v1/models: the `data` entries (llama.cpp, vLLM and SGLang add their own fields to each). */
+export async function listModels(baseUrl: string, options: Pick<ServerTokenizerOptions, "fetch" | "timeoutMs"> = {}): Promise<unknown[]> {
+  const url = `${serverRoot(baseUrl)}/v1/models`;
   let json: unknown;
   try {
-    const res = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await (options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     json = await res.json();
   } catch (e) {
     throw new Error(`GET ${url}: ${errorText(e)}`);
   }
-  const id = (json as { data?: { id?: unknown }[] } | null)?.data?.[0]?.id;
-  if (typeof id !== "string") throw new Error(`GET ${url}: no model id in data[0].id`);
+  const data = (json as { data?: unknown } | null)?.data;
+  return Array.isArray(data) ? data : [];
+}
+
+async function firstModel(fetchImpl: FetchLike, root: string, timeoutMs: number): Promise<string> {
+  const id = ((await listModels(root, { fetch: fetchImpl, timeoutMs }))[0] as { id?: unknown } | undefined)?.id;
+  if (typeof id !== "string") throw new Error(`GET ${root}/v1/models: no model id in data[0].id`);
   return id;
 }
 

@@ -1,7 +1,8 @@
 // A server process agentload starts and owns: any command plus a readiness URL, so llama.cpp,
-// vLLM or SGLang launch commands all fit. It is stopped on stop(), on process exit, Ctrl-C and
-// SIGTERM; its last log lines go into every error so a failed start explains itself.
-import { spawn, type ChildProcess } from "node:child_process";
+// vLLM or SGLang launch commands all fit. It is stopped on stop(), and never outlives agentload
+// (owned-process.ts: process exit, signals, SIGKILL); its last log lines go into every error so a
+// failed start explains itself.
+import { spawnOwned } from "./owned-process.js";
 
 export interface ManagedServerOptions {
   name: string;
@@ -32,46 +33,18 @@ export interface ManagedServer {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let hooksInstalled = false;
-
-// Children must not outlive us: kill them on every way out. Signals re-raise after cleanup so the
-// caller's own handlers and exit code behave as without us.
-function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  const killAll = () => {
-    for (const child of live) child.kill("SIGKILL");
-  };
-  process.on("exit", killAll);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = () => {
-      // Someone else (a run's graceful Ctrl-C) handles this signal: leave the server up for them;
-      // the exit hook still kills it when the process ends.
-      if (process.listenerCount(signal) > 1) return;
-      killAll();
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startManagedServer(opts: ManagedServerOptions): Promise<ManagedServer> {
-  installExitHooks();
   const keep = opts.keepLogLines ?? 40;
   const logs: string[] = [];
-  const child = spawn(opts.command, opts.args, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-  live.add(child);
+  const child = spawnOwned(opts.command, opts.args, opts.env ? { env: opts.env } : {});
   let exited: string | null = null;
   let stopping = false;
   const unexpected: ((status: string) => void)[] = [];
   const exitedPromise = new Promise<void>((resolve) => {
     child.on("exit", (code, signal) => {
       exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      live.delete(child);
       resolve();
       if (!stopping) for (const cb of unexpected) cb(exited);
     });
@@ -91,8 +64,8 @@ export async function startManagedServer(opts: ManagedServerOptions): Promise<Ma
       opts.onLog?.(line);
     }
   };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
 
   const stop = async () => {
     stopping = true;
@@ -108,6 +81,8 @@ export async function startManagedServer(opts: ManagedServerOptions): Promise<Ma
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (spawnError) throw new Error(`${opts.name}: could not start: ${(spawnError as Error).message}`);
+    // The shell in front of the command (owned-process.ts) exits 127 or 126 when it cannot run it.
+    if (exited === "exited with code 127" || exited === "exited with code 126") throw new Error(`${opts.name}: could not start: ${logs.at(-1) ?? exited}`);
     if (exited) throw new Error(`${opts.name} ${exited} before it was ready:\n${describe()}`);
     try {
       const res = await fetch(opts.readyUrl, { signal: AbortSignal.timeout(2000) });

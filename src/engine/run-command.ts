@@ -1,7 +1,8 @@
 // Run a build step as a child process, appending its output to a log file and passing each
 // output line to a callback (for progress). On failure the error carries the log's last lines.
-import { spawn } from "node:child_process";
+// Steps are owned processes (owned-process.ts): a killed agentload leaves no compiler running.
 import { appendFileSync, readFileSync } from "node:fs";
+import { spawnOwned } from "./owned-process.js";
 
 export interface StepOptions {
   cwd?: string;
@@ -20,7 +21,7 @@ export function tailOfFile(path: string, lines: number): string {
 export function runStep(command: string, args: string[], opts: StepOptions): Promise<void> {
   appendFileSync(opts.logFile, `\n$ ${command} ${args.join(" ")}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnOwned(command, args, opts.cwd !== undefined ? { cwd: opts.cwd } : {});
     let pending = "";
     const onData = (buf: Buffer) => {
       appendFileSync(opts.logFile, buf);

@@ -14,7 +14,7 @@ import { defaultCatalogue, parseMetricName, recordMatches, type LatencyMetricDef
 import { meetsRequestLimits, requestLimits, type Objective, type SloInput } from "./slo.js";
 import type { GoodputSummary, RunSummary } from "./summary.js";
 
-/** Dispatch lateness p99 above this marks a run unhealthy: the client, not the server, was slow. */
+/** Dispatch lateness p99 above this is a health note (metrics/client-checks.ts judges whether lag distorts the run). */
 export const DEFAULT_LATENESS_THRESHOLD_MS = 10;
 
 export interface AggregatorOptions {
@@ -220,7 +220,7 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     const problems: string[] = [];
     if (!dispatchHealthy) {
       problems.push(
-        `dispatch lateness p99 ${lateness!.p99.toFixed(1)}ms exceeds ${latenessThresholdMs}ms: the client lagged, so its delays are in the latencies`,
+        `dispatch lateness p99 ${lateness!.p99.toFixed(1)}ms exceeds ${latenessThresholdMs}ms: some requests were sent late (validity's client lag judges whether it distorts the run)`,
       );
     }
     const decided = ok + failed;

@@ -213,6 +213,28 @@ export const BUILTIN_METRICS: readonly MetricDefinition[] = [
     perRequest: (m) => m.e2e,
     headline: ["p50", "p95"],
   },
+  // Coordinated omission: a client that falls behind its plan sends later and so measures less
+  // queueing than a user would have seen. These start the clock at the planned dispatch: for
+  // open-loop (rate, timed) sessions the first request's is the arrival schedule, for a dependent
+  // request the time its parents ended plus its wait. They equal TTFC/E2E plus the lateness.
+  {
+    name: "ttfcScheduled",
+    label: "TTFC from plan",
+    description: "Time to first chunk from the planned dispatch (arrival, or parents' end + wait): TTFC that includes the client's lateness.",
+    kind: "latency",
+    scope: "request",
+    values: (m) => m.ttfcScheduled,
+    perRequest: (m) => m.ttfcScheduled,
+  },
+  {
+    name: "e2eScheduled",
+    label: "E2E from plan",
+    description: "Planned dispatch to the end of the stream: E2E that includes the client's lateness.",
+    kind: "latency",
+    scope: "request",
+    values: (m) => m.e2eScheduled,
+    perRequest: (m) => m.e2eScheduled,
+  },
   {
     name: "dispatchLateness",
     label: "dispatch lateness",

@@ -290,7 +290,8 @@ export interface HistogramComparison {
 
 export type HistogramSet = Partial<Record<HistogramName, HistogramInput>>;
 
-interface Settings {
+/** Compare options checked, with their defaults filled in. */
+export interface CompareSettings {
   metrics: readonly HistogramName[];
   percentiles: readonly number[];
   minEffect: (m: HistogramName) => number;
@@ -301,7 +302,8 @@ interface Settings {
   minSamples: number;
 }
 
-function settingsOf(options: CompareOptions): Settings {
+/** Checks compare options (an error names the bad one) and fills in the defaults. */
+export function compareSettings(options: CompareOptions): CompareSettings {
   const bad = (what: string, got: unknown) => new Error(`compare options: ${what}, got ${JSON.stringify(got)}`);
   const metrics = options.metrics ?? compareDefaults.metrics;
   // Any latency metric of the catalogue (or sub-metric) may be compared: a name neither run holds
@@ -336,12 +338,35 @@ function settingsOf(options: CompareOptions): Settings {
   };
 }
 
+/** Values each run needs before percentile p is compared: minSamples, and 5 above p (p90: 50, p99: 500). */
+export function samplesNeeded(s: Pick<CompareSettings, "minSamples">, percentile: number): number {
+  return Math.max(s.minSamples, Math.ceil((compareDefaults.tailSamples * 100) / (100 - percentile)));
+}
+
+/** The verdict on one percentile from its ratio interval: changed only when the whole interval is beyond the minimum effect. */
+export function judgeInterval(
+  s: CompareSettings,
+  what: Pick<PercentileComparison, "metric" | "percentile" | "label" | "oldCount" | "newCount">,
+  ci: RatioInterval,
+): PercentileComparison {
+  const minEffect = s.minEffect(what.metric);
+  const change: PercentileComparison["change"] = ci.low > 1 + minEffect ? "slower" : ci.high < 1 / (1 + minEffect) ? "faster" : "none";
+  const pass = change === "none" || (s.direction !== "either" && s.direction !== change);
+  const result = { ...what, old: ci.old, new: ci.new, ratio: ci.ratio, low: ci.low, high: ci.high, confidence: s.confidence, minEffect, change };
+  return { ...result, pass, message: comparisonMessage(result, s.direction) };
+}
+
+/** The comparison lines: one per compared percentile (failures marked ✗) and one per skip. */
+export function comparisonLines(comparisons: readonly PercentileComparison[], skipped: readonly SkippedComparison[]): string[] {
+  return [...comparisons.map((c) => `${c.pass ? "✓" : "✗"} ${c.message}`), ...skipped.map((k) => `- ${k.message}`)];
+}
+
 /**
  * Compares each chosen metric's percentiles between a baseline and a new run. Fails when some
  * percentile is confidently changed (in the failing direction) by more than its minimum effect.
  */
 export function compareHistograms(baseline: HistogramSet, current: HistogramSet, options: CompareOptions = {}): HistogramComparison {
-  const s = settingsOf(options);
+  const s = compareSettings(options);
   const comparisons: PercentileComparison[] = [];
   const skipped: SkippedComparison[] = [];
   const ranks: Partial<Record<HistogramName, RankTest>> = {};
@@ -363,7 +388,7 @@ export function compareHistograms(baseline: HistogramSet, current: HistogramSet,
     if (rank) ranks[metric] = rank;
     for (const percentile of s.percentiles) {
       const label = `${metric} p${percentile}`;
-      const needed = Math.max(s.minSamples, Math.ceil((compareDefaults.tailSamples * 100) / (100 - percentile)));
+      const needed = samplesNeeded(s, percentile);
       if (old.count < needed || next.count < needed) {
         skipped.push({
           metric,
@@ -375,17 +400,11 @@ export function compareHistograms(baseline: HistogramSet, current: HistogramSet,
       }
       const rng = rngFor(s.seed, `${metric}/p${percentile}`);
       const ci = percentileRatioInterval(old, next, percentile, { confidence: s.confidence, resamples: s.resamples, rng });
-      const minEffect = s.minEffect(metric);
-      const change: PercentileComparison["change"] = ci.low > 1 + minEffect ? "slower" : ci.high < 1 / (1 + minEffect) ? "faster" : "none";
-      const pass = change === "none" || (s.direction !== "either" && s.direction !== change);
-      const partial = { metric, percentile, label, old: ci.old, new: ci.new, oldCount: old.count, newCount: next.count };
-      const result = { ...partial, ratio: ci.ratio, low: ci.low, high: ci.high, confidence: s.confidence, minEffect, change };
-      comparisons.push({ ...result, pass, message: comparisonMessage(result, s.direction) });
+      comparisons.push(judgeInterval(s, { metric, percentile, label, oldCount: old.count, newCount: next.count }, ci));
     }
   }
   const pass = comparisons.every((c) => c.pass);
-  const lines = [...comparisons.map((c) => `${c.pass ? "✓" : "✗"} ${c.message}`), ...skipped.map((k) => `- ${k.message}`)];
-  return { pass, comparisons, skipped, ranks, lines };
+  return { pass, comparisons, skipped, ranks, lines: comparisonLines(comparisons, skipped) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,7 +424,8 @@ export function formatChange(ratio: number): string {
   return `${pct < 0 && shown !== "0" ? "-" : "+"}${shown}%`;
 }
 
-function comparisonMessage(c: Omit<PercentileComparison, "pass" | "message">, direction: CompareDirection): string {
+/** `ttfc p50: 120ms -> 180ms (+50%, 95% CI +41%..+60%) exceeds +25%`. */
+export function comparisonMessage(c: Omit<PercentileComparison, "pass" | "message">, direction: CompareDirection): string {
   const level = `${trimZeros((c.confidence * 100).toFixed(1))}%`;
   const head = `${c.label}: ${formatMs(c.old)} -> ${formatMs(c.new)} (${formatChange(c.ratio)}, ${level} CI ${formatChange(c.low)}..${formatChange(c.high)})`;
   const up = formatChange(1 + c.minEffect);

@@ -27,6 +27,13 @@ export interface RequestMetrics {
   sharedPrefixTokens: number;
   /** dispatchedAt - plannedAt: how late the client sent the request. */
   dispatchLateness: number;
+  /**
+   * TTFC and E2E from the planned dispatch (plannedAt) instead of the actual one: a client that
+   * sent late still counts the wait (coordinated omission; AIPerf's effective, GuideLLM's
+   * scheduled latency). Equal to ttfc/e2e plus the lateness.
+   */
+  ttfcScheduled?: number;
+  e2eScheduled?: number;
   /** The span in which the request was decoding: first token to end of stream. */
   decode?: { start: number; end: number };
 }
@@ -58,6 +65,8 @@ export function requestMetrics(record: RequestRecord): RequestMetrics {
   if (record.firstTokenAt !== undefined) m.ttfc = record.firstTokenAt - t0;
   if (record.firstContentAt !== undefined) m.ttfv = record.firstContentAt - t0;
   if (end !== undefined) m.e2e = end - t0;
+  if (record.firstTokenAt !== undefined) m.ttfcScheduled = record.firstTokenAt - record.plannedAt;
+  if (end !== undefined) m.e2eScheduled = end - record.plannedAt;
   if (m.ttfc !== undefined && m.e2e !== undefined && outputTokens >= 2) {
     m.tpot = (m.e2e - m.ttfc) / (outputTokens - 1);
   }

@@ -8,7 +8,14 @@ import type { ServerCacheHitRate } from "./server-cache.js";
 
 export type LatencyMetric = "ttfc" | "ttfv" | "tbc" | "tpot" | "e2e";
 /** The built-in latency metrics, all kept as histograms (see catalogue.ts). */
-export type BuiltinHistogramName = LatencyMetric | "tbcRequestMean" | "tbcRequestMax" | "dispatchLateness" | "sessionDuration";
+export type BuiltinHistogramName =
+  | LatencyMetric
+  | "tbcRequestMean"
+  | "tbcRequestMax"
+  | "ttfcScheduled"
+  | "e2eScheduled"
+  | "dispatchLateness"
+  | "sessionDuration";
 /** A histogram of the summary: a catalogue latency metric (built in or added) or a sub-metric such as "ttfc{kind:spawn}". */
 export type HistogramName = BuiltinHistogramName | (string & Record<never, never>);
 

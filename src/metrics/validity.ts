@@ -1,6 +1,18 @@
 // Can a run's numbers be trusted at all? A run that measured nothing, mostly failed, was cut
-// short or whose client lagged behind its own schedule says little about the server, whatever
-// its latencies: comparisons built on it are inconclusive rather than a pass.
+// short, or whose client lagged behind its own schedule, was saturated or offered less load than
+// asked (client-checks.ts) says little about the server, whatever its latencies: comparisons built
+// on it are inconclusive rather than a pass.
+import {
+  cpuCheck,
+  cpuProblem,
+  lagCheck,
+  lagProblem,
+  loadCheck,
+  loadProblem,
+  type AchievedLoad,
+  type ClientChecks,
+  type ClientCpuSamples,
+} from "./client-checks.js";
 import type { Objective } from "./slo.js";
 import type { RunSummary } from "./summary.js";
 
@@ -9,12 +21,15 @@ export interface RunValidity {
   /** Why not, one line each ("no request succeeded", "3 of 40 requests failed (7.5%, limit 5%)"). */
   problems: string[];
   /**
-   * The run's health notes (client dispatch lateness over its threshold). Shown, not yet part of
-   * validity: between a request's end and its child's dispatch the client counts the reply on the
-   * server and renders the next prompt, 2-4 ms on every dependent request of a small run measured
-   * here, so a p99 over a dozen requests crosses 10 ms on single outliers.
+   * The run's health notes (dispatch lateness p99 over 10 ms). Shown, not part of validity:
+   * between a request's end and its child's dispatch the client counts the reply on the server
+   * and renders the next prompt, 2-4 ms on every dependent request of a small run measured here,
+   * so a p99 over a dozen requests crosses 10 ms on single outliers. Lag that distorts the
+   * measurement is judged by `client.lag` instead.
    */
   warnings: string[];
+  /** The client's own checks and their figures: lag always, CPU and achieved load when the run measured them. */
+  client?: ClientChecks;
 }
 
 export interface ValidityOptions {
@@ -27,6 +42,9 @@ export interface ValidityOptions {
   slo?: readonly Pick<Objective, "metric">[];
   /** The run was stopped before its workload ended. */
   interrupted?: boolean;
+  /** What the run measured of its client besides the records (absent when re-judging a run folder). */
+  clientCpu?: ClientCpuSamples;
+  achievedLoad?: AchievedLoad;
 }
 
 export const DEFAULT_MAX_ERROR_RATE = 0.05;
@@ -43,5 +61,11 @@ export function runValidity(summary: RunSummary, options: ValidityOptions = {}):
     problems.push(`${failed} of ${ok + failed} requests failed (${(summary.errors.rate * 100).toFixed(1)}%, limit ${(maxErrorRate * 100).toFixed(1)}%)`);
   }
   if (options.interrupted) problems.push("the run was interrupted before its workload ended");
-  return { valid: problems.length === 0, problems, warnings: [...summary.health.problems] };
+  const client: ClientChecks = { lag: lagCheck(summary) };
+  if (options.clientCpu) client.cpu = cpuCheck(options.clientCpu);
+  if (options.achievedLoad) client.load = loadCheck(options.achievedLoad);
+  for (const p of [lagProblem(client.lag), client.cpu && cpuProblem(client.cpu), client.load && loadProblem(client.load)]) if (p) problems.push(p);
+  const warnings = [...summary.health.problems];
+  if (client.cpu?.note) warnings.push(client.cpu.note);
+  return { valid: problems.length === 0, problems, warnings, client };
 }

@@ -1,7 +1,59 @@
 // The run folder: runs/<name>-<UTC time>/ holding the resolved spec, records.jsonl, the server's
-// /metrics before and after, and summary.json.
-import { mkdirSync, writeFileSync } from "node:fs";
+// /metrics before and after, and summary.json. pruneRunFolders keeps the newest N of them.
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+/** Written first into every run folder (run/run.ts, synchronously after create): what marks one. */
+export const RUN_FOLDER_MARKER = "spec.resolved.json";
+
+/** The UTC second a run began as its folder name carries it: 2026-01-02T030405Z. */
+function stampOf(at: Date): string {
+  return at.toISOString().replace(/[:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+/** <name>-<stamp>[-n], as create names a folder. */
+const RUN_ID_RE = /^.+-(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-(\d+))?$/;
+
+/** When a run folder's run began (ms, to the second) and its same-second suffix; undefined for any other name. */
+export function runFolderTime(id: string): { ms: number; n: number } | undefined {
+  const m = RUN_ID_RE.exec(id);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`);
+  return Number.isNaN(ms) ? undefined : { ms, n: m[5] ? Number(m[5]) : 1 };
+}
+
+export interface PruneOptions {
+  /** How many run folders to keep, newest first; 0 keeps all. */
+  keep: number;
+  /** Folders of runs begun at or after this time (the current run's) are never removed, nor counted out. */
+  since?: Date;
+}
+
+/**
+ * Removes all but the newest `keep` run folders directly under `parent` and returns their paths.
+ * Only folders named as create names them and holding RUN_FOLDER_MARKER count: anything else a
+ * user keeps there is neither removed nor counted. Newest by the time in the name (the run's
+ * start, unlike a folder's mtime, which later reads or copies change).
+ */
+export function pruneRunFolders(parent: string, options: PruneOptions): string[] {
+  if (options.keep === 0 || !existsSync(parent)) return [];
+  const protectedFrom = options.since ? Math.floor(options.since.getTime() / 1000) * 1000 : Infinity;
+  const runs: { dir: string; id: string; ms: number; n: number }[] = [];
+  for (const id of readdirSync(parent)) {
+    const time = runFolderTime(id);
+    const dir = join(parent, id);
+    if (!time || !lstatSync(dir).isDirectory() || !existsSync(join(dir, RUN_FOLDER_MARKER))) continue;
+    runs.push({ dir, id, ...time });
+  }
+  runs.sort((a, b) => b.ms - a.ms || b.n - a.n || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const removed: string[] = [];
+  for (const run of runs.slice(options.keep)) {
+    if (run.ms >= protectedFrom) continue;
+    rmSync(run.dir, { recursive: true, force: true });
+    removed.push(run.dir);
+  }
+  return removed;
+}
 
 export class RunFolder {
   private constructor(
@@ -10,7 +62,7 @@ export class RunFolder {
   ) {}
 
   static create(parent: string, name: string, at: Date = new Date()): RunFolder {
-    const stamp = at.toISOString().replace(/[:]/g, "").replace(/\.\d+Z$/, "Z");
+    const stamp = stampOf(at);
     const safe = name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 60) || "run";
     let id = `${safe}-${stamp}`;
     let dir = join(parent, id);

@@ -4,12 +4,17 @@
 import type { NodeKind } from "../workload/types.js";
 
 export type ErrorKind =
-  | "http" // non-2xx status
+  | "http" // non-2xx status (the message names the URL, never the key; 429/503 keep Retry-After)
   | "connect" // could not connect / connect timeout
+  | "tls" // the TLS handshake failed: certificate refused, or an https URL for a plain-HTTP server
+  | "protocol" // the response is not HTTP/1.1: a bad status line or header
+  | "not-stream" // a 2xx whose Content-Type is not text/event-stream (a JSON reply, an HTML page)
   | "first-token-timeout" // no first chunk in time
+  | "idle-timeout" // a token came, then none within timeouts.idleMs (a stalled stream)
   | "total-timeout" // stream did not finish in time
   | "reset" // connection closed or reset mid-stream, or a stream that ended without [DONE] and without a finish_reason
-  | "malformed" // a stream event that is not valid SSE/JSON (or an unparsable HTTP response)
+  | "empty" // the stream ended well but carried no generated token: nothing to measure
+  | "malformed" // a stream event that is not valid SSE/JSON
   | "server" // the stream carried an error object
   | "aborted"; // the run was stopped (Ctrl-C) before the request ended
 
@@ -17,6 +22,12 @@ export interface RequestError {
   kind: ErrorKind;
   status?: number;
   message: string;
+  /**
+   * The server's Retry-After on an HTTP error (429, 503), in ms from when it answered (seconds,
+   * or an HTTP date less the client's clock). Recorded, not honoured: the session goes on as
+   * `traffic.onError` says.
+   */
+  retryAfterMs?: number;
 }
 
 /** One line of records.jsonl. */
@@ -43,5 +54,11 @@ export interface RequestRecord {
   freshInputTokens: number;
   requestedOutputTokens: number;
   warmup?: boolean;
+  /**
+   * How many times the client sent this request, when more than once: the client sends again,
+   * once, when the connection broke before any response header (a keep-alive socket the server
+   * had just closed). The server may have received both; absent means 1.
+   */
+  attempts?: number;
   error?: RequestError;
 }

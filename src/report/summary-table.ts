@@ -4,6 +4,7 @@
 import { formatMs, formatNumber, formatPercent } from "../metrics/format.js";
 import type { DistributionStats } from "../stats/histogram.js";
 import { catalogueOfSummary, type MetricCatalogue } from "../metrics/catalogue.js";
+import { CPU_BUSY_THRESHOLD, lagLimitText, loadText, ordinal, type ClientChecks } from "../metrics/client-checks.js";
 import type { SloVerdict } from "../metrics/slo.js";
 import type { RunValidity } from "../metrics/validity.js";
 import type { RunSummary } from "../metrics/summary.js";
@@ -79,6 +80,7 @@ export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], optio
   ]);
   if (options.validity) {
     const v = options.validity;
+    if (v.client) other.push(...clientRows(v.client, paint));
     other.push(["validity", v.valid ? paint.green("valid") : paint.red(`NOT VALID: ${v.problems.map((p) => p.split("\n")[0]).join("; ")}`)]);
   }
   out.push("", ...section(other));
@@ -90,6 +92,31 @@ export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], optio
     for (const v of verdicts) out.push(`  ${v.pass ? paint.green(v.message) : paint.red(v.message)}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** The client's own checks (metrics/client-checks.ts), green when they pass. */
+function clientRows(c: ClientChecks, paint: Painter): [string, string][] {
+  const mark = (ok: boolean, text: string) => (ok ? paint.green(text) : paint.red(text));
+  const rows: [string, string][] = [];
+  const lag = c.lag;
+  rows.push([
+    "client lag",
+    lag.lateness === null
+      ? `${NONE} (${lag.requests} requests: too few to judge)`
+      : mark(lag.ok, `the ${ordinal(lag.atLeast)} latest of ${lag.requests} dispatches ${formatMs(lag.lateness)} late ${lag.ok ? "<=" : ">"} ${formatMs(lag.limitMs)} (limit ${lagLimitText(lag)})`),
+  ]);
+  if (c.cpu) {
+    const cpu = c.cpu;
+    const what = cpu.source === "eventLoopUtilization" ? "event loop busy" : "CPU";
+    rows.push([
+      "client CPU",
+      cpu.meanBusy === null
+        ? (cpu.note ?? `${NONE} (not sampled)`)
+        : mark(cpu.ok, `${what} mean ${formatPercent(cpu.meanBusy)}, max ${formatPercent(cpu.maxBusy!)}; over ${formatPercent(CPU_BUSY_THRESHOLD)} in ${formatPercent(cpu.saturatedShare!)} of ${cpu.windows} window${cpu.windows === 1 ? "" : "s"} of ${formatMs(cpu.windowMs)}`),
+    ]);
+  }
+  if (c.load) rows.push(["achieved load", c.load.ratio === null ? loadText(c.load.load) : mark(c.load.ok, loadText(c.load.load))]);
+  return rows;
 }
 
 /** A row per latency metric of the catalogue (those shown in tables), then each sub-metric the summary holds. */

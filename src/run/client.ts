@@ -2,6 +2,7 @@
 // token-carrying event arrived, the reply text, usage, and the first failure). A failed request
 // is an observation with `error`, never an exception. The transport is chosen per runtime:
 // undici on Node (loaded lazily, so Bun and Deno never import it), fetch on Bun and Deno.
+import { shownUrl } from "./response-head.js";
 import { StreamRecorder } from "./stream-recorder.js";
 import type { Transport } from "./transport-types.js";
 import type { ClientRequest, StreamObservation } from "./types.js";
@@ -12,8 +13,11 @@ export interface ClientOptions {
   /** Sent as `Authorization: Bearer`; never logged nor put in errors or records. */
   apiKey?: string;
   headers?: Record<string, string>;
-  /** No first-token or total limit unless given; connect defaults to 10 s. */
-  timeouts?: { connectMs?: number; firstTokenMs?: number; totalMs?: number };
+  /**
+   * No first-token, idle or total limit unless given; connect defaults to 10 s. `idleMs`: the
+   * longest wait for the next token once one has come (a spec's default is 30 s).
+   */
+  timeouts?: { connectMs?: number; firstTokenMs?: number; idleMs?: number; totalMs?: number };
   /** auto: undici on Node, fetch on Bun and Deno. */
   transport?: "auto" | "undici" | "fetch";
   /** Connections per origin (undici); default 1024. */
@@ -79,6 +83,7 @@ export function createClient(opts: ClientOptions): Client {
   const connectMs = opts.timeouts?.connectMs ?? DEFAULT_CONNECT_MS;
   const firstTokenMs = opts.timeouts?.firstTokenMs;
   const totalMs = opts.timeouts?.totalMs;
+  const idleMs = opts.timeouts?.idleMs;
   const kind = pickTransport(opts.transport ?? "auto");
   const connections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
@@ -89,14 +94,16 @@ export function createClient(opts: ClientOptions): Client {
   async function send(req: ClientRequest, signal?: AbortSignal): Promise<StreamObservation> {
     const body = JSON.stringify(buildRequestBody(req));
     const t = transport ?? (await loading);
-    const path = req.api === "chat" ? base.chatPath : base.completionsPath;
+    const target = req.api === "chat" ? base.chat : base.completions;
     const dispatchedAt = performance.now();
-    let rec = await attempt(t, req, path, body, dispatchedAt, signal);
+    let rec = await attempt(t, req, target, body, dispatchedAt, signal);
     // A keep-alive connection the server has just closed fails before any answer; the server
-    // never saw the request, so one retry on a fresh connection is safe. The time lost stays in
-    // the request's latency (dispatchedAt is kept).
+    // most likely never saw the request, so one retry on a fresh connection is safe. The time
+    // lost stays in the request's latency (dispatchedAt is kept), and the record says it was
+    // sent twice (attempts), so a server that did see both is not left with a request unaccounted.
     if (rec.obs.error?.kind === "reset" && !rec.answered && !signal?.aborted) {
-      rec = await attempt(t, req, path, body, dispatchedAt, signal);
+      rec = await attempt(t, req, target, body, dispatchedAt, signal);
+      rec.obs.attempts = 2;
     }
     return rec.result();
   }
@@ -104,12 +111,12 @@ export function createClient(opts: ClientOptions): Client {
   async function attempt(
     t: Transport,
     req: ClientRequest,
-    path: string,
+    target: Target,
     body: string,
     dispatchedAt: number,
     signal: AbortSignal | undefined,
   ): Promise<StreamRecorder> {
-    const rec = new StreamRecorder(secrets);
+    const rec = new StreamRecorder(secrets, target.shown, req.allowEmpty === true);
     rec.obs.dispatchedAt = dispatchedAt;
     if (signal?.aborted) {
       rec.stop("aborted", "aborted before it was sent");
@@ -125,13 +132,15 @@ export function createClient(opts: ClientOptions): Client {
           }, firstTokenMs - elapsed);
     const totalTimer =
       totalMs === undefined ? undefined : setTimeout(() => rec.stop("total-timeout", `not finished within ${totalMs} ms`), totalMs - elapsed);
+    const idle = idleMs === undefined ? undefined : new IdleWatch(rec, idleMs);
     try {
-      await t.stream({ url: req.api === "chat" ? base.chatUrl : base.completionsUrl, path, headers, body }, rec);
+      await t.stream({ url: target.url, path: target.path, headers, body }, rec);
     } catch (err) {
       rec.fail(err); // transports do not reject; this keeps the promise of send() all the same
     } finally {
       clearTimeout(firstTimer);
       clearTimeout(totalTimer);
+      idle?.clear();
       if (signal) unwatchAbort(signal, rec);
     }
     return rec;
@@ -144,6 +153,68 @@ export function createClient(opts: ClientOptions): Client {
       await t.close();
     },
   };
+}
+
+interface Target {
+  url: string;
+  path: string;
+  /** For messages: method and URL without query values. */
+  shown: string;
+}
+
+/**
+ * How long the idle timeout waits, once its limit has passed, before it decides. Node stamps the
+ * waiting reads within a 0 ms timer; Bun needed 5 ms (client.test "busy" test: failed at 0 and
+ * 1 ms, passed at 5 and 20). 20 ms is 0.07% of the default 30 s limit.
+ */
+const CONFIRM_MS = 20;
+
+/**
+ * The inter-chunk idle timeout: fails the request when a token came and then none for `idleMs`.
+ * One timer per request that re-arms itself lazily from the last token's stamp, instead of a
+ * timer reset per token: the per-token path only stamps, as it did (a clearTimeout/setTimeout
+ * pair per token would allocate on the hot path, which reads 230k to 670k chunks/s of one stream
+ * in benchmarks/client-speed.ts). Before the first token it only re-arms: the first-token
+ * timeout governs prefill.
+ */
+class IdleWatch {
+  private timer: ReturnType<typeof setTimeout>;
+  /** The limit has passed once; CONFIRM_MS more before the verdict (see check). */
+  private confirming = false;
+
+  constructor(
+    private readonly rec: StreamRecorder,
+    private readonly idleMs: number,
+  ) {
+    this.timer = setTimeout(this.check, idleMs);
+  }
+
+  private readonly check = (): void => {
+    const rec = this.rec;
+    if (rec.closed) return;
+    const last = rec.lastTokenAt;
+    const quiet = last === undefined ? 0 : performance.now() - last;
+    if (last !== undefined && quiet >= this.idleMs) {
+      // A timer that came due while the event loop was busy runs before the reads that arrived
+      // meanwhile (timers come first in a loop turn): give those reads a few turns to be
+      // stamped, so a client that was busy does not record a stall the server never had.
+      if (!this.confirming) {
+        this.confirming = true;
+        this.timer = setTimeout(this.check, CONFIRM_MS);
+        return;
+      }
+      const n = rec.obs.chunkAt.length;
+      rec.stop("idle-timeout", `stalled: no token within ${this.idleMs} ms of the previous one (${n} token chunk${n === 1 ? "" : "s"} so far)`);
+      return;
+    }
+    this.confirming = false;
+    // A timer may fire a little early against performance.now(); at least 1 ms keeps it from spinning.
+    this.timer = setTimeout(this.check, Math.max(1, this.idleMs - quiet));
+  };
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 /**
@@ -176,10 +247,8 @@ function unwatchAbort(signal: AbortSignal, rec: StreamRecorder): void {
 
 interface BaseUrl {
   origin: string;
-  chatPath: string;
-  completionsPath: string;
-  chatUrl: string;
-  completionsUrl: string;
+  chat: Target;
+  completions: Target;
 }
 
 function parseBaseUrl(baseUrl: string): BaseUrl {
@@ -193,9 +262,11 @@ function parseBaseUrl(baseUrl: string): BaseUrl {
     throw new TypeError(`ClientOptions.baseUrl: expected http: or https:, got ${JSON.stringify(url.protocol)}`);
   }
   const prefix = url.pathname.replace(/\/+$/, "");
-  const chatPath = `${prefix}/chat/completions${url.search}`;
-  const completionsPath = `${prefix}/completions${url.search}`;
-  return { origin: url.origin, chatPath, completionsPath, chatUrl: url.origin + chatPath, completionsUrl: url.origin + completionsPath };
+  const target = (path: string): Target => {
+    const full = url.origin + path;
+    return { url: full, path, shown: `POST ${shownUrl(new URL(full))}` };
+  };
+  return { origin: url.origin, chat: target(`${prefix}/chat/completions${url.search}`), completions: target(`${prefix}/completions${url.search}`) };
 }
 
 function pickTransport(choice: "auto" | "undici" | "fetch"): "undici" | "fetch" {

@@ -1,9 +1,11 @@
 // Preflight: before the clock, in a few seconds, the checks that would otherwise turn a whole run
 // into a column of failed requests: the server answers, the key is accepted, the model is served,
-// and (after content set-up) the first 1-token request succeeds. Each failure is one line naming
+// the workload's largest request fits the server's context (context-fit.ts), and (after content
+// set-up) the first 1-token request succeeds. Each failure is one line naming
 // the URL and what to fix; the run then ends with the preflight exit code instead of measuring
 // nothing.
 import type { RunTarget } from "./run.js";
+import { contextFromLlamaCpp, contextFromModels, type ContextLimit } from "./server-context.js";
 import type { StreamObservation } from "./types.js";
 
 export class PreflightError extends Error {
@@ -18,6 +20,8 @@ export interface PreflightResult {
   models: string[];
   /** Said, not fatal (a server without /models, an unexpected answer). */
   warnings: string[];
+  /** Tokens one request may hold (prompt + output), when the server says (server-context.ts). */
+  context: ContextLimit | null;
 }
 
 /** The headers every request to the server carries: its key and the extra ones. */
@@ -57,23 +61,27 @@ export async function preflightServer(target: RunTarget, options: { timeoutMs?: 
       throw new PreflightError([`${url} answered HTTP 404: an OpenAI-compatible base URL usually ends in /v1 (e.g. ${target.apiUrl.replace(/\/+$/, "")}/v1)`]);
     }
     warnings.push(`${url} answered HTTP 404: the server lists no models; the model is not checked`);
-    return { models: [], warnings };
+    return { models: [], warnings, context: null };
   }
   if (!res.ok) {
     warnings.push(`${url} answered HTTP ${res.status}; the model is not checked`);
-    return { models: [], warnings };
+    return { models: [], warnings, context: null };
   }
   let models: string[] = [];
+  let entries: { id?: unknown }[] = [];
   try {
     const data = (JSON.parse(text) as { data?: { id?: unknown }[] }).data;
-    models = Array.isArray(data) ? data.map((m) => m?.id).filter((id): id is string => typeof id === "string") : [];
+    entries = Array.isArray(data) ? data.filter((m) => typeof m === "object" && m !== null) : [];
+    models = entries.map((m) => m.id).filter((id): id is string => typeof id === "string");
   } catch {
     warnings.push(`${url} did not answer JSON; the model is not checked`);
   }
   if (target.model && models.length > 0 && !models.includes(target.model)) {
     throw new PreflightError([`model ${JSON.stringify(target.model)} is not served at ${target.apiUrl}; it serves ${models.map((m) => JSON.stringify(m)).join(", ")} (pass --model or set request.model)`]);
   }
-  return { models, warnings };
+  const root = target.apiUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
+  const context = contextFromModels(entries, target.model) ?? (await contextFromLlamaCpp(root, authHeaders(target), entries, target.model));
+  return { models, warnings, context };
 }
 
 /** The first request (1 token, not recorded) must succeed: what it failed with, as a preflight problem. */

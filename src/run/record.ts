@@ -34,6 +34,7 @@ export function requestRecord(
   if (node.kind) record.kind = node.kind;
   if (session.agent) record.agent = session.agent;
   if (run.warmup) record.warmup = true;
+  if (obs.attempts !== undefined && obs.attempts > 1) record.attempts = obs.attempts;
   if (obs.error) record.error = obs.error;
   return record;
 }

@@ -6,7 +6,10 @@
 // counts: the runner renders every node, inheriting its history parent's conversation.
 import { traceSessionGraphs } from "../traces/sessions.js";
 import type { Trace } from "../traces/types.js";
+import { MAX_TOKENS } from "../workload/limits.js";
+import { fieldProblem } from "../workload/spec-schema-check.js";
 import { specDefaults, type ResolvedRequestOptionsSpec, type ResolvedSloSpec } from "../workload/spec.js";
+import { sessionTokens } from "../workload/tokens.js";
 import type { SessionGraph } from "../workload/types.js";
 import type { RunPlan } from "./run.js";
 
@@ -31,8 +34,10 @@ export interface ReplayOptions {
 }
 
 export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
+  checkOptions(opts);
   const graphs = traceSessionGraphs(trace);
   if (graphs.length === 0) throw new Error(`${trace.source}: the trace has no requests to replay`);
+  checkSizes(trace.source, graphs);
   const timed = opts.timed ?? false;
   const speed = opts.speed ?? 1;
   if (!(speed > 0)) throw new Error(`--speed must be a number > 0, got ${speed}`);
@@ -43,7 +48,9 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
     throw new Error("wrap mode needs a session limit (--sessions) or a duration (--duration)");
   }
   const count = opts.wrap ? (opts.sessions ?? Number.MAX_SAFE_INTEGER) : Math.min(opts.sessions ?? graphs.length, graphs.length);
-  const lastArrival = Math.max(0, ...graphs.map((g) => g.arrivalMs ?? 0));
+  // A loop: spreading >125k arrivals into Math.max overflowed the stack.
+  let lastArrival = 0;
+  for (const g of graphs) if ((g.arrivalMs ?? 0) > lastArrival) lastArrival = g.arrivalMs!;
   // One more mean gap after the last arrival, so a wrapped cycle does not land on the previous one.
   const span = lastArrival + (graphs.length > 1 ? lastArrival / (graphs.length - 1) : 1000);
   const waitOf = (ms: number) => (timed ? ms / speed : opts.waits === "zero" ? 0 : ms);
@@ -87,4 +94,27 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
   };
   if (opts.slo) plan.slo = opts.slo;
   return plan;
+}
+
+/** The options a spec also has, checked as the spec checks them (the same limits and words). */
+function checkOptions(opts: ReplayOptions): void {
+  for (const field of ["sessions", "concurrency", "durationSeconds"] as const) {
+    const problem = opts[field] === undefined ? undefined : fieldProblem(field, opts[field]);
+    if (problem) throw new Error(`${field}: ${problem}`);
+  }
+}
+
+/** Every request within MAX_TOKENS: content for a larger one would not fit in memory. */
+function checkSizes(source: string, graphs: readonly SessionGraph[]): void {
+  const most = MAX_TOKENS.toLocaleString("en-US");
+  for (const graph of graphs) {
+    const tokens = sessionTokens(graph, []);
+    for (const node of graph.nodes) {
+      const prompt = tokens.get(node.id)!.promptTokens;
+      if (prompt > MAX_TOKENS || node.outputTokens > MAX_TOKENS) {
+        const what = prompt > MAX_TOKENS ? `a prompt of ${prompt.toLocaleString("en-US")}` : `${node.outputTokens.toLocaleString("en-US")} output`;
+        throw new Error(`${source}: session ${graph.id} request ${node.id}: ${what} tokens; expected at most ${most} tokens a request (the largest context a server offers)`);
+      }
+    }
+  }
 }

@@ -37,5 +37,7 @@ export function warmUpRequest(plan: RunPlan, target: RunTarget): ClientRequest {
     ...(model ? { model } : {}),
     maxTokens: 1,
     ...(plan.request.extraBody ? { extraBody: plan.request.extraBody } : {}),
+    // Its one token may be a reasoning model's <think>, which the server's parser swallows.
+    allowEmpty: true,
   };
 }

@@ -2,6 +2,7 @@
 // server (content/), a warm-up request, server counters before, traffic releasing sessions whose
 // nodes are each prompted, sent, told their reply and recorded (records.jsonl, appended as each
 // request ends), server counters after, then the summary and SLO verdicts, all in the run folder.
+import { rmSync } from "node:fs";
 import { setUpContent } from "../content/setup.js";
 import { generateSessionAt, scaffoldsOf } from "../workload/generate.js";
 import type { ResolvedRequestOptionsSpec, ResolvedSloSpec, ResolvedTrafficSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
@@ -14,15 +15,19 @@ import { saveServerMetrics } from "./server-metrics.js";
 import { workloadFingerprint, type WorkloadFingerprint } from "./fingerprint.js";
 import { authHeaders, checkFirstRequest, preflightServer } from "./preflight.js";
 import { runValidity, type RunValidity } from "../metrics/validity.js";
+import type { ClientCpuSamples } from "../metrics/client-checks.js";
 import { createClient } from "./client.js";
+import { startCpuSampler } from "./client-cpu.js";
+import { checkContextFit, largestRequest } from "./context-fit.js";
 import { RunFolder } from "../records/run-folder.js";
 import { requestRecord } from "./record.js";
 import { createRecorder } from "./recorder.js";
 import { clientOptions, nodeRequest, warmUpRequest } from "./request.js";
-import { startRunControl } from "./run-control.js";
+import { setUpSteps, startRunControl } from "./run-control.js";
 import { runSession, type NodeStart } from "./session-runner.js";
 import { TimerQueue } from "./timer-queue.js";
 import { trafficRunner } from "./traffic/index.js";
+import { createLoadMeter } from "./traffic/load.js";
 import type { RequestRecord } from "./types.js";
 
 export interface RunTarget {
@@ -134,45 +139,63 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const objectives = plan.slo ? resolveSlo(plan.slo, catalogue, `${plan.name}: slo`) : [];
   const now = () => performance.now();
   const auth = authHeaders(target);
-  if (opts.preflight !== false) for (const w of (await preflightServer(target)).warnings) opts.onNote?.(`preflight: ${w}`);
+  // Each step before the clock ends at once on the signal, throwing RunInterrupted (run-control.ts).
+  const setUp = setUpSteps(opts.signal);
+  if (opts.preflight !== false) {
+    const server = await setUp.step("preflight", () => preflightServer(target));
+    const notes = [...server.warnings, ...checkContextFit(largestRequest(plan), server.context)];
+    for (const w of notes) opts.onNote?.(`preflight: ${w}`);
+  }
   const folder = RunFolder.create(opts.outDir ?? "runs", plan.name);
   folder.writeJson("spec.resolved.json", plan.resolved);
   // Created first: its transport loads while the content is set up, not on the first dispatch.
   const client = createClient(clientOptions(plan, target));
+  // Interrupted before the clock: no folder holding only the spec is left behind.
+  // The client is closed unawaited: its transport may still be loading (0.8 s here under load).
+  setUp.onInterrupt(() => {
+    client.close().catch(() => {});
+    rmSync(folder.dir, { recursive: true, force: true });
+  });
   // A per-run salt keeps a server's prefix cache from serving this run's prompts from an
   // earlier run's identical ones, while scaffolds stay shared within the run.
   const { seed, scaffolds, request } = plan;
-  const { stage: content, notes } = await setUpContent({ server: target, headers: auth, seed, scaffolds, api: request.api, salt: folder.id });
+  const { stage: content, notes } = await setUp.step("tokenizer and calibration", () => setUpContent({ server: target, headers: auth, seed, scaffolds, api: request.api, salt: folder.id }));
   for (const n of notes) opts.onNote?.(n);
   content.warmUp(plan.sessions > 0 ? plan.sessionAt(0) : undefined);
 
   // One 1-token request first, not recorded: connection set-up and cold client code would
   // otherwise land in the first dispatches (4 to 10 ms late here). Before the counter scrape,
   // so it stays out of the server-side figures too.
-  const first = await client.send(warmUpRequest(plan, target));
+  const first = await setUp.step("warm-up request", () => client.send(warmUpRequest(plan, target), opts.signal));
   if (opts.preflight !== false && first.error) {
     await client.close();
     checkFirstRequest(target, first);
   }
   const serverRoot = target.apiUrl.replace(/\/v1\/?$/, "");
-  const before = await saveServerMetrics(serverRoot, folder, "before", auth);
+  const before = await setUp.step("server counters", () => saveServerMetrics(serverRoot, folder, "before", auth));
 
   const aggregator = { slo: objectives, catalogue };
   const recorder = createRecorder({ path: folder.path("records.jsonl"), aggregator, now, onRecord: opts.onRecord });
   const timers = new TimerQueue(now);
   const t0 = recorder.startClock();
+  // The client's own soundness: how busy it was, and the load it offered against the target.
+  const cpu = startCpuSampler({ now });
+  const load = createLoadMeter();
   const { traffic } = plan;
-  const control = startRunControl({ timers, signal: opts.signal, graceMs: opts.graceMs, durationSeconds: traffic.durationSeconds });
+  // A records.jsonl that cannot be written stops the run like Ctrl-C, and aborts what is in flight at once.
+  const control = startRunControl({ timers, signal: recorder.orFailed(opts.signal), graceMs: opts.graceMs, durationSeconds: traffic.durationSeconds, onStop: () => load.rampDown(now()) });
   const stopped = control.stopped;
+  const inflight = recorder.orFailed(control.inflight);
 
   // Per node: its prompt (rendered before the send), the request, the reply for its children's
   // prompts, then its record once its expected prompt tokens are counted.
   const runOne = async (session: SessionGraph, startAt: number) => {
+    load.sessionStarted(now());
     const warmup = recorder.sessionStarted() < (traffic.warmupSessions ?? 0);
     const prompts = content.session(session);
     const execute = async (start: NodeStart): Promise<boolean> => {
       const prompt = prompts.promptFor(start.node);
-      const obs = await client.send(nodeRequest(plan, target, prompt.body, start.node), control.inflight);
+      const obs = await client.send(nodeRequest(plan, target, prompt.body, start.node), inflight);
       prompts.tellReply(start.node, obs);
       recorder.add(requestRecord(start, obs, await prompt.expected, { t0, warmup }));
       return !obs.error;
@@ -180,25 +203,34 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     await runSession(session, { timers, now, execute, onError: traffic.onError, stopped }, startAt);
     prompts.end();
     recorder.sessionDone();
+    load.sessionEnded(now());
   };
   let nextIndex = 0;
-  const nextSession = () => (stopped() || nextIndex >= plan.sessions ? undefined : plan.sessionAt(nextIndex++));
+  const nextSession = () => {
+    const session = stopped() || nextIndex >= plan.sessions ? undefined : plan.sessionAt(nextIndex++);
+    if (!session) load.rampDown(now());
+    return session;
+  };
 
+  let clientCpu: ClientCpuSamples;
   try {
-    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped });
+    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped, load });
   } finally {
+    clientCpu = recorder.markStalls(cpu.stop());
     control.dispose();
     recorder.close();
     await client.close();
   }
   const wallMs = now() - t0;
+  recorder.throwIfFailed(wallMs, before);
+  const achievedLoad = load.result(now());
 
   const after = await saveServerMetrics(serverRoot, folder, "after", auth);
   const summary = recorder.summarize(wallMs, before, after);
   const verdicts = evaluateSlos(objectives, summary, catalogue);
   const passed = verdicts.every((v) => v.pass);
   const interrupted = stopped();
-  const base = runValidity(summary, { interrupted, slo: objectives });
+  const base = runValidity(summary, { interrupted, slo: objectives, clientCpu, ...(achievedLoad ? { achievedLoad } : {}) });
   const surroundings = opts.health?.() ?? [];
   const validity = { ...base, valid: base.valid && surroundings.length === 0, problems: [...surroundings, ...base.problems] };
   folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts, validity }));

@@ -2,12 +2,14 @@
 // StreamObservation: which events carried generated tokens and when, the visible text, usage,
 // finish reason, and the first thing that went wrong. Transports feed it; it never throws.
 // Web-standard APIs only.
+import { isEventStream, retryAfterMs } from "./response-head.js";
 import { SseDecoder, type SseHandlers } from "./sse.js";
+import { classifyTransportError } from "./transport-errors.js";
 import type { ErrorKind, RequestError, StreamObservation } from "./types.js";
 
 /** Longest excerpt of a body or event kept in an error message. */
 const EXCERPT_CHARS = 300;
-/** Bytes of a non-2xx body kept for the excerpt. */
+/** Bytes of a non-2xx (or non-SSE) body kept for the excerpt. */
 const ERROR_BODY_BYTES = 2048;
 /**
  * Join the reply's pieces every so many: a long reply then holds a few long strings instead of
@@ -59,31 +61,59 @@ export class StreamRecorder implements SseHandlers {
   /** Stamp of the read being decoded: every event in one read shares it. */
   private at = 0;
   private status = 0;
+  /** Bytes of a body that is not a stream (an HTTP error, a JSON or HTML 200), kept for the message. */
   private errorBody: Uint8Array[] | null = null;
   private errorBodyBytes = 0;
+  /** The Content-Type of a 2xx that is not text/event-stream. */
+  private notStream: string | undefined;
+  private retryAfter: string | undefined;
   private sawDone = false;
   private ended = false;
   private finished = false;
   private usageCached: number | undefined;
   private timingsCached: number | undefined;
 
-  /** @param secrets strings that must never appear in a message (API key, auth headers). */
-  constructor(private readonly secrets: readonly string[] = []) {}
+  /**
+   * @param secrets strings that must never appear in a message (API key, auth headers).
+   * @param target the request as messages name it, e.g. "POST http://h:8080/v1/chat/completions"
+   *   (shownUrl: no query values, no user info).
+   * @param allowEmpty a reply without any token is no error (ClientRequest.allowEmpty).
+   */
+  constructor(
+    private readonly secrets: readonly string[] = [],
+    private readonly target = "",
+    private readonly allowEmpty = false,
+  ) {}
 
   /** True once the stream ended well, an error is recorded, or the result was taken: later input is ignored. */
   get closed(): boolean {
     return this.finished || this.ended || this.obs.error !== undefined;
   }
 
-  /** Response headers arrived. */
   /** Whether the response's status line arrived (a reset before it means the server never answered). */
   get answered(): boolean {
     return this.status !== 0;
   }
 
-  headers(status: number): void {
+  /** Arrival stamp of the last token-carrying event, if any (the idle timer reads it). */
+  get lastTokenAt(): number | undefined {
+    const c = this.obs.chunkAt;
+    return c.length === 0 ? undefined : c[c.length - 1];
+  }
+
+  /**
+   * Response headers arrived: the status, and the two headers the client reads (the transport
+   * looks them up once; Retry-After only matters on an error).
+   */
+  headers(status: number, contentType?: string, retryAfter?: string): void {
     this.status = status;
-    if (status < 200 || status > 299) this.errorBody = [];
+    if (status < 200 || status > 299) {
+      this.errorBody = [];
+      this.retryAfter = retryAfter;
+    } else if (!isEventStream(contentType)) {
+      this.errorBody = [];
+      this.notStream = contentType;
+    }
   }
 
   /** One network read of the body, stamped when it arrived (before any parsing). */
@@ -95,6 +125,8 @@ export class StreamRecorder implements SseHandlers {
         this.errorBody.push(keep);
         this.errorBodyBytes += keep.length;
       }
+      // Its first bytes say enough; the rest of a page or a whole JSON reply need not be waited for.
+      if (this.notStream !== undefined) this.bodyError();
       return;
     }
     this.at = at;
@@ -105,7 +137,7 @@ export class StreamRecorder implements SseHandlers {
   end(at: number): void {
     if (this.closed) return;
     if (this.errorBody !== null) {
-      this.httpError();
+      this.bodyError();
       return;
     }
     this.at = at;
@@ -123,7 +155,7 @@ export class StreamRecorder implements SseHandlers {
   fail(err: unknown): void {
     if (this.closed) return;
     if (this.errorBody !== null) {
-      this.httpError();
+      this.bodyError();
       return;
     }
     // The stream was complete; what broke afterwards does not matter.
@@ -141,10 +173,14 @@ export class StreamRecorder implements SseHandlers {
       this.onStop?.();
       return;
     }
+    this.setError(kind, message, status);
+    this.onStop?.();
+  }
+
+  private setError(kind: ErrorKind, message: string, status?: number): void {
     const error: RequestError = { kind, message: this.redact(message) };
     if (status !== undefined) error.status = status;
     this.obs.error = error;
-    this.onStop?.();
   }
 
   /** The observation, complete. Call once, after the transport is done. */
@@ -152,8 +188,11 @@ export class StreamRecorder implements SseHandlers {
     if (!this.finished) {
       // A transport that stopped without an end or an error: treat it as a cut connection.
       if (!this.sawDone) this.stop("reset", "the response stopped before its end");
-      this.finished = true;
       const obs = this.obs;
+      // A stream that ended well without a token measured nothing (no TTFC, no TBC): it must
+      // not count as a success.
+      if (obs.error === undefined && obs.chunkAt.length === 0 && !this.allowEmpty) this.setError("empty", this.emptyMessage());
+      this.finished = true;
       this.joined.push(this.parts.join(""));
       obs.text = this.joined.join("");
       obs.countedChunks = obs.chunkAt.length;
@@ -245,7 +284,8 @@ export class StreamRecorder implements SseHandlers {
     if (typeof cached === "number") this.usageCached = cached;
   }
 
-  private httpError(): void {
+  /** The error of a body that is not a stream: a non-2xx status, or a 2xx of another Content-Type. */
+  private bodyError(): void {
     const parts = this.errorBody ?? [];
     const bytes = new Uint8Array(this.errorBodyBytes);
     let off = 0;
@@ -255,7 +295,26 @@ export class StreamRecorder implements SseHandlers {
     }
     const body = excerpt(new TextDecoder().decode(bytes));
     this.errorBody = null;
-    this.stop("http", body ? `HTTP ${this.status}: ${body}` : `HTTP ${this.status}`, this.status);
+    const from = this.target ? ` from ${this.target}` : "";
+    if (this.notStream !== undefined) {
+      this.stop("not-stream", `not an event stream: ${this.notStream}${from}: ${body || "(empty body)"}`);
+      return;
+    }
+    const wait = retryAfterMs(this.retryAfter);
+    const after = this.retryAfter === undefined ? "" : ` (Retry-After: ${excerpt(this.retryAfter)})`;
+    this.stop("http", `HTTP ${this.status}${from}${after}${body ? `: ${body}` : ""}`, this.status);
+    const error = this.obs.error;
+    if (wait !== undefined && error !== undefined) error.retryAfterMs = wait;
+  }
+
+  private emptyMessage(): string {
+    const obs = this.obs;
+    const finish = obs.finishReason === undefined ? "" : `, finish_reason ${JSON.stringify(obs.finishReason)}`;
+    if (obs.completionTokens !== undefined && obs.completionTokens > 0) {
+      return `no event carried a token the client reads (content, reasoning or tool call), yet usage reports ${obs.completionTokens} completion tokens${finish}`;
+    }
+    const usage = obs.completionTokens === undefined ? "" : `, usage: ${obs.completionTokens} completion tokens`;
+    return `the stream ended without any generated token${finish}${usage}`;
   }
 
   private redact(message: string): string {
@@ -282,31 +341,4 @@ function errorText(chunk: Chunk): string | undefined {
   }
   if (typeof chunk.message === "string") return excerpt(chunk.message);
   return undefined;
-}
-
-const CONNECT = /ECONNREFUSED|ConnectionRefused|connection refused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|UND_ERR_CONNECT_TIMEOUT|ConnectTimeout|ConnectionTimeout|tcp connect|connect error|FailedToOpenSocket|Unable to connect/i;
-const BAD_HTTP = /HPE_|parse error|invalid http|InvalidHTTPResponse|malformed http/i;
-
-/**
- * Error shapes differ by runtime (undici codes on Node, Bun's codes, Deno's messages), and the
- * useful part is often in `cause`: look at the whole chain.
- */
-export function classifyTransportError(err: unknown): { kind: ErrorKind; message: string } {
-  const seen: string[] = [];
-  let e: unknown = err;
-  for (let depth = 0; depth < 4 && e !== undefined && e !== null; depth++) {
-    if (typeof e === "object") {
-      const o = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
-      const label = typeof o.code === "string" ? o.code : typeof o.name === "string" ? o.name : "";
-      const msg = typeof o.message === "string" ? o.message : "";
-      seen.push(label && msg && !msg.startsWith(label) ? `${label}: ${msg}` : msg || label);
-      e = o.cause;
-    } else {
-      seen.push(String(e));
-      break;
-    }
-  }
-  const text = seen.filter((s) => s.length > 0).join(" <- ") || "unknown transport error";
-  const kind: ErrorKind = CONNECT.test(text) ? "connect" : BAD_HTTP.test(text) ? "malformed" : "reset";
-  return { kind, message: excerpt(text) };
 }

@@ -8,6 +8,12 @@ const runSoon: (fn: () => void) => void =
 
 const WAKE_EARLY_MS = 20;
 const WAKE_EARLY_BEYOND_MS = 30;
+/**
+ * The longest delay setTimeout holds (2^31 - 1 ms, 24.8 days): a longer one fires after 1 ms
+ * with a warning, and re-arming it did so again and again (a busy loop printing warnings). An
+ * entry further away sleeps in steps of this; `fire` finds nothing due and arms again.
+ */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 interface Entry {
   at: number;
@@ -70,7 +76,7 @@ export class TimerQueue {
     if (this.timer && fireAt >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = fireAt;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, fireAt - now));
+    this.timer = setTimeout(() => this.fire(), Math.min(MAX_TIMEOUT_MS, Math.max(0, fireAt - now)));
   }
 
   private fire(): void {

@@ -15,7 +15,8 @@ export function createFetchTransport(): Transport {
       rec.fail(err);
       return;
     }
-    rec.headers(res.status);
+    const status = res.status;
+    rec.headers(status, res.headers.get("content-type") ?? undefined, status > 299 ? (res.headers.get("retry-after") ?? undefined) : undefined);
     const body = res.body;
     if (body === null) {
       rec.end(performance.now());

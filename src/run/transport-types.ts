@@ -13,8 +13,9 @@ export interface TransportRequest {
 
 export interface Transport {
   /**
-   * Sends the request and feeds headers, every read (stamped with performance.now() when it
-   * arrived, before any parsing) and the end or failure to `rec`. Sets `rec.onStop` to abort the
+   * Sends the request and feeds the head (status, Content-Type, and Retry-After on an error
+   * status), every read (stamped with performance.now() when it arrived, before any parsing) and
+   * the end or failure to `rec`. Sets `rec.onStop` to abort the
    * request when the recorder gives up (timeouts, abort, a malformed stream). Resolves when the
    * response is over or was stopped; never rejects.
    */

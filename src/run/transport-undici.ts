@@ -34,6 +34,9 @@ function stampRead(): number {
 
 const STOPPED = "stopped by the client";
 
+/** A header's value (undici gives an array for a repeated header: the first one counts). */
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
 /** Feeds one response to its recorder. */
 class ResponseFeed implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
@@ -59,8 +62,8 @@ class ResponseFeed implements Dispatcher.DispatchHandler {
     if (this.stopped) controller.abort(new Error(STOPPED));
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
-    if (statusCode >= 200) this.rec.headers(statusCode);
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode >= 200) this.rec.headers(statusCode, one(headers["content-type"]), statusCode > 299 ? one(headers["retry-after"]) : undefined);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {

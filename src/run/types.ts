@@ -19,6 +19,11 @@ export interface ClientRequest {
   ignoreEos?: boolean;
   /** Merged into the JSON body last (server-specific fields). */
   extraBody?: Record<string, unknown>;
+  /**
+   * A reply without any generated token is not an `empty` error. For the warm-up only: its one
+   * token may be a reasoning model's `<think>`, which the server's reasoning parser swallows.
+   */
+  allowEmpty?: boolean;
 }
 
 /** What the client measured for one streamed request. */
@@ -39,5 +44,7 @@ export interface StreamObservation {
   cachedTokens?: number;
   completionTokens?: number;
   finishReason?: string;
+  /** Sends of this request when more than one (see RequestRecord.attempts). */
+  attempts?: number;
   error?: RequestError;
 }

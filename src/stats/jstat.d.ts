@@ -5,6 +5,10 @@ declare module "jstat" {
     gammaln(x: number): number;
     /** Regularized lower incomplete gamma P(a, x). */
     lowRegGamma(a: number, x: number): number;
+    studentt: {
+      /** Quantile of Student's t with dof degrees of freedom. */
+      inv(p: number, dof: number): number;
+    };
   }
   const jStat: JStat;
   export = jStat;

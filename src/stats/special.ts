@@ -89,6 +89,11 @@ export function logGamma(x: number): number {
   return jStat.gammaln(x);
 }
 
+/** The p-quantile of Student's t distribution with `dof` (> 0, not necessarily whole) degrees of freedom. */
+export function studentTQuantile(p: number, dof: number): number {
+  return jStat.studentt.inv(p, dof);
+}
+
 /** Regularized lower incomplete gamma P(a, x) = gamma(a, x) / Gamma(a), for a > 0. */
 export function regularizedGammaP(a: number, x: number): number {
   if (Number.isNaN(x)) return NaN;

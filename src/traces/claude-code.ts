@@ -145,7 +145,7 @@ export async function parseClaudeCode(files: SourceText[], options: ClaudeCodeOp
       promptTokens: prompt,
       cachedTokens: cached,
       dispatchedMs: first.time,
-      respondedMs: Math.max(...response.entries.map((e) => e.time)),
+      respondedMs: latestTime(response.entries),
     };
     const fresh = emptyTally();
     const user = emptyTally();
@@ -351,4 +351,11 @@ function linkSidechains(
     if (label) c.label = label;
     return c;
   });
+}
+
+/** The latest entry time; a loop, as spreading a long list into Math.max overflows the stack. */
+function latestTime(entries: readonly { time: number }[]): number {
+  let latest = -Infinity;
+  for (const e of entries) if (e.time > latest || Number.isNaN(e.time)) latest = e.time;
+  return latest;
 }

@@ -1,5 +1,20 @@
 // JSON Lines text as records that remember their line, so a reader can name file:line in errors.
+import { findDeepNesting } from "../workload/nesting.js";
 import { TraceError, Where } from "./where.js";
+
+/**
+ * Nesting a trace's JSON may have. Records are a few levels deep (tool arguments a few more);
+ * readers and error messages walk values recursively, so JSON nested tens of thousands of levels
+ * deep overflowed the stack. The text is checked before it is parsed.
+ */
+export const MAX_TRACE_NESTING = 1000;
+
+function checkNesting(text: string, file: string, line?: number): void {
+  const deep = findDeepNesting(text, MAX_TRACE_NESTING);
+  if (!deep) return;
+  const where = line === undefined ? `${file}:${deep.line}:${deep.column}` : `${file}:${line}:${deep.column}`;
+  throw new TraceError(`${where}: JSON nested more than ${deep.limit} levels deep; expected trace records, which are a few levels deep`);
+}
 
 export interface JsonLine {
   /** 1-based line number in the file. */
@@ -19,6 +34,7 @@ export function* jsonLines(text: string, file: string): Generator<JsonLine, void
     const raw = text.slice(start, end);
     start = end + 1;
     if (raw.trim() === "") continue;
+    checkNesting(raw, file, line);
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -49,6 +65,7 @@ export function firstJsonLine(text: string): unknown {
 
 /** A whole JSON document; a syntax error names the file. */
 export function jsonDocument(text: string, file: string): unknown {
+  checkNesting(text, file);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -31,11 +31,17 @@ export interface ServerOptions {
 /** The plugin's options as the global setup reads them (no API key). */
 export interface ProjectConfig {
   server?: Omit<ServerOptions, "apiKey">;
+  /** Where `server` was named: agentload({ server }) or AGENTLOAD_URL (see server-choice.ts). */
+  serverFrom?: "config" | "environment";
+  /** A setting the server choice ignored (AGENTLOAD_URL under a configured server, ...), said by the global setup. */
+  note?: string;
   engine?: EngineOptions;
   /** Holds runs/ (run folders) and metrics/ (the latest metrics JSON per workload). */
   outputDir: string;
   /** Longest time one workload run may take, ms. */
   runTimeoutMs: number;
+  /** Run folders kept under outputDir/runs after a run; 0 keeps all (Infinity does not survive the provided context's JSON). */
+  keepRuns: number;
 }
 
 /** The server every workload runs against unless it names its own. */
@@ -46,6 +52,13 @@ export interface ServerInfo {
   builtIn: boolean;
   prefixCache?: boolean;
   slots?: number;
+  /**
+   * Why the project's server could not be provisioned (unreachable URL, engine build failed),
+   * naming the URL and the reason. The global setup does not throw then: a throw there leaves
+   * vitest with no test to fail (an empty, green JUnit report); instead every workload that runs
+   * against this server fails with this message (see resolveTarget).
+   */
+  unavailable?: string;
 }
 
 /** Provided by the global setup to every workload file. */

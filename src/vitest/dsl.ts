@@ -16,6 +16,7 @@ import { formatMs } from "../metrics/format.js";
 import { defaultCatalogue, type MetricCatalogue } from "../metrics/catalogue.js";
 import { resolveSlo, type SloVerdict } from "../metrics/slo.js";
 import { runWorkload, type RunResult } from "../run/run.js";
+import { combineRepeats, type RepeatedRunResult } from "../run/repeat.js";
 import { agent } from "../workload/dsl.js";
 import type { ResolvedSloSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { AgentSpec } from "../workload/spec-types.js";
@@ -38,6 +39,13 @@ export interface DescribeWorkloadOptions extends SpecOverrides {
   timeout?: number;
   /** The metrics to measure and the SLO may name (default: the built-in catalogue): `defaultCatalogue.with({ name: "queueing", ... })`. */
   catalogue?: MetricCatalogue;
+  /**
+   * Run the workload this many times back to back (default 1). The SLOs judge the runs' requests
+   * pooled; a metric snapshot keeps each run's percentiles and, against a baseline with repeats
+   * too, judges by the spread between whole runs (run-to-run variance), not by within-run
+   * sampling alone. `timeout` is per run.
+   */
+  repeats?: number;
 }
 
 export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout"> {
@@ -91,7 +99,7 @@ function setMeta(context: TestContext, meta: WorkloadTestMeta): void {
   (context.task.meta as Record<string, unknown>).agentload = meta;
 }
 
-/** Runs one workload and leaves its metrics JSON for dashboards. */
+/** Runs one workload and leaves its metrics JSON for dashboards; its set-up notes go to `notes`. */
 async function runOnce(
   workload: string,
   spec: ResolvedWorkloadSpec,
@@ -99,15 +107,31 @@ async function runOnce(
   context: WorkloadContext,
   testFile: string,
   catalogue?: MetricCatalogue,
+  notes?: string[],
 ): Promise<RunResult> {
-  const result = await runWorkload({ spec, target: target.target, outDir: join(context.outputDir, "runs"), ...(catalogue ? { catalogue } : {}) });
+  const result = await runWorkload({
+    spec,
+    target: target.target,
+    outDir: join(context.outputDir, "runs"),
+    ...(catalogue ? { catalogue } : {}),
+    ...(notes ? { onNote: (n: string) => notes.push(n) } : {}),
+  });
   writeMetricsFile(context.outputDir, context.root, { workload, testFile, server: target.server, result });
   return result;
 }
 
+/** `repeats` checked: a whole number of runs, at least 1. */
+function repeatsOf(value: unknown, where: string): number {
+  if (value === undefined) return 1;
+  if (!(typeof value === "number" && Number.isInteger(value) && value >= 1)) {
+    throw new Error(`${where}: repeats: expected a whole number of runs >= 1, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 function splitOptions(options: DescribeWorkloadOptions) {
-  const { spec, server, engine, timeout, catalogue, ...overrides } = options;
-  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, overrides };
+  const { spec, server, engine, timeout, catalogue, repeats, ...overrides } = options;
+  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, repeats, overrides };
 }
 
 /**
@@ -125,11 +149,14 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
     return;
   }
   const testFile = expect.getState().testPath ?? "";
-  const { spec: source, override, timeout, catalogue, overrides } = splitOptions(options);
+  const { spec: source, override, timeout, catalogue, repeats: repeatOption, overrides } = splitOptions(options);
+  const repeats = repeatsOf(repeatOption, where);
 
   describe(name, () => {
     const handle = lazyRun<WorkloadRun>(name);
-    let result: RunResult | undefined;
+    let result: RepeatedRunResult | undefined;
+    /** Set-up notes (tokenizer picked, template overhead, preflight), shown on the validity test. */
+    const notes: string[] = [];
     let target: ResolvedTarget | undefined;
 
     // The callback first: its session() templates are part of the spec. (Hooks apply to every
@@ -146,11 +173,15 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
 
     beforeAll(async () => {
       target = await resolveTarget(context.server, spec, override, where);
-      result = await runOnce(name, spec, target, context, testFile, catalogue);
+      const runs: RunResult[] = [];
+      for (let i = 0; i < repeats; i++) runs.push(await runOnce(name, spec, target, context, testFile, catalogue, i === 0 ? notes : undefined));
+      result = combineRepeats(runs, resolveSlo(spec.slo, catalogue ?? defaultCatalogue), catalogue);
       handle.set(toWorkloadRun(name, result, environmentOf(target.server)));
       const { counts } = result.summary;
-      console.log(`agentload: ${name}: ${counts.requests} requests (${counts.failed} failed) in ${formatMs(result.summary.wallMs)}; run folder ${result.dir}`);
-    }, timeout ?? context.runTimeoutMs);
+      const times = repeats > 1 ? ` over ${repeats} runs` : "";
+      const folders = repeats > 1 ? `run folders ${result.dirs.join(", ")}` : `run folder ${result.dir}`;
+      console.log(`agentload: ${name}: ${counts.requests} requests (${counts.failed} failed) in ${formatMs(result.summary.wallMs)}${times}; ${folders}`);
+    }, (timeout ?? context.runTimeoutMs) * repeats);
     afterAll(async () => {
       await target?.stop();
     });
@@ -175,7 +206,10 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
         { name: "valid", value: String(run.validity.valid) },
         ...run.validity.problems.map((p, i) => ({ name: `problem.${i + 1}`, value: p })),
         ...run.validity.warnings.map((w, i) => ({ name: `warning.${i + 1}`, value: w })),
+        ...notes.map((n, i) => ({ name: `note.${i + 1}`, value: n })),
       ]);
+      // Shown under the workload in the default reporter too, not only in JUnit properties.
+      for (const line of [...run.validity.warnings.map((w) => `warning: ${w}`), ...notes.map((n) => `note: ${n}`)]) console.log(`agentload: ${name}: ${line}`);
       setMeta(ctx, { workload: name, runDir: run.dir });
       if (!run.validity.valid) throw new ValidityError(`${name}: the run is not valid: ${run.validity.problems.join("; ")} (run folder ${run.dir})`);
     });

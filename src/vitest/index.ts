@@ -2,7 +2,7 @@
 //   vitest.config.ts:  test: { projects: [ ...your projects, agentload({ server: { url } }) ] }
 //   *.workload.ts:     describeWorkload(name, options, (run) => { session(...); slo(...) })
 // The workload DSL's builders are re-exported so a workload file needs only this import.
-export { agentload, DEFAULT_INCLUDE, DEFAULT_BENCH_INCLUDE, type AgentloadOptions } from "./plugin.js";
+export { agentload, DEFAULT_INCLUDE, DEFAULT_BENCH_INCLUDE, DEFAULT_KEEP_RUNS, type AgentloadOptions } from "./plugin.js";
 export { workloadTask, type WorkloadTaskOptions, type WorkloadBenchResult } from "./bench-task.js";
 export type { BenchJudgeOptions } from "./bench-compare.js";
 export { defaultCatalogue, MetricCatalogue, BUILTIN_METRICS } from "../metrics/catalogue.js";

@@ -14,8 +14,9 @@ import { parseDuration } from "../stats/units.js";
 import type { Duration, SloSpec } from "../workload/spec-types.js";
 import { isJudgeable, judgeBench, type BenchJudgeOptions } from "./bench-compare.js";
 import type { WorkloadBenchResult } from "./bench-task.js";
-import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, type SnapshotSource, type SnapshotUpdateMode } from "./metric-snapshot.js";
+import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, METRIC_SNAPSHOT_DIR, metricSnapshotPath, type SnapshotSource, type SnapshotUpdateMode } from "./metric-snapshot.js";
 import { environmentOf, isMetricView, isRunSummary, isWorkloadRun, type WorkloadRun } from "./run-view.js";
+import { noteSnapshotChecked, noteSnapshotOutcome } from "./snapshot-tracker.js";
 
 /** An SLO as a spec's `slo:` states it: any catalogue metric (durations as "750ms", "1.5s" or milliseconds). */
 export type SloObjectives = SloSpec;
@@ -208,6 +209,12 @@ function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricS
   if (bench && !received.agentload.validity.valid) {
     throw new Error(`${matcher}: ${JSON.stringify(received.name)} is not a valid run, so it is neither stored nor compared: ${received.agentload.validity.problems.join("; ")}`);
   }
+  // A run that measured too little (see its "measurement valid" test) is neither a baseline nor a
+  // measurement to compare: writing it would make every later run look fine or broken against it.
+  const validity = bench ? undefined : (received as WorkloadRun).result?.validity;
+  if (validity && !validity.valid) {
+    return { pass: false, message: () => `${matcher}: ${JSON.stringify((received as WorkloadRun).name)} is not a valid run, so it is neither stored nor compared: ${validity.problems.join("; ")}` };
+  }
   const run: SnapshotSource = bench
     ? { name: received.name, summary: received.agentload.summary, environment: environmentOf(received.agentload.server), fingerprint: received.agentload.fingerprint }
     : (received as WorkloadRun);
@@ -217,7 +224,11 @@ function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricS
   const { name, allowInconclusive, ...compare } = options ?? {};
   const key = nextSnapshotKey(this, testFile, testName, name);
   const update: SnapshotUpdateMode = this.snapshotState?.snapshotUpdateState ?? (isCI() ? "none" : "new");
-  const check = checkMetricSnapshot({ testFile, key, run, update, ci: isCI(), compare, allowInconclusive: allowInconclusive === true, ...(bench ? { dir: BENCH_SNAPSHOT_DIR } : {}) });
+  const dir = bench ? BENCH_SNAPSHOT_DIR : METRIC_SNAPSHOT_DIR;
+  // Noted before the check, so that an entry whose check throws is not taken for obsolete.
+  noteSnapshotChecked(metricSnapshotPath(testFile, dir), key);
+  const check = checkMetricSnapshot({ testFile, key, run, update, ci: isCI(), compare, allowInconclusive: allowInconclusive === true, dir });
+  noteSnapshotOutcome(check.file, check.outcome);
   return {
     pass: check.pass,
     message: () => check.message,

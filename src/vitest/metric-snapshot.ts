@@ -2,17 +2,28 @@
 // to the test file, one entry per snapshot key (test name and counter, as vitest keys its own
 // snapshots), and later runs compared with them statistically (metrics/compare.ts). Whole
 // histograms are kept, not a few percentiles, so any percentile or test can be judged later.
+// The file's layout (statistics apart from the histogram payloads, version 1 still read) is
+// metric-snapshot-file.ts; obsolete entries and the run's counts are snapshot-tracker.ts (in the
+// worker) and snapshot-reporter.ts (the line after the run).
 //
 // Node-only (node:fs, node:os); Bun and Deno provide both.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compareHistograms, type CompareOptions, type HistogramComparison } from "../metrics/compare.js";
+import { compareRepeats, MIN_REPEATS, type RepeatStats } from "../metrics/compare-repeats.js";
 import type { RunCounts, RunSummary, ThroughputSummary } from "../metrics/summary.js";
 import type { WorkloadFingerprint } from "../run/fingerprint.js";
+import { readMetricSnapshotFile, writeMetricSnapshotEntry } from "./metric-snapshot-file.js";
 import type { ServerEnvironment, WorkloadRun } from "./run-view.js";
 
-export const METRIC_SNAPSHOT_VERSION = 1;
+export {
+  METRIC_SNAPSHOT_VERSION,
+  formatMetricSnapshotFile,
+  readMetricSnapshotFile,
+  removeMetricSnapshotEntries,
+  writeMetricSnapshotEntry,
+  type MetricSnapshotFile,
+} from "./metric-snapshot-file.js";
 export const METRIC_SNAPSHOT_DIR = "__metrics__";
 /** Where vitest 5 bench results keep their baselines (vitest's own bench files live beside them). */
 export const BENCH_SNAPSHOT_DIR = "__benchmarks__";
@@ -40,12 +51,10 @@ export interface MetricSnapshotEntry {
   throughput: ThroughputSummary;
   /** The statistics to read in a review (ms, rounded to the µs); the histograms below are what is compared. */
   latency: RunSummary["latency"];
+  /** With `repeats: N`: each run's statistics, compared across runs (metrics/compare-repeats.ts). */
+  repeats?: RepeatStats[];
+  /** Stored apart, in the file's `histograms` section (metric-snapshot-file.ts). */
   histograms: RunSummary["histograms"];
-}
-
-export interface MetricSnapshotFile {
-  version: typeof METRIC_SNAPSHOT_VERSION;
-  entries: Record<string, MetricSnapshotEntry>;
 }
 
 /** `benchmarks/coding.workload.ts` -> `benchmarks/__metrics__/coding.workload.ts.json`. */
@@ -92,54 +101,16 @@ export function snapshotEntryOf(run: SnapshotSource, options: { savedAt?: Date; 
     errorRate: rounded(s.errors.rate),
     throughput: rounded(s.throughput),
     latency: rounded(s.latency),
+    ...(run.repeats ? { repeats: rounded(run.repeats) } : {}),
     histograms: s.histograms,
   };
-}
-
-/** The snapshot file's contents; an empty file when it does not exist yet. */
-export function readMetricSnapshotFile(file: string): MetricSnapshotFile {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: METRIC_SNAPSHOT_VERSION, entries: {} };
-    throw e;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message}); delete it or rerun with vitest -u`);
-  }
-  const d = data as Partial<MetricSnapshotFile> | null;
-  if (typeof d !== "object" || d === null || d.version !== METRIC_SNAPSHOT_VERSION || typeof d.entries !== "object" || d.entries === null) {
-    throw new Error(`${file}: not a metric snapshot file: expected { "version": ${METRIC_SNAPSHOT_VERSION}, "entries": { ... } }`);
-  }
-  for (const [key, entry] of Object.entries(d.entries)) {
-    if (typeof entry?.histograms !== "object" || entry.histograms === null) {
-      throw new Error(`${file}: entries[${JSON.stringify(key)}]: expected an object with "histograms"`);
-    }
-  }
-  return d as MetricSnapshotFile;
-}
-
-/** Puts one entry into the file (read afresh, so other entries written meanwhile are kept). */
-export function writeMetricSnapshotEntry(file: string, key: string, entry: MetricSnapshotEntry): void {
-  const current = readMetricSnapshotFile(file);
-  current.entries[key] = entry;
-  // Sorted keys keep the file's diffs small whatever order the tests ran in.
-  const entries = Object.fromEntries(Object.keys(current.entries).sort().map((k) => [k, current.entries[k]!]));
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ version: METRIC_SNAPSHOT_VERSION, entries }, null, 2)}\n`);
-  renameSync(temp, file);
 }
 
 /** vitest's snapshot update setting: "all" with -u, "new" by default, "none" in CI. */
 export type SnapshotUpdateMode = "all" | "new" | "none";
 
 /** What a snapshot keeps of a run. */
-export type SnapshotSource = Pick<WorkloadRun, "name" | "summary" | "environment" | "fingerprint">;
+export type SnapshotSource = Pick<WorkloadRun, "name" | "summary" | "environment" | "fingerprint" | "repeats">;
 
 export interface MetricSnapshotRequest {
   testFile: string;
@@ -219,7 +190,7 @@ export function checkMetricSnapshot(req: MetricSnapshotRequest): MetricSnapshotC
 
   let comparison: HistogramComparison;
   try {
-    comparison = compareHistograms(baseline.histograms, req.run.summary.histograms, req.compare);
+    comparison = compareEntry(baseline, req.run, req.compare);
   } catch (e) {
     throw new Error(`${shown}: entries[${name}]: ${(e as Error).message}`);
   }
@@ -243,6 +214,21 @@ export function checkMetricSnapshot(req: MetricSnapshotRequest): MetricSnapshotC
   if (environmentChanges.length > 0) lines.push(`  note: measured differently from the baseline: ${environmentChanges.join(", ")}`);
   if (outcome === "regressed") lines.push("  (rerun with vitest -u to accept the new numbers)");
   return done(outcome, outcome === "matched", lines.join("\n"), { comparison, environmentChanges });
+}
+
+/**
+ * Across runs when both sides have repeats (run-to-run variance in the interval); otherwise the
+ * requests of the pooled histograms, saying so when only one side had repeats.
+ */
+function compareEntry(baseline: MetricSnapshotEntry, run: SnapshotSource, options: CompareOptions | undefined): HistogramComparison {
+  const before = baseline.repeats?.length ?? 1;
+  const now = run.repeats?.length ?? 1;
+  if (before >= MIN_REPEATS && now >= MIN_REPEATS) return compareRepeats(baseline.repeats!, run.repeats!, options);
+  const comparison = compareHistograms(baseline.histograms, run.summary.histograms, options);
+  if (before !== now) {
+    comparison.lines.push(`- runs: baseline ${before}, new ${now}: judged on the pooled requests (within-run sampling only); take both with the same repeats to judge across runs`);
+  }
+  return comparison;
 }
 
 function environmentDiff(before: MetricSnapshotEntry["environment"] | undefined, after: MetricSnapshotEntry["environment"]): string[] {

@@ -15,11 +15,17 @@ import { fileURLToPath } from "node:url";
 import { configDefaults, type TestProjectInlineConfiguration } from "vitest/config";
 import type { EngineOptions, ProjectConfig, ServerOptions } from "./context.js";
 import { workloadPool } from "./pool.js";
+import { chooseServer } from "./server-choice.js";
+import { metricSnapshotReportPlugin } from "./snapshot-reporter.js";
+import { specWatchPlugin } from "./spec-watch.js";
 
 export interface AgentloadOptions {
-  /** An OpenAI-compatible server to run against. Without it, the built-in llama.cpp engine runs. */
+  /**
+   * An OpenAI-compatible server to run against. Without it, AGENTLOAD_URL (and AGENTLOAD_MODEL)
+   * from the environment name one; without those, the built-in llama.cpp engine runs.
+   */
   server?: ServerOptions;
-  /** Options of the built-in engine (when no server is given). */
+  /** Options of the built-in engine (when no server is given, nor AGENTLOAD_URL). */
   engine?: EngineOptions;
   /** Workload files (default ["**\/*.workload.ts"]); also what `vitest bench` collects in this project. */
   include?: string[];
@@ -30,6 +36,11 @@ export interface AgentloadOptions {
   outputDir?: string;
   /** Longest time one workload run may take, ms (default 30 minutes). */
   runTimeoutMs?: number;
+  /**
+   * After a run, keep only the newest N run folders in <outputDir>/runs (default 20; 0 or
+   * Infinity keeps all). Only agentload run folders are removed, never one of the run just made.
+   */
+  keepRuns?: number;
   /** How long a file waits for the server to finish other requests before it starts (default 30 s). */
   idleTimeoutMs?: number;
   /**
@@ -51,6 +62,7 @@ export function vitestMajor(): number {
 }
 
 export const DEFAULT_INCLUDE = ["**/*.workload.ts"];
+export const DEFAULT_KEEP_RUNS = 20;
 
 /** A module of this folder: the compiled .js next to this file, or the .ts source when run from source. */
 function sibling(name: string): string {
@@ -68,10 +80,10 @@ export function agentload(options: AgentloadOptions = {}): TestProjectInlineConf
   const include = options.include ?? DEFAULT_INCLUDE;
   // The key stays out of the provided context: the pool puts it in the workers' environment.
   const config: ProjectConfig = {
-    ...(options.server ? { server: { url: options.server.url, ...(options.server.model ? { model: options.server.model } : {}) } } : {}),
-    ...(options.engine ? { engine: options.engine } : {}),
+    ...chooseServer(options),
     outputDir: options.outputDir ?? ".agentload",
     runTimeoutMs: options.runTimeoutMs ?? 30 * 60_000,
+    keepRuns: keepRunsOf(options.keepRuns),
   };
   return {
     test: {
@@ -92,7 +104,20 @@ export function agentload(options: AgentloadOptions = {}): TestProjectInlineConf
       provide: { agentloadConfig: config },
       benchmark: benchmarkOptions(options, include),
     },
+    // `vitest` (watch) reruns a workload file when a YAML spec it names changes; the metric
+    // snapshot counts (written, updated, obsolete) print after each run (snapshot-reporter.ts).
+    plugins: [specWatchPlugin(), metricSnapshotReportPlugin()],
   };
+}
+
+/** keepRuns as the provided context carries it: a whole number, 0 for "keep all". */
+export function keepRunsOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_KEEP_RUNS;
+  if (value === Infinity) return 0;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`agentload(): keepRuns must be a whole number >= 0 (0 or Infinity keeps every run folder), got ${String(value)}`);
+  }
+  return value;
 }
 
 /** vitest 4: `vitest bench` collects the workload files. vitest 5: a bench project of *.bench.ts files with agentload's provider. */

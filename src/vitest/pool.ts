@@ -8,6 +8,7 @@
 import { ForksPoolWorker, type PoolOptions, type PoolRunnerInitializer, type PoolWorker, type WorkerRequest } from "vitest/node";
 import { API_KEY_ENV, type WorkloadContext } from "./context.js";
 import { waitForIdle } from "./idle.js";
+import { apiKeyFromEnv } from "./server.js";
 
 export const POOL_NAME = "agentload";
 
@@ -54,9 +55,11 @@ class WorkloadPoolWorker implements PoolWorker {
   async start(): Promise<void> {
     const project = this.poolOptions.project;
     const context = project.getProvidedContext().agentload as WorkloadContext | undefined;
-    if (context && this.poolOptions.method === "run") {
+    // An unavailable server has nothing in flight to wait for: the file starts and fails saying why.
+    if (context && !context.server.unavailable && this.poolOptions.method === "run") {
       const root = context.server.apiUrl.replace(/\/v1\/?$/, "");
-      const headers: Record<string, string> | undefined = this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : undefined;
+      const key = this.options.apiKey ?? (context.server.builtIn ? undefined : apiKeyFromEnv());
+      const headers: Record<string, string> | undefined = key ? { authorization: `Bearer ${key}` } : undefined;
       const idle = await waitForIdle(root, { timeoutMs: this.options.idleTimeoutMs ?? 30_000, ...(headers ? { headers } : {}) });
       if (!idle.idle) {
         project.vitest.logger.warn(

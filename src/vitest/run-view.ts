@@ -6,6 +6,7 @@ import { LatencyHistogram, type DistributionStats } from "../stats/histogram.js"
 import type { RunSummary } from "../metrics/summary.js";
 import type { WorkloadFingerprint } from "../run/fingerprint.js";
 import type { RunResult } from "../run/run.js";
+import type { RepeatStats } from "../metrics/compare-repeats.js";
 import type { ServerInfo } from "./context.js";
 
 export interface MetricView {
@@ -45,10 +46,12 @@ export interface WorkloadRun {
   environment?: ServerEnvironment;
   /** What was run (spec hash and sessions), for metric snapshots. */
   fingerprint?: WorkloadFingerprint;
+  /** With `repeats: N` (N >= 2): each run's latency statistics, for comparisons across runs. */
+  repeats?: RepeatStats[];
 }
 
 
-export function toWorkloadRun(name: string, result: RunResult, environment?: ServerEnvironment): WorkloadRun {
+export function toWorkloadRun(name: string, result: RunResult & { repeats?: RunSummary[] }, environment?: ServerEnvironment): WorkloadRun {
   const summary = result.summary;
   const views = new Map<string, MetricView>();
   const view = (metric: string): MetricView => {
@@ -76,6 +79,7 @@ export function toWorkloadRun(name: string, result: RunResult, environment?: Ser
     errorRate: summary.errors.rate,
     throughput: summary.throughput,
     ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}),
+    ...(result.repeats && result.repeats.length > 1 ? { repeats: result.repeats.map((r) => r.latency) } : {}),
   };
   if (environment) run.environment = environment;
   return run;

@@ -145,7 +145,8 @@ export interface ResolvedTarget {
 /**
  * The workload's own server, else its own built-in engine, else (when the project runs the
  * built-in engine) the spec's request.baseUrl, else the project's server; as the CLI treats
- * --url, the spec and the engine.
+ * --url, the spec and the engine. Throws the project server's `unavailable` reason when the
+ * workload needs that server.
  */
 export async function resolveTarget(
   project: ServerInfo,
@@ -173,6 +174,8 @@ export async function resolveTarget(
     };
   }
   if (project.builtIn && spec.request.baseUrl) return named(spec.request.baseUrl, spec.request.model, undefined);
+  // The project's server could not be provisioned (global-setup.ts): this workload fails, saying why.
+  if (project.unavailable) throw new Error(`${where}: ${project.unavailable}`);
   if (project.builtIn) {
     return { target: { apiUrl: project.apiUrl, ...(project.model ? { model: project.model } : {}) }, server: project, stop: async () => {} };
   }

@@ -23,13 +23,14 @@
 //   "compaction" request (fresh promptTokens, output summaryTokens, no wait) runs first and the
 //   request restarts from scaffold + summary + its fresh input (historyParent null).
 import { createDistribution } from "./distributions.js";
+import { FIELD_LIMITS, MAX_NODES_PER_SESSION, MAX_TOKENS } from "./limits.js";
+import { SpecError, type SpecPath } from "./spec-errors.js";
 import { rngFor } from "../stats/random.js";
 import type { AgentSpec, CompactionSpec, DistributionSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
 import { inheritedPrompt, rootPrompt, type NodeTokens } from "./tokens.js";
 import type { NodeKind, RequestNode, Rng, Scaffold, SessionGraph, Workload } from "./types.js";
 
-/** Safety valve against specs whose nesting explodes (e.g. spawnProbability 1, fanOut 10, maxDepth 6). */
-export const MAX_NODES_PER_SESSION = 1_000_000;
+export { MAX_NODES_PER_SESSION } from "./limits.js";
 
 /** The scaffolds of a spec: one per agent type, id = agent name. */
 export function scaffoldsOf(spec: WorkloadSpec): Scaffold[] {
@@ -138,7 +139,9 @@ function generateSession(plan: Plan, index: number): SessionGraph {
 }
 
 /**
- * Whole non-negative numbers from a distribution (token counts, turn counts, milliseconds).
+ * Whole non-negative numbers from a distribution (token counts, turn counts, milliseconds), at
+ * most the quantity's limit (limits.ts): validation refuses a distribution that passes it more
+ * than rarely, so a clamped draw is a thin tail cut, and an Infinity can never reach the run.
  * The stream is opened on the first draw: opening one costs more than a draw, and many chains
  * never draw some of their quantities.
  */
@@ -149,14 +152,23 @@ class Counts {
     private readonly seed: string | number,
     private readonly path: string,
     private readonly sessionId: string,
+    private readonly most: number,
   ) {}
   draw(): number {
     this.dist ??= createDistribution(this.spec, rngFor(this.seed, this.path));
     const x = this.dist.sample();
-    if (!Number.isFinite(x)) throw new Error(`session '${this.sessionId}', ${this.path}: distribution gave ${x}`);
-    return Math.max(0, Math.round(x));
+    // No clamp mends NaN: parameters too extreme for the sampler (validation found no such case).
+    if (Number.isNaN(x)) throw new SpecError([{ path: [], message: `session ${this.sessionId}, ${this.path}: the distribution drew NaN; its parameters are too extreme` }]);
+    return Math.min(this.most, Math.max(0, Math.round(x)));
   }
 }
+
+/** The limit of each quantity the generator draws, by its stream name. */
+const QUANTITY_LIMITS: Record<string, number> = {
+  turns: FIELD_LIMITS.count.most,
+  fanOut: FIELD_LIMITS.count.most,
+  wait: FIELD_LIMITS.waitMs.most,
+};
 
 class SessionBuilder {
   readonly nodes: RequestNode[] = [];
@@ -169,7 +181,14 @@ class SessionBuilder {
   ) {}
 
   private counts(chain: Chain, quantity: string, spec: DistributionSpec): Counts {
-    return new Counts(spec, this.plan.spec.seed, `${chain.path}/${quantity}`, this.sessionId);
+    const most = QUANTITY_LIMITS[quantity] ?? FIELD_LIMITS.tokens.most;
+    return new Counts(spec, this.plan.spec.seed, `${chain.path}/${quantity}`, this.sessionId, most);
+  }
+
+  /** A SpecError about the session's agent: the spec, not the code, has to change. */
+  private tooLarge(field: SpecPath, message: string): SpecError {
+    const index = this.plan.spec.agents.findIndex((a) => a.name === this.sessionScaffold);
+    return new SpecError([{ path: ["agents", index, ...field], message: `session ${this.sessionId}: ${message}` }]);
   }
 
   /**
@@ -284,19 +303,26 @@ class SessionBuilder {
 
   private add(chain: Chain, fields: Omit<RequestNode, "id" | "scaffoldId">): string {
     if (this.nodes.length >= MAX_NODES_PER_SESSION) {
-      throw new Error(
-        `session '${this.sessionId}' passed ${MAX_NODES_PER_SESSION} requests: lower subagents.spawnProbability, fanOut or maxDepth`,
-      );
+      // Turns are limited on their own, so only subagents can make a session this large.
+      throw this.tooLarge(["subagents"], `passed ${MAX_NODES_PER_SESSION.toLocaleString("en-US")} requests: lower spawnProbability, fanOut or maxDepth`);
     }
     const id = String(this.nodes.length);
     const node: RequestNode = { id, ...fields };
     if (chain.agent.name !== this.sessionScaffold) node.scaffoldId = chain.agent.name;
     const history = fields.historyParent === null ? null : Number(fields.historyParent);
-    this.tokens.push(
+    const tokens =
       history === null
         ? rootPrompt(this.plan.scaffoldTokens.get(chain.agent.name) ?? 0, fields.freshInputTokens)
-        : inheritedPrompt(this.tokens[history]!, this.nodes[history]!.outputTokens, fields.freshInputTokens),
-    );
+        : inheritedPrompt(this.tokens[history]!, this.nodes[history]!.outputTokens, fields.freshInputTokens);
+    // Prompts grow with every turn; past the limit their text would not fit in memory.
+    if (tokens.promptTokens > MAX_TOKENS) {
+      throw this.tooLarge(
+        [],
+        `request ${id}'s prompt grows to ${tokens.promptTokens.toLocaleString("en-US")} tokens; expected at most ` +
+          `${MAX_TOKENS.toLocaleString("en-US")}: add compaction, or lower turns, freshInput or output`,
+      );
+    }
+    this.tokens.push(tokens);
     this.nodes.push(node);
     return id;
   }

@@ -4,21 +4,27 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { workloadSpecSchema } from "./spec-types.js";
 import { describeValue, didYouMean, type SpecPath, type SpecProblem } from "./spec-errors.js";
+import { LIMIT_REASONS } from "./limits.js";
 
 type Schema = Record<string, unknown>;
 
-let compiled: ValidateFunction | undefined;
+let ajv: Ajv | undefined;
 
-/** The compiled validator, built on first use (compiling costs a few milliseconds). */
-function validator(): ValidateFunction {
-  compiled ??= new Ajv({
+/**
+ * The validator of the schema, or of the part of it at `pointer` ("#/properties/sessions"),
+ * compiled on first use (compiling costs a few milliseconds).
+ */
+function validator(pointer = ""): ValidateFunction {
+  ajv ??= new Ajv({
     allErrors: true,
     verbose: true, // errors carry their schema, so messages can say what was expected
     discriminator: true, // `type`-tagged unions check only the branch the tag names
     allowUnionTypes: true,
     strictTypes: false,
-  }).compile(workloadSpecSchema);
-  return compiled;
+  }).addSchema(workloadSpecSchema, "spec");
+  const validate = ajv.getSchema(`spec${pointer}`);
+  if (!validate) throw new Error(`no part of the workload schema at ${pointer}`);
+  return validate;
 }
 
 /** Schema problems of `data`, in no particular order; empty when it conforms. */
@@ -28,9 +34,41 @@ export function schemaProblems(data: unknown): SpecProblem[] {
   return problemsFromAjv(validate.errors ?? [], data);
 }
 
+/**
+ * Problems of one value against the part of the schema at `pointer`, worded as in a spec (the
+ * CLI checks a flag that stands for a spec field this way, so both say the same).
+ */
+export function valueProblems(pointer: string, value: unknown): SpecProblem[] {
+  const validate = validator(pointer);
+  if (validate(value)) return [];
+  // The value has no path of its own: its field is the pointer's last part.
+  return problemsFromAjv(validate.errors ?? [], value, pointer.split("/").pop());
+}
+
+/** Where the fields that options and flags also set (trace replays, the CLI) are in the schema. */
+const FIELD_POINTERS = {
+  sessions: "#/properties/sessions",
+  concurrency: "#/definitions/ConcurrentTrafficSpec/properties/concurrency",
+  durationSeconds: "#/definitions/ConcurrentTrafficSpec/properties/durationSeconds",
+} as const;
+
+/**
+ * What is wrong with a value given for one of these fields outside a spec (a replay's options,
+ * `--sessions` on a trace), worded as the spec's own check words it; undefined when it is fine.
+ */
+export function fieldProblem(field: keyof typeof FIELD_POINTERS, value: unknown): string | undefined {
+  return valueProblems(FIELD_POINTERS[field], value)[0]?.message;
+}
+
+/** Why the field at `path` (or named `field`) has a limit, when its maximum is one (limits.ts). */
+function limitReason(path: SpecPath, field?: string): string | undefined {
+  const name = path.length > 0 ? path[path.length - 1] : field;
+  return typeof name === "string" && Object.hasOwn(LIMIT_REASONS, name) ? LIMIT_REASONS[name] : undefined;
+}
+
 const umbrellaKeywords = new Set(["oneOf", "anyOf", "allOf", "if"]);
 
-function problemsFromAjv(errors: readonly ErrorObject[], data: unknown): SpecProblem[] {
+function problemsFromAjv(errors: readonly ErrorObject[], data: unknown, field?: string): SpecProblem[] {
   const under = (ptr: string, base: string) => ptr === base || ptr.startsWith(`${base}/`);
   const isConcrete = (e: ErrorObject) => e.keyword !== "type" && !umbrellaKeywords.has(e.keyword);
   const concrete = errors.filter(isConcrete);
@@ -57,20 +95,22 @@ function problemsFromAjv(errors: readonly ErrorObject[], data: unknown): SpecPro
       );
       if (missing) continue; // the `required` error says the same, better
     }
-    problems.push(describeError(e, data));
+    problems.push(describeError(e, data, field));
   }
 
   for (const [ptr, group] of typeErrorsAt) {
-    const expected = [...new Set(group.map((e) => expectation(schemaOf(e))))];
+    const path = toPath(ptr, data);
+    const limited = limitReason(path, field) !== undefined;
+    const expected = [...new Set(group.map((e) => expectation(schemaOf(e), limited ? "lower" : "both")))];
     problems.push({
-      path: toPath(ptr, data),
+      path,
       message: `expected ${expected.join(" or ")}, got ${describeValue(group[0]?.data)}`,
     });
   }
   return problems;
 }
 
-function describeError(e: ErrorObject, data: unknown): SpecProblem {
+function describeError(e: ErrorObject, data: unknown, field?: string): SpecProblem {
   const path = toPath(e.instancePath, data);
   const parent = schemaOf(e);
   const got = describeValue(e.data);
@@ -113,10 +153,16 @@ function describeError(e: ErrorObject, data: unknown): SpecProblem {
     case "const":
       return { path, message: `expected ${JSON.stringify(e.params.allowedValue)}, got ${got}` };
     case "minimum":
+    case "exclusiveMinimum": {
+      const limited = limitReason(path, field) !== undefined;
+      return { path, message: `expected ${expectation(parent, limited ? "lower" : "both")}, got ${got}` };
+    }
     case "maximum":
-    case "exclusiveMinimum":
-    case "exclusiveMaximum":
+    case "exclusiveMaximum": {
+      const reason = limitReason(path, field);
+      if (reason) return { path, message: `expected ${expectation(parent, "upper")} (${reason}), got ${got}` };
       return { path, message: `expected ${expectation(parent)}, got ${got}` };
+    }
     case "pattern":
       if (isDurationPattern(parent)) {
         return { path, message: `expected a duration such as "750ms", "1.5s" or "2m" (or a number of milliseconds), got ${got}` };
@@ -141,17 +187,20 @@ function schemaOf(e: ErrorObject): Schema {
   return (e.parentSchema as Schema | undefined) ?? {};
 }
 
-/** What a schema accepts, in words: "an integer >= 1", "a number between 0 and 1". */
-function expectation(s: Schema): string {
+/**
+ * What a schema accepts, in words: "an integer >= 1", "a number between 0 and 1". `ends` picks
+ * the bounds said: a limit (limits.ts) is said only when a value passes it.
+ */
+function expectation(s: Schema, ends: Ends = "both"): string {
   if (s.title === "DistributionObject") return "a distribution object";
   const types = Array.isArray(s.type) ? (s.type as string[]) : [String(s.type ?? "object")];
   return types
     .map((t) => {
       switch (t) {
         case "number":
-          return `a number${bounds(s)}`;
+          return `a number${bounds(s, ends)}`;
         case "integer":
-          return `an integer${bounds(s)}`;
+          return `an integer${bounds(s, ends)}`;
         case "string":
           return isDurationPattern(s) ? 'a duration such as "750ms"' : "a string";
         case "boolean":
@@ -171,10 +220,12 @@ function isDurationPattern(s: Schema): boolean {
   return s.type === "string" && typeof s.pattern === "string" && s.pattern.includes("ms|s|m");
 }
 
-function bounds(s: Schema): string {
-  const lo = s.minimum ?? s.exclusiveMinimum;
-  const hi = s.maximum ?? s.exclusiveMaximum;
-  if (s.minimum !== undefined && s.maximum !== undefined) return ` between ${String(lo)} and ${String(hi)}`;
+type Ends = "both" | "lower" | "upper";
+
+function bounds(s: Schema, ends: Ends = "both"): string {
+  const lo = ends === "upper" ? undefined : (s.minimum ?? s.exclusiveMinimum);
+  const hi = ends === "lower" ? undefined : (s.maximum ?? s.exclusiveMaximum);
+  if (ends === "both" && s.minimum !== undefined && s.maximum !== undefined) return ` between ${String(lo)} and ${String(hi)}`;
   const parts: string[] = [];
   if (lo !== undefined) parts.push(`${s.minimum !== undefined ? ">=" : ">"} ${String(lo)}`);
   if (hi !== undefined) parts.push(`${s.maximum !== undefined ? "<=" : "<"} ${String(hi)}`);

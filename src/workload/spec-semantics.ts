@@ -1,6 +1,7 @@
 // Checks a schema-valid spec for what a schema cannot say: names that must match, ranges whose ends
 // must be ordered, counts that must be at least 1, limits that must leave room.
 import { didYouMean, type SpecPath, type SpecProblem } from "./spec-errors.js";
+import { limitProblems } from "./spec-limits.js";
 import type { AgentSpec, DistributionSpec, WorkloadSpec } from "./spec-types.js";
 
 /** Problems of a spec that already conforms to the schema, in spec order. */
@@ -42,6 +43,12 @@ export function semanticProblems(spec: WorkloadSpec): SpecProblem[] {
       });
     }
   }
+  const baseUrl = spec.request?.baseUrl;
+  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+    problems.push({ path: ["request", "baseUrl"], message: `expected an http:// or https:// URL such as http://127.0.0.1:8080/v1, got ${JSON.stringify(baseUrl)}` });
+  }
+  // The limits build each distribution, which assumes the checks above passed (ordered ranges).
+  if (problems.length === 0) problems.push(...limitProblems(spec));
   return problems;
 }
 
@@ -147,12 +154,25 @@ function boundProblems(
     case "uniform":
       return dist.min < rule.least ? check(dist.min, [...path, "min"]) : [];
     case "empirical": {
-      const low = Math.min(...dist.samples);
-      return low < rule.least ? check(low, [...path, "samples", dist.samples.indexOf(low)]) : [];
+      // A loop, not Math.min(...samples): spreading a long list overflows the stack.
+      let at = 0;
+      for (let k = 1; k < dist.samples.length; k++) if (dist.samples[k]! < dist.samples[at]!) at = k;
+      const low = dist.samples[at]!;
+      return low < rule.least ? check(low, [...path, "samples", at]) : [];
     }
     case "spike_tail":
       return [...boundProblems(dist.spike, [...path, "spike"], rule), ...boundProblems(dist.tail, [...path, "tail"], rule)];
     default:
       return [];
+  }
+}
+
+/** An absolute http(s) URL: anything else fails every request, or fetch refuses it outright. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
   }
 }

@@ -2,6 +2,8 @@
 // each value's position so every error can say line:column. Detects and maps Veeksha configs.
 // Web-standard only: reading the file is spec-file.ts's job.
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import { MAX_ALIAS_COUNT, MAX_SPEC_NESTING } from "./limits.js";
+import { findDeepNesting } from "./nesting.js";
 import { SpecError, type Locate, type SpecPath, type SpecProblem } from "./spec-errors.js";
 import { validateSpec, type ResolvedWorkloadSpec } from "./spec.js";
 import { isVeekshaConfig, veekshaToSpec } from "./veeksha-config.js";
@@ -20,17 +22,25 @@ export interface LoadedSpec {
  * Throws SpecError for syntax errors, schema problems and senseless values alike.
  */
 export function parseSpecText(text: string, source: string): LoadedSpec {
+  // Before the YAML reader, which recurses per level: it would take seconds on a deep text and
+  // then say only "Maximum call stack size exceeded".
+  const deep = findDeepNesting(text, MAX_SPEC_NESTING);
+  if (deep) {
+    const message = `nested more than ${deep.limit} levels deep; a spec is a few levels deep (is this a spec?)`;
+    throw new SpecError([{ path: [], message, at: { line: deep.line, column: deep.column } }], { source });
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const problems: SpecProblem[] = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
-      const message = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
+      let message = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
+      if (/call stack/i.test(message)) message = "nested too deeply for the YAML reader; a spec is a few levels deep";
       return pos ? { path: [], message, at: { line: pos.line, column: pos.col } } : { path: [], message };
     });
     throw new SpecError(problems, { source });
   }
-  const data: unknown = doc.toJS();
+  const data = toData(doc, source);
   if (data === null || data === undefined) {
     throw new SpecError([{ path: [], message: "the spec is empty; expected a mapping with name, seed, sessions and agents" }], { source });
   }
@@ -42,6 +52,22 @@ export function parseSpecText(text: string, source: string): LoadedSpec {
     return { spec, format: "veeksha", warnings: mapped.warnings };
   }
   return { spec: validateSpec(data, { source, locate }), format: "agentload", warnings: [] };
+}
+
+/**
+ * The document as plain data. The yaml package refuses to expand aliases past maxAliasCount (an
+ * alias bomb) and an alias before its anchor with a ReferenceError: a spec error, not a crash.
+ */
+function toData(doc: Document, source: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    const message = /excessive alias count/i.test(e.message)
+      ? `the YAML expands its aliases (*name) too often (more than ${MAX_ALIAS_COUNT} copies, an "alias bomb"?); write the values out or use fewer aliases`
+      : `${e.message}`;
+    throw new SpecError([{ path: [], message }], { source });
+  }
 }
 
 /** `dir/cache.veeksha.yml` -> `cache`: a name for configs that carry none. */

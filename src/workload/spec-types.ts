@@ -69,7 +69,7 @@ export interface WorkloadSpec {
    */
   seed: string | number;
   /**
-   * How many sessions the workload has.
+   * How many sessions the workload has (at most a billion: sessions are generated one at a time, and counts stay exact integers).
    */
   sessions: number;
   /**
@@ -127,11 +127,11 @@ export interface AgentSpec {
  */
 export interface ScaffoldSpec {
   /**
-   * System prompt tokens.
+   * System prompt tokens (at most 10,000,000, the largest context a server offers).
    */
   systemTokens?: number;
   /**
-   * Tool definition tokens.
+   * Tool definition tokens (at most 10,000,000, the largest context a server offers).
    */
   toolTokens?: number;
 }
@@ -314,6 +314,9 @@ export interface InverseGaussianDistribution {
  */
 export interface ZipfDistribution {
   type: "zipf";
+  /**
+   * At most 1,000,000: the sampler keeps a table of n probabilities.
+   */
   n: number;
   s: number;
   /**
@@ -390,7 +393,7 @@ export interface SubagentSpec {
    */
   summaryTokens: DistributionSpec;
   /**
-   * Nesting depth: a subagent's own subagents count.
+   * Nesting depth: a subagent's own subagents count (at most 100: each level is a recursion of the generator).
    */
   maxDepth?: number;
   /**
@@ -406,7 +409,7 @@ export interface SubagentSpec {
  */
 export interface CompactionSpec {
   /**
-   * Prompt size in tokens that triggers a compaction.
+   * Prompt size in tokens that triggers a compaction (at most 10,000,000, the largest context a server offers).
    */
   contextLimit: number;
   /**
@@ -427,11 +430,11 @@ export interface CompactionSpec {
 export interface ConcurrentTrafficSpec {
   mode: "concurrent";
   /**
-   * Sessions active at once.
+   * Sessions active at once (at most 100,000: each keeps its conversation in the client's memory, and one client address has at most 64k ports to a server).
    */
   concurrency?: number;
   /**
-   * Seconds over which concurrency grows to its target.
+   * Seconds over which concurrency grows to its target (at most 2,147,483, the longest a timer can wait).
    */
   rampUpSeconds?: number;
   /**
@@ -439,7 +442,7 @@ export interface ConcurrentTrafficSpec {
    */
   maxSessions?: number;
   /**
-   * Stop releasing sessions after this many seconds.
+   * Stop releasing sessions after this many seconds (at most 2,147,483, 24.8 days: the longest a timer can wait).
    */
   durationSeconds?: number;
   /**
@@ -465,7 +468,7 @@ export interface RateTrafficSpec {
    */
   maxSessions?: number;
   /**
-   * Stop releasing sessions after this many seconds.
+   * Stop releasing sessions after this many seconds (at most 2,147,483, 24.8 days: the longest a timer can wait).
    */
   durationSeconds?: number;
   /**
@@ -553,12 +556,25 @@ export interface RequestOptionsSpec {
  * via the `definition` "TimeoutsSpec".
  */
 export interface TimeoutsSpec {
+  /**
+   * Milliseconds (at most 2^31 - 1, the longest a timer can wait: a longer one fires at once).
+   */
   connectMs?: number;
+  /**
+   * Milliseconds (at most 2^31 - 1, the longest a timer can wait: a longer one fires at once).
+   */
   firstTokenMs?: number;
+  /**
+   * Longest wait for the next token once one has come; a stream that stalls longer fails as idle-timeout (at most 2^31 - 1 ms, the longest a timer can wait).
+   */
+  idleMs?: number;
+  /**
+   * Milliseconds (at most 2^31 - 1, the longest a timer can wait: a longer one fires at once).
+   */
   totalMs?: number;
 }
 /**
- * Bounds a run must meet (k6-like): metric -> statistic -> limit, for any metric of the catalogue (ttfc, ttfv, tbc, tbcRequestMean, tbcRequestMax, tpot, e2e, dispatchLateness, sessionDuration, errorRate, requestsPerSec, outputTokensPerSec, goodputPerSec, cacheHitRate, requests) or a sub-metric such as ttfc{kind:spawn} or e2e{agent:explorer}. Names and statistics are checked against the catalogue when the spec is run.
+ * Bounds a run must meet (k6-like): metric -> statistic -> limit, for any metric of the catalogue (ttfc, ttfv, tbc, tbcRequestMean, tbcRequestMax, tpot, e2e, ttfcScheduled, e2eScheduled, dispatchLateness, sessionDuration, errorRate, requestsPerSec, outputTokensPerSec, goodputPerSec, cacheHitRate, requests) or a sub-metric such as ttfc{kind:spawn} or e2e{agent:explorer}. Names and statistics are checked against the catalogue when the spec is run.
  *
  * This interface was referenced by `WorkloadSpec`'s JSON-Schema
  * via the `definition` "SloSpec".
@@ -656,7 +672,8 @@ export const workloadSpecSchema: Record<string, unknown> = {
     "sessions": {
       "type": "integer",
       "minimum": 1,
-      "description": "How many sessions the workload has."
+      "maximum": 1000000000,
+      "description": "How many sessions the workload has (at most a billion: sessions are generated one at a time, and counts stay exact integers)."
     },
     "agents": {
       "type": "array",
@@ -964,7 +981,9 @@ export const workloadSpecSchema: Record<string, unknown> = {
         },
         "n": {
           "type": "integer",
-          "minimum": 1
+          "minimum": 1,
+          "maximum": 1000000,
+          "description": "At most 1,000,000: the sampler keeps a table of n probabilities."
         },
         "s": {
           "type": "number",
@@ -1203,14 +1222,16 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "systemTokens": {
           "type": "integer",
           "minimum": 0,
+          "maximum": 10000000,
           "default": 0,
-          "description": "System prompt tokens."
+          "description": "System prompt tokens (at most 10,000,000, the largest context a server offers)."
         },
         "toolTokens": {
           "type": "integer",
           "minimum": 0,
+          "maximum": 10000000,
           "default": 0,
-          "description": "Tool definition tokens."
+          "description": "Tool definition tokens (at most 10,000,000, the largest context a server offers)."
         }
       }
     },
@@ -1255,12 +1276,14 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "maxDepth": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 100,
           "default": 1,
-          "description": "Nesting depth: a subagent's own subagents count."
+          "description": "Nesting depth: a subagent's own subagents count (at most 100: each level is a recursion of the generator)."
         },
         "maxConcurrent": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 100000,
           "description": "At most this many of one parent's subagents run at once (default: no limit)."
         }
       }
@@ -1278,7 +1301,8 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "contextLimit": {
           "type": "integer",
           "minimum": 1,
-          "description": "Prompt size in tokens that triggers a compaction."
+          "maximum": 10000000,
+          "description": "Prompt size in tokens that triggers a compaction (at most 10,000,000, the largest context a server offers)."
         },
         "summaryTokens": {
           "description": "Output tokens of the compaction request (the summary the chain restarts from).",
@@ -1291,6 +1315,7 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "promptTokens": {
           "type": "integer",
           "minimum": 0,
+          "maximum": 10000000,
           "default": 200,
           "description": "Fresh tokens of the compaction instruction."
         }
@@ -1385,28 +1410,33 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "concurrency": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 100000,
           "default": 1,
-          "description": "Sessions active at once."
+          "description": "Sessions active at once (at most 100,000: each keeps its conversation in the client's memory, and one client address has at most 64k ports to a server)."
         },
         "rampUpSeconds": {
           "type": "number",
           "minimum": 0,
+          "maximum": 2147483,
           "default": 0,
-          "description": "Seconds over which concurrency grows to its target."
+          "description": "Seconds over which concurrency grows to its target (at most 2,147,483, the longest a timer can wait)."
         },
         "maxSessions": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 1000000000,
           "description": "Stop after this many sessions (default: sessions)."
         },
         "durationSeconds": {
           "type": "number",
           "exclusiveMinimum": 0,
-          "description": "Stop releasing sessions after this many seconds."
+          "maximum": 2147483,
+          "description": "Stop releasing sessions after this many seconds (at most 2,147,483, 24.8 days: the longest a timer can wait)."
         },
         "warmupSessions": {
           "type": "integer",
           "minimum": 0,
+          "maximum": 1000000000,
           "default": 0,
           "description": "Sessions excluded from metrics."
         },
@@ -1440,16 +1470,19 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "maxSessions": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 1000000000,
           "description": "Stop after this many sessions (default: sessions)."
         },
         "durationSeconds": {
           "type": "number",
           "exclusiveMinimum": 0,
-          "description": "Stop releasing sessions after this many seconds."
+          "maximum": 2147483,
+          "description": "Stop releasing sessions after this many seconds (at most 2,147,483, 24.8 days: the longest a timer can wait)."
         },
         "warmupSessions": {
           "type": "integer",
           "minimum": 0,
+          "maximum": 1000000000,
           "default": 0,
           "description": "Sessions excluded from metrics."
         },
@@ -1491,16 +1524,29 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "connectMs": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 2147483647,
+          "description": "Milliseconds (at most 2^31 - 1, the longest a timer can wait: a longer one fires at once).",
           "default": 10000
         },
         "firstTokenMs": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 2147483647,
+          "description": "Milliseconds (at most 2^31 - 1, the longest a timer can wait: a longer one fires at once).",
           "default": 60000
+        },
+        "idleMs": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 2147483647,
+          "default": 30000,
+          "description": "Longest wait for the next token once one has come; a stream that stalls longer fails as idle-timeout (at most 2^31 - 1 ms, the longest a timer can wait)."
         },
         "totalMs": {
           "type": "integer",
           "minimum": 1,
+          "maximum": 2147483647,
+          "description": "Milliseconds (at most 2^31 - 1, the longest a timer can wait: a longer one fires at once).",
           "default": 600000
         }
       }
@@ -1601,7 +1647,7 @@ export const workloadSpecSchema: Record<string, unknown> = {
     },
     "SloSpec": {
       "title": "SloSpec",
-      "description": "Bounds a run must meet (k6-like): metric -> statistic -> limit, for any metric of the catalogue (ttfc, ttfv, tbc, tbcRequestMean, tbcRequestMax, tpot, e2e, dispatchLateness, sessionDuration, errorRate, requestsPerSec, outputTokensPerSec, goodputPerSec, cacheHitRate, requests) or a sub-metric such as ttfc{kind:spawn} or e2e{agent:explorer}. Names and statistics are checked against the catalogue when the spec is run.",
+      "description": "Bounds a run must meet (k6-like): metric -> statistic -> limit, for any metric of the catalogue (ttfc, ttfv, tbc, tbcRequestMean, tbcRequestMax, tpot, e2e, ttfcScheduled, e2eScheduled, dispatchLateness, sessionDuration, errorRate, requestsPerSec, outputTokensPerSec, goodputPerSec, cacheHitRate, requests) or a sub-metric such as ttfc{kind:spawn} or e2e{agent:explorer}. Names and statistics are checked against the catalogue when the spec is run.",
       "type": "object",
       "additionalProperties": {
         "$ref": "#/definitions/Threshold"

@@ -55,6 +55,7 @@ export type ResolvedTrafficSpec = ResolvedConcurrentTrafficSpec | ResolvedRateTr
 export interface ResolvedTimeoutsSpec extends TimeoutsSpec {
   connectMs: number;
   firstTokenMs: number;
+  idleMs: number;
   totalMs: number;
 }
 export interface ResolvedRequestOptionsSpec extends RequestOptionsSpec {
@@ -86,7 +87,7 @@ export const specDefaults = {
   maxDepth: 1,
   compactionPromptTokens: 200,
   concurrency: 1,
-  timeouts: { connectMs: 10_000, firstTokenMs: 60_000, totalMs: 600_000 },
+  timeouts: { connectMs: 10_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 },
 } as const;
 
 /**

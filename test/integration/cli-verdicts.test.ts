@@ -1,7 +1,9 @@
 // Verdicts a CI can trust, as `agentload run` gives them (exit codes in its --help and the README):
-// a server that is down, a wrong URL, a refused key or an unknown model fail the preflight (3)
-// before the clock; a built-in engine killed mid-run stops the run at once and makes it not valid
-// (4); a run whose requests mostly fail is not valid (4) even without an errorRate SLO.
+// a server that is down, a wrong URL, a refused key, an unknown model or a context too small for
+// the workload's largest request fail the preflight (3) before the clock; a built-in engine killed
+// mid-run stops the run at once and makes it not valid (4); a run whose requests mostly fail is
+// not valid (4) even without an errorRate SLO; a client too busy to keep its schedule (a CPU hog
+// in its own process) is not valid (4): the run measured the client.
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -9,16 +11,18 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { pathToFileURL } from "node:url";
 import { describe, expect, inject, it } from "vitest";
+import { startLlamaServer } from "../../src/engine/llama-server.js";
 import { startFaultServer } from "../support/fault-server.js";
 
 const engine = inject("engine");
 const built = existsSync("dist/cli/main.js");
 const pexec = promisify(execFile);
 
-function runCli(args: string[], onStderr?: (text: string, pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(args: string[], onStderr?: (text: string, pid: number) => void, nodeArgs: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENTLOAD_API_KEY: "", OPENAI_API_KEY: "" } });
+    const child = spawn(process.execPath, [...nodeArgs, "dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENTLOAD_API_KEY: "", OPENAI_API_KEY: "" } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
@@ -48,6 +52,24 @@ describe.skipIf(!built)(built ? "agentload run verdicts and exit codes" : "agent
     expect(r.stderr).toContain(`cannot reach the server at http://127.0.0.1:${port}/v1: ECONNREFUSED`);
     expect(existsSync(join(dir, "runs"))).toBe(false);
   }, 60_000);
+
+  it("a workload whose largest request does not fit the server's context fails the preflight (exit 3) naming both", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-verdict-"));
+    // A real llama-server with 512 tokens per slot; the spec's third turn needs 400 + 3 x 100 + 2 x 16 prompt + 16 output.
+    const small = await startLlamaServer({ slots: 1, contextPerSlot: 512 });
+    try {
+      const spec = join(dir, "big.yaml");
+      writeFileSync(spec, "name: big\nseed: 1\nsessions: 2\nagents: [{ name: a, scaffold: { systemTokens: 300, toolTokens: 100 }, turns: 3, freshInput: 100, output: 16 }]\n");
+      const r = await runCli(["run", spec, "--url", small.apiUrl, "--out", join(dir, "runs")]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(
+        "the workload's largest request does not fit the server's context: session 0 request 2: 732 prompt + 16 output = 748 tokens; the server allows 512 per request (llama.cpp /props n_ctx per slot (1 slot)). Give the server more context (llama-server -c",
+      );
+      expect(existsSync(join(dir, "runs"))).toBe(false);
+    } finally {
+      await small.stop();
+    }
+  }, 120_000);
 
   it("a URL without /v1, an unknown model: exit 3 with what to fix", async () => {
     const dir = mkdtempSync(join(tmpdir(), "agentload-verdict-"));
@@ -127,4 +149,29 @@ describe.skipIf(!built)(built ? "agentload run verdicts and exit codes" : "agent
       await server.close();
     }
   }, 60_000);
+
+  it("a client kept busy by a CPU hog in its own process: client lag and client saturated, not valid (exit 4)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-verdict-"));
+    // The hog holds the event loop 95 ms of every 100 ms; a 30 ms wait before each dependent
+    // request puts a timer under it, so dispatches come late as well as stamps.
+    const hog = join(dir, "hog.mjs");
+    writeFileSync(hog, "setInterval(() => { const end = performance.now() + 95; while (performance.now() < end); }, 100).unref();\n");
+    const spec = join(dir, "hogged.yaml");
+    writeFileSync(spec, "name: hogged\nseed: 4\nsessions: 4\nagents: [{ name: a, turns: 5, freshInput: 40, output: 16, waitMs: 30 }]\ntraffic: { mode: concurrent, concurrency: 2 }\n");
+    const r = await runCli(["run", spec, "--url", engine.apiUrl, "--out", join(dir, "runs")], undefined, ["--import", pathToFileURL(hog).href]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/validity +NOT VALID: client lag: at least 3 of 20 requests were sent more than [\d.]+ms late \(limit max\(25ms, 10% of TTFC p50 [\d.]+ms\); the 3rd latest [\d.]+ms\)/);
+    expect(r.stdout).toMatch(/client saturated: event loop busy over 90% of a core in 100% of the run's \d+ windows? of 1000ms/);
+    const [run] = readdirSync(join(dir, "runs"));
+    const summary = JSON.parse(readFileSync(join(dir, "runs", run!, "summary.json"), "utf8")) as {
+      validity: { valid: boolean; client: { lag: { ok: boolean }; cpu: { ok: boolean; source: string }; load: { load: { mode: string; target: number } } } };
+      summary: { latency: Record<string, { p50: number } | null> };
+    };
+    expect(summary.validity.valid).toBe(false);
+    expect(summary.validity.client.lag.ok).toBe(false);
+    expect(summary.validity.client.cpu).toMatchObject({ ok: false, source: "eventLoopUtilization" });
+    expect(summary.validity.client.load.load).toMatchObject({ mode: "concurrency", target: 2 });
+    // The lateness stays in the latencies from the plan.
+    expect(summary.summary.latency.ttfcScheduled!.p50).toBeGreaterThan(summary.summary.latency.ttfc!.p50);
+  }, 120_000);
 });

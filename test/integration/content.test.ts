@@ -1,7 +1,12 @@
 // Content rendering against the real engine's tokenizer and chat template: exact fresh-message
 // sizes, template overhead measured on the server, and children whose prompts extend their
 // parents' prompts and replies token for token, as the server itself counts them.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { createCalibrationCache } from "../../src/content/calibration-cache.js";
+import { setUpContent } from "../../src/content/setup.js";
 import { conversationOf, createContentRenderer, renderWords, type ChatMessage } from "../../src/content/render.js";
 import { measureTemplateOverhead, type TemplateMeasurement } from "../../src/content/overhead.js";
 import { calibrateVocabulary, type Vocabulary } from "../../src/content/vocabulary.js";
@@ -160,5 +165,34 @@ describe("content rendering with the server's tokenizer", () => {
     const replyInPrompt = childTokens.length - rootTokens.length - childNode.freshInputTokens - measured.overhead.fresh;
     console.log(`[content] real reply: ${first.completionTokens} tokens generated, ${replyInPrompt} in the child's prompt; cached ${second.cachedTokens} of ${second.promptTokens}`);
     expect(replyInPrompt).toBeGreaterThan(0);
+  });
+});
+
+describe("content set-up kept per server and model", () => {
+  it("a second set-up reuses the checked calibration (memory, then disk in a new cache) with the same exact token counts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-calibration-"));
+    const scaffolds: Scaffold[] = [{ id: "kept", systemTokens: 90, toolTokens: 30 }];
+    const graph: SessionGraph = { id: "kept", scaffoldId: "kept", nodes: [node("0", 45)] };
+    const setUp = (seed: string, cache: ReturnType<typeof createCalibrationCache>) =>
+      setUpContent({ server: { apiUrl: engine.apiUrl, model: engine.model }, seed, scaffolds, api: "chat", calibrationCache: cache });
+    try {
+      const cache = createCalibrationCache({ dir });
+      const setups = [await setUp("1", cache), await setUp("2", cache), await setUp("3", createCalibrationCache({ dir }))];
+      expect(setups.map((s) => s.calibration)).toEqual(["calibrated", "memory", "disk"]);
+      for (const { stage } of setups) {
+        // The same calibration as measured from scratch above.
+        expect(stage.renderer.vocabulary.words).toEqual(vocabulary.words);
+        expect(stage.renderer.vocabulary.leads).toEqual(vocabulary.leads);
+        // Each workload's own text, counted exactly by the server.
+        const prompt = stage.session(graph).promptFor(graph.nodes[0]!);
+        const messages = (prompt.body as { messages: ChatMessage[] }).messages;
+        const expected = sessionTokens(graph, scaffolds, measured.overhead).get("0")!.promptTokens;
+        expect((await prompt.expected).promptTokens).toBe(expected);
+        expect((await tokenizer.tokenizeChat!(messages)).length).toBe(expected);
+        expect((await complete(messages, 1)).promptTokens).toBe(expected);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

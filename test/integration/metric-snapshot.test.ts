@@ -1,12 +1,13 @@
 // Metric snapshots end to end, as an engine repository would use them: vitest -u writes the
 // baseline against the real engine, an unchanged rerun passes, and a rerun against a server that
-// lost its prefix cache (an injected regression) fails, with the change in the JUnit report.
+// lost its prefix cache (an injected regression) fails, with the change in the JUnit report; an
+// entry whose test is gone is reported obsolete, and removed by vitest -u on a whole-file run.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, inject, test } from "vitest";
-import { startVitest } from "vitest/node";
+import { startVitest, type Reporter } from "vitest/node";
 import { startLlamaServer, type LlamaServer } from "../../src/engine/llama-server.js";
 
 const engine = inject("engine");
@@ -15,12 +16,34 @@ const out = mkdtempSync(join(tmpdir(), "agentload-snapshot-"));
 const CASE = "growing context &gt; ttfc matches its metric snapshot";
 
 async function runFixture(url: string, label: string, update: boolean): Promise<string> {
+  return (await runFixtureWithOutput(url, label, update)).testcase;
+}
+
+/**
+ * The fixture run's JUnit test case of CASE, and what went through vitest's logger (where the
+ * default reporter prints too). The logger's calls are recorded rather than a stdout stream
+ * given to startVitest: vitest drops lines written to such a stream now and then (its own
+ * "JUNIT report written" line among them), while the calls themselves are certain.
+ */
+async function runFixtureWithOutput(url: string, label: string, update: boolean, options: { testNamePattern?: string } = {}): Promise<{ testcase: string; output: string }> {
   const junit = join(out, `${label}.xml`);
   const saved = { url: process.env.AGENTLOAD_FIXTURE_URL, output: process.env.AGENTLOAD_FIXTURE_OUTPUT, exitCode: process.exitCode };
   process.env.AGENTLOAD_FIXTURE_URL = url;
   process.env.AGENTLOAD_FIXTURE_OUTPUT = join(out, "agentload");
+  let output = "";
+  const recorder: Reporter = {
+    onInit(vitest) {
+      for (const method of ["log", "error"] as const) {
+        const original = vitest.logger[method].bind(vitest.logger);
+        vitest.logger[method] = (...args: unknown[]) => {
+          output += `${args.join(" ")}\n`;
+          original(...args);
+        };
+      }
+    },
+  };
   try {
-    const vitest = await startVitest("test", [], { root: fixture, watch: false, update, reporters: [["junit", { outputFile: junit }]] }, { cacheDir: join(out, "vite-cache") });
+    const vitest = await startVitest("test", [], { root: fixture, watch: false, update, reporters: [["junit", { outputFile: junit }], recorder], ...options }, { cacheDir: join(out, "vite-cache") });
     await vitest.close();
   } finally {
     process.exitCode = saved.exitCode; // the regressed run fails on purpose
@@ -32,7 +55,7 @@ async function runFixture(url: string, label: string, update: boolean): Promise<
   const xml = readFileSync(junit, "utf8");
   const start = xml.indexOf(`name="${CASE}"`);
   if (start < 0) throw new Error(`${label}: no test case '${CASE}' in the JUnit report:\n${xml.slice(0, 2000)}`);
-  return xml.slice(start, xml.indexOf("</testcase>", start));
+  return { testcase: xml.slice(start, xml.indexOf("</testcase>", start)), output };
 }
 
 describe("metric snapshots across runs", () => {
@@ -71,5 +94,47 @@ describe("metric snapshots across runs", () => {
     const regressed = await runFixture(cacheOff.apiUrl, "regressed", false);
     expect(regressed).toContain("<failure");
     expect(regressed).toMatch(/ttfc p50: [\d.]+m?s -&gt; [\d.]+m?s \(\+\d+%/);
+  }, 300_000);
+
+  test("an entry no test checks is obsolete: reported and kept without -u or on a filtered run, removed by -u on the whole file", async () => {
+    const snapshotFile = join(fixture, "workloads", "__metrics__", "context.workload.ts.json");
+    const keys = () => Object.keys((JSON.parse(readFileSync(snapshotFile, "utf8")) as { entries: object }).entries);
+    const ttfcKey = "growing context > ttfc matches its metric snapshot 1";
+    const e2eKey = "growing context > e2e matches its metric snapshot 1";
+    rmSync(join(fixture, "workloads", "__metrics__"), { recursive: true, force: true });
+    // One session (8 requests) keeps these runs cheap; the comparisons it makes may be
+    // inconclusive, which is beside the point here.
+    process.env.AGENTLOAD_FIXTURE_SESSIONS = "1";
+    try {
+      process.env.AGENTLOAD_FIXTURE_EXTRA = "1";
+      const written = await runFixtureWithOutput(engine.apiUrl, "obsolete-written", true);
+      delete process.env.AGENTLOAD_FIXTURE_EXTRA;
+      expect(written.output).toContain("agentload metric snapshots: 2 written");
+      expect(keys()).toEqual([e2eKey, ttfcKey]);
+      const v2 = JSON.parse(readFileSync(snapshotFile, "utf8")) as { version: number; entries: Record<string, object>; histograms: Record<string, object> };
+      expect(v2.version).toBe(2);
+      expect(Object.keys(v2.histograms)).toEqual([e2eKey, ttfcKey]);
+      expect(v2.entries[ttfcKey]).not.toHaveProperty("histograms");
+
+      // The e2e test is gone: without -u its entry is reported and kept.
+      const kept = await runFixtureWithOutput(engine.apiUrl, "obsolete-kept", false);
+      expect(kept.output).toContain("agentload metric snapshots: 1 obsolete (run vitest -u to remove)");
+      expect(kept.output).toContain(`obsolete: workloads/__metrics__/context.workload.ts.json › ${JSON.stringify(e2eKey)}`);
+      expect(keys()).toEqual([e2eKey, ttfcKey]);
+
+      // -u on part of the file (-t): kept all the same.
+      const filtered = await runFixtureWithOutput(engine.apiUrl, "obsolete-filtered", true, { testNamePattern: "ttfc matches" });
+      expect(filtered.output).toContain("1 obsolete kept (their test file did not run whole; run all of it with vitest -u to remove)");
+      expect(keys()).toEqual([e2eKey, ttfcKey]);
+
+      // -u on the whole file removes it.
+      const removed = await runFixtureWithOutput(engine.apiUrl, "obsolete-removed", true);
+      expect(removed.output).toMatch(/agentload metric snapshots: (1 updated, )?1 obsolete removed/);
+      expect(removed.output).toContain(`removed: workloads/__metrics__/context.workload.ts.json › ${JSON.stringify(e2eKey)}`);
+      expect(keys()).toEqual([ttfcKey]);
+    } finally {
+      delete process.env.AGENTLOAD_FIXTURE_SESSIONS;
+      delete process.env.AGENTLOAD_FIXTURE_EXTRA;
+    }
   }, 300_000);
 });

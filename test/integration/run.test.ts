@@ -72,6 +72,21 @@ describe("a linear agent session", () => {
     expect(readFileSync(join(result.dir, "server-metrics-after.txt"), "utf8")).toContain("llamacpp:prompt_tokens_total");
     expect(JSON.parse(readFileSync(join(result.dir, "spec.resolved.json"), "utf8")).name).toBe("linear-cache-on");
   });
+
+  it("measures latencies from the plan too, and judges its own client: lag, CPU, achieved load", () => {
+    const s = result.summary.latency;
+    expect(s.ttfcScheduled!.count).toBe(8);
+    expect(s.e2eScheduled!.count).toBe(8);
+    // From the plan = from the dispatch + lateness (the timer queue may fire up to 0.5 ms early).
+    for (const r of records) expect(r.dispatchedAt - r.plannedAt).toBeGreaterThan(-0.5);
+    expect(s.ttfcScheduled!.max).toBeGreaterThanOrEqual(s.ttfc!.max - 0.5);
+    const client = result.validity.client!;
+    expect(client.lag.limitMs).toBeGreaterThanOrEqual(25);
+    expect(client.cpu).toMatchObject({ source: "eventLoopUtilization" });
+    expect(client.load!.load).toMatchObject({ mode: "concurrency", target: 1 });
+    const written = JSON.parse(readFileSync(join(result.dir, "summary.json"), "utf8"));
+    expect(written.validity.client.lag).toEqual(client.lag);
+  });
 });
 
 describe("with prefix caching off", () => {

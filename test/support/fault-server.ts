@@ -1,6 +1,6 @@
 // A scripted OpenAI-compatible streaming server on loopback, for testing the client. Each
 // request takes the next script from a queue (or the fallback): a status, headers, and steps
-// (events, raw bytes, pauses, a socket reset, a hang). Every request is recorded so tests can
+// (events, raw bytes, pauses, a socket reset, a hang), or bytes written on the socket as they are. Every request is recorded so tests can
 // look at what the client sent.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -29,6 +29,12 @@ export interface FaultScript {
   silent?: boolean;
   /** Close the connection without answering, as a server does to an idle keep-alive socket. */
   drop?: boolean;
+  /**
+   * Answer with these bytes on the socket as they are, bypassing Node's HTTP writer (which
+   * refuses a bad header or status line), then close it; `status`, `headers` and `steps` are
+   * not used.
+   */
+  wire?: string;
   steps: FaultStep[];
 }
 
@@ -106,6 +112,10 @@ export async function startFaultServer(opts: FaultServerOptions = {}): Promise<F
     }
     if (script.drop) {
       req.socket.destroy();
+      return;
+    }
+    if (script.wire !== undefined) {
+      req.socket.end(script.wire);
       return;
     }
     res.writeHead(script.status ?? 200, script.headers ?? { "content-type": "text/event-stream", "cache-control": "no-cache" });

@@ -12,6 +12,7 @@ export const rate: TrafficMode<"rate"> = (traffic, plan) => {
 
 /** Starts a session at every arrival until nextSession has none; resolves when all have ended. */
 export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps): Promise<number> {
+  deps.load?.rate(1000 / arrivals.meanGapMs());
   return new Promise((resolve) => {
     let released = 0;
     let running = 0;
@@ -28,6 +29,7 @@ export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps): Promise<nu
       }
       released++;
       running++;
+      deps.load?.released(at, deps.now());
       // Settle either way: a session's failures are its records' business, not the schedule's.
       deps.runSession(session, at).then(
         () => {

@@ -17,6 +17,18 @@ export interface TrafficDeps {
   /** Runs a released session to its end. `startAt` is its planned release time. */
   runSession(session: SessionGraph, startAt: number): Promise<unknown>;
   stopped(): boolean;
+  /** Told the load the mode means to offer, to be checked against what it achieved (load.ts). */
+  load?: LoadObserver;
+}
+
+/** What a mode tells about the load it means to offer. */
+export interface LoadObserver {
+  /** Closed loop: `sessions` in flight at once from `steadyAt` (the end of the ramp-up) on. */
+  concurrency(sessions: number, steadyAt: number): void;
+  /** Open loop: the nominal sessions per second (NaN or null: a trace's own arrivals). */
+  rate(perSec: number | null): void;
+  /** Open loop: the session planned for `plannedAt` was released at `at`. */
+  released(plannedAt: number, at: number): void;
 }
 
 /** Releases sessions; resolves with the number released when every released session has ended. */

@@ -156,6 +156,57 @@ describe("server tokenizers", () => {
   });
 });
 
+describe("llama.cpp batched counting", () => {
+  /** llama.cpp's /tokenize with `content` as an array: each string tokenized alone, ids passed through. */
+  function arrayRoutes(): Record<string, Route> {
+    return {
+      "/tokenize": (b) => {
+        const content = b?.content;
+        if (typeof content === "string") return { status: 200, json: { tokens: words(content) } };
+        if (Array.isArray(content)) return { status: 200, json: { tokens: content.flatMap((p) => (typeof p === "number" ? [p] : words(String(p)))) } };
+        return { status: 200, json: { tokens: [] } };
+      },
+    };
+  }
+
+  it("counts many texts in a few requests once the server's array answer matches separate requests", async () => {
+    const server = fakeServer(arrayRoutes());
+    const tok = llamaCppTokenizer("http://h:8", { fetch: server.fetch });
+    const texts = Array.from({ length: 600 }, (_, i) => Array.from({ length: i % 7 }, () => "ab").join(" "));
+    expect(await tok.countMany(texts)).toEqual(texts.map((_, i) => i % 7));
+    // The check (one array, four separate texts), then 600 texts in 3 requests of at most 256.
+    expect(server.calls).toHaveLength(5 + 3);
+    expect(await tok.countMany(["a b", "c"])).toEqual([2, 1]);
+    expect(server.calls).toHaveLength(5 + 3 + 1);
+  });
+
+  it("counts one text per request when the server does not answer an array text by text", async () => {
+    const server = fakeServer(llamaRoutes()); // an array content: no tokens
+    const tok = llamaCppTokenizer("http://h:9", { fetch: server.fetch });
+    expect(await tok.countMany(["a b", "c", "d e f"])).toEqual([2, 1, 3]);
+    expect(await tok.countMany(["a", "b"])).toEqual([1, 1]);
+    // One check only (an array and four texts), then a request per text.
+    expect(server.calls.filter((c) => Array.isArray(c.body?.content))).toHaveLength(1);
+    expect(server.calls).toHaveLength(5 + 3 + 2);
+  });
+
+  it("has at most `concurrency` requests in flight across all calls of the tokenizer", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow = async (url: string, init?: RequestInit) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return fakeServer(llamaRoutes()).fetch(url, init);
+    };
+    const tok = llamaCppTokenizer("http://h:10", { fetch: slow, concurrency: 2 });
+    const texts = Array.from({ length: 12 }, (_, i) => `w${i}`);
+    await Promise.all([tok.countMany(texts), tok.countMany(texts), tok.tokenizeChat!([{ role: "user", content: "hi" }])]);
+    expect(most).toBe(2);
+  });
+});
+
 describe("tiktoken tokenizers", () => {
   it("encode with the published cl100k_base and o200k_base ids", async () => {
     expect(await (await tiktokenTokenizer("cl100k_base")).tokenize("hello world")).toEqual([15339, 1917]);
@@ -183,4 +234,32 @@ describe("approximate tokenizer", () => {
     expect(first).not.toBe(last);
     expect(await tok.tokenize("cat")).toEqual([first]);
   });
+});
+
+describe("counting a long reply without whitespace (issue 12)", () => {
+  // One 256 KB run: js-tiktoken's encode held the event loop 21 to 59 s for 16 KB of it.
+  const run = Array.from({ length: 256 * 1024 }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join("");
+
+  /** The count, and whether a timer set when it began fired before it ended. */
+  async function countWhileTimer(count: () => Promise<number>): Promise<{ n: number; timerFirst: boolean }> {
+    let fired = false;
+    const timer = setTimeout(() => (fired = true), 0);
+    const n = await count();
+    const timerFirst = fired;
+    clearTimeout(timer);
+    return { n, timerFirst };
+  }
+
+  it.each(["cl100k_base", "o200k_base"] as const)("tiktoken %s counts it in slices, timers firing meanwhile", async (encoding) => {
+    const tok = await tiktokenTokenizer(encoding);
+    const { n, timerFirst } = await countWhileTimer(() => tok.count(run));
+    expect(n).toBeGreaterThan(100_000);
+    expect(timerFirst).toBe(true);
+  }, 60_000);
+
+  it("the approximation counts it in slices too", async () => {
+    const { n, timerFirst } = await countWhileTimer(() => approximateTokenizer().count(run));
+    expect(n).toBe(64 * 1024);
+    expect(timerFirst).toBe(true);
+  }, 60_000);
 });

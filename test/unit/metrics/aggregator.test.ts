@@ -85,6 +85,16 @@ describe("requestMetrics", () => {
     expect(m.decode).toEqual({ start: 150, end: 182 });
   });
 
+  it("measures TTFC and E2E from the planned dispatch too: the lateness stays in them", () => {
+    const m = requestMetrics(A);
+    expect(m.ttfcScheduled).toBe(52);
+    expect(m.e2eScheduled).toBe(84);
+    // A dependent request planned at readyAt + wait, sent 40 ms late by a busy client.
+    const late = requestMetrics(record({ readyAt: 1000, plannedAt: 1020, dispatchedAt: 1060, firstTokenAt: 1090, chunkAt: [1090], doneAt: 1100 }));
+    expect(late).toMatchObject({ ttfc: 30, ttfcScheduled: 70, e2e: 40, e2eScheduled: 80, dispatchLateness: 40 });
+    expect(requestMetrics(C).ttfcScheduled).toBeUndefined();
+  });
+
   it("counts chunks without usage, and leaves tpot and tbc undefined for one token", () => {
     expect(requestMetrics(B)).toMatchObject({ outputTokens: 2, outputTokensFrom: "chunks", tpot: 20, promptDeviation: 0 });
     const one = requestMetrics(record({ dispatchedAt: 10, firstTokenAt: 30, chunkAt: [30], doneAt: 31 }));
@@ -187,7 +197,7 @@ describe("aggregator", () => {
     const copy = JSON.parse(JSON.stringify(summary));
     expect(copy).toEqual(summary);
     expect(Object.keys(summary.histograms).sort()).toEqual(
-      ["dispatchLateness", "e2e", "sessionDuration", "tbc", "tbcRequestMax", "tbcRequestMean", "tpot", "ttfc", "ttfv"].sort(),
+      ["dispatchLateness", "e2e", "e2eScheduled", "sessionDuration", "tbc", "tbcRequestMax", "tbcRequestMean", "tpot", "ttfc", "ttfcScheduled", "ttfv"].sort(),
     );
     expect(summary.histograms.tbc.count).toBe(4);
   });

@@ -106,6 +106,23 @@ describe("SLOs over the catalogue", () => {
     ]);
   });
 
+  test("scheduled latencies: SLO-able, sub-metrics and goodput limits like TTFC and E2E", () => {
+    // Every 10th request sent a second late: TTFC hides it, TTFC from plan does not.
+    const late = records.slice(0, 100).map((r, i) => (i % 10 === 0 ? { ...r, plannedAt: r.dispatchedAt - 1000, kind: "spawn" as const } : r));
+    const slo = { ttfc: { p95: "1s" }, ttfcScheduled: { p95: "1s" }, "e2eScheduled{kind:spawn}": { max: "10s" } };
+    const s = summarizeRecords(late, { wallMs: 100_000, slo });
+    expect(evaluateSlos(slo, s).map((v) => [v.name, v.pass])).toEqual([
+      ["ttfc p95", true],
+      ["ttfcScheduled p95", false],
+      ["e2eScheduled{kind:spawn} max", true],
+    ]);
+    expect(requestLimits({ ttfcScheduled: { p99: "400ms" } })).toEqual({ ttfcScheduled: 400 });
+    expect(s.goodput!.requests).toBe(90);
+    const text = renderSummary(s, []);
+    expect(text).toMatch(/^ {2}TTFC from plan +\d/m);
+    expect(text).toMatch(/^ {2}E2E from plan +\d/m);
+  });
+
   test("session-level metric: each session's first dispatch to last end", () => {
     expect(summary.histograms.sessionDuration!.count).toBe(200);
     expect(resolveSlo({ sessionDuration: { p95: "2s" } })[0]!.title).toBe("sessionDuration p95 < 2000ms");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { summarizeRecords } from "../../../src/metrics/aggregator.js";
 import { parsePrometheus } from "../../../src/metrics/prometheus.js";
 import { evaluateSlos } from "../../../src/metrics/slo.js";
+import { runValidity } from "../../../src/metrics/validity.js";
 import { renderSummary } from "../../../src/report/summary-table.js";
 import type { RequestRecord } from "../../../src/run/types.js";
 
@@ -93,6 +94,21 @@ describe("renderSummary", () => {
     const colored = renderSummary(summary, verdicts, { color: true });
     expect(colored).toContain("\u001b[32mttfc p95 < 750ms: measured 199ms ✓\u001b[0m");
     expect(colored).toContain("\u001b[31me2e p99 < 300ms: measured 379ms ✗\u001b[0m");
+  });
+
+  it("shows the client's checks beside validity: lag, CPU and achieved load, naming both numbers", () => {
+    const validity = runValidity(summary, {
+      clientCpu: { source: "eventLoopUtilization", windowMs: 1000, busy: [0.1, 0.3] },
+      achievedLoad: { mode: "concurrency", target: 4, achieved: 3.2, steadyMs: 12_000 },
+    });
+    const shown = renderSummary(summary, verdicts, { validity }).split("\n");
+    const row = (start: RegExp) => shown.find((l) => start.test(l)) ?? "";
+    expect(row(/^ {2}client lag/)).toMatch(/the 3rd latest of 22 dispatches 1ms late <= 25ms \(limit max\(25ms, 10% of TTFC p50 199ms\)\)$/);
+    expect(row(/^ {2}client CPU/)).toMatch(/event loop busy mean 20%, max 30%; over 90% in 0% of 2 windows of 1000ms$/);
+    expect(row(/^ {2}achieved load/)).toMatch(/mean 3\.20 sessions in flight of 4 over the steady 12\.0s$/);
+    expect(row(/^ {2}validity/)).toMatch(/NOT VALID: 2 of 22 requests failed .*; load short: mean 3\.20 sessions in flight of 4/);
+    const rate = runValidity(summary, { achievedLoad: { mode: "rate", targetPerSec: 2, plannedPerSec: null, achievedPerSec: null, sessions: 1, note: "1 session released over 0ms of schedule: too few to judge the rate" } });
+    expect(renderSummary(summary, [], { validity: rate })).toMatch(/achieved load +1 session released over 0ms of schedule: too few to judge the rate \(target 2\.00\/s\)/);
   });
 
   it("says when the run was unhealthy and when nothing was measured", () => {

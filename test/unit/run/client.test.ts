@@ -137,6 +137,63 @@ describe("StreamRecorder", () => {
     const obs = record([["event: error\ndata: {\"message\":\"overloaded\"}\n\n", 1]]);
     expect(obs.error).toEqual({ kind: "server", message: "error in stream: overloaded" });
   });
+
+  const noToken = sse(chatChunk({ role: "assistant", content: "" })) + sse(chatChunk({}, "length")) + sse("[DONE]");
+
+  it("records a stream that ended well without a token as empty, not ok", () => {
+    const obs = record([[noToken, 3]]);
+    expect(obs.error).toEqual({ kind: "empty", message: 'the stream ended without any generated token, finish_reason "length"' });
+    expect(obs.doneAt).toBe(3);
+    const unread = record([[sse(chatChunk({ role: "assistant" }, "stop")) + sse(usageChunk({ prompt: 4, completion: 5 })) + sse("[DONE]"), 3]]);
+    expect(unread.error?.kind).toBe("empty");
+    expect(unread.error?.message).toMatch(/yet usage reports 5 completion tokens/);
+  });
+
+  it("lets a request that allows it end without a token (the warm-up)", () => {
+    const rec = new StreamRecorder([], "", true);
+    rec.headers(200, "text/event-stream");
+    rec.read(bytes(noToken), 2);
+    rec.end(3);
+    expect(rec.result().error).toBeUndefined();
+  });
+
+  it("parses a 200 without Content-Type as a stream, and stops a 200 of another type at its first bytes", () => {
+    const untyped = new StreamRecorder();
+    untyped.headers(200, undefined);
+    untyped.read(bytes(sse(chatChunk({ content: "a" }, "stop")) + sse("[DONE]")), 2);
+    untyped.end(3);
+    expect(untyped.result().error).toBeUndefined();
+
+    const page = new StreamRecorder([], "POST http://h/v1/chat/completions");
+    let stops = 0;
+    page.onStop = () => stops++;
+    page.headers(200, "text/html");
+    page.read(bytes("<html>\n  <body>Log in</body>"), 2);
+    expect(stops).toBe(1);
+    expect(page.closed).toBe(true);
+    expect(page.result().error).toEqual({ kind: "not-stream", message: "not an event stream: text/html from POST http://h/v1/chat/completions: <html> <body>Log in</body>" });
+
+    const bare = new StreamRecorder();
+    bare.headers(502, "application/json");
+    bare.end(1);
+    expect(bare.result().error).toEqual({ kind: "http", status: 502, message: "HTTP 502" });
+    const none = new StreamRecorder();
+    none.headers(200, "application/json");
+    none.end(1);
+    expect(none.result().error?.message).toBe("not an event stream: application/json: (empty body)");
+  });
+
+  it("keeps Retry-After of an HTTP error, as seconds or a date", () => {
+    const inSeconds = new StreamRecorder();
+    inSeconds.headers(503, "text/plain", "1.5");
+    inSeconds.end(1);
+    expect(inSeconds.result().error).toEqual({ kind: "http", status: 503, message: "HTTP 503 (Retry-After: 1.5)", retryAfterMs: 1500 });
+    const unreadable = new StreamRecorder();
+    unreadable.headers(429, "text/plain", "soon");
+    unreadable.read(bytes("too many"), 1);
+    unreadable.end(1);
+    expect(unreadable.result().error).toEqual({ kind: "http", status: 429, message: "HTTP 429 (Retry-After: soon): too many" });
+  });
 });
 
 // undici is the Node transport; Bun replaces the npm undici with a partial built-in and the
@@ -178,6 +235,9 @@ describe.each(transports)("client over %s", (transport) => {
     expect(obs).toMatchObject({ promptTokens: 12, completionTokens: 3, cachedTokens: 8, finishReason: "stop" });
   });
 
+  // Deno's fetch itself retries a connection dropped before any answer, below the client.
+  const denoRetries = transport === "fetch" && "Deno" in globalThis;
+
   it("retries once when the server drops the connection without answering (a stale keep-alive socket)", async () => {
     const before = server.requests.length;
     server.enqueue({ drop: true, steps: [] });
@@ -185,15 +245,55 @@ describe.each(transports)("client over %s", (transport) => {
     expect(obs.error).toBeUndefined();
     expect(obs.text).toBe("ab");
     expect(server.requests.length - before).toBe(2);
+    // Deno's own retry is invisible to the client: there the record cannot count it.
+    expect(obs.attempts).toBe(denoRetries ? undefined : 2);
+    const once = await send(normalStream({ tokens: ["a"] }));
+    expect(once.attempts).toBeUndefined();
   });
 
-  // Deno's fetch itself retries a connection dropped before any answer, so there the drops run out.
-  const denoRetries = transport === "fetch" && "Deno" in globalThis;
+  // Deno's fetch retries a drop itself, so there the drops run out.
   it.skipIf(denoRetries)(`records a reset when the connection is dropped twice in a row${denoRetries ? " (skipped on Deno: its fetch retries too)" : ""}`, async () => {
     server.enqueue({ drop: true, steps: [] });
     const obs = await send({ drop: true, steps: [] });
     expect(obs.error?.kind).toBe("reset");
     expect(obs.chunkAt).toHaveLength(0);
+    expect(obs.attempts).toBe(2);
+  });
+
+  it("does not send again after a broken header: the server answered", async () => {
+    const before = server.requests.length;
+    const obs = await send({ wire: "HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n", steps: [] });
+    expect(obs.error?.kind).toBe("protocol");
+    expect(server.requests.length - before).toBe(1);
+    expect(obs.attempts).toBeUndefined();
+  });
+
+  it("records Retry-After of a 429, and the URL without the key or query values", async () => {
+    const limited = createClient({ baseUrl: `${server.baseUrl}?api-key=${KEY}&api-version=2024`, apiKey: KEY, transport });
+    try {
+      const obs = await send({ status: 429, headers: { "retry-after": "7", "content-type": "application/json" }, steps: [{ raw: '{"error":"slow down"}' }] }, chat(), limited);
+      expect(server.requests.at(-1)!.url).toBe(`/v1/chat/completions?api-key=${KEY}&api-version=2024`);
+      expect(obs.error).toMatchObject({ kind: "http", status: 429, retryAfterMs: 7000 });
+      expect(obs.error?.message).toMatch(/^HTTP 429 from POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions\?api-key=\.\.\.&api-version=\.\.\. \(Retry-After: 7\): .*slow down/);
+      expect(JSON.stringify(obs)).not.toContain(KEY);
+      const missing = await send({ status: 404, headers: { "content-type": "text/plain" }, steps: [{ raw: "File Not Found" }] }, chat(), limited);
+      expect(missing.error?.message).toMatch(/^HTTP 404 from POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions\?api-key=\.\.\.&api-version=\.\.\.: File Not Found$/);
+      expect(missing.error?.retryAfterMs).toBeUndefined();
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("records an https URL on a plain-HTTP port as tls, once, with what to do", async () => {
+    const tls = createClient({ baseUrl: server.baseUrl.replace("http:", "https:"), transport });
+    try {
+      const obs = await tls.send(chat());
+      expect(obs.error?.kind).toBe("tls");
+      expect(obs.error?.message).toMatch(/^TLS handshake failed: .*use an http:\/\/ URL\)$/);
+      expect(obs.attempts).toBeUndefined();
+    } finally {
+      await tls.close();
+    }
   });
 
   it("posts the chat body to /chat/completions with the key and headers", async () => {
@@ -292,7 +392,7 @@ describe.each(transports)("client over %s", (transport) => {
   });
 
   const faults: { name: string; script: FaultScript; kind: ErrorKind; status?: number; chunks: number; text: string; message?: RegExp }[] = [
-    { name: "HTTP 500", script: { status: 500, headers: { "content-type": "application/json" }, steps: [{ raw: '{"error":"boom at slot 3"}' }] }, kind: "http", status: 500, chunks: 0, text: "", message: /HTTP 500: .*boom at slot 3/ },
+    { name: "HTTP 500", script: { status: 500, headers: { "content-type": "application/json" }, steps: [{ raw: '{"error":"boom at slot 3"}' }] }, kind: "http", status: 500, chunks: 0, text: "", message: /^HTTP 500 from POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions: .*boom at slot 3/ },
     {
       name: "a socket reset mid-stream",
       script: { steps: [{ event: chatChunk({ content: "a" }) }, { event: chatChunk({ content: "b" }) }, { event: chatChunk({ content: "c" }) }, { reset: true }] },
@@ -309,11 +409,44 @@ describe.each(transports)("client over %s", (transport) => {
       message: /not JSON: \{oops/,
     },
     {
-      name: "a 200 body that is not SSE",
-      script: { headers: { "content-type": "application/json" }, steps: [{ raw: '{"id":"x","choices":[{"message":{"content":"hi"}}]}\n' }] },
+      name: "a 200 JSON reply (stream ignored)",
+      script: { headers: { "content-type": "application/json" }, steps: [{ raw: '{"id":"x","choices":[{"message":{"content":"hi"}}]}' }] },
+      kind: "not-stream",
+      chunks: 0,
+      text: "",
+      message: /^not an event stream: application\/json from POST http:\S+\/v1\/chat\/completions: \{"id":"x","choices"/,
+    },
+    {
+      name: "a 200 HTML page",
+      script: { headers: { "content-type": "text/html; charset=utf-8" }, steps: [{ raw: "<!doctype html>\n<html><title>Web UI</title>" }, { hang: true }] },
+      kind: "not-stream",
+      chunks: 0,
+      text: "",
+      message: /^not an event stream: text\/html; charset=utf-8 from .*: <!doctype html> <html><title>Web UI/,
+    },
+    {
+      name: "a 200 body that is not SSE, labelled as SSE",
+      script: { steps: [{ raw: '{"id":"x","choices":[{"message":{"content":"hi"}}]}\n' }] },
       kind: "malformed",
       chunks: 0,
       text: "",
+      message: /not a server-sent event line/,
+    },
+    {
+      name: "a stream that ends well without a token",
+      script: { steps: [{ event: chatChunk({ role: "assistant", content: "" }) }, { event: chatChunk({}, "stop") }, { event: usageChunk({ prompt: 9, completion: 0 }) }, { event: "[DONE]" }] },
+      kind: "empty",
+      chunks: 0,
+      text: "",
+      message: /without any generated token, finish_reason "stop", usage: 0 completion tokens/,
+    },
+    {
+      name: "a broken response header",
+      script: { wire: "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nBad Header: x\r\n\r\n", steps: [] },
+      kind: "protocol",
+      chunks: 0,
+      text: "",
+      message: /^not a valid HTTP\/1\.1 response: .*(Invalid header|Malformed_HTTP|invalid HTTP header)/i,
     },
     {
       name: "a stream without [DONE] and without finish_reason",
@@ -349,7 +482,8 @@ describe.each(transports)("client over %s", (transport) => {
     expect(obs.chunkAt).toHaveLength(f.chunks);
     expect(obs.countedChunks).toBe(f.chunks);
     expect(obs.text).toBe(f.text);
-    expect(obs.doneAt).toBeUndefined();
+    if (f.kind !== "empty") expect(obs.doneAt).toBeUndefined();
+    expect(obs.attempts).toBeUndefined();
     const next = await send(normalStream({ tokens: ["fine"] }));
     expect(next.error).toBeUndefined();
     expect(next.text).toBe("fine");
@@ -390,6 +524,49 @@ describe.each(transports)("client over %s", (transport) => {
       expect(next.error).toBeUndefined();
     } finally {
       await impatient.close();
+    }
+  });
+
+  it("records a stream that stalls after its first tokens as idle-timeout, and lets slow but steady ones finish", async () => {
+    // Wide margins (gaps of 50 ms against a limit of 800 ms): this must hold on a loaded machine.
+    const watchful = createClient({ baseUrl: server.baseUrl, transport, timeouts: { idleMs: 800, totalMs: 20_000 } });
+    try {
+      const started = performance.now();
+      const stalled = await send({ steps: [{ event: chatChunk({ content: "a" }) }, { event: chatChunk({ content: "b" }) }, { hang: true }] }, chat(), watchful);
+      expect(stalled.error?.kind).toBe("idle-timeout");
+      expect(stalled.error?.message).toBe("stalled: no token within 800 ms of the previous one (2 token chunks so far)");
+      expect(stalled.text).toBe("ab");
+      expect(performance.now() - started).toBeGreaterThanOrEqual(800);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      // Idle is counted from the last token, not from the start: 20 gaps of 50 ms take longer
+      // than 800 ms in all. Before the first token the first-token timeout governs (none here).
+      const tokens = Array.from({ length: 20 }, (_, i) => String(i % 10));
+      const steady = await send(normalStream({ tokens, gapMs: 50, firstDelayMs: 1_000 }), chat(), watchful);
+      expect(steady.error).toBeUndefined();
+      expect(steady.text).toBe(tokens.join(""));
+    } finally {
+      await watchful.close();
+    }
+  });
+
+  it("does not take a client that was busy past the idle limit for a stalled stream", async () => {
+    const watchful = createClient({ baseUrl: server.baseUrl, transport, timeouts: { idleMs: 200 } });
+    try {
+      server.enqueue({
+        steps: [{ event: chatChunk({ content: "a" }) }, { mark: "busy-a" }, { sleepMs: 150 }, { event: chatChunk({ content: "b" }) }, { sleepMs: 20 }, { event: chatChunk({ content: "c" }, "stop") }, { event: "[DONE]" }],
+      });
+      const pending = watchful.send(chat());
+      await server.reached("busy-a");
+      await new Promise((r) => setTimeout(r, 50)); // "a" is read and stamped
+      // The event loop is held past the idle limit while "b" is due: when it is free again the
+      // idle timer and the server's write come due together, and "b" waits to be read.
+      const until = performance.now() + 450;
+      while (performance.now() < until);
+      const obs = await pending;
+      expect(obs.error).toBeUndefined();
+      expect(obs.text).toBe("abc");
+    } finally {
+      await watchful.close();
     }
   });
 

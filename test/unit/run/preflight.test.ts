@@ -25,7 +25,7 @@ describe("preflightServer", () => {
   it("passes a server that lists the model, sending the key", async () => {
     server = await startFaultServer({ fallback: json({ data: [{ id: "m1" }, { id: "m2" }] }) });
     const r = await preflightServer({ apiUrl: server.baseUrl, model: "m2", apiKey: "k1" });
-    expect(r).toEqual({ models: ["m1", "m2"], warnings: [] });
+    expect(r).toEqual({ models: ["m1", "m2"], warnings: [], context: null });
     expect(server.requests[0]!.url).toBe("/v1/models");
     expect(server.requests[0]!.headers.authorization).toBe("Bearer k1");
   });

@@ -1,10 +1,12 @@
 // The table of traffic modes: each plan traffic reaches its mode, and each mode maps the plan's
 // traffic as before (rate: the spec's arrivals on the seed's "traffic/arrivals" stream; timed:
-// recorded arrivals divided by speed; concurrent: N lanes). Driven on a virtual clock.
+// recorded arrivals divided by speed; concurrent: N lanes), and tells the load meter its target.
+// Driven on a virtual clock.
 import { describe, expect, it } from "vitest";
 import type { RunPlan } from "../../../src/run/run.js";
 import type { TimerQueue } from "../../../src/run/timer-queue.js";
 import { trafficRunner } from "../../../src/run/traffic/index.js";
+import { createLoadMeter } from "../../../src/run/traffic/load.js";
 import { rngFor } from "../../../src/stats/random.js";
 import { createArrivals } from "../../../src/workload/arrivals.js";
 import type { SessionGraph } from "../../../src/workload/types.js";
@@ -13,8 +15,12 @@ function plan(traffic: RunPlan["traffic"], seed = "7"): RunPlan {
   return { seed, traffic } as Partial<RunPlan> as RunPlan;
 }
 
-/** Runs a plan's traffic over `sessions` on a virtual clock; returns each session's planned start and the peak of running sessions. */
-async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promise<{ released: number; starts: number[]; peak: number }> {
+/**
+ * Runs a plan's traffic over `sessions` on a virtual clock; returns each session's planned start,
+ * the peak of running sessions and the load achieved (the meter wired as run.ts wires it).
+ */
+async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promise<{ released: number; starts: number[]; peak: number; load: ReturnType<ReturnType<typeof createLoadMeter>["result"]> }> {
+  const meter = createLoadMeter();
   let clock = 0;
   const pending: { at: number; fn: () => void }[] = [];
   const timers = { at: (at: number, fn: () => void) => void pending.push({ at, fn }) } as unknown as TimerQueue;
@@ -25,21 +31,28 @@ async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promi
   const done = trafficRunner(p)({
     timers,
     now: () => clock,
-    nextSession: () => sessions.shift(),
+    nextSession: () => {
+      const s = sessions.shift();
+      if (!s) meter.rampDown(clock);
+      return s;
+    },
     runSession: (_s, startAt) => {
       starts.push(startAt);
       peak = Math.max(peak, ++running);
+      meter.sessionStarted(clock);
       return new Promise<void>((resolve) =>
         pending.push({
           at: clock + sessionMs,
           fn: () => {
             running--;
+            meter.sessionEnded(clock);
             resolve();
           },
         }),
       );
     },
     stopped: () => false,
+    load: meter,
   }).then((n) => {
     finished = true;
     return n;
@@ -52,7 +65,7 @@ async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promi
     clock = Math.max(clock, next.at);
     next.fn();
   }
-  return { released: await done, starts, peak };
+  return { released: await done, starts, peak, load: meter.result(clock) };
 }
 
 const chains = (n: number, arrivals: number[] = []): SessionGraph[] =>
@@ -74,13 +87,20 @@ describe("trafficRunner", () => {
     for (let i = 1; i < 5; i++) expected.push((at += gaps.nextGapMs()));
     expect(released).toBe(5);
     expect(starts).toEqual(expected);
+    // Released exactly on schedule; the drawn schedule's rate beside the spec's (over 1 s of it).
+    const slow = await drive(plan({ mode: "rate", arrivals: { type: "poisson", rate: 1 }, ...common }, "42"), chains(5), 1000);
+    const span = slow.starts[4]! - slow.starts[0]!;
+    expect(span).toBeGreaterThan(1000);
+    expect(slow.load).toEqual({ mode: "rate", targetPerSec: 1, sessions: 5, plannedPerSec: 4000 / span, achievedPerSec: 4000 / span });
     // The same seed, the same schedule.
     expect((await drive(plan({ mode: "rate", arrivals, ...common }, "42"), chains(5), 1000)).starts).toEqual(starts);
   });
 
   it("timed: starts sessions at their recorded arrivals divided by speed", async () => {
-    const { starts } = await drive(plan({ mode: "timed", speed: 2, ...common }), chains(3, [100, 300, 700]));
+    const { starts, load } = await drive(plan({ mode: "timed", speed: 2, ...common }), chains(3, [100, 300, 700]));
     expect(starts).toEqual([0, 100, 300]);
+    // 300 ms of schedule: too short to judge a rate (and a trace has no nominal one).
+    expect(load).toMatchObject({ mode: "rate", targetPerSec: null, achievedPerSec: null, sessions: 3 });
   });
 
   it("concurrent: N lanes, ramping up over rampUpSeconds", async () => {
@@ -88,5 +108,14 @@ describe("trafficRunner", () => {
     expect(released).toBe(4);
     expect(peak).toBe(2);
     expect(starts).toEqual([0, 500, 2000, 2500]);
+  });
+
+  it("concurrent: the achieved load counts the steady part only, from the last lane's join to the first lane left without a session", async () => {
+    // Lanes join at 0 and 500; sessions of 2 s: steady from 500 until lane 0 finds none at 4000.
+    const { load } = await drive(plan({ mode: "concurrent", concurrency: 2, rampUpSeconds: 1, ...common }), chains(4), 2000);
+    expect(load).toEqual({ mode: "concurrency", target: 2, steadyMs: 3500, achieved: 2 });
+    // Fewer sessions than lanes: no steady part, nothing to judge (not a shortfall).
+    const few = await drive(plan({ mode: "concurrent", concurrency: 4, rampUpSeconds: 0, ...common }), chains(2), 2000);
+    expect(few.load).toMatchObject({ mode: "concurrency", target: 4, achieved: null, steadyMs: 0 });
   });
 });

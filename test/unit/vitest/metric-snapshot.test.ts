@@ -149,9 +149,42 @@ describe("checkMetricSnapshot", () => {
     writeFileSync(file, "{ nope");
     expect(() => check(baseline)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not valid JSON`));
     writeFileSync(file, JSON.stringify({ entries: {} }));
-    expect(() => check(baseline)).toThrow(/not a metric snapshot file: expected \{ "version": 1, "entries": \{ \.\.\. \} \}/);
+    expect(() => check(baseline)).toThrow(/not a metric snapshot file: expected \{ "version": 2, "entries": \{ \.\.\. \}, "histograms": \{ \.\.\. \} \} \(or a version 1 file\)/);
     writeFileSync(file, JSON.stringify({ version: 1, entries: { "chain > latency 1": { workload: "chain" } } }));
     expect(() => check(baseline)).toThrow(/entries\["chain > latency 1"\]: expected an object with "histograms"/);
+    writeFileSync(file, JSON.stringify({ version: 2, entries: { "chain > latency 1": { workload: "chain" } }, histograms: {} }));
+    expect(() => check(baseline)).toThrow(/histograms\["chain > latency 1"\]: expected the histograms of entries\["chain > latency 1"\]/);
+    writeFileSync(file, JSON.stringify({ version: 3, entries: {} }));
+    expect(() => check(baseline)).toThrow(/version 3 was written by a newer agentload \(this one reads versions 1 and 2\); upgrade agentload/);
+  });
+});
+
+describe("checkMetricSnapshot with repeats", () => {
+  /** A run of `n` repeats: each repeat's statistics from its own seeded synthetic run. */
+  const repeated = (seed: string, n: number, slowdown = 1): WorkloadRun => {
+    const runs = Array.from({ length: n }, (_, i) => syntheticRun("chain", { seed: `${seed}-${i}`, slowdown }, server));
+    return { ...runs[0]!, repeats: runs.map((r) => r.summary.latency) };
+  };
+  const options = { compare: { minEffect: 0.1 } };
+
+  it("keeps each run's statistics and judges across runs when both sides have repeats", () => {
+    expect(check(repeated("base", 3), options).outcome).toBe("written");
+    const entry = readMetricSnapshotFile(metricSnapshotPath(testFile)).entries["chain > latency 1"]!;
+    expect(entry.repeats).toHaveLength(3);
+    const same = check(repeated("again", 3), options);
+    expect([same.outcome, same.pass]).toEqual(["matched", true]);
+    expect(same.comparison!.lines[0]).toMatch(/\(across 3 and 3 runs\)$/);
+    const slow = check(repeated("slow", 3, 1.3), options);
+    expect([slow.outcome, slow.pass]).toEqual(["regressed", false]);
+    expect(slow.message).toMatch(/✗ ttfc p50: .* exceeds \+10% \(across 3 and 3 runs\)/);
+  });
+
+  it("compares the pooled histograms when only one side has repeats, and says so", () => {
+    check(repeated("base", 3), options);
+    const single = check(syntheticRun("chain", { seed: "single" }, server), options);
+    expect(single.comparison!.lines.at(-1)).toBe(
+      "- runs: baseline 3, new 1: judged on the pooled requests (within-run sampling only); take both with the same repeats to judge across runs",
+    );
   });
 });
 
@@ -159,6 +192,16 @@ describe("toMatchMetricSnapshot", () => {
   type Result = { pass: boolean; message: () => string };
   const matcher = (self: object, run: unknown, options?: object) => agentloadMatchers.toMatchMetricSnapshot!.call(self as never, run, options) as Result;
   const keys = () => Object.keys(readMetricSnapshotFile(metricSnapshotPath(testFile)).entries);
+
+  it("neither stores nor compares a run that is not valid", () => {
+    vi.stubEnv("CI", "");
+    const broken = syntheticRun("chain", { seed: "broken", requests: 10, failures: 30 }, server);
+    const self = { isNot: false, testPath: testFile, currentTestName: "chain > latency", snapshotState: { snapshotUpdateState: "all" } };
+    const result = matcher(self, broken);
+    expect(result.pass).toBe(false);
+    expect(result.message()).toMatch(/^toMatchMetricSnapshot: "chain" is not a valid run, so it is neither stored nor compared: 30 of 40 requests failed/);
+    expect(existsSync(metricSnapshotPath(testFile))).toBe(false);
+  });
 
   it("keys snapshots by test name and counter, restarting the count on a retry", () => {
     vi.stubEnv("CI", ""); // outside CI, so missing snapshots are written

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { agentload, vitestMajor } from "../../../src/vitest/plugin.js";
 import { POOL_NAME, workerEnv } from "../../../src/vitest/pool.js";
 import { busyRequests, waitForIdle } from "../../../src/vitest/idle.js";
@@ -14,6 +14,7 @@ import { validateSpec } from "../../../src/workload/spec.js";
 
 let server: Server | undefined;
 afterEach(async () => {
+  vi.unstubAllEnvs();
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   server = undefined;
 });
@@ -31,6 +32,8 @@ async function stub(handler: (path: string) => { status: number; body: string })
 
 describe("agentload()", () => {
   test("makes a project running *.workload.ts in the agentload pool, one file at a time", () => {
+    vi.stubEnv("AGENTLOAD_URL", "");
+    vi.stubEnv("AGENTLOAD_MODEL", "");
     const project = agentload();
     const t = project.test!;
     expect(t.name).toBe("workloads");
@@ -51,7 +54,7 @@ describe("agentload()", () => {
     expect(t.maxWorkers).toBe(1);
     expect(t.fileParallelism).toBe(false);
     for (const file of [...(t.globalSetup as string[]), ...(t.setupFiles as string[])]) expect(existsSync(file)).toBe(true);
-    expect(t.provide?.agentloadConfig).toEqual({ outputDir: ".agentload", runTimeoutMs: 30 * 60_000 });
+    expect(t.provide?.agentloadConfig).toEqual({ outputDir: ".agentload", runTimeoutMs: 30 * 60_000, keepRuns: 20 });
   });
 
   test("passes a server's URL and model to the global setup, but never its API key", () => {
@@ -59,7 +62,7 @@ describe("agentload()", () => {
     const t = project.test!;
     expect(t.name).toBe("perf");
     expect(t.include).toEqual(["perf/*.workload.ts"]);
-    expect(t.provide?.agentloadConfig).toEqual({ server: { url: "http://gpu:8000/v1", model: "m" }, outputDir: "out", runTimeoutMs: 30 * 60_000 });
+    expect(t.provide?.agentloadConfig).toEqual({ server: { url: "http://gpu:8000/v1", model: "m" }, serverFrom: "config", outputDir: "out", runTimeoutMs: 30 * 60_000, keepRuns: 20 });
     expect(JSON.stringify(t.provide)).not.toContain("sk-secret");
   });
 

@@ -94,7 +94,7 @@ describe("valid specs", () => {
       api: "chat",
       ignoreEos: true,
       extraBody: {},
-      timeouts: { connectMs: 10_000, firstTokenMs: 60_000, totalMs: 600_000 },
+      timeouts: { connectMs: 10_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 },
     });
     expect(spec.slo).toEqual({});
   });

@@ -1,0 +1,66 @@
+// Metric snapshots judged across runs (`repeats`), end to end against the real engine: vitest -u
+// keeps each run's statistics in the entry, an unchanged rerun passes, and a rerun against the
+// engine slowed 2x (SIGSTOP for half of every 30 ms) fails with a comparison "across 2 and 2 runs".
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, inject, test } from "vitest";
+import { startVitest } from "vitest/node";
+import { throttle } from "../../benchmarks/support/throttle.js";
+
+const engine = inject("engine");
+const fixture = fileURLToPath(new URL("../../fixtures/vitest-regression", import.meta.url));
+const snapshots = join(fixture, "workloads", "__metrics__");
+const out = mkdtempSync(join(tmpdir(), "agentload-repeats-"));
+const CASE = "coding agent &gt; latency matches its metric snapshot";
+const ENV = { AGENTLOAD_FIXTURE_URL: engine.apiUrl, AGENTLOAD_FIXTURE_OUTPUT: join(out, "agentload"), AGENTLOAD_FIXTURE_REPEATS: "2" };
+
+async function runFixture(label: string, update: boolean): Promise<string> {
+  const junit = join(out, `${label}.xml`);
+  const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
+  const exitCode = process.exitCode;
+  Object.assign(process.env, ENV);
+  try {
+    const vitest = await startVitest("test", [], { root: fixture, watch: false, update, reporters: [["junit", { outputFile: junit }]] }, { cacheDir: join(out, "vite-cache") });
+    await vitest.close();
+  } finally {
+    process.exitCode = exitCode; // the slowed run fails on purpose
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  const xml = readFileSync(junit, "utf8");
+  const start = xml.indexOf(`name="${CASE}"`);
+  if (start < 0) throw new Error(`${label}: no test case '${CASE}' in the JUnit report:\n${xml.slice(0, 2000)}`);
+  return xml.slice(start, xml.indexOf("</testcase>", start));
+}
+
+describe("metric snapshots across repeated runs", () => {
+  rmSync(snapshots, { recursive: true, force: true });
+  afterAll(() => {
+    rmSync(snapshots, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  test("the baseline keeps each run; unchanged passes; a 2x slower engine fails across runs", async () => {
+    expect(await runFixture("baseline", true)).not.toContain("<failure");
+    const file = JSON.parse(readFileSync(join(snapshots, "regression.workload.ts.json"), "utf8")) as { entries: Record<string, { repeats?: { ttfc?: { p50: number } }[] }> };
+    const entry = Object.values(file.entries)[0];
+    expect(entry?.repeats).toHaveLength(2);
+    expect(entry?.repeats?.[0]?.ttfc?.p50).toBeGreaterThan(0);
+
+    expect(await runFixture("unchanged", false)).not.toContain("<failure");
+
+    const slow = throttle(engine.pid, 2);
+    let slowed: string;
+    try {
+      slowed = await runFixture("slowed", false);
+    } finally {
+      await slow.stop();
+    }
+    expect(slowed).toContain("<failure");
+    expect(slowed).toMatch(/✗ \w+ p\d+: .* exceeds \+10% \(across 2 and 2 runs\)/);
+  }, 600_000);
+});
