@@ -7,6 +7,9 @@
 // streamed request shaped like the workload's, timed by the client to its last byte, takes the
 // target factor of the unthrottled one.
 
+/** How long a throttle may take to start working. */
+const THROTTLE_START_MS = 1500;
+
 export type Apply = (setting: number) => { stop(): Promise<void> };
 
 /**
@@ -56,6 +59,9 @@ async function slowdownOf(apply: Apply, setting: number, measure: () => Promise<
     const base = await measure();
     const t = apply(setting);
     try {
+      // The signals throttle is a child process that needs up to a second to start (tsx): a
+      // probe measured at once ran mostly unthrottled and pushed the setting to its maximum.
+      await new Promise((resolve) => setTimeout(resolve, THROTTLE_START_MS));
       ratios.push((await measure()) / base);
     } finally {
       await t.stop();
