@@ -3,7 +3,11 @@
 // identical runs of the built-in engine differ by more than that (machine state, server warm-up,
 // scheduling), so a small minimum effect fails unchanged runs. With repeats, each run of the
 // workload gives one value per percentile, and the interval of the ratio comes from the spread
-// between runs on both sides, which holds within-run noise and run-to-run variance alike.
+// between runs on both sides, which holds within-run noise and the variance between the runs of
+// one measurement. It does not hold what changes between measurements: measured here
+// (`npm run bench:regression`), the engine's speed differed by 10-15% between engine processes
+// and over time while the 3 runs of one verdict agreed closely, and 4 of 9 unchanged verdicts
+// failed at a 10% minimum effect.
 //
 // The statistic: the difference of the mean log values (new minus baseline), with Welch's t
 // interval (unequal variances, Welch-Satterthwaite degrees of freedom); exponentiated it is the
