@@ -17,9 +17,12 @@ import { runCommand } from "../../../src/cli/run.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
+/** The entry point runs under Node with tsx: Bun and Deno (the unit project's other runtimes) spawn node from PATH. */
+const NODE = process.versions.bun || (globalThis as { Deno?: unknown }).Deno ? "node" : process.execPath;
+
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", resolve(repo, "src/cli/main.ts"), ...args], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(NODE, ["--import", "tsx", resolve(repo, "src/cli/main.ts"), ...args], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
