@@ -7,17 +7,8 @@ import * as limits from "../../../src/workload/limits.js";
 import { findDeepNesting } from "../../../src/workload/nesting.js";
 import { parseSpecText } from "../../../src/workload/spec-text.js";
 import { workloadSpecSchema } from "../../../src/workload/spec-types.js";
-import { SpecError, validateSpec } from "../../../src/workload/spec.js";
-
-function specErrorOf(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError, nothing was thrown");
-}
+import { validateSpec } from "../../../src/workload/spec.js";
+import { specErrorOf } from "../../support/spec-error.js";
 
 /** A spec with one agent whose fields can be overridden. */
 function oneAgent(agent: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) {

@@ -7,20 +7,10 @@ import { loadSpecFile } from "../../../src/workload/spec-file.js";
 import { parseSpecText } from "../../../src/workload/spec-text.js";
 import { SpecError, parseDuration, validateSpec } from "../../../src/workload/spec.js";
 import type { DistributionSpec } from "../../../src/workload/spec-types.js";
+import { specErrorOf } from "../../support/spec-error.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const specs = `${root}fixtures/specs`;
-
-/** The SpecError a call throws (fails the test when it does not throw one). */
-function specErrorOf(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError, nothing was thrown");
-}
 
 async function loadError(path: string): Promise<SpecError> {
   const e = await loadSpecFile(path).then(

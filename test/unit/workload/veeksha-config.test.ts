@@ -5,20 +5,11 @@ import { loadSpecFile } from "../../../src/workload/spec-file.js";
 import { parseSpecText } from "../../../src/workload/spec-text.js";
 import { SpecError, validateSpec } from "../../../src/workload/spec.js";
 import { isVeekshaConfig, veekshaToSpec } from "../../../src/workload/veeksha-config.js";
+import { specErrorOf } from "../../support/spec-error.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const caseStudy = `${root}../shared/reference/veeksha-case-study-1-configs/cache.veeksha.yml`;
 const hasShared = existsSync(caseStudy);
-
-function specErrorOf(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError, nothing was thrown");
-}
 
 /** A complete small Veeksha config; sections can be replaced. */
 function config(overrides: Record<string, unknown> = {}): Record<string, unknown> {
