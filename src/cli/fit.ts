@@ -86,7 +86,7 @@ export const fitCommand: Command = async (argv) => {
   const trace = await readTraceArg("fit", positionals, values);
   const crop = cropFlag(values.crop);
   const sessions = values.sessions === undefined ? undefined : intFlag("sessions", values.sessions, 0);
-  if (sessions === 0) throw new CliError("--sessions expects a whole number > 0");
+  if (sessions === 0) throw new CliError("--sessions expects a whole number >= 1, got '0'");
   if (values.seed !== undefined && values.seed.trim() === "") throw new CliError("--seed expects a non-empty value");
   let fit: TraceFit;
   try {

@@ -1,4 +1,4 @@
-// Ctrl-C and SIGTERM (what CI, `timeout`, Docker and Kubernetes send to stop a job) stop a
+// Ctrl-C, SIGTERM (what CI, `timeout`, Docker and Kubernetes send to stop a job) and SIGHUP stop a
 // command gracefully: the first one runs the command's `first` handler (a run stops dispatching
 // and writes its summary); a second one, of either kind, quits at once with the same exit code.
 export interface Interrupts {
@@ -17,7 +17,8 @@ export interface InterruptOptions {
   exitCode: number;
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+// SIGHUP (the terminal or SSH session closed) too: the run ends with its summary, not mid-request.
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** A set-up step left on the signal may keep a socket to a server that never answers open: the process ends this long after the command returns, whatever still holds it. */
 const LINGER_MS = 500;

@@ -9,6 +9,7 @@ import { parsePrometheus, type PrometheusScrape } from "../metrics/prometheus.js
 import { evaluateSlos, resolveSlo, type Objective } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
 import { runValidity } from "../metrics/validity.js";
+import type { ClientChecks } from "../metrics/client-checks.js";
 import { readRunFolder } from "../records/read.js";
 import type { RequestRecord } from "../records/types.js";
 import { REPORTERS, reporterNamed } from "../report/index.js";
@@ -75,7 +76,7 @@ export const reportCommand: Command = async (argv) => {
   } catch (err) {
     throw new CliError((err as Error).message);
   }
-  const previous = folder.summary as { name?: string; interrupted?: boolean; summary?: RunSummary } | null;
+  const previous = folder.summary as { name?: string; interrupted?: boolean; summary?: RunSummary; validity?: { client?: ClientChecks } } | null;
   const spec = folder.resolvedSpec as { name?: string; slo?: unknown } | null;
   const slo = values.slo !== undefined ? readSloFile(values.slo) : (spec?.slo ?? {});
   let objectives: Objective[];
@@ -95,7 +96,10 @@ export const reportCommand: Command = async (argv) => {
   const verdicts = evaluateSlos(objectives, summary);
   const passed = verdicts.every((v) => v.pass);
   const interrupted = previous?.interrupted ?? previous === null;
-  const validity = runValidity(summary, { interrupted, slo: objectives });
+  // The client's CPU and the load it offered were measured during the run, not recorded per
+  // request: summary.json keeps them, and they are judged again with the records' lag.
+  const client = previous?.validity?.client;
+  const validity = runValidity(summary, { interrupted, slo: objectives, ...(client?.cpu ? { cpuJudged: client.cpu } : {}), ...(client?.load?.load ? { achievedLoad: client.load.load } : {}) });
   const text = reporter.render(
     { name: previous?.name ?? spec?.name ?? dir, summary, verdicts, passed, interrupted, validity, dir, records: folder.records },
     { color: reporter.name === "terminal" && values.out === undefined && process.stdout.isTTY === true },

@@ -1,8 +1,8 @@
 // Checks of `agentload run`'s connection and output flags, made before anything is started or
 // created: a bad value failed late (a stack trace once the run folder was made, or every request
 // failing as a reset) and left a stray run folder behind.
-import { accessSync, constants, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { accessSync, constants, mkdirSync, rmdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { isHttpUrl } from "../workload/spec-semantics.js";
 import { CliError } from "./args.js";
 
@@ -43,6 +43,16 @@ export function checkOutDir(out: string): void {
     accessSync(at, constants.W_OK | constants.X_OK);
   } catch (e) {
     throw new CliError(`--out ${out}: cannot write in ${at} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a writable folder`);
+  }
+  // As root, access() says yes to any folder: making the first missing one (then removing it) is
+  // the check. Under /proc it fails, where Node's recursive mkdir never returned.
+  const missing = resolve(out) === at ? undefined : join(at, relative(at, resolve(out)).split(sep)[0]!);
+  if (missing === undefined) return;
+  try {
+    mkdirSync(missing);
+    rmdirSync(missing);
+  } catch (e) {
+    throw new CliError(`--out ${out}: cannot create ${missing} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a folder agentload can create and write in`);
   }
 }
 

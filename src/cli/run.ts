@@ -2,12 +2,12 @@
 // engine when no URL is given), show live progress, print the summary, exit 1 when SLOs fail.
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
 import { renderSummary } from "../report/summary-table.js";
-import { pruneRunFolders } from "../records/run-folder.js";
+import { FolderWriteError, pruneRunFolders } from "../records/run-folder.js";
 import { planFromTrace } from "../run/replay.js";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
-import { planFromSpec, runWorkload, type RunPlan, type RunResult } from "../run/run.js";
+import { planFromSpec, runWorkload, SummaryNotWrittenError, type RunPlan, type RunResult } from "../run/run.js";
 import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
@@ -32,7 +32,7 @@ options:
   --sessions N         run N sessions instead of the spec's count
   --seed S             use seed S instead of the spec's
   --concurrency N      override traffic concurrency (concurrent mode)
-  --grace-ms N         after Ctrl-C or SIGTERM, how long in-flight requests may finish (default 10000)
+  --grace-ms N         after Ctrl-C, SIGTERM or SIGHUP, how long in-flight requests may finish (default 10000)
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
@@ -46,8 +46,8 @@ ${TRACE_FLAGS_HELP}
 exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (server unreachable,
   key refused, model not served, largest request does not fit the server's context, first request
   failed); 4 run not valid (no request succeeded, too many failed, the built-in engine exited, the
-  client lagged, was saturated or stalled, or offered less load than asked); 5 records could not be
-  written (disk full, I/O error: the run stops, the summary goes to stderr); 130 interrupted (Ctrl-C or SIGTERM)`;
+  client lagged, was saturated or stalled, or offered less load than asked); 5 records or summary could
+  not be written (disk full, I/O error: the run stops, the summary goes to stderr); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP)`;
 
 export const runCommand: Command = async (argv) => {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -183,6 +183,18 @@ export const runCommand: Command = async (argv) => {
       progress.finish();
       console.error(`agentload: ${err.message}`);
       if (err.summary) console.error(renderSummary(err.summary, [], { color: false }));
+      return EXIT.recordsLost;
+    }
+    if (err instanceof SummaryNotWrittenError) {
+      progress.finish();
+      console.error(`agentload: ${err.message}`);
+      console.error(renderSummary(err.summary, [], { color: false }));
+      return EXIT.recordsLost;
+    }
+    if (err instanceof FolderWriteError) {
+      // Before the clock (spec.resolved.json, the counters before): nothing was measured.
+      progress.finish();
+      console.error(`agentload: ${err.message}; the run stopped before its first measured request`);
       return EXIT.recordsLost;
     }
     if (err instanceof SpecError) {

@@ -33,7 +33,7 @@ export async function readTraceArg(
     throw new CliError(`${command} expects one trace (a file or directory), got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
   }
   const blockSize = intFlag("block-size", flags["block-size"], 0);
-  if (flags["block-size"] !== undefined && blockSize === 0) throw new CliError("--block-size expects a whole number > 0");
+  if (flags["block-size"] !== undefined && blockSize === 0) throw new CliError("--block-size expects a whole number >= 1, got '0'");
   const tokenizer = await tokenizerFlag(flags.tokenizer);
   try {
     return await readTrace(positionals[0]!, {

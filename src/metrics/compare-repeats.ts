@@ -58,18 +58,40 @@ export function repeatRatioInterval(old: readonly number[], next: readonly numbe
 }
 
 /**
+ * The paired interval for mean(log next_i - log old_i), run i of each side measured next to each
+ * other (toMatchBaseline's interleaved runs): what drifts between pairs (the machine's speed over
+ * minutes) cancels within each pair, and only how the pairs' differences spread enters the width
+ * (Student's t, n - 1 degrees of freedom). Equal differences give a zero-width interval.
+ */
+export function pairedRatioInterval(old: readonly number[], next: readonly number[], confidence: number) {
+  if (old.length !== next.length) throw new Error(`pairedRatioInterval: ${old.length} baseline runs against ${next.length} new ones; pairs need as many of each`);
+  const d = meanAndVariance(next.map((v, i) => logOf(v) - logOf(old[i]!)));
+  const half = d.variance > 0 ? studentTQuantile(1 - (1 - confidence) / 2, old.length - 1) * Math.sqrt(d.variance / old.length) : 0;
+  const a = meanAndVariance(old.map(logOf));
+  const b = meanAndVariance(next.map(logOf));
+  return { ratio: Math.exp(d.mean), old: Math.exp(a.mean), new: Math.exp(b.mean), low: Math.exp(d.mean - half), high: Math.exp(d.mean + half) };
+}
+
+export interface RepeatCompareOptions extends CompareOptions {
+  /** Run i of each side was measured next to the other's run i: judge their differences (pairedRatioInterval). */
+  paired?: boolean;
+}
+
+/**
  * Compares each chosen metric's percentiles across the repeats of a baseline and of a new
  * measurement (each at least MIN_REPEATS runs). Same options and verdict rule as
  * compareHistograms: a percentile fails when its whole interval is beyond the minimum effect.
  */
-export function compareRepeats(baseline: readonly RepeatStats[], current: readonly RepeatStats[], options: CompareOptions = {}): HistogramComparison {
+export function compareRepeats(baseline: readonly RepeatStats[], current: readonly RepeatStats[], options: RepeatCompareOptions = {}): HistogramComparison {
   if (baseline.length < MIN_REPEATS || current.length < MIN_REPEATS) {
     throw new Error(`compareRepeats: each side needs at least ${MIN_REPEATS} runs (baseline ${baseline.length}, new ${current.length})`);
   }
-  const s = compareSettings(options);
+  const { paired = false, ...rest } = options;
+  const s = compareSettings(rest);
+  const interval = paired ? pairedRatioInterval : repeatRatioInterval;
   const comparisons: PercentileComparison[] = [];
   const skipped: SkippedComparison[] = [];
-  const across = `across ${baseline.length} and ${current.length} runs`;
+  const across = paired ? `across ${baseline.length} interleaved pairs of runs` : `across ${baseline.length} and ${current.length} runs`;
   for (const metric of s.metrics as readonly HistogramName[]) {
     const olds = baseline.map((r) => r[metric] ?? null);
     const news = current.map((r) => r[metric] ?? null);
@@ -98,7 +120,7 @@ export function compareRepeats(baseline: readonly RepeatStats[], current: readon
         });
         continue;
       }
-      const ci = repeatRatioInterval(
+      const ci = interval(
         o.map((x) => x[key]),
         n.map((x) => x[key]),
         s.confidence,

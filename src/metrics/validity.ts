@@ -12,6 +12,7 @@ import {
   type AchievedLoad,
   type ClientChecks,
   type ClientCpuSamples,
+  type CpuCheck,
 } from "./client-checks.js";
 import type { Objective } from "./slo.js";
 import type { RunSummary } from "./summary.js";
@@ -45,6 +46,8 @@ export interface ValidityOptions {
   /** What the run measured of its client besides the records (absent when re-judging a run folder). */
   clientCpu?: ClientCpuSamples;
   achievedLoad?: AchievedLoad;
+  /** The CPU check as the run judged it (summary.json), when re-judging a run folder whose samples are gone. */
+  cpuJudged?: CpuCheck;
 }
 
 export const DEFAULT_MAX_ERROR_RATE = 0.05;
@@ -63,6 +66,7 @@ export function runValidity(summary: RunSummary, options: ValidityOptions = {}):
   if (options.interrupted) problems.push("the run was interrupted before its workload ended");
   const client: ClientChecks = { lag: lagCheck(summary) };
   if (options.clientCpu) client.cpu = cpuCheck(options.clientCpu);
+  else if (options.cpuJudged) client.cpu = options.cpuJudged;
   if (options.achievedLoad) client.load = loadCheck(options.achievedLoad);
   for (const p of [lagProblem(client.lag), client.cpu && cpuProblem(client.cpu), client.load && loadProblem(client.load)]) if (p) problems.push(p);
   const warnings = [...summary.health.problems];

@@ -1,7 +1,7 @@
 // The run folder: runs/<name>-<UTC time>/ holding the resolved spec, records.jsonl, the server's
 // /metrics before and after, and summary.json. pruneRunFolders keeps the newest N of them.
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** Written first into every run folder (run/run.ts, synchronously after create): what marks one. */
 export const RUN_FOLDER_MARKER = "spec.resolved.json";
@@ -55,6 +55,42 @@ export function pruneRunFolders(parent: string, options: PruneOptions): string[]
   return removed;
 }
 
+/**
+ * mkdir -p, one level at a time: Node's own recursive mkdir never returns for a path the kernel
+ * refuses with ENOENT although its parent exists (/proc/x). Throws FolderWriteError naming the
+ * first folder that could not be made.
+ */
+export function makeFolders(path: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(path); !existsSync(at); at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new FolderWriteError(dir, err, "made");
+    }
+  }
+}
+
+/** A file of the run folder could not be written; code AGENTLOAD_FOLDER_WRITE, the errno in `errno`. */
+export class FolderWriteError extends Error {
+  readonly code = "AGENTLOAD_FOLDER_WRITE";
+  readonly errno: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+    what: "written" | "made" = "written",
+  ) {
+    const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+    super(`${path} could not be ${what}: ${errno ?? (cause instanceof Error ? cause.message : String(cause))}`, { cause });
+    this.name = "FolderWriteError";
+    this.errno = errno;
+  }
+}
+
 export class RunFolder {
   private constructor(
     readonly dir: string,
@@ -66,18 +102,21 @@ export class RunFolder {
     const safe = name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 60) || "run";
     let id = `${safe}-${stamp}`;
     let dir = join(parent, id);
+    let parentMade = false;
     for (let n = 2; ; n++) {
       try {
         mkdirSync(dir, { recursive: false });
         break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") {
-          mkdirSync(parent, { recursive: true });
+        // Once only: a parent that mkdir reports made but that holds nothing (/proc/x) must not loop.
+        if (code === "ENOENT" && !parentMade) {
+          makeFolders(parent);
+          parentMade = true;
           n--;
           continue;
         }
-        if (code !== "EEXIST") throw err;
+        if (code !== "EEXIST") throw new FolderWriteError(dir, err, "made");
         id = `${safe}-${stamp}-${n}`;
         dir = join(parent, id);
       }
@@ -89,11 +128,18 @@ export class RunFolder {
     return join(this.dir, file);
   }
 
+  /** Throws FolderWriteError when the file cannot be written (disk full, I/O error). */
   writeJson(file: string, data: unknown): void {
-    writeFileSync(this.path(file), JSON.stringify(data, null, 2) + "\n");
+    this.writeText(file, JSON.stringify(data, null, 2) + "\n");
   }
 
+  /** Throws FolderWriteError when the file cannot be written (disk full, I/O error). */
   writeText(file: string, text: string): void {
-    writeFileSync(this.path(file), text);
+    const path = this.path(file);
+    try {
+      writeFileSync(path, text);
+    } catch (err) {
+      throw new FolderWriteError(path, err);
+    }
   }
 }

@@ -19,7 +19,7 @@ import type { ClientCpuSamples } from "../metrics/client-checks.js";
 import { createClient } from "./client.js";
 import { startCpuSampler } from "./client-cpu.js";
 import { checkContextFit, largestRequest } from "./context-fit.js";
-import { RunFolder } from "../records/run-folder.js";
+import { FolderWriteError, RunFolder } from "../records/run-folder.js";
 import { requestRecord } from "./record.js";
 import { createRecorder } from "./recorder.js";
 import { clientOptions, nodeRequest, warmUpRequest } from "./request.js";
@@ -29,6 +29,18 @@ import { TimerQueue } from "./timer-queue.js";
 import { trafficRunner } from "./traffic/index.js";
 import { createLoadMeter } from "./traffic/load.js";
 import type { RequestRecord } from "./types.js";
+
+/** Every record was written, but a file after them (summary.json, the server's counters after) was not: exit 5, the summary goes to stderr. */
+export class SummaryNotWrittenError extends Error {
+  readonly code = "AGENTLOAD_SUMMARY_NOT_WRITTEN";
+  constructor(
+    readonly writeError: FolderWriteError,
+    readonly summary: RunSummary,
+  ) {
+    super(`${writeError.message}: every request's record is in records.jsonl, summary.json was not written`, { cause: writeError });
+    this.name = "SummaryNotWrittenError";
+  }
+}
 
 export interface RunTarget {
   /** OpenAI-compatible base URL including /v1. */
@@ -147,7 +159,12 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     for (const w of notes) opts.onNote?.(`preflight: ${w}`);
   }
   const folder = RunFolder.create(opts.outDir ?? "runs", plan.name);
-  folder.writeJson("spec.resolved.json", plan.resolved);
+  try {
+    folder.writeJson("spec.resolved.json", plan.resolved);
+  } catch (err) {
+    rmSync(folder.dir, { recursive: true, force: true });
+    throw err;
+  }
   // Created first: its transport loads while the content is set up, not on the first dispatch.
   const client = createClient(clientOptions(plan, target));
   // Interrupted before the clock: no folder holding only the spec is left behind.
@@ -225,7 +242,14 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   recorder.throwIfFailed(wallMs, before);
   const achievedLoad = load.result(now());
 
-  const after = await saveServerMetrics(serverRoot, folder, "after", auth);
+  // Every record is written by now: a file that cannot be written from here (disk full) loses no
+  // measurement, and the summary still reaches the caller on the error (the CLI prints it).
+  let writeFailure: FolderWriteError | undefined;
+  const after = await saveServerMetrics(serverRoot, folder, "after", auth).catch((err: unknown) => {
+    if (!(err instanceof FolderWriteError)) throw err;
+    writeFailure = err;
+    return null;
+  });
   const summary = recorder.summarize(wallMs, before, after);
   const verdicts = evaluateSlos(objectives, summary, catalogue);
   const passed = verdicts.every((v) => v.pass);
@@ -233,6 +257,12 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const base = runValidity(summary, { interrupted, slo: objectives, clientCpu, ...(achievedLoad ? { achievedLoad } : {}) });
   const surroundings = opts.health?.() ?? [];
   const validity = { ...base, valid: base.valid && surroundings.length === 0, problems: [...surroundings, ...base.problems] };
-  folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts, validity }));
+  try {
+    if (writeFailure) throw writeFailure;
+    folder.writeJson("summary.json", summaryDocument({ name: plan.name, interrupted, passed, summary, verdicts, validity }));
+  } catch (err) {
+    if (err instanceof FolderWriteError) throw new SummaryNotWrittenError(err, summary);
+    throw err;
+  }
   return { dir: folder.dir, summary, verdicts, passed, interrupted, validity, fingerprint: workloadFingerprint(plan.resolved, plan.sessions) };
 }

@@ -46,9 +46,17 @@ export interface DescribeWorkloadOptions extends SpecOverrides {
    * sampling alone. `timeout` is per run.
    */
   repeats?: number;
+  /**
+   * Run the workload against this server too, each of the `repeats` runs paired with one against
+   * the baseline, the two orders alternating (baseline first, then server first, ...), so that
+   * what drifts over minutes hits both alike; `run.baseline` holds the baseline's runs and
+   * `expect(run).toMatchBaseline()` judges the server against it pair by pair. An engine repo's
+   * CI gives its main build here and the pull request's build as the server.
+   */
+  baseline?: ServerOptions;
 }
 
-export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout"> {
+export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout" | "baseline"> {
   /** Whole runs to time (default 3). */
   iterations?: number;
 }
@@ -130,8 +138,8 @@ function repeatsOf(value: unknown, where: string): number {
 }
 
 function splitOptions(options: DescribeWorkloadOptions) {
-  const { spec, server, engine, timeout, catalogue, repeats, ...overrides } = options;
-  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, repeats, overrides };
+  const { spec, server, engine, timeout, catalogue, repeats, baseline, ...overrides } = options;
+  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, repeats, baseline, overrides };
 }
 
 /**
@@ -149,15 +157,20 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
     return;
   }
   const testFile = expect.getState().testPath ?? "";
-  const { spec: source, override, timeout, catalogue, repeats: repeatOption, overrides } = splitOptions(options);
+  const { spec: source, override, timeout, catalogue, repeats: repeatOption, baseline: baselineServer, overrides } = splitOptions(options);
   const repeats = repeatsOf(repeatOption, where);
+  if (baselineServer !== undefined && !(typeof baselineServer === "object" && baselineServer !== null && typeof baselineServer.url === "string" && baselineServer.url.trim() !== "")) {
+    throw new Error(`${where}: baseline: expected { url } naming the baseline server, got ${JSON.stringify(baselineServer)}`);
+  }
 
   describe(name, () => {
     const handle = lazyRun<WorkloadRun>(name);
     let result: RepeatedRunResult | undefined;
+    let baselineResult: RepeatedRunResult | undefined;
     /** Set-up notes (tokenizer picked, template overhead, preflight), shown on the validity test. */
     const notes: string[] = [];
     let target: ResolvedTarget | undefined;
+    let baselineTarget: ResolvedTarget | undefined;
 
     // The callback first: its session() templates are part of the spec. (Hooks apply to every
     // test of the block whenever they are declared.)
@@ -173,17 +186,38 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
 
     beforeAll(async () => {
       target = await resolveTarget(context.server, spec, override, where);
+      if (baselineServer) baselineTarget = await resolveTarget(context.server, spec, { server: baselineServer }, `${where}: baseline`);
       const runs: RunResult[] = [];
-      for (let i = 0; i < repeats; i++) runs.push(await runOnce(name, spec, target, context, testFile, catalogue, i === 0 ? notes : undefined));
-      result = combineRepeats(runs, resolveSlo(spec.slo, catalogue ?? defaultCatalogue), catalogue);
-      handle.set(toWorkloadRun(name, result, environmentOf(target.server)));
+      const baselineRuns: RunResult[] = [];
+      const baselineNotes: string[] = [];
+      for (let i = 0; i < repeats; i++) {
+        const own = async () => runs.push(await runOnce(name, spec, target!, context, testFile, catalogue, i === 0 ? notes : undefined));
+        const base = async () => baselineRuns.push(await runOnce(`${name} (baseline)`, spec, baselineTarget!, context, testFile, catalogue, i === 0 ? baselineNotes : undefined));
+        if (!baselineTarget) await own();
+        else if (i % 2 === 0) await base().then(own);
+        else await own().then(base);
+      }
+      notes.push(...baselineNotes.map((n) => `baseline: ${n}`));
+      const objectives = resolveSlo(spec.slo, catalogue ?? defaultCatalogue);
+      result = combineRepeats(runs, objectives, catalogue);
+      const view = toWorkloadRun(name, result, environmentOf(target.server));
+      if (baselineTarget) {
+        baselineResult = combineRepeats(baselineRuns, objectives, catalogue);
+        view.baseline = toWorkloadRun(`${name} (baseline)`, baselineResult, environmentOf(baselineTarget.server));
+      }
+      handle.set(view);
       const { counts } = result.summary;
       const times = repeats > 1 ? ` over ${repeats} runs` : "";
       const folders = repeats > 1 ? `run folders ${result.dirs.join(", ")}` : `run folder ${result.dir}`;
       console.log(`agentload: ${name}: ${counts.requests} requests (${counts.failed} failed) in ${formatMs(result.summary.wallMs)}${times}; ${folders}`);
-    }, (timeout ?? context.runTimeoutMs) * repeats);
+      if (baselineResult) {
+        const b = baselineResult.summary.counts;
+        console.log(`agentload: ${name}: baseline ${baselineTarget!.server.apiUrl}: ${b.requests} requests (${b.failed} failed), its runs interleaved with the server's; run folders ${baselineResult.dirs.join(", ")}`);
+      }
+    }, (timeout ?? context.runTimeoutMs) * repeats * (baselineServer ? 2 : 1));
     afterAll(async () => {
       await target?.stop();
+      await baselineTarget?.stop();
     });
 
     const objectives = objectivesOf(spec.slo, catalogue);
@@ -212,6 +246,10 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
       for (const line of [...run.validity.warnings.map((w) => `warning: ${w}`), ...notes.map((n) => `note: ${n}`)]) console.log(`agentload: ${name}: ${line}`);
       setMeta(ctx, { workload: name, runDir: run.dir });
       if (!run.validity.valid) throw new ValidityError(`${name}: the run is not valid: ${run.validity.problems.join("; ")} (run folder ${run.dir})`);
+      // The baseline's runs are half of the measurement: a comparison with a broken baseline says nothing.
+      if (baselineResult && !baselineResult.validity.valid) {
+        throw new ValidityError(`${name}: the baseline's runs are not valid: ${baselineResult.validity.problems.join("; ")} (run folders ${baselineResult.dirs.join(", ")})`);
+      }
     });
   });
 }

@@ -23,6 +23,7 @@ export type { EngineOptions, ServerOptions, ServerInfo, WorkloadContext } from "
 export type { WorkloadSource, SpecOverrides } from "./workload-spec.js";
 export type { MetricsFile, WorkloadTestMeta } from "./report.js";
 export { installMatchers, agentloadMatchers, type AgentloadMatchers, type MetricSnapshotOptions, type SloObjectives } from "./matchers.js";
+export type { BaselineOptions } from "./baseline-compare.js";
 export { toWorkloadRun, type WorkloadRun, type MetricView, type ServerEnvironment } from "./run-view.js";
 export {
   workload,

@@ -2,6 +2,7 @@
 //   expect(run.ttfc).toHavePercentileBelow(95, "750ms")
 //   expect(run).toMeetSLO({ ttfc: { p95: "750ms" }, errorRate: { max: 0.02 } })
 //   expect(run).toMatchMetricSnapshot({ minEffect: 0.25 })
+//   expect(run).toMatchBaseline({ minEffect: 0.1 })
 // Failure messages read like k6 thresholds: the metric, the limit, the measured value.
 import type { MatcherState, MatcherResult as ExpectationResult } from "vitest";
 import type { CompareOptions } from "../metrics/compare.js";
@@ -16,6 +17,7 @@ import { isJudgeable, judgeBench, type BenchJudgeOptions } from "./bench-compare
 import type { WorkloadBenchResult } from "./bench-task.js";
 import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, METRIC_SNAPSHOT_DIR, metricSnapshotPath, type SnapshotSource, type SnapshotUpdateMode } from "./metric-snapshot.js";
 import { environmentOf, isMetricView, isRunSummary, isWorkloadRun, type WorkloadRun } from "./run-view.js";
+import { judgeAgainstBaseline, type BaselineOptions } from "./baseline-compare.js";
 import { noteSnapshotChecked, noteSnapshotOutcome } from "./snapshot-tracker.js";
 
 /** An SLO as a spec's `slo:` states it: any catalogue metric (durations as "750ms", "1.5s" or milliseconds). */
@@ -38,6 +40,11 @@ export interface AgentloadMatchers<R = unknown> {
    * workload run's in __metrics__/, a bench result's (vitest 5) in __benchmarks__/.
    */
   toMatchMetricSnapshot(options?: MetricSnapshotOptions): R;
+  /**
+   * Not slower than the baseline server measured in the same run (describeWorkload's `baseline`
+   * and `repeats`), judged pair by pair of interleaved runs; an inconclusive comparison fails.
+   */
+  toMatchBaseline(options?: BaselineOptions): R;
   /**
    * vitest 5 bench results of agentload's provider: faster than `expected` by at least delta on
    * the registration's metric and percentile, judged with a confidence interval; an inconclusive
@@ -235,6 +242,14 @@ function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricS
   };
 }
 
+function toMatchBaseline(this: State, received: unknown, options?: BaselineOptions): ExpectationResult {
+  const matcher = "toMatchBaseline";
+  if (this.isNot) throw new TypeError(`${matcher} cannot be used with .not`);
+  if (!isWorkloadRun(received)) throw new TypeError(`${matcher}: expected a workload run (from describeWorkload), got ${describeValue(received)}`);
+  const judgement = judgeAgainstBaseline(received, options);
+  return { pass: judgement.pass, message: () => judgement.message };
+}
+
 // -------------------------------------------------------------------------------------------
 // toBeFasterThan / toBeSlowerThan (vitest 5's bench matchers, judged with intervals for agentload results)
 
@@ -273,6 +288,7 @@ export const agentloadMatchers: Record<string, (this: MatcherState, received: un
   toHavePercentileBelow,
   toMeetSLO,
   toMatchMetricSnapshot,
+  toMatchBaseline,
   toBeFasterThan: benchMatcher("faster"),
   toBeSlowerThan: benchMatcher("slower"),
 };

@@ -48,6 +48,8 @@ export interface WorkloadRun {
   fingerprint?: WorkloadFingerprint;
   /** With `repeats: N` (N >= 2): each run's latency statistics, for comparisons across runs. */
   repeats?: RepeatStats[];
+  /** With describeWorkload's `baseline`: the same workload against the baseline server, its runs interleaved with these (toMatchBaseline). */
+  baseline?: WorkloadRun;
 }
 
 

@@ -149,7 +149,8 @@ describe.skipIf(!built)(built ? "signals and process lifetime" : "signals and pr
     }
   }, 90_000);
 
-  it("SIGTERM stops a run as Ctrl-C does: in-flight requests recorded as aborted, summary written, exit 130", async () => {
+  // SIGHUP: the terminal or SSH session running it closed.
+  it.each(["SIGTERM", "SIGHUP"] as const)("%s stops a run as Ctrl-C does: in-flight requests recorded as aborted, summary written, exit 130", async (signal) => {
     const dir = mkdtempSync(join(tmpdir(), "agentload-sigterm-"));
     const out = join(dir, "runs");
     // The first two measured requests stream normally; every later one sends a chunk and hangs.
@@ -167,10 +168,10 @@ describe.skipIf(!built)(built ? "signals and process lifetime" : "signals and pr
       const cli = startCli(["run", spec, "--url", server.baseUrl, "--out", out, "--grace-ms", "300"]);
       await until("two requests hanging", () => measured(server.requests).length >= 4);
       await new Promise((r) => setTimeout(r, 100)); // their first chunk reaches the client
-      cli.child.kill("SIGTERM");
+      cli.child.kill(signal);
       const { code } = await cli.exited;
       expect(code, cli.stderr()).toBe(130);
-      expect(cli.stderr()).toContain("agentload: SIGTERM: stopping: no new requests; requests in flight get up to 300 ms (--grace-ms), then are recorded as aborted");
+      expect(cli.stderr()).toContain(`agentload: ${signal}: stopping: no new requests; requests in flight get up to 300 ms (--grace-ms), then are recorded as aborted`);
       expect(cli.stdout()).toContain("agentload run summary");
       const [run] = readdirSync(out);
       const summary = JSON.parse(readFileSync(join(out, run!, "summary.json"), "utf8")) as { interrupted: boolean; summary: { counts: { requests: number } } };

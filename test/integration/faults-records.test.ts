@@ -17,10 +17,10 @@ import { normalStream, startFaultServer, type FaultScript, type FaultServer, typ
 const LIMIT_KB = 8;
 const onLinux = process.platform === "linux" && existsSync("/bin/bash");
 
-function runCliLimited(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCliLimited(args: string[], limitKb = LIMIT_KB): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // bash sets the limit for itself and the CLI it execs; tsx keeps its transform cache in memory here.
-    const child = spawn("/bin/bash", ["-c", `ulimit -f ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, "--import", "tsx", "src/cli/main.ts", ...args], {
+    const child = spawn("/bin/bash", ["-c", `ulimit -f ${limitKb} && exec "$0" "$@"`, process.execPath, "--import", "tsx", "src/cli/main.ts", ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, AGENTLOAD_API_KEY: "", OPENAI_API_KEY: "", TSX_DISABLE_CACHE: "1", AGENTLOAD_NO_TOKENIZER_CACHE: "1" },
     });
@@ -99,5 +99,47 @@ describe.skipIf(!onLinux)("records.jsonl reaching a write failure mid-run (ulimi
     const records = text.trimEnd().split("\n").length;
     expect(r.stderr).toMatch(new RegExp(`requests +${records}\\b`));
     expect(existsSync(join(runDir, "summary.json"))).toBe(false);
+  });
+});
+
+describe.skipIf(!onLinux)("summary.json reaching a write failure after every record was written (ulimit -f: EFBIG)", () => {
+  let server: FaultServer;
+  let r: { code: number | null; stdout: string; stderr: string };
+  let runDir: string;
+
+  beforeAll(async () => {
+    server = await startFaultServer({
+      fallback: (req) => {
+        if (req.url.endsWith("/models")) return { headers: { "content-type": "application/json" }, steps: [{ raw: '{"data":[{"id":"fake"}]}' }] };
+        if (!req.url.endsWith("/chat/completions")) return notFound;
+        return normalStream({ tokens: [" a", " b", " c"], usage: { prompt: 10, completion: 3 } });
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "agentload-faults-summary-"));
+    const spec = join(dir, "summary.yaml");
+    // Three requests of about 0.5 KB each fit under 3 KiB; summary.json (6 to 7 KB) does not.
+    writeFileSync(spec, "name: summary\nseed: 3\nsessions: 3\nagents: [{ name: a, turns: 1, freshInput: 8, output: 3 }]\ntraffic: { mode: concurrent, concurrency: 1 }\n");
+    r = await runCliLimited(["run", spec, "--url", server.baseUrl, "--out", join(dir, "runs")], 3);
+    const runs = readdirSync(join(dir, "runs"));
+    expect(runs).toHaveLength(1);
+    runDir = join(dir, "runs", runs[0]!);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("exits 5 naming summary.json and the errno, with the summary on stderr and no stack trace", () => {
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(`agentload: ${join(runDir, "summary.json")} could not be written: EFBIG: every request's record is in records.jsonl, summary.json was not written`);
+    expect(r.stderr).toMatch(/requests +3\b/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("keeps every request's record, whole", () => {
+    const lines = readFileSync(join(runDir, "records.jsonl"), "utf8").trimEnd().split("\n");
+    const records = lines.map((l) => JSON.parse(l) as RequestRecord);
+    expect(records).toHaveLength(3);
+    expect(records.every((rec) => !rec.error)).toBe(true);
+    expect(server.requests.filter((q) => q.url.endsWith("/chat/completions") && !q.body.includes('"warm up"'))).toHaveLength(3);
   });
 });

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, inject, test } from "vitest";
-import { startVitest } from "vitest/node";
 import { throttle } from "../../benchmarks/support/throttle.js";
+import { runVitestFixture } from "../support/vitest-fixture.js";
 
 const engine = inject("engine");
 const fixture = fileURLToPath(new URL("../../fixtures/vitest-regression", import.meta.url));
@@ -17,24 +17,7 @@ const CASE = "coding agent &gt; latency matches its metric snapshot";
 const ENV = { AGENTLOAD_FIXTURE_URL: engine.apiUrl, AGENTLOAD_FIXTURE_OUTPUT: join(out, "agentload"), AGENTLOAD_FIXTURE_REPEATS: "2" };
 
 async function runFixture(label: string, update: boolean): Promise<string> {
-  const junit = join(out, `${label}.xml`);
-  const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
-  const exitCode = process.exitCode;
-  Object.assign(process.env, ENV);
-  try {
-    const vitest = await startVitest("test", [], { root: fixture, watch: false, update, reporters: [["junit", { outputFile: junit }]] }, { cacheDir: join(out, "vite-cache") });
-    await vitest.close();
-  } finally {
-    process.exitCode = exitCode; // the slowed run fails on purpose
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-  const xml = readFileSync(junit, "utf8");
-  const start = xml.indexOf(`name="${CASE}"`);
-  if (start < 0) throw new Error(`${label}: no test case '${CASE}' in the JUnit report:\n${xml.slice(0, 2000)}`);
-  return xml.slice(start, xml.indexOf("</testcase>", start));
+  return (await runVitestFixture({ root: fixture, env: ENV, junit: join(out, `${label}.xml`), cacheDir: join(out, "vite-cache"), testCase: CASE, update })).testcase;
 }
 
 describe("metric snapshots across repeated runs", () => {

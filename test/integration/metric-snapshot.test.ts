@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, inject, test } from "vitest";
-import { startVitest, type Reporter } from "vitest/node";
+import { runVitestFixture } from "../support/vitest-fixture.js";
 import { startLlamaServer, type LlamaServer } from "../../src/engine/llama-server.js";
 
 const engine = inject("engine");
@@ -19,43 +19,10 @@ async function runFixture(url: string, label: string, update: boolean): Promise<
   return (await runFixtureWithOutput(url, label, update)).testcase;
 }
 
-/**
- * The fixture run's JUnit test case of CASE, and what went through vitest's logger (where the
- * default reporter prints too). The logger's calls are recorded rather than a stdout stream
- * given to startVitest: vitest drops lines written to such a stream now and then (its own
- * "JUNIT report written" line among them), while the calls themselves are certain.
- */
+/** The fixture run's JUnit test case of CASE, and what went through vitest's logger. */
 async function runFixtureWithOutput(url: string, label: string, update: boolean, options: { testNamePattern?: string } = {}): Promise<{ testcase: string; output: string }> {
-  const junit = join(out, `${label}.xml`);
-  const saved = { url: process.env.AGENTLOAD_FIXTURE_URL, output: process.env.AGENTLOAD_FIXTURE_OUTPUT, exitCode: process.exitCode };
-  process.env.AGENTLOAD_FIXTURE_URL = url;
-  process.env.AGENTLOAD_FIXTURE_OUTPUT = join(out, "agentload");
-  let output = "";
-  const recorder: Reporter = {
-    onInit(vitest) {
-      for (const method of ["log", "error"] as const) {
-        const original = vitest.logger[method].bind(vitest.logger);
-        vitest.logger[method] = (...args: unknown[]) => {
-          output += `${args.join(" ")}\n`;
-          original(...args);
-        };
-      }
-    },
-  };
-  try {
-    const vitest = await startVitest("test", [], { root: fixture, watch: false, update, reporters: [["junit", { outputFile: junit }], recorder], ...options }, { cacheDir: join(out, "vite-cache") });
-    await vitest.close();
-  } finally {
-    process.exitCode = saved.exitCode; // the regressed run fails on purpose
-    if (saved.url === undefined) delete process.env.AGENTLOAD_FIXTURE_URL;
-    else process.env.AGENTLOAD_FIXTURE_URL = saved.url;
-    if (saved.output === undefined) delete process.env.AGENTLOAD_FIXTURE_OUTPUT;
-    else process.env.AGENTLOAD_FIXTURE_OUTPUT = saved.output;
-  }
-  const xml = readFileSync(junit, "utf8");
-  const start = xml.indexOf(`name="${CASE}"`);
-  if (start < 0) throw new Error(`${label}: no test case '${CASE}' in the JUnit report:\n${xml.slice(0, 2000)}`);
-  return { testcase: xml.slice(start, xml.indexOf("</testcase>", start)), output };
+  const env = { AGENTLOAD_FIXTURE_URL: url, AGENTLOAD_FIXTURE_OUTPUT: join(out, "agentload") };
+  return runVitestFixture({ root: fixture, env, junit: join(out, `${label}.xml`), cacheDir: join(out, "vite-cache"), testCase: CASE, update, ...options });
 }
 
 describe("metric snapshots across runs", () => {

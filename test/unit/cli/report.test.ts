@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CliError } from "../../../src/cli/args.js";
 import { reportCommand } from "../../../src/cli/report.js";
 import { summarizeRecords } from "../../../src/metrics/aggregator.js";
+import { cpuCheck } from "../../../src/metrics/client-checks.js";
 import { RunFolder } from "../../../src/records/run-folder.js";
 import { RecordWriter } from "../../../src/records/writer.js";
 import { syntheticRecords } from "../../support/synthetic-run.js";
@@ -55,6 +56,23 @@ describe("agentload report", () => {
     writeFileSync(slo, "slo:\n  ttfc: { p50: 1ms }\n  errorRate: { max: 0.01 }\n");
     expect(await report(dir, "--slo", slo)).toBe(1);
     expect(out.join("")).toMatch(/SLOs {3}2 of 2 failed/);
+  });
+
+  it("keeps the run's verdict on its client's CPU and achieved load, which the records do not hold: exit 4", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "agentload-report-client-"));
+    const folder = RunFolder.create(parent, "busy");
+    const records = syntheticRecords({ seed: "report", requests: 40 });
+    const writer = new RecordWriter(folder.path("records.jsonl"));
+    for (const r of records) writer.append(r);
+    writer.close();
+    folder.writeJson("spec.resolved.json", { name: "busy", slo: {} });
+    const cpu = cpuCheck({ source: "eventLoopUtilization", windowMs: 1000, busy: [0.95, 0.97, 0.99, 0.5] });
+    const load = { mode: "concurrency" as const, target: 8, achieved: 4, steadyMs: 3_000 };
+    folder.writeJson("summary.json", { name: "busy", interrupted: false, passed: true, summary: summarizeRecords(records, { wallMs: 4_000 }), verdicts: [], validity: { client: { cpu, load: { load } } } });
+    expect(await report(folder.dir, "--format", "json")).toBe(4);
+    const json = JSON.parse(out.join("")) as { validity: { problems: string[] } };
+    expect(json.validity.problems.some((p) => p.startsWith("client saturated: event loop busy over 90% of a core in 75% of the run's 4 windows"))).toBe(true);
+    expect(json.validity.problems.some((p) => p.startsWith("load short: "))).toBe(true);
   });
 
   it("writes JSON, CSV and JUnit", async () => {

@@ -1,7 +1,7 @@
 // `agentload run`'s connection and output flags are checked before anything starts (issue 12):
 // a non-http URL, an --out that cannot hold a run folder, an API key or header value an HTTP
 // header cannot carry (never shown), and override flags on a trace worded as the spec words them.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,6 +40,13 @@ describe("--out", () => {
   it("accepts an existing folder and one still to be made", () => {
     expect(() => checkOutDir(dir)).not.toThrow();
     expect(() => checkOutDir(join(dir, "new", "deeper"))).not.toThrow();
+    // The check makes the first missing folder to see that it can, then removes it.
+    expect(existsSync(join(dir, "new"))).toBe(false);
+  });
+  it.skipIf(process.platform !== "linux")("refuses a folder under /proc, where none can be made (Node's recursive mkdir never returned there)", () => {
+    const message = cliErrorOf(() => checkOutDir("/proc/agentload-x/runs"));
+    // As root access() allows /proc, so the mkdir probe is what refuses it; otherwise access() does.
+    expect(message).toMatch(process.getuid?.() === 0 ? /^--out \/proc\/agentload-x\/runs: cannot create \/proc\/agentload-x \(ENOENT\)/ : /cannot write in \/proc/);
   });
   it("refuses a file, or a path through one, naming it", () => {
     expect(cliErrorOf(() => checkOutDir(file))).toBe(`--out ${file}: ${file} is a file, not a folder; expected a folder to write run folders in`);

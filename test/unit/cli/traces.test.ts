@@ -95,7 +95,7 @@ describe("agentload fit", () => {
 
   it("checks its flags", async () => {
     await expect(fitCommand([dag, "--crop", "0"])).rejects.toThrow("--crop expects a percentile in (0, 100], got '0'");
-    await expect(fitCommand([dag, "--sessions", "0"])).rejects.toThrow("--sessions expects a whole number > 0");
+    await expect(fitCommand([dag, "--sessions", "0"])).rejects.toThrow("--sessions expects a whole number >= 1, got '0'");
     await expect(fitCommand([dag, "--out", join(dir, "no/such/dir.yaml")])).rejects.toThrow(/cannot write --out/);
     expect(await readFile(join(fixtures, "openclaw/dag.json"), "utf8")).toContain("nodes"); // untouched
   });

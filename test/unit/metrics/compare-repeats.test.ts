@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareRepeats, repeatRatioInterval, type RepeatStats } from "../../../src/metrics/compare-repeats.js";
+import { compareRepeats, pairedRatioInterval, repeatRatioInterval, type RepeatStats } from "../../../src/metrics/compare-repeats.js";
 import { standardNormal } from "../../../src/stats/samplers.js";
 import { rngFor } from "../../../src/stats/random.js";
 import type { DistributionStats } from "../../../src/stats/histogram.js";
@@ -85,5 +85,77 @@ describe("compareRepeats", () => {
   it("needs two runs on each side and checks its options", () => {
     expect(() => compareRepeats(runs("a", 1), runs("b", 3))).toThrow("each side needs at least 2 runs (baseline 1, new 3)");
     expect(() => compareRepeats(runs("a", 2), runs("b", 2), { percentiles: [100] })).toThrow(/percentiles/);
+  });
+});
+
+describe("pairedRatioInterval", () => {
+  it("cancels a drift shared by each pair, which the unpaired interval cannot", () => {
+    // The machine slows 10% from pair to pair; the server is 1.2x the baseline within each pair.
+    const old = [100, 110, 121, 133.1];
+    const next = old.map((v) => v * 1.2);
+    const paired = pairedRatioInterval(old, next, 0.95);
+    expect(paired.ratio).toBeCloseTo(1.2, 10);
+    expect(paired.low).toBeCloseTo(1.2, 10);
+    expect(paired.high).toBeCloseTo(1.2, 10);
+    const unpaired = repeatRatioInterval(old, next, 0.95);
+    expect(unpaired.low).toBeLessThan(1.1);
+  });
+
+  it("widens with how the pairs' ratios spread (Student's t on n - 1 degrees of freedom)", () => {
+    const ci = pairedRatioInterval([100, 100, 100], [110, 120, 130], 0.95);
+    const logs = [1.1, 1.2, 1.3].map(Math.log);
+    const mean = logs.reduce((a, b) => a + b) / 3;
+    const sd = Math.sqrt(logs.reduce((a, x) => a + (x - mean) ** 2, 0) / 2);
+    // t(0.975, 2) = 4.3027
+    expect(Math.log(ci.high) - mean).toBeCloseTo((4.3027 * sd) / Math.sqrt(3), 3);
+    expect(ci.low).toBeLessThan(1.2);
+    expect(ci.high).toBeGreaterThan(1.2);
+  });
+
+  it("refuses sides of different lengths", () => {
+    expect(() => pairedRatioInterval([1, 2], [1, 2, 3], 0.95)).toThrow("pairedRatioInterval: 2 baseline runs against 3 new ones; pairs need as many of each");
+  });
+});
+
+describe("compareRepeats, paired", () => {
+  /** n pairs: both sides share each pair's drift (`drift` lognormal per pair), the new side `scale` times the old, each run with its own `cv` noise. */
+  function pairs(seed: string, n: number, { scale = 1, drift = 0.1, cv = 0.02 } = {}): { old: RepeatStats[]; next: RepeatStats[] } {
+    const rng = rngFor(seed, "pairs");
+    const old: RepeatStats[] = [];
+    const next: RepeatStats[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = Math.exp(drift * standardNormal(rng));
+      const side = (k: number) => ({
+        ttfc: stats(k * d * 150 * Math.exp(cv * standardNormal(rng))),
+        tpot: stats(k * d * 8 * Math.exp(cv * standardNormal(rng))),
+        e2e: stats(k * d * 600 * Math.exp(cv * standardNormal(rng))),
+      });
+      old.push(side(1));
+      next.push(side(scale));
+    }
+    return { old, next };
+  }
+
+  it("under a 10% drift between pairs: passes 200 of 200 unchanged and fails at least 190 of 200 at 1.2x, where unpaired misses most", () => {
+    let falseAlarms = 0;
+    let detected = 0;
+    let detectedUnpaired = 0;
+    for (let i = 0; i < 200; i++) {
+      const same = pairs(`s${i}`, 3);
+      if (!compareRepeats(same.old, same.next, { minEffect: 0.1, paired: true }).pass) falseAlarms++;
+      const slow = pairs(`x${i}`, 3, { scale: 1.2 });
+      if (!compareRepeats(slow.old, slow.next, { minEffect: 0.1, paired: true }).pass) detected++;
+      if (!compareRepeats(slow.old, slow.next, { minEffect: 0.1 }).pass) detectedUnpaired++;
+    }
+    expect(falseAlarms).toBe(0);
+    expect(detected).toBeGreaterThanOrEqual(190);
+    expect(detectedUnpaired).toBeLessThan(100);
+  });
+
+  it("says the comparison was of interleaved pairs", () => {
+    const { old, next } = pairs("p", 3, { scale: 1.5 });
+    const c = compareRepeats(old, next, { metrics: ["ttfc"], percentiles: [50], paired: true });
+    expect(c.pass).toBe(false);
+    expect(c.lines[0]).toMatch(/^✗ ttfc p50: .* \(across 3 interleaved pairs of runs\)$/);
   });
 });

@@ -1,10 +1,10 @@
 // The run folder's name carries when its run began; pruneRunFolders keeps the newest N run
 // folders, never a folder of the current run, and never anything that is not a run folder.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pruneRunFolders, RUN_FOLDER_MARKER, RunFolder, runFolderTime } from "../../../src/records/run-folder.js";
+import { FolderWriteError, pruneRunFolders, RUN_FOLDER_MARKER, RunFolder, runFolderTime } from "../../../src/records/run-folder.js";
 
 /** A run folder as a run leaves it: created at `at`, its resolved spec written first. */
 function run(parent: string, name: string, at: string): string {
@@ -66,5 +66,30 @@ describe("run folders", () => {
     expect(pruneRunFolders(parent, { keep: 0 })).toEqual([]);
     expect(readdirSync(parent)).toHaveLength(2);
     expect(pruneRunFolders(join(parent, "missing"), { keep: 1 })).toEqual([]);
+  });
+
+  it("makes missing parents one level at a time", () => {
+    const parent = join(mkdtempSync(join(tmpdir(), "agentload-nested-")), "a", "b");
+    expect(run(parent, "x", "2026-01-02T03:04:05Z")).toBe("x-2026-01-02T030405Z");
+    expect(existsSync(join(parent, "x-2026-01-02T030405Z", RUN_FOLDER_MARKER))).toBe(true);
+  });
+
+  it.skipIf(process.platform !== "linux")("throws FolderWriteError naming the folder where none can be made (/proc: Node's recursive mkdir never returned)", () => {
+    let error: unknown;
+    try {
+      RunFolder.create("/proc/agentload-x/runs", "x");
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(FolderWriteError);
+    expect((error as FolderWriteError).code).toBe("AGENTLOAD_FOLDER_WRITE");
+    expect((error as FolderWriteError).message).toMatch(/^\/proc\/agentload-x could not be made: (ENOENT|EACCES)$/);
+  });
+
+  it.skipIf(!existsSync("/dev/full"))("throws FolderWriteError with the errno when a file cannot be written (/dev/full: ENOSPC)", () => {
+    const folder = RunFolder.create(mkdtempSync(join(tmpdir(), "agentload-full-")), "x");
+    symlinkSync("/dev/full", folder.path("summary.json"));
+    expect(() => folder.writeText("summary.json", "x")).toThrow(FolderWriteError);
+    expect(() => folder.writeJson("summary.json", { a: 1 })).toThrow(`${folder.path("summary.json")} could not be written: ENOSPC`);
   });
 });
