@@ -10,6 +10,7 @@
 // work so a caller can yield to the event loop between steps (inSlices).
 //
 // Web-standard only (atob, TextEncoder, timers), so it runs on Node, Bun and Deno.
+import { NumberHeap } from "../stats/number-heap.js";
 
 /** What a tiktoken ranks file holds (js-tiktoken/ranks/*: TiktokenBPE). */
 export interface TiktokenRanksFile {
@@ -62,54 +63,6 @@ function* byteString(piece: string): Generator<void, string> {
   return out;
 }
 
-/**
- * A min-heap of pair keys, rank x 2^32 + the pair's start: the lowest rank, then the leftmost,
- * comes first. Typed storage: pushing 1M keys into a plain array took 353 ms, here 10 ms.
- */
-class PairHeap {
-  static readonly SHIFT = 2 ** 32;
-  private keys: Float64Array;
-  size = 0;
-
-  constructor(capacity: number) {
-    this.keys = new Float64Array(Math.max(16, capacity));
-  }
-
-  push(key: number): void {
-    if (this.size === this.keys.length) {
-      const grown = new Float64Array(this.keys.length * 2);
-      grown.set(this.keys);
-      this.keys = grown;
-    }
-    const keys = this.keys;
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (keys[parent]! <= key) break;
-      keys[i] = keys[parent]!;
-      i = parent;
-    }
-    keys[i] = key;
-  }
-
-  pop(): number {
-    const keys = this.keys;
-    const top = keys[0]!;
-    const last = keys[--this.size]!;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= this.size) break;
-      const c = l + 1 < this.size && keys[l + 1]! < keys[l]! ? l + 1 : l;
-      if (keys[c]! >= last) break;
-      keys[i] = keys[c]!;
-      i = c;
-    }
-    keys[i] = last;
-    return top;
-  }
-}
-
 /** The ids of one piece (bytes as chars) that is not itself a token; yields every STEP_UNITS units of work. */
 function* mergePiece(bytes: string, table: RankTable, out: number[]): Generator<void, void> {
   const { ranks, byteRanks } = table;
@@ -121,8 +74,9 @@ function* mergePiece(bytes: string, table: RankTable, out: number[]): Generator<
   const prev = new Int32Array(n);
   const partRank = new Int32Array(n);
   const pairRank = new Int32Array(n);
-  const heap = new PairHeap(n);
-  const SHIFT = PairHeap.SHIFT;
+  // A pair key: rank x 2^32 + the pair's start, so the lowest rank, then the leftmost, pops first.
+  const heap = new NumberHeap(n);
+  const SHIFT = 2 ** 32;
   const rankAt = (s: number): number => {
     const e = next[s]!;
     return e >= n ? -1 : (ranks.get(bytes.slice(s, next[e]!)) ?? -1);

@@ -4,6 +4,7 @@
 // order has to change, so million-request traces pass quickly.
 import type { TraceRequest } from "./types.js";
 import { TraceError } from "./where.js";
+import { NumberHeap } from "../stats/number-heap.js";
 
 /**
  * The requests in topological order, checked. `source` names the trace in errors; `describe`
@@ -58,42 +59,15 @@ function topologicalOrder(requests: TraceRequest[], index: Map<string, number>, 
     waiting[i] = r.parents.length;
     for (const edge of r.parents) children[index.get(edge.from)!]!.push(i);
   });
-  const heap: number[] = [];
-  const push = (x: number) => {
-    let i = heap.push(x) - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (heap[p]! <= x) break;
-      heap[i] = heap[p]!;
-      i = p;
-    }
-    heap[i] = x;
-  };
-  const pop = (): number => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= heap.length) break;
-        const c = l + 1 < heap.length && heap[l + 1]! < heap[l]! ? l + 1 : l;
-        if (heap[c]! >= last) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
-    }
-    return top;
-  };
+  const heap = new NumberHeap(requests.length);
   waiting.forEach((w, i) => {
-    if (w === 0) push(i);
+    if (w === 0) heap.push(i);
   });
   const out: TraceRequest[] = [];
-  while (heap.length > 0) {
-    const i = pop();
+  while (heap.size > 0) {
+    const i = heap.pop();
     out.push(requests[i]!);
-    for (const c of children[i]!) if (--waiting[c]! === 0) push(c);
+    for (const c of children[i]!) if (--waiting[c]! === 0) heap.push(c);
   }
   if (out.length < requests.length) cycle(requests.findIndex((_, i) => waiting[i]! > 0));
   return out;

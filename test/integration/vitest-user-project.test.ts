@@ -7,11 +7,11 @@
 // workload file whose YAML spec changed.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, inject, test } from "vitest";
+import { closedPort } from "../support/closed-port.js";
 
 const engine = inject("engine");
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -73,15 +73,6 @@ function readmeFiles(): { config: string; workload: string } {
   const [config, workload] = readme.slice(start + "```ts\n".length, end).split("\n// benchmarks/coding-agent.workload.ts\n");
   if (start < 0 || !workload) throw new Error("README.md: no ```ts block with // vitest.config.ts and // benchmarks/coding-agent.workload.ts");
   return { config: config!, workload };
-}
-
-/** A loopback port nobody listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 describe("a user's project", () => {

@@ -4,7 +4,6 @@
 // never one of the run it set up.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
@@ -15,6 +14,7 @@ import setup from "../../../src/vitest/global-setup.js";
 import type * as serverModule from "../../../src/vitest/server.js";
 import { resolveTarget } from "../../../src/vitest/server.js";
 import { validateSpec } from "../../../src/workload/spec.js";
+import { closedPort } from "../../support/closed-port.js";
 
 let http: Server | undefined;
 afterEach(async () => {
@@ -22,15 +22,6 @@ afterEach(async () => {
   await new Promise<void>((r) => (http ? http.close(() => r()) : r()));
   http = undefined;
 });
-
-/** A loopback port nobody listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** A server that answers anything (a 404 proves it listens); its /v1 URL. */
 async function answering(): Promise<string> {
