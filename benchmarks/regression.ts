@@ -9,35 +9,45 @@
 //                      signals only where cgroups cannot be written): a regression verdict is a hit.
 //                      Each method's setting is first tuned so that a request really takes 1.5x /
 //                      1.2x as long as the client sees it (support/calibrate.ts).
-// Two designs (the second argument):
-//   paired (default)   two engines per verdict, the baseline and the one under test (slowed or
-//                      not), pinned to one core with the client on the other (support/cpu-pin.ts);
-//                      describeWorkload({ baseline }) interleaves 5 pairs of runs and
-//                      toMatchBaseline judges pair by pair; each slowdown's setting is then tuned
-//                      again on the workload's own E2E p50 against the baseline;
+// Three designs (the second argument):
+//   paired (default)   the engine under test and the baseline are two llama-server "builds"
+//                      (support/engine-builds.ts) that the plugin starts itself and restarts before
+//                      each pair of runs (describeWorkload({ engine, baseline: { engine } })), both
+//                      pinned to one core with the client on the other (support/cpu-pin.ts); 5
+//                      pairs of runs interleaved, toMatchBaseline judging pair by pair; each
+//                      slowdown's setting is then tuned again on the workload's own E2E p50;
+//   urls               the same, but two engines started here once per verdict and given as URLs
+//                      (describeWorkload({ baseline: { url } })): one process per side per verdict;
 //   snapshot           `vitest run -u` stores a baseline once, then each verdict is one engine
 //                      against that stored metric snapshot (toMatchMetricSnapshot).
 // Goals (issue 11): 0 of 20 false failures; 1.5x detected 20 of 20; 1.2x at least 18 of 20.
 //
-// Run: npm run bench:regression [-- verdicts-per-condition=20 [paired|snapshot]]
+// Run: npm run bench:regression [-- verdicts-per-condition=20 [paired|urls|snapshot] [unchanged]]
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findLlamaBuild } from "../src/engine/llama-build.js";
 import { startLlamaServer } from "../src/engine/llama-server.js";
 import { calibrate, requestMs, type Apply } from "./support/calibrate.js";
-import { cpuQuota, cpuQuotaSupport } from "./support/cpu-quota.js";
+import { cpuQuota, cpuQuotaSupport, quotaGroup } from "./support/cpu-quota.js";
+import { SLOWDOWN_ENV, writeEngineBuilds } from "./support/engine-builds.js";
 import { throttle } from "./support/throttle.js";
 import { pin, pinSupport } from "./support/cpu-pin.js";
 
 const N = Number(process.argv[2] ?? 20);
 const MODE = process.argv[3] ?? "paired";
-if (MODE !== "paired" && MODE !== "snapshot") throw new Error(`mode: expected paired or snapshot, got ${MODE}`);
+if (MODE !== "paired" && MODE !== "urls" && MODE !== "snapshot") throw new Error(`mode: expected paired, urls or snapshot, got ${MODE}`);
+/** Both paired designs: the fixture gets a baseline and toMatchBaseline judges. */
+const PAIRED = MODE !== "snapshot";
+// "unchanged" runs the false-alarm condition alone (no slowdown is tuned).
+const ONLY = process.argv[4];
+if (ONLY !== undefined && ONLY !== "unchanged") throw new Error(`condition: expected unchanged, got ${ONLY}`);
 // Paired: 5 pairs. With 3, one pair's runs differed by up to 13% on an unchanged engine (the
 // machine's speed moves between runs 6 s apart), and t(2) = 4.3 made the interval too wide to
 // tell a 1.2x slowdown from the 10% minimum effect; t(4) = 2.8 over 5 pairs can.
-const REPEATS = MODE === "paired" ? 5 : 3;
+const REPEATS = PAIRED ? 5 : 3;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FIXTURE = join(ROOT, "fixtures", "vitest-regression");
 const SNAPSHOTS = join(FIXTURE, "workloads", "__metrics__");
@@ -51,12 +61,22 @@ interface Verdict {
   lines: string[];
   /** TTFC, TPOT and E2E p50 of each run of the verdict, ms, in the order they ran (paired: baseline and engine interleaved). */
   runs: { ttfc: number; tpot: number; e2e: number }[];
+  /** Paired: which of the two engines was started first for this verdict. */
+  first?: "engine" | "baseline";
 }
 
-// Fresh engines for every verdict, as the vitest plugin gives each `vitest run`: one engine kept
-// for all verdicts drifted (TTFC p50 of unchanged runs 41 ms at the baseline, 42-53 ms later) and
-// 4 of 8 unchanged verdicts failed on that drift, not on noise the repeats can see. `server` is
-// the engine under test (the one slowed down); `reference` the paired design's baseline.
+// Paired (the default): two "builds" of the engine (support/engine-builds.ts), which the vitest
+// plugin starts afresh before each pair of runs (describeWorkload's restart: "pair"), as an engine
+// repo's CI would give it main's build and the pull request's. One llama-server process can be
+// 11-23% slower in prompt processing than another for its whole life (matched requests in the
+// engines' logs; decode alike): with one process per side per verdict ("urls" below), 5 of 20
+// unchanged verdicts failed on such an offset, which pairing within the verdict cannot cancel.
+// `server` is the bench's own engine: the probe calibration's target, and the project's (idle)
+// server in the paired design.
+// Urls: the two engines are started here, fresh for every verdict (one engine kept for all
+// verdicts drifted: TTFC p50 41 ms at first, 42-53 ms later), and given to the fixture as URLs.
+// `reference` is that design's baseline. Which starts first alternates from verdict to verdict;
+// the offset followed neither the start order nor the role (/tmp experiments, README).
 // The engines share CPU 1, the client (this process, vitest and its workers) keeps CPU 0
 // (support/cpu-pin.ts), where taskset works; otherwise the scheduler places them.
 const pinning = pinSupport();
@@ -67,14 +87,26 @@ const engine = async () => {
   return e;
 };
 let server = await engine();
-let reference = MODE === "paired" ? await engine() : undefined;
+let reference = MODE === "urls" ? await engine() : undefined;
+let freshCount = 0;
+let startedFirst: "engine" | "baseline" = "engine";
 const freshEngine = async () => {
+  if (MODE === "paired") return; // the plugin starts the builds
   await server.stop();
   await reference?.stop();
-  server = await engine();
-  if (reference) reference = await engine();
+  startedFirst = reference && freshCount++ % 2 === 1 ? "baseline" : "engine";
+  if (startedFirst === "baseline") {
+    reference = await engine();
+    server = await engine();
+  } else {
+    server = await engine();
+    if (reference) reference = await engine();
+  }
 };
 const out = mkdtempSync(join(tmpdir(), "agentload-regression-"));
+const builds = MODE === "paired" ? writeEngineBuilds(out, findLlamaBuild()!.serverPath, pinning ? null : "1") : undefined;
+/** The candidate build's slowdown for the next vitest runs (SLOWDOWN_ENV), paired design only. */
+let slowdown: string | undefined;
 const runsDir = join(out, "agentload", "runs");
 let count = 0;
 
@@ -117,8 +149,13 @@ function vitest(update: boolean, repeats = REPEATS): Promise<Verdict> {
   const before = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
   const args = [VITEST, "run", "--root", FIXTURE, "--reporter=dot", "--reporter=junit", `--outputFile.junit=${junit}`, ...(update ? ["-u"] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, AGENTLOAD_FIXTURE_URL: server.apiUrl, AGENTLOAD_FIXTURE_OUTPUT: join(out, "agentload"), AGENTLOAD_FIXTURE_REPEATS: String(repeats) };
+  for (const k of ["AGENTLOAD_FIXTURE_BASELINE_URL", "AGENTLOAD_FIXTURE_SERVER_PATH", "AGENTLOAD_FIXTURE_BASELINE_PATH", SLOWDOWN_ENV]) delete env[k];
   if (reference) env.AGENTLOAD_FIXTURE_BASELINE_URL = reference.apiUrl;
-  else delete env.AGENTLOAD_FIXTURE_BASELINE_URL;
+  if (builds) {
+    env.AGENTLOAD_FIXTURE_SERVER_PATH = builds.candidate;
+    env.AGENTLOAD_FIXTURE_BASELINE_PATH = builds.baseline;
+    if (slowdown) env[SLOWDOWN_ENV] = slowdown;
+  }
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: FIXTURE, env, stdio: ["ignore", "ignore", "pipe"] });
@@ -155,11 +192,26 @@ const methods: Record<Method, Apply> = {
   },
 };
 
+/** The same methods applied to the candidate build, which slows itself down when the plugin starts it. */
+const buildMethods: Record<Method, Apply> = {
+  signals: (setting) => {
+    slowdown = `signals ${setting}`;
+    return { stop: () => Promise.resolve(void (slowdown = undefined)) };
+  },
+  "cpu quota": (setting) => {
+    const group = quotaGroup(setting);
+    slowdown = `quota ${group.dir}`;
+    return { stop: () => Promise.resolve(void ((slowdown = undefined), group.remove())) };
+  },
+};
+/** What slows the engine under test for a verdict: the candidate build, or the bench's own engine. */
+const slowdownMethods = builds ? buildMethods : methods;
+
 async function verdictUnder(slow: Slowdown): Promise<Verdict> {
   await freshEngine();
-  const t = slow ? methods[slow.method](slow.setting) : undefined;
+  const t = slow ? slowdownMethods[slow.method](slow.setting) : undefined;
   try {
-    return await vitest(false);
+    return { ...(await vitest(false)), ...(MODE === "urls" ? { first: startedFirst } : {}) };
   } finally {
     await t?.stop();
   }
@@ -178,10 +230,10 @@ async function tuneOnWorkload(method: Method, target: number, start: number): Pr
   let setting = start;
   let best: { setting: number; measured: number } | undefined;
   for (let i = 0; i < 3; i++) {
-    const t = methods[method](setting);
+    const t = slowdownMethods[method](setting);
     let v: Verdict;
     try {
-      await sleep(1500); // the signals throttle is a child process that needs a moment to start
+      if (!builds) await sleep(1500); // the signals throttle is a child process that needs a moment to start
       v = await vitest(false, 2);
     } finally {
       await t.stop();
@@ -196,7 +248,7 @@ async function tuneOnWorkload(method: Method, target: number, start: number): Pr
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const runsLine = (v: Verdict) =>
-  reference
+  PAIRED
     ? `pairs' ttfc/tpot/e2e p50 ratios: ${pairRatios(v.runs).map((r) => `${r.ttfc.toFixed(2)}/${r.tpot.toFixed(2)}/${r.e2e.toFixed(2)}`).join(" ")}`
     : `runs' ttfc/tpot p50 ms: ${v.runs.map((r) => `${r.ttfc.toFixed(0)}/${r.tpot.toFixed(2)}`).join(" ")}`;
 
@@ -208,12 +260,12 @@ try {
   const measure = () => requestMs(server.apiUrl, server.model);
   const unthrottled = await measure();
   const settings = new Map<string, number>();
-  for (const method of used) {
+  for (const method of ONLY ? [] : used) {
     for (const target of [1.5, 1.2]) {
       const c = await calibrate(methods[method], target, measure);
       settings.set(`${method} ${target}`, c.setting);
       console.log(`${method} for ${target}x: setting ${c.setting.toFixed(3)} makes a request take ${c.measured.toFixed(2)}x as long (${unthrottled.toFixed(1)} ms unthrottled)`);
-      if (reference) {
+      if (PAIRED) {
         const w = await tuneOnWorkload(method, target, c.setting);
         settings.set(`${method} ${target}`, w.setting);
         console.log(`${method} for ${target}x on the workload: setting ${w.setting.toFixed(3)} makes its E2E p50 ${w.measured.toFixed(2)}x the baseline's`);
@@ -236,7 +288,7 @@ try {
     { label: "unchanged", factor: 1 },
     { label: "slowed 1.5x", factor: 1.5 },
     { label: "slowed 1.2x", factor: 1.2 },
-  ];
+  ].filter((c) => !ONLY || c.label === ONLY);
   const results = new Map<string, Verdict[]>(conditions.map((c) => [c.label, []]));
   for (let i = 0; i < N; i++) {
     const method = used[i % used.length]!;
@@ -245,7 +297,8 @@ try {
       const v = await verdictUnder(slow);
       results.get(c.label)!.push(v);
       const how = slow ? ` (${slow.method})` : "";
-      console.log(`${c.label}${how} ${i + 1}: ${v.outcome}  ${fmt(v.wallMs)}  ${runsLine(v)}`);
+      const first = v.first ? `  (${v.first} started first)` : "";
+      console.log(`${c.label}${how} ${i + 1}: ${v.outcome}  ${fmt(v.wallMs)}  ${runsLine(v)}${first}`);
       for (const line of v.lines) console.log(`    ${line}`);
     }
   }
@@ -271,7 +324,7 @@ try {
   }
   // The slowdown the engine really showed.
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
-  if (reference) {
+  if (PAIRED) {
     console.log("\nmeasured slowdown (median over the condition's pairs of the engine's p50 over the baseline's, per method):");
     for (const c of conditions) {
       for (const method of c.factor === 1 ? [undefined] : used) {
@@ -279,6 +332,13 @@ try {
         const ratio = (k: "ttfc" | "tpot" | "e2e") => median(vs.flatMap((v) => pairRatios(v.runs).map((r) => r[k]))).toFixed(2);
         console.log(`  ${c.label}${method ? ` (${method})` : ""}: ttfc x${ratio("ttfc")}, tpot x${ratio("tpot")}, e2e x${ratio("e2e")}`);
       }
+    }
+    // A whole verdict's offset (geometric mean of its pairs' TTFC ratios), by which engine started
+    // first: an offset that follows the start order is the process, not the engine's code.
+    const gm = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+    for (const first of ["engine", "baseline"] as const) {
+      const offsets = results.get("unchanged")?.filter((v) => v.first === first).map((v) => gm(pairRatios(v.runs).map((r) => r.ttfc)).toFixed(2));
+      if (offsets?.length) console.log(`  unchanged, ${first} started first: ttfc offset per verdict ${offsets.join(" ")}`);
     }
   } else {
     const level = (label: string, k: "ttfc" | "tpot" | "e2e") => median(results.get(label)!.flatMap((v) => v.runs.map((r) => r[k])));

@@ -43,11 +43,18 @@ export function cpuQuotaSupport(): string | null {
   }
 }
 
-/** Puts `pid` (all its threads) in a cgroup allowed 1/factor of a CPU; stop() moves it back. */
-export function cpuQuota(pid: number, factor: number): CpuQuota {
+export interface QuotaGroup {
+  /** The cgroup's folder: a process joins by writing its pid to `cgroup.procs` in it. */
+  dir: string;
+  /** Removes the cgroup; its processes must have left or exited. */
+  remove(): void;
+}
+
+/** A cgroup allowed 1/factor of a CPU, empty: processes join it themselves (support/engine-builds.ts). */
+export function quotaGroup(factor: number, name = `agentload-bench-${process.pid}`): QuotaGroup {
   const l = layout();
   if (typeof l === "string") throw new Error(`cpu quota: ${l}`);
-  const dir = join(l.root, `agentload-bench-${process.pid}-${pid}`);
+  const dir = join(l.root, name);
   if (!existsSync(dir)) mkdirSync(dir);
   const quota = Math.round(PERIOD_US / factor);
   if (l.kind === "v1") {
@@ -56,8 +63,16 @@ export function cpuQuota(pid: number, factor: number): CpuQuota {
   } else {
     writeFileSync(join(dir, "cpu.max"), `${quota} ${PERIOD_US}`);
   }
+  return { dir, remove: () => rmdirSync(dir) };
+}
+
+/** Puts `pid` (all its threads) in a cgroup allowed 1/factor of a CPU; stop() moves it back. */
+export function cpuQuota(pid: number, factor: number): CpuQuota {
+  const l = layout();
+  if (typeof l === "string") throw new Error(`cpu quota: ${l}`);
+  const group = quotaGroup(factor, `agentload-bench-${process.pid}-${pid}`);
   // cgroup.procs moves the whole thread group (the engine's HTTP and compute threads alike).
-  writeFileSync(join(dir, "cgroup.procs"), String(pid));
+  writeFileSync(join(group.dir, "cgroup.procs"), String(pid));
   return {
     stop() {
       try {
@@ -65,7 +80,7 @@ export function cpuQuota(pid: number, factor: number): CpuQuota {
       } catch {
         // the process is gone
       }
-      rmdirSync(dir);
+      group.remove();
     },
   };
 }

@@ -11,9 +11,13 @@ export interface Throttle {
 // vitest worker (whose execArgv cannot load a .ts file) or from built code: alternate SIGCONT /
 // SIGSTOP in a loop that sleeps on a futex (Atomics.wait takes fractions of a millisecond; timers
 // round to whole ones, and a 1 ms stop in 30 ms made a "1.2x" that slowed the workload 1.02-1.04x).
-// It never handles a signal: stop() kills it and sends SIGCONT itself.
-const CHILD = `
-const [pid, runMs, stopMs] = process.argv.slice(1).map(Number);
+// stop() kills it and sends SIGCONT itself. It ignores SIGTERM: started beside an engine
+// (support/engine-builds.ts) it shares the engine's process group, and dying on the group's
+// SIGTERM could leave the engine stopped; instead it runs on until the engine has exited.
+// The last three arguments count, so it runs the same from `node -e` and from a file.
+export const THROTTLE_PROGRAM = `
+const [pid, runMs, stopMs] = process.argv.slice(-3).map(Number);
+process.on("SIGTERM", () => {});
 const cell = new Int32Array(new SharedArrayBuffer(4));
 for (;;) {
   Atomics.wait(cell, 0, 0, runMs);
@@ -23,10 +27,12 @@ for (;;) {
 }
 `;
 
+export const THROTTLE_PERIOD_MS = 10;
+
 /** Run `pid` for periodMs/factor out of every periodMs. */
-export function throttle(pid: number, factor: number, periodMs = 10): Throttle {
+export function throttle(pid: number, factor: number, periodMs = THROTTLE_PERIOD_MS): Throttle {
   const runMs = periodMs / factor;
-  const child: ChildProcess = spawn(process.execPath, ["-e", CHILD, String(pid), String(runMs), String(periodMs - runMs)], { stdio: "inherit" });
+  const child: ChildProcess = spawn(process.execPath, ["-e", THROTTLE_PROGRAM, String(pid), String(runMs), String(periodMs - runMs)], { stdio: "inherit" });
   return {
     stop: () =>
       new Promise<void>((resolve) => {

@@ -17,6 +17,10 @@ export interface EngineOptions {
   contextPerSlot?: number;
   /** CPU threads. Default 1. */
   threads?: number;
+  /** A llama-server binary to run instead of the cached build: an engine repo's own build (main's as the baseline, the pull request's as the server). */
+  serverPath?: string;
+  /** More llama-server arguments, after agentload's own. */
+  extraArgs?: string[];
 }
 
 /** A server agentload does not start: any OpenAI-compatible endpoint. */

@@ -25,7 +25,7 @@ import { headlineProperties, objectiveProperties, writeMetricsFile, type Propert
 import { workloadTask } from "./bench-task.js";
 import { lazyRun } from "./run-handle.js";
 import { environmentOf, toWorkloadRun, type WorkloadRun } from "./run-view.js";
-import { resolveTarget, type ResolvedTarget } from "./server.js";
+import { resolveTarget, type ResolvedTarget, type TargetOverride } from "./server.js";
 import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
 
 export interface DescribeWorkloadOptions extends SpecOverrides {
@@ -51,12 +51,22 @@ export interface DescribeWorkloadOptions extends SpecOverrides {
    * the baseline, the two orders alternating (baseline first, then server first, ...), so that
    * what drifts over minutes hits both alike; `run.baseline` holds the baseline's runs and
    * `expect(run).toMatchBaseline()` judges the server against it pair by pair. An engine repo's
-   * CI gives its main build here and the pull request's build as the server.
+   * CI gives its main build here and the pull request's build as the server: a running server
+   * (`{ url }`) or a built-in engine agentload starts (`{ engine: { serverPath } }`).
    */
-  baseline?: ServerOptions;
+  baseline?: ServerOptions | { engine: EngineOptions };
+  /**
+   * With a baseline: start the engines agentload owns for this workload (`engine`,
+   * `baseline.engine`) afresh before each pair of runs ("pair", the default), or keep one process
+   * per side for all pairs ("never"). One llama-server process can be 11-23% slower in prompt
+   * processing than another of the same build on the same machine, for its whole life (measured:
+   * matched requests' prompt-eval times from the engines' logs; decode alike); restarts make that
+   * a per-pair difference the interval sees, instead of an offset pairing cannot cancel.
+   */
+  restart?: "pair" | "never";
 }
 
-export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout" | "baseline"> {
+export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout" | "baseline" | "restart"> {
   /** Whole runs to time (default 3). */
   iterations?: number;
 }
@@ -128,6 +138,25 @@ async function runOnce(
   return result;
 }
 
+/** Time allowed for restarting a pair's engines (a start takes 1-2 s with the model cached). */
+const ENGINE_RESTART_MS = 60_000;
+
+/**
+ * `baseline` and `restart` checked: the baseline is a server `{ url }` or an engine agentload
+ * starts `{ engine }`; with a baseline, restart defaults to "pair".
+ */
+export function pairingOf(baseline: unknown, restart: unknown, where: string): { baseline?: TargetOverride; restartPerPair: boolean } {
+  if (restart !== undefined && restart !== "pair" && restart !== "never") {
+    throw new Error(`${where}: restart: expected "pair" or "never", got ${JSON.stringify(restart)}`);
+  }
+  if (baseline === undefined) return { restartPerPair: false };
+  const v = baseline as { url?: unknown; engine?: unknown } | null;
+  const restartPerPair = (restart ?? "pair") === "pair";
+  if (typeof v === "object" && v !== null && typeof v.url === "string" && v.url.trim() !== "" && v.engine === undefined) return { baseline: { server: v as ServerOptions }, restartPerPair };
+  if (typeof v === "object" && v !== null && typeof v.engine === "object" && v.engine !== null && !Array.isArray(v.engine) && v.url === undefined) return { baseline: { engine: v.engine as EngineOptions }, restartPerPair };
+  throw new Error(`${where}: baseline: expected { url } naming the baseline server or { engine } for a built-in engine agentload starts, got ${JSON.stringify(baseline)}`);
+}
+
 /** `repeats` checked: a whole number of runs, at least 1. */
 function repeatsOf(value: unknown, where: string): number {
   if (value === undefined) return 1;
@@ -138,8 +167,8 @@ function repeatsOf(value: unknown, where: string): number {
 }
 
 function splitOptions(options: DescribeWorkloadOptions) {
-  const { spec, server, engine, timeout, catalogue, repeats, baseline, ...overrides } = options;
-  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, repeats, baseline, overrides };
+  const { spec, server, engine, timeout, catalogue, repeats, baseline, restart, ...overrides } = options;
+  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, repeats, baseline, restart, overrides };
 }
 
 /**
@@ -157,11 +186,9 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
     return;
   }
   const testFile = expect.getState().testPath ?? "";
-  const { spec: source, override, timeout, catalogue, repeats: repeatOption, baseline: baselineServer, overrides } = splitOptions(options);
+  const { spec: source, override, timeout, catalogue, repeats: repeatOption, baseline: baselineOption, restart: restartOption, overrides } = splitOptions(options);
   const repeats = repeatsOf(repeatOption, where);
-  if (baselineServer !== undefined && !(typeof baselineServer === "object" && baselineServer !== null && typeof baselineServer.url === "string" && baselineServer.url.trim() !== "")) {
-    throw new Error(`${where}: baseline: expected { url } naming the baseline server, got ${JSON.stringify(baselineServer)}`);
-  }
+  const { baseline: baselineOverride, restartPerPair } = pairingOf(baselineOption, restartOption, where);
 
   describe(name, () => {
     const handle = lazyRun<WorkloadRun>(name);
@@ -186,11 +213,20 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
 
     beforeAll(async () => {
       target = await resolveTarget(context.server, spec, override, where);
-      if (baselineServer) baselineTarget = await resolveTarget(context.server, spec, { server: baselineServer }, `${where}: baseline`);
+      if (baselineOverride) baselineTarget = await resolveTarget(context.server, spec, baselineOverride, `${where}: baseline`);
       const runs: RunResult[] = [];
       const baselineRuns: RunResult[] = [];
       const baselineNotes: string[] = [];
+      let restarts = 0;
       for (let i = 0; i < repeats; i++) {
+        if (i > 0 && restartPerPair) {
+          // Both sides stop before either starts again, so neither new process starts beside the other's old one.
+          if (target.owned) await target.stop();
+          if (baselineTarget!.owned) await baselineTarget!.stop();
+          if (target.owned) target = await resolveTarget(context.server, spec, override, where);
+          if (baselineTarget!.owned) baselineTarget = await resolveTarget(context.server, spec, baselineOverride!, `${where}: baseline`);
+          if (target.owned || baselineTarget!.owned) restarts++;
+        }
         const own = async () => runs.push(await runOnce(name, spec, target!, context, testFile, catalogue, i === 0 ? notes : undefined));
         const base = async () => baselineRuns.push(await runOnce(`${name} (baseline)`, spec, baselineTarget!, context, testFile, catalogue, i === 0 ? baselineNotes : undefined));
         if (!baselineTarget) await own();
@@ -198,6 +234,12 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
         else await own().then(base);
       }
       notes.push(...baselineNotes.map((n) => `baseline: ${n}`));
+      if (restarts > 0) {
+        const sides = [target.owned ? "the server's" : "", baselineTarget!.owned ? "the baseline's" : ""].filter(Boolean).join(" and ");
+        const other = target.owned ? "the baseline" : "the server";
+        const alone = target.owned && baselineTarget!.owned ? "" : `; ${other} is not an engine this workload started, so it kept one process for all pairs and an offset of that process is not averaged out (give it { engine } too)`;
+        notes.push(`${sides} engine started afresh before each of the ${repeats} pairs of runs (restart: "pair")${alone}`);
+      }
       const objectives = resolveSlo(spec.slo, catalogue ?? defaultCatalogue);
       result = combineRepeats(runs, objectives, catalogue);
       const view = toWorkloadRun(name, result, environmentOf(target.server));
@@ -214,7 +256,7 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
         const b = baselineResult.summary.counts;
         console.log(`agentload: ${name}: baseline ${baselineTarget!.server.apiUrl}: ${b.requests} requests (${b.failed} failed), its runs interleaved with the server's; run folders ${baselineResult.dirs.join(", ")}`);
       }
-    }, (timeout ?? context.runTimeoutMs) * repeats * (baselineServer ? 2 : 1));
+    }, (timeout ?? context.runTimeoutMs) * repeats * (baselineOverride ? 2 : 1) + (restartPerPair ? repeats * ENGINE_RESTART_MS : 0));
     afterAll(async () => {
       await target?.stop();
       await baselineTarget?.stop();

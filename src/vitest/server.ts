@@ -51,6 +51,8 @@ export function engineServerOptions(engine: EngineOptions = {}, onProgress?: (p:
     ...(engine.slots !== undefined ? { slots: engine.slots } : {}),
     ...(engine.contextPerSlot !== undefined ? { contextPerSlot: engine.contextPerSlot } : {}),
     ...(engine.threads !== undefined ? { threads: engine.threads } : {}),
+    ...(engine.serverPath !== undefined ? { serverPath: engine.serverPath } : {}),
+    ...(engine.extraArgs !== undefined ? { extraArgs: engine.extraArgs } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
 }
@@ -140,6 +142,8 @@ export interface ResolvedTarget {
   server: ServerInfo;
   /** Stops a built-in engine started for this workload; nothing otherwise. */
   stop(): Promise<void>;
+  /** An engine started for this workload alone (`engine`), which may be started afresh between runs. */
+  owned: boolean;
 }
 
 /**
@@ -161,6 +165,7 @@ export async function resolveTarget(
       target: { apiUrl, ...(model ? { model } : {}), ...(key ? { apiKey: key } : {}) },
       server: { apiUrl, builtIn: false, ...(model ? { model } : {}) },
       stop: async () => {},
+      owned: false,
     };
   };
   if (override.server && override.engine) throw new Error(`${where}: give server or engine, not both`);
@@ -171,13 +176,14 @@ export async function resolveTarget(
       target: { apiUrl: engine.apiUrl, model: engine.model },
       server: { apiUrl: engine.apiUrl, model: engine.model, builtIn: true, prefixCache: engine.prefixCache, slots: engine.slots },
       stop: () => engine.stop(),
+      owned: true,
     };
   }
   if (project.builtIn && spec.request.baseUrl) return named(spec.request.baseUrl, spec.request.model, undefined);
   // The project's server could not be provisioned (global-setup.ts): this workload fails, saying why.
   if (project.unavailable) throw new Error(`${where}: ${project.unavailable}`);
   if (project.builtIn) {
-    return { target: { apiUrl: project.apiUrl, ...(project.model ? { model: project.model } : {}) }, server: project, stop: async () => {} };
+    return { target: { apiUrl: project.apiUrl, ...(project.model ? { model: project.model } : {}) }, server: project, stop: async () => {}, owned: false };
   }
   return named(project.apiUrl, project.model, undefined);
 }

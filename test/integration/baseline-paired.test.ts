@@ -2,13 +2,16 @@
 // engines: describeWorkload({ repeats: 2, baseline: { url } }) interleaves the runs (baseline
 // first, then the server first) and toMatchBaseline judges them pair by pair. The project's engine
 // is the baseline, a second engine the server under test: unchanged it passes; slowed 2x (SIGSTOP
-// for half of every 10 ms) it fails "across 2 interleaved pairs of runs".
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+// for half of every 10 ms) it fails "across 2 interleaved pairs of runs". Then both sides as
+// built-in engines run from given llama-server binaries (an engine repo's main and pull-request
+// builds), which agentload starts afresh before each pair: each side serves from 2 processes.
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { throttle } from "../../benchmarks/support/throttle.js";
+import { findLlamaBuild } from "../../src/engine/llama-build.js";
 import { startLlamaServer, type LlamaServer } from "../../src/engine/llama-server.js";
 import { runVitestFixture } from "../support/vitest-fixture.js";
 
@@ -29,7 +32,6 @@ describe("a workload against a baseline server, runs interleaved", () => {
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
-    rmSync(out, { recursive: true, force: true });
   });
 
   test("runs both sides in alternating order; unchanged passes, a 2x slower server fails pair by pair", async () => {
@@ -48,4 +50,44 @@ describe("a workload against a baseline server, runs interleaved", () => {
     expect(slowed).toContain("changed beyond the allowed effect");
     expect(slowed).toMatch(/✗ \w+ p\d+: .* exceeds \+10% \(across 2 interleaved pairs of runs\)/);
   }, 600_000);
+});
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe("a workload against a baseline engine, both started by agentload from given binaries", () => {
+  // A stand-in for an engine repo's build: a script that notes its process id and becomes the
+  // cached llama-server (exec keeps the process id).
+  function build(side: string): { path: string; pids: () => string[] } {
+    const real = findLlamaBuild()!.serverPath;
+    const pidFile = join(out, `${side}.pids`);
+    const path = join(out, `${side}-llama-server`);
+    writeFileSync(path, `#!/bin/sh\necho $$ >> '${pidFile}'\nexec '${real}' "$@"\n`);
+    chmodSync(path, 0o755);
+    return { path, pids: () => readFileSync(pidFile, "utf8").trim().split("\n") };
+  }
+
+  test.each([
+    ["pair", 2],
+    ["never", 1],
+  ] as const)("restart %s: each side's engine processes over 2 pairs: %i", async (restart, processes) => {
+    const server = build(`server-${restart}`);
+    const baseline = build(`baseline-${restart}`);
+    const env = {
+      AGENTLOAD_FIXTURE_URL: engine.apiUrl,
+      AGENTLOAD_FIXTURE_SERVER_PATH: server.path,
+      AGENTLOAD_FIXTURE_BASELINE_PATH: baseline.path,
+      AGENTLOAD_FIXTURE_RESTART: restart,
+      AGENTLOAD_FIXTURE_OUTPUT: join(out, `engines-${restart}`),
+      AGENTLOAD_FIXTURE_REPEATS: "2",
+    };
+    const run = await runVitestFixture({ root: fixture, env, junit: join(out, `engines-${restart}.xml`), cacheDir: join(out, "vite-cache"), testCase: CASE });
+    expect(run.testcase).not.toContain("<failure");
+    expect(readdirSync(join(out, `engines-${restart}`, "runs"))).toHaveLength(4);
+    expect(new Set(server.pids()).size).toBe(processes);
+    expect(new Set(baseline.pids()).size).toBe(processes);
+    // Said on the workload's validity test (a JUnit property).
+    const junit = readFileSync(join(out, `engines-${restart}.xml`), "utf8");
+    if (restart === "pair") expect(junit).toContain(`the server&apos;s and the baseline&apos;s engine started afresh before each of the 2 pairs of runs`);
+    else expect(junit).not.toContain("started afresh");
+  }, 300_000);
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { evaluateSlos } from "../../../src/metrics/slo.js";
-import { describeWorkload, objectivesOf, session, slo } from "../../../src/vitest/dsl.js";
+import { describeWorkload, objectivesOf, pairingOf, session, slo } from "../../../src/vitest/dsl.js";
 import { headlineProperties, metricsFileName, objectiveProperties, writeMetricsFile, type MetricsFile } from "../../../src/vitest/report.js";
 import { lazyRun } from "../../../src/vitest/run-handle.js";
 import { isWorkloadRun, toWorkloadRun } from "../../../src/vitest/run-view.js";
@@ -151,5 +151,30 @@ describe("the DSL outside a workloads project", () => {
   test("session() and slo() belong inside describeWorkload", () => {
     expect(() => session("coder", { turns: 1, freshInput: 1, output: 1 })).toThrow(/session\("coder"\) must be called inside a describeWorkload/);
     expect(() => slo("fast", () => {})).toThrow(/slo\("fast"\) must be called inside a describeWorkload/);
+  });
+});
+
+describe("describeWorkload's baseline and restart options", () => {
+  const where = 'describeWorkload("w")';
+  test("a baseline server or a baseline engine; engines restart before each pair unless told not to", () => {
+    expect(pairingOf({ url: "http://a/v1" }, undefined, where)).toEqual({ baseline: { server: { url: "http://a/v1" } }, restartPerPair: true });
+    expect(pairingOf({ engine: { serverPath: "/main/llama-server" } }, "never", where)).toEqual({ baseline: { engine: { serverPath: "/main/llama-server" } }, restartPerPair: false });
+    expect(pairingOf(undefined, undefined, where)).toEqual({ restartPerPair: false });
+  });
+
+  test.each([
+    [{ url: "" }],
+    [{ url: "http://a/v1", engine: {} }],
+    [{ engine: "llama-server" }],
+    [{}],
+    ["http://a/v1"],
+  ])("a baseline of %j is refused, saying what it expects", (baseline) => {
+    expect(() => pairingOf(baseline, undefined, where)).toThrow(
+      `describeWorkload("w"): baseline: expected { url } naming the baseline server or { engine } for a built-in engine agentload starts, got ${JSON.stringify(baseline)}`,
+    );
+  });
+
+  test("restart takes pair or never", () => {
+    expect(() => pairingOf({ url: "http://a/v1" }, "always", where)).toThrow('describeWorkload("w"): restart: expected "pair" or "never", got "always"');
   });
 });
