@@ -61,7 +61,9 @@ export interface DescribeWorkloadOptions extends SpecOverrides {
    * per side for all pairs ("never"). One llama-server process can be 11-23% slower in prompt
    * processing than another of the same build on the same machine, for its whole life (measured:
    * matched requests' prompt-eval times from the engines' logs; decode alike); restarts make that
-   * a per-pair difference the interval sees, instead of an offset pairing cannot cancel.
+   * a per-pair difference the interval sees, instead of an offset pairing cannot cancel. The cost
+   * is a wider interval: in `npm run bench:regression` (5 pairs) false alarms went from 3 to 1 in
+   * 20 and a 1.2x slowdown was caught 15 times in 20 instead of 19 (docs/vitest.md).
    */
   restart?: "pair" | "never";
 }

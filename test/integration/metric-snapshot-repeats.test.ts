@@ -14,7 +14,11 @@ const fixture = fileURLToPath(new URL("../../fixtures/vitest-regression", import
 const snapshots = join(fixture, "workloads", "__metrics__");
 const out = mkdtempSync(join(tmpdir(), "agentload-repeats-"));
 const CASE = "coding agent &gt; latency matches its metric snapshot";
-const ENV = { AGENTLOAD_FIXTURE_URL: engine.apiUrl, AGENTLOAD_FIXTURE_OUTPUT: join(out, "agentload"), AGENTLOAD_FIXTURE_REPEATS: "2" };
+// The default minimum effect (25%), not the bench's 10%: against a stored snapshot, unchanged
+// reruns fail at 10% (4 of 9 in `npm run bench:regression -- 9 snapshot`; here once in CI, TPOT
+// p90 +43%, 95% CI +20%..+69%, across 2 and 2 runs). This test is about what the entry keeps and
+// how a comparison across runs reads; the false-alarm rate is the bench's figure.
+const ENV = { AGENTLOAD_FIXTURE_URL: engine.apiUrl, AGENTLOAD_FIXTURE_OUTPUT: join(out, "agentload"), AGENTLOAD_FIXTURE_REPEATS: "2", AGENTLOAD_FIXTURE_MIN_EFFECT: "0.25" };
 
 async function runFixture(label: string, update: boolean): Promise<string> {
   return (await runVitestFixture({ root: fixture, env: ENV, junit: join(out, `${label}.xml`), cacheDir: join(out, "vite-cache"), testCase: CASE, update })).testcase;
@@ -44,6 +48,6 @@ describe("metric snapshots across repeated runs", () => {
       await slow.stop();
     }
     expect(slowed).toContain("<failure");
-    expect(slowed).toMatch(/✗ \w+ p\d+: .* exceeds \+10% \(across 2 and 2 runs\)/);
+    expect(slowed).toMatch(/✗ \w+ p\d+: .* exceeds \+25% \(across 2 and 2 runs\)/);
   }, 600_000);
 });
