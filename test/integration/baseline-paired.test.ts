@@ -79,6 +79,10 @@ describe("a workload against a baseline engine, both started by agentload from g
       AGENTLOAD_FIXTURE_RESTART: restart,
       AGENTLOAD_FIXTURE_OUTPUT: join(out, `engines-${restart}`),
       AGENTLOAD_FIXTURE_REPEATS: "2",
+      // These cases are about the processes, not the verdict: at the bench's 10%, an unchanged
+      // pair of engines failed here once on TPOT p50 +16%..+25% across 2 pairs (the offsets
+      // restarts exist for; the bench measures their rate). 50% still judges both sides' runs.
+      AGENTLOAD_FIXTURE_MIN_EFFECT: "0.5",
     };
     const run = await runVitestFixture({ root: fixture, env, junit: join(out, `engines-${restart}.xml`), cacheDir: join(out, "vite-cache"), testCase: CASE });
     expect(run.testcase).not.toContain("<failure");
