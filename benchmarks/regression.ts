@@ -13,9 +13,10 @@
 //   paired (default)   the engine under test and the baseline are two llama-server "builds"
 //                      (support/engine-builds.ts) that the plugin starts itself and restarts before
 //                      each pair of runs (describeWorkload({ engine, baseline: { engine } })), both
-//                      pinned to one core with the client on the other (support/cpu-pin.ts); 5
-//                      pairs of runs interleaved, toMatchBaseline judging pair by pair; each
-//                      slowdown's setting is then tuned again on the workload's own E2E p50;
+//                      pinned to one core with the client on the other (support/cpu-pin.ts);
+//                      sequential pairs of runs (repeats: { min: 5, max: 12 }), interleaved,
+//                      toMatchBaseline judging pair by pair; each slowdown's setting is then tuned
+//                      again on the workload's own E2E p50;
 //   urls               the same, but two engines started here once per verdict and given as URLs
 //                      (describeWorkload({ baseline: { url } })): one process per side per verdict;
 //   snapshot           `vitest run -u` stores a baseline once, then each verdict is one engine
@@ -44,10 +45,11 @@ const PAIRED = MODE !== "snapshot";
 // "unchanged" runs the false-alarm condition alone (no slowdown is tuned).
 const ONLY = process.argv[4];
 if (ONLY !== undefined && ONLY !== "unchanged") throw new Error(`condition: expected unchanged, got ${ONLY}`);
-// Paired: 5 pairs. With 3, one pair's runs differed by up to 13% on an unchanged engine (the
-// machine's speed moves between runs 6 s apart), and t(2) = 4.3 made the interval too wide to
-// tell a 1.2x slowdown from the 10% minimum effect; t(4) = 2.8 over 5 pairs can.
-const REPEATS = PAIRED ? 5 : 3;
+// Paired: 5 pairs at least. With 3, one pair's runs differed by up to 13% on an unchanged engine
+// (the machine's speed moves between runs 6 s apart), and t(2) = 4.3 made the interval too wide
+// to tell a 1.2x slowdown from the 10% minimum effect. Sequential in the paired design: with 5
+// fixed pairs, 5 of 20 verdicts on a 1.2x slowdown passed on an interval straddling +10%.
+const REPEATS = MODE === "paired" ? "5-12" : PAIRED ? "5" : "3";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FIXTURE = join(ROOT, "fixtures", "vitest-regression");
 const SNAPSHOTS = join(FIXTURE, "workloads", "__metrics__");
@@ -144,7 +146,7 @@ function runStats(before: Set<string>): Verdict["runs"] {
 }
 
 /** One `vitest run` of the fixture, as a user runs it, with its verdict and wall time. */
-function vitest(update: boolean, repeats = REPEATS): Promise<Verdict> {
+function vitest(update: boolean, repeats: string = REPEATS): Promise<Verdict> {
   const junit = join(out, `junit-${++count}.xml`);
   const before = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
   const args = [VITEST, "run", "--root", FIXTURE, "--reporter=dot", "--reporter=junit", `--outputFile.junit=${junit}`, ...(update ? ["-u"] : [])];
@@ -234,7 +236,7 @@ async function tuneOnWorkload(method: Method, target: number, start: number): Pr
     let v: Verdict;
     try {
       if (!builds) await sleep(1500); // the signals throttle is a child process that needs a moment to start
-      v = await vitest(false, 2);
+      v = await vitest(false, "2");
     } finally {
       await t.stop();
     }
@@ -298,12 +300,13 @@ try {
       results.get(c.label)!.push(v);
       const how = slow ? ` (${slow.method})` : "";
       const first = v.first ? `  (${v.first} started first)` : "";
-      console.log(`${c.label}${how} ${i + 1}: ${v.outcome}  ${fmt(v.wallMs)}  ${runsLine(v)}${first}`);
+      const pairs = PAIRED ? `  ${v.runs.length >> 1} pairs` : "";
+      console.log(`${c.label}${how} ${i + 1}: ${v.outcome}  ${fmt(v.wallMs)}${pairs}  ${runsLine(v)}${first}`);
       for (const line of v.lines) console.log(`    ${line}`);
     }
   }
 
-  console.log("\ncondition     failed verdicts (goal)          wall time per verdict (median, max)");
+  console.log("\ncondition     failed verdicts (goal)          wall time per verdict (median, max)   pairs (median, max)");
   const goal: Record<string, string> = { unchanged: "0 of N: false alarms", "slowed 1.5x": "N of N", "slowed 1.2x": ">= 90%" };
   for (const c of conditions) {
     const vs = results.get(c.label)!;
@@ -311,7 +314,9 @@ try {
     const regressed = vs.filter((v) => v.outcome === "regressed").length;
     const walls = vs.map((v) => v.wallMs).sort((a, b) => a - b);
     const other = failed - regressed > 0 ? `, ${failed - regressed} for another reason` : "";
-    console.log(`${c.label.padEnd(13)} ${`${failed} of ${vs.length}${other}`.padEnd(20)} (${goal[c.label]!.replace(/N/g, String(N))})   ${fmt(walls[walls.length >> 1] ?? 0)}, ${fmt(walls[walls.length - 1] ?? 0)}`);
+    const pairs = vs.map((v) => v.runs.length >> 1).sort((a, b) => a - b);
+    const pairCol = PAIRED ? `   ${pairs[pairs.length >> 1] ?? 0}, ${pairs[pairs.length - 1] ?? 0}` : "";
+    console.log(`${c.label.padEnd(13)} ${`${failed} of ${vs.length}${other}`.padEnd(20)} (${goal[c.label]!.replace(/N/g, String(N))})   ${fmt(walls[walls.length >> 1] ?? 0)}, ${fmt(walls[walls.length - 1] ?? 0)}${pairCol}`);
   }
   // The same verdicts judged on E2E alone (p50 and p90, the request's whole time): a verdict
   // fails so when one of its failing lines is an e2e percentile. Fewer comparisons, fewer chances

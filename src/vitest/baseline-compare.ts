@@ -10,8 +10,16 @@
 // Same verdict rule as a metric snapshot: a percentile fails when its whole interval is beyond
 // the minimum effect; one that could not be compared (too few values per run) fails as
 // inconclusive unless allowed; a comparison of nothing never passes.
-import { compareRepeats, MIN_REPEATS } from "../metrics/compare-repeats.js";
-import type { CompareOptions, HistogramComparison } from "../metrics/compare.js";
+//
+// Sequential (describeWorkload's `repeats: { min, max }`): pairs are added one at a time from
+// `min` until every percentile's interval has decided, entirely beyond the minimum effect (a
+// regression) or entirely within it (a match), and a percentile still undecided at `max` fails
+// as inconclusive. With a fixed number of pairs, an interval that straddles the minimum effect
+// passes: measured (`npm run bench:regression`, 5 pairs), that let 5 of 20 verdicts on a 1.2x
+// slowdown pass (pairs at E2E x1.03, 1.27, 1.08, 1.33, 1.21) and made an unchanged verdict's
+// pass a matter of where a few pairs fell.
+import { compareRepeats, MIN_REPEATS, type RepeatStats } from "../metrics/compare-repeats.js";
+import { compareSettings, type CompareDirection, type CompareOptions, type HistogramComparison, type PercentileComparison } from "../metrics/compare.js";
 import type { WorkloadRun } from "./run-view.js";
 
 export interface BaselineOptions extends CompareOptions {
@@ -26,6 +34,41 @@ export interface BaselineJudgement {
   pass: boolean;
   message: string;
   comparison?: HistogramComparison;
+}
+
+/** describeWorkload's sequential pairs: the bounds it was given and where it stopped. */
+export interface SequentialPairs {
+  min: number;
+  max: number;
+  /** Pairs run. */
+  pairs: number;
+  /** Whether the last look decided (false: it stopped at max, or on a run that is not valid). */
+  decided: boolean;
+}
+
+/**
+ * Whether a percentile that passed has decided: its whole interval within the minimum effect on
+ * the failing side(s), so that more pairs would not turn it into a failure.
+ */
+export function settled(c: PercentileComparison, direction: CompareDirection): boolean {
+  if (!c.pass) return true;
+  const slowOk = c.high <= 1 + c.minEffect;
+  const fastOk = c.low >= 1 / (1 + c.minEffect);
+  return direction === "slower" ? slowOk : direction === "faster" ? fastOk : slowOk && fastOk;
+}
+
+/**
+ * The stopping rule of sequential pairs, after each pair from `min` on: decided when some
+ * percentile is beyond the minimum effect, when every one is settled, or when some cannot be
+ * compared at all (too few values per run: more pairs do not add values to a run).
+ */
+export function pairsDecided(baseline: readonly RepeatStats[], current: readonly RepeatStats[], options: BaselineOptions = {}): boolean {
+  const { allowInconclusive, ...compare } = options;
+  const { direction } = compareSettings(compare);
+  const c = compareRepeats(baseline, current, { ...compare, paired: true });
+  if (c.comparisons.some((x) => !x.pass)) return true;
+  if (!allowInconclusive && c.skipped.length > 0) return true;
+  return c.comparisons.every((x) => settled(x, direction));
 }
 
 export function judgeAgainstBaseline(run: WorkloadRun, options: BaselineOptions = {}): BaselineJudgement {
@@ -51,8 +94,13 @@ export function judgeAgainstBaseline(run: WorkloadRun, options: BaselineOptions 
   const failed = comparison.comparisons.filter((c) => !c.pass);
   const uncompared = allowInconclusive ? [] : comparison.skipped;
   const nothing = comparison.comparisons.length === 0;
-  const outcome: BaselineOutcome = failed.length > 0 ? "regressed" : uncompared.length > 0 || nothing ? "inconclusive" : "matched";
-  const what = `${name} against its baseline over ${pairs} interleaved pairs of runs`;
+  // Sequential pairs judge an interval that still straddles the minimum effect as undecided.
+  const { direction } = compareSettings(compare);
+  const undecided = run.sequential ? comparison.comparisons.filter((c) => !settled(c, direction)) : [];
+  const outcome: BaselineOutcome = failed.length > 0 ? "regressed" : uncompared.length > 0 || nothing || undecided.length > 0 ? "inconclusive" : "matched";
+  const seq = run.sequential;
+  const over = seq ? `${pairs} interleaved pairs of runs (sequential, ${seq.min} to ${seq.max})` : `${pairs} interleaved pairs of runs`;
+  const what = `${name} against its baseline over ${over}`;
   const head =
     outcome === "matched"
       ? `${what}: no percentile changed beyond the allowed effect`
@@ -60,7 +108,9 @@ export function judgeAgainstBaseline(run: WorkloadRun, options: BaselineOptions 
         ? `${what}: ${failed.length} of ${comparison.comparisons.length} percentiles changed beyond the allowed effect`
         : nothing
           ? `${what}: inconclusive, no percentile could be compared (measure more requests per run, or compare lower percentiles or other metrics)`
-          : `${what}: inconclusive, ${uncompared.length} of ${uncompared.length + comparison.comparisons.length} percentiles could not be compared (measure more requests per run, compare fewer or lower percentiles, or pass allowInconclusive: true)`;
+          : uncompared.length > 0
+            ? `${what}: inconclusive, ${uncompared.length} of ${uncompared.length + comparison.comparisons.length} percentiles could not be compared (measure more requests per run, compare fewer or lower percentiles, or pass allowInconclusive: true)`
+            : `${what}: inconclusive, ${undecided.length} of ${comparison.comparisons.length} percentiles' intervals still reach past the allowed effect after ${pairs} pairs (${undecided.map((c) => c.label).join(", ")}): raise repeats.max, or judge with the options the pairs were stopped by (describeWorkload's compare)`;
   const lines = [head, ...comparison.lines.map((l) => `  ${l}`)];
   return { outcome, pass: outcome === "matched", message: lines.join("\n"), comparison };
 }

@@ -17,6 +17,8 @@ import { defaultCatalogue, type MetricCatalogue } from "../metrics/catalogue.js"
 import { resolveSlo, type SloVerdict } from "../metrics/slo.js";
 import { runWorkload, type RunResult } from "../run/run.js";
 import { combineRepeats, type RepeatedRunResult } from "../run/repeat.js";
+import { compareSettings } from "../metrics/compare.js";
+import { pairsDecided, type BaselineOptions } from "./baseline-compare.js";
 import { agent } from "../workload/dsl.js";
 import type { ResolvedSloSpec, ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { AgentSpec } from "../workload/spec-types.js";
@@ -44,8 +46,19 @@ export interface DescribeWorkloadOptions extends SpecOverrides {
    * pooled; a metric snapshot keeps each run's percentiles and, against a baseline with repeats
    * too, judges by the spread between whole runs (run-to-run variance), not by within-run
    * sampling alone. `timeout` is per run.
+   *
+   * With a baseline, `{ min, max }` stops sequentially: after `min` pairs, a pair at a time is
+   * added until `compare`'s interval decides for every percentile, entirely beyond the minimum
+   * effect (a regression, toMatchBaseline fails) or entirely within it (a match), up to `max`
+   * pairs; a percentile still undecided at `max` fails as inconclusive. An unchanged engine then
+   * stops early, and a small slowdown gets the pairs it needs instead of passing on a wide interval.
    */
-  repeats?: number;
+  repeats?: number | { min: number; max: number };
+  /**
+   * What toMatchBaseline() judges by when it is given no options (metrics, percentiles,
+   * minEffect, ...), and what decides when sequential pairs (`repeats: { min, max }`) stop.
+   */
+  compare?: BaselineOptions;
   /**
    * Run the workload against this server too, each of the `repeats` runs paired with one against
    * the baseline, the two orders alternating (baseline first, then server first, ...), so that
@@ -68,7 +81,7 @@ export interface DescribeWorkloadOptions extends SpecOverrides {
   restart?: "pair" | "never";
 }
 
-export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout" | "baseline" | "restart"> {
+export interface BenchWorkloadOptions extends Omit<DescribeWorkloadOptions, "timeout" | "baseline" | "restart" | "repeats" | "compare"> {
   /** Whole runs to time (default 3). */
   iterations?: number;
 }
@@ -159,18 +172,28 @@ export function pairingOf(baseline: unknown, restart: unknown, where: string): {
   throw new Error(`${where}: baseline: expected { url } naming the baseline server or { engine } for a built-in engine agentload starts, got ${JSON.stringify(baseline)}`);
 }
 
-/** `repeats` checked: a whole number of runs, at least 1. */
-function repeatsOf(value: unknown, where: string): number {
-  if (value === undefined) return 1;
-  if (!(typeof value === "number" && Number.isInteger(value) && value >= 1)) {
-    throw new Error(`${where}: repeats: expected a whole number of runs >= 1, got ${JSON.stringify(value)}`);
+/**
+ * `repeats` checked: a whole number of runs, at least 1, or sequential bounds `{ min, max }`
+ * (a baseline needed; min at least 3 pairs, as t(1) = 12.7 makes 2 pairs decide nothing).
+ */
+export function repeatsOf(value: unknown, hasBaseline: boolean, where: string): { min: number; max: number } {
+  if (value === undefined) return { min: 1, max: 1 };
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1) return { min: value, max: value };
+  const v = value as { min?: unknown; max?: unknown } | null;
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    const keys = Object.keys(v).filter((k) => k !== "min" && k !== "max");
+    const whole = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x);
+    if (keys.length === 0 && whole(v.min) && whole(v.max) && v.min >= 3 && v.max >= v.min) {
+      if (!hasBaseline) throw new Error(`${where}: repeats: { min, max } stops pairs of runs against a baseline; give a baseline, or a whole number of repeats`);
+      return { min: v.min, max: v.max };
+    }
   }
-  return value;
+  throw new Error(`${where}: repeats: expected a whole number of runs >= 1, or { min, max } with 3 <= min <= max pairs, got ${JSON.stringify(value)}`);
 }
 
 function splitOptions(options: DescribeWorkloadOptions) {
-  const { spec, server, engine, timeout, catalogue, repeats, baseline, restart, ...overrides } = options;
-  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, repeats, baseline, restart, overrides };
+  const { spec, server, engine, timeout, catalogue, repeats, baseline, restart, compare, ...overrides } = options;
+  return { spec, override: { ...(server ? { server } : {}), ...(engine ? { engine } : {}) }, timeout, catalogue, repeats, baseline, restart, compare, overrides };
 }
 
 /**
@@ -188,9 +211,17 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
     return;
   }
   const testFile = expect.getState().testPath ?? "";
-  const { spec: source, override, timeout, catalogue, repeats: repeatOption, baseline: baselineOption, restart: restartOption, overrides } = splitOptions(options);
-  const repeats = repeatsOf(repeatOption, where);
+  const { spec: source, override, timeout, catalogue, repeats: repeatOption, baseline: baselineOption, restart: restartOption, compare, overrides } = splitOptions(options);
   const { baseline: baselineOverride, restartPerPair } = pairingOf(baselineOption, restartOption, where);
+  const bounds = repeatsOf(repeatOption, baselineOverride !== undefined, where);
+  const sequential = bounds.max > bounds.min;
+  if (compare !== undefined) {
+    try {
+      compareSettings(compare);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  }
 
   describe(name, () => {
     const handle = lazyRun<WorkloadRun>(name);
@@ -220,13 +251,23 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
       const baselineRuns: RunResult[] = [];
       const baselineNotes: string[] = [];
       let restarts = 0;
-      for (let i = 0; i < repeats; i++) {
+      let decided = false;
+      let repeats = 0;
+      for (let i = 0; i < bounds.max; i++) {
         if (i > 0 && restartPerPair) {
-          // Both sides stop before either starts again, so neither new process starts beside the other's old one.
+          // Both sides stop before either starts again, so neither new process starts beside the
+          // other's old one; which starts first alternates, pair by pair: in 9 of 10 offsets
+          // measured between two processes of one build, the slower was the one started first.
           if (target.owned) await target.stop();
           if (baselineTarget!.owned) await baselineTarget!.stop();
-          if (target.owned) target = await resolveTarget(context.server, spec, override, where);
-          if (baselineTarget!.owned) baselineTarget = await resolveTarget(context.server, spec, baselineOverride!, `${where}: baseline`);
+          const startServer = async () => {
+            if (target!.owned) target = await resolveTarget(context.server, spec, override, where);
+          };
+          const startBaseline = async () => {
+            if (baselineTarget!.owned) baselineTarget = await resolveTarget(context.server, spec, baselineOverride!, `${where}: baseline`);
+          };
+          if (i % 2 === 0) await startServer().then(startBaseline);
+          else await startBaseline().then(startServer);
           if (target.owned || baselineTarget!.owned) restarts++;
         }
         const own = async () => runs.push(await runOnce(name, spec, target!, context, testFile, catalogue, i === 0 ? notes : undefined));
@@ -234,13 +275,26 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
         if (!baselineTarget) await own();
         else if (i % 2 === 0) await base().then(own);
         else await own().then(base);
+        repeats = i + 1;
+        if (sequential && repeats >= bounds.min) {
+          // A run that is not valid ends the measurement: measurement valid says why.
+          if (!runs[i]!.validity.valid || !baselineRuns[i]!.validity.valid) break;
+          if (pairsDecided(baselineRuns.map((r) => r.summary.latency), runs.map((r) => r.summary.latency), compare)) {
+            decided = true;
+            break;
+          }
+        }
       }
       notes.push(...baselineNotes.map((n) => `baseline: ${n}`));
       if (restarts > 0) {
         const sides = [target.owned ? "the server's" : "", baselineTarget!.owned ? "the baseline's" : ""].filter(Boolean).join(" and ");
         const other = target.owned ? "the baseline" : "the server";
         const alone = target.owned && baselineTarget!.owned ? "" : `; ${other} is not an engine this workload started, so it kept one process for all pairs and an offset of that process is not averaged out (give it { engine } too)`;
-        notes.push(`${sides} engine started afresh before each of the ${repeats} pairs of runs (restart: "pair")${alone}`);
+        notes.push(`${sides} engine started afresh before each of the ${repeats} pairs of runs (restart: "pair"), the two started in alternating order${alone}`);
+      }
+      if (sequential) {
+        const how = decided ? "every compared percentile's interval had decided" : repeats < bounds.max ? "a run was not valid" : `the most allowed; some interval had not decided (toMatchBaseline says which)`;
+        notes.push(`sequential pairs: ${repeats} pairs run (repeats: { min: ${bounds.min}, max: ${bounds.max} }): ${how}`);
       }
       const objectives = resolveSlo(spec.slo, catalogue ?? defaultCatalogue);
       result = combineRepeats(runs, objectives, catalogue);
@@ -248,7 +302,9 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
       if (baselineTarget) {
         baselineResult = combineRepeats(baselineRuns, objectives, catalogue);
         view.baseline = toWorkloadRun(`${name} (baseline)`, baselineResult, environmentOf(baselineTarget.server));
+        if (sequential) view.sequential = { min: bounds.min, max: bounds.max, pairs: repeats, decided };
       }
+      if (compare) view.compare = compare;
       handle.set(view);
       const { counts } = result.summary;
       const times = repeats > 1 ? ` over ${repeats} runs` : "";
@@ -258,7 +314,7 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
         const b = baselineResult.summary.counts;
         console.log(`agentload: ${name}: baseline ${baselineTarget!.server.apiUrl}: ${b.requests} requests (${b.failed} failed), its runs interleaved with the server's; run folders ${baselineResult.dirs.join(", ")}`);
       }
-    }, (timeout ?? context.runTimeoutMs) * repeats * (baselineOverride ? 2 : 1) + (restartPerPair ? repeats * ENGINE_RESTART_MS : 0));
+    }, (timeout ?? context.runTimeoutMs) * bounds.max * (baselineOverride ? 2 : 1) + (restartPerPair ? bounds.max * ENGINE_RESTART_MS : 0));
     afterAll(async () => {
       await target?.stop();
       await baselineTarget?.stop();

@@ -43,6 +43,7 @@ export interface AgentloadMatchers<R = unknown> {
   /**
    * Not slower than the baseline server measured in the same run (describeWorkload's `baseline`
    * and `repeats`), judged pair by pair of interleaved runs; an inconclusive comparison fails.
+   * Options default to describeWorkload's `compare`.
    */
   toMatchBaseline(options?: BaselineOptions): R;
   /**
@@ -246,7 +247,8 @@ function toMatchBaseline(this: State, received: unknown, options?: BaselineOptio
   const matcher = "toMatchBaseline";
   if (this.isNot) throw new TypeError(`${matcher} cannot be used with .not`);
   if (!isWorkloadRun(received)) throw new TypeError(`${matcher}: expected a workload run (from describeWorkload), got ${describeValue(received)}`);
-  const judgement = judgeAgainstBaseline(received, options);
+  // The workload's `compare` (what stopped sequential pairs) unless the matcher says otherwise.
+  const judgement = judgeAgainstBaseline(received, { ...received.compare, ...options });
   return { pass: judgement.pass, message: () => judgement.message };
 }
 

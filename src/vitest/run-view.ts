@@ -7,6 +7,7 @@ import type { RunSummary } from "../metrics/summary.js";
 import type { WorkloadFingerprint } from "../run/fingerprint.js";
 import type { RunResult } from "../run/run.js";
 import type { RepeatStats } from "../metrics/compare-repeats.js";
+import type { BaselineOptions, SequentialPairs } from "./baseline-compare.js";
 import type { ServerInfo } from "./context.js";
 
 export interface MetricView {
@@ -50,6 +51,10 @@ export interface WorkloadRun {
   repeats?: RepeatStats[];
   /** With describeWorkload's `baseline`: the same workload against the baseline server, its runs interleaved with these (toMatchBaseline). */
   baseline?: WorkloadRun;
+  /** describeWorkload's `compare`: what toMatchBaseline() judges by when given no options, and what stopped sequential pairs. */
+  compare?: BaselineOptions;
+  /** With `repeats: { min, max }` and a baseline: how many pairs ran and whether they decided. */
+  sequential?: SequentialPairs;
 }
 
 

@@ -1,7 +1,7 @@
 // toMatchBaseline's judgement (vitest/baseline-compare.ts) on synthetic runs: pairs of interleaved
 // runs where both sides share each pair's drift.
 import { describe, expect, it } from "vitest";
-import { judgeAgainstBaseline } from "../../../src/vitest/baseline-compare.js";
+import { judgeAgainstBaseline, pairsDecided } from "../../../src/vitest/baseline-compare.js";
 import { agentloadMatchers } from "../../../src/vitest/matchers.js";
 import type { WorkloadRun } from "../../../src/vitest/run-view.js";
 import { syntheticRun } from "../../support/synthetic-run.js";
@@ -60,5 +60,42 @@ describe("judgeAgainstBaseline", () => {
     expect(call(false, paired("m", 3)).pass).toBe(true);
     expect(() => call(true, paired("m", 3))).toThrow("toMatchBaseline cannot be used with .not");
     expect(() => call(false, { p50: 1 })).toThrow(/toMatchBaseline: expected a workload run \(from describeWorkload\)/);
+  });
+});
+
+describe("sequential pairs (repeats: { min, max })", () => {
+  const sides = (run: WorkloadRun) => [run.baseline!.repeats!, run.repeats!] as const;
+
+  it("decide for an unchanged server and for a 1.3x slower one, not for one right at the minimum effect", () => {
+    expect(pairsDecided(...sides(paired("same", 4)), { minEffect: 0.1 })).toBe(true);
+    expect(pairsDecided(...sides(paired("slow", 4, { slowdown: 1.3 })), { minEffect: 0.1 })).toBe(true);
+    // 1.1x against a 10% minimum effect: every interval holds +10%, so no number of pairs settles it.
+    expect(pairsDecided(...sides(paired("edge", 4, { slowdown: 1.1 })), { minEffect: 0.1 })).toBe(false);
+    // Faster is within the effect for the default direction; "either" wants it within both sides.
+    expect(pairsDecided(...sides(paired("fast", 4, { slowdown: 1 / 1.1 })), { minEffect: 0.1 })).toBe(true);
+    expect(pairsDecided(...sides(paired("fast", 4, { slowdown: 1 / 1.1 })), { minEffect: 0.1, direction: "either" })).toBe(false);
+  });
+
+  it("decide when a percentile cannot be compared at all (more pairs add no values to a run) unless that is allowed", () => {
+    const few = paired("few", 3, { requests: 30 });
+    expect(pairsDecided(...sides(few), { metrics: ["ttfc"], percentiles: [50, 90], minEffect: 0.5 })).toBe(true);
+  });
+
+  it("judge an interval still straddling the minimum effect as inconclusive, naming the percentiles; fixed repeats pass it", () => {
+    const run = paired("edge", 4, { slowdown: 1.1 });
+    expect(judgeAgainstBaseline(run, { minEffect: 0.1 }).outcome).toBe("matched");
+    const j = judgeAgainstBaseline({ ...run, sequential: { min: 3, max: 4, pairs: 4, decided: false } }, { minEffect: 0.1 });
+    expect([j.outcome, j.pass]).toEqual(["inconclusive", false]);
+    expect(j.message).toMatch(/^"chain" against its baseline over 4 interleaved pairs of runs \(sequential, 3 to 4\): inconclusive, \d of 6 percentiles' intervals still reach past the allowed effect after 4 pairs \(ttfc p50[^)]*\): raise repeats.max/);
+    const settledRun = { ...paired("same", 4), sequential: { min: 3, max: 8, pairs: 4, decided: true } };
+    expect(judgeAgainstBaseline(settledRun, { minEffect: 0.1 }).outcome).toBe("matched");
+  });
+
+  it("toMatchBaseline() judges by the workload's compare options unless given its own", () => {
+    const call = (received: unknown, options?: object) => agentloadMatchers.toMatchBaseline!.call({ isNot: false } as never, received, options) as { pass: boolean; message: () => string };
+    const slow = { ...paired("slow", 4, { slowdown: 1.3 }), compare: { minEffect: 0.5 } };
+    expect(call(slow).pass).toBe(true);
+    expect(call(slow, { minEffect: 0.1 }).pass).toBe(false);
+    expect(call({ ...slow, compare: { minEffect: 0.1 } }).pass).toBe(false);
   });
 });

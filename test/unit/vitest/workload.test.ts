@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { evaluateSlos } from "../../../src/metrics/slo.js";
-import { describeWorkload, objectivesOf, pairingOf, session, slo } from "../../../src/vitest/dsl.js";
+import { describeWorkload, objectivesOf, pairingOf, repeatsOf, session, slo } from "../../../src/vitest/dsl.js";
 import { headlineProperties, metricsFileName, objectiveProperties, writeMetricsFile, type MetricsFile } from "../../../src/vitest/report.js";
 import { lazyRun } from "../../../src/vitest/run-handle.js";
 import { isWorkloadRun, toWorkloadRun } from "../../../src/vitest/run-view.js";
@@ -172,6 +172,16 @@ describe("describeWorkload's baseline and restart options", () => {
     expect(() => pairingOf(baseline, undefined, where)).toThrow(
       `describeWorkload("w"): baseline: expected { url } naming the baseline server or { engine } for a built-in engine agentload starts, got ${JSON.stringify(baseline)}`,
     );
+  });
+
+  test("repeats: a whole number of runs, or sequential { min, max } pairs against a baseline", () => {
+    expect(repeatsOf(undefined, false, where)).toEqual({ min: 1, max: 1 });
+    expect(repeatsOf(5, true, where)).toEqual({ min: 5, max: 5 });
+    expect(repeatsOf({ min: 5, max: 15 }, true, where)).toEqual({ min: 5, max: 15 });
+    expect(() => repeatsOf({ min: 5, max: 15 }, false, where)).toThrow('describeWorkload("w"): repeats: { min, max } stops pairs of runs against a baseline; give a baseline, or a whole number of repeats');
+    for (const bad of [0, 2.5, { min: 2, max: 5 }, { min: 6, max: 5 }, { min: 3 }, { min: 3, max: 5, step: 1 }, "5"]) {
+      expect(() => repeatsOf(bad, true, where)).toThrow(`describeWorkload("w"): repeats: expected a whole number of runs >= 1, or { min, max } with 3 <= min <= max pairs, got ${JSON.stringify(bad)}`);
+    }
   });
 
   test("restart takes pair or never", () => {
