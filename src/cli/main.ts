@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import("./inspect.js")).inspectCommand,
   report: async () => (await import("./report.js")).reportCommand,
   run: async () => (await import("./run.js")).runCommand,
+  search: async () => (await import("./search.js")).searchCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,262 @@
+// `agentload search spec.yaml --over rho`: the highest load at which the workload still meets its
+// SLOs (search/capacity.ts chooses the loads; each is one run of the spec at that load, judged by
+// search/point.ts). Against the built-in engine unless --url is given; --restart starts the engine
+// afresh before each point, so that no point inherits the previous one's cache or queue.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
+import { buildProgressPrinter } from "../engine/build-progress.js";
+import { PreflightError } from "../run/preflight.js";
+import { RecordsLostError } from "../run/recorder.js";
+import { RunInterrupted } from "../run/run-control.js";
+import { planFromSpec, runWorkload, type RunTarget } from "../run/run.js";
+import { searchCapacity, type CapacityPoint, type CapacityResult } from "../search/capacity.js";
+import { isLoadDimension, loadAxis, LOAD_DIMENSIONS } from "../search/load.js";
+import { judgePoint, type PointFigures } from "../search/point.js";
+import { loadText, outcomeLines, pointRows } from "../search/table.js";
+import { applyOverrides } from "../workload/overrides.js";
+import { formatProblem, SpecError } from "../workload/spec-errors.js";
+import type { ResolvedWorkloadSpec } from "../workload/spec.js";
+import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { catchInterrupts } from "./interrupts.js";
+import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
+import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+
+const HELP = `usage: agentload search <spec.yaml> --over <${LOAD_DIMENSIONS.join("|")}> [options]
+Finds the highest load at which the workload meets its SLOs: an exponential probe from --start,
+then bisection until the first failing load is within --precision of the frontier. A load is
+healthy only when its run is valid (it measured enough, its error rate is under the limit, the
+client kept up and offered the load asked) and every SLO of the spec holds.
+load dimensions (--over):
+  concurrency          sessions at once (closed loop; whole numbers)
+  session-rate         sessions arriving per second (open loop; the spec's arrival process, else Poisson)
+  request-rate, rho    requests per second: a session rate of rho / (mean requests per session)
+options:
+  --start X            first load probed (default: the spec's own load on that axis, else 1)
+  --precision F        stop when the first failing load is within F of the frontier (default 0.1)
+  --growth F           step of the exponential probe (default 2)
+  --max X, --min X     highest and lowest load probed (default --start times / divided by growth^8)
+  --confirm N          more runs of the frontier before it is accepted (default 1)
+  --max-points N       at most N runs in all (default 30)
+  --expect-at-least X  exit 1 unless the frontier is at least X (a capacity gate for CI)
+  --url URL            server base URL including /v1 (default: start the built-in llama.cpp engine)
+  --model NAME, --api-key KEY, --header 'K: V'   as for agentload run
+  --out DIR            parent folder of the search folder (default ./runs)
+  --sessions N, --seed S                         vary the spec as for agentload run
+  --json               print the result as JSON instead of the table
+  built-in engine only:
+  --restart            start the engine afresh before each point (no cache or queue carried over)
+  --no-prefix-cache    start llama-server with prompt caching off
+  --slots N            llama-server slots (default 4)
+The search folder holds search.json (every point, rewritten after each) and one run folder per point.
+exit codes: 0 the frontier was found (or the highest load allowed was healthy) and meets
+  --expect-at-least; 1 no load was healthy, or the frontier is below --expect-at-least; 2 usage or
+  spec error; 3 preflight failed at the first point; 4 the search ran out of runs (--max-points)
+  before it closed; 5 records could not be written; 130 interrupted (Ctrl-C, SIGTERM or SIGHUP)`;
+
+export const SEARCH_EXIT = { found: 0, belowGoal: 1, usage: 2, preflight: 3, unfinished: 4, recordsLost: 5, interrupted: 130 } as const;
+
+/** A positive number flag, naming the flag when it is not one. */
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} expects a number > 0, got '${value}'`);
+  return n;
+}
+
+/** The mean number of requests in the workload's sessions (the spec's seed, every session generated). */
+function meanRequestsPerSession(spec: ResolvedWorkloadSpec): number {
+  const plan = planFromSpec(spec);
+  let total = 0;
+  for (let i = 0; i < plan.sessions; i++) total += plan.sessionAt(i).nodes.length;
+  return total / Math.max(plan.sessions, 1);
+}
+
+class SearchStopped extends Error {}
+
+export const searchCommand: Command = async (argv) => {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(HELP);
+    return 0;
+  }
+  const { values, positionals } = parseFlags(argv, {
+    sessions: SPEC_OVERRIDE_FLAGS.sessions,
+    seed: SPEC_OVERRIDE_FLAGS.seed,
+    over: { type: "string" },
+    start: { type: "string" },
+    precision: { type: "string" },
+    growth: { type: "string" },
+    max: { type: "string" },
+    min: { type: "string" },
+    confirm: { type: "string" },
+    "max-points": { type: "string" },
+    "expect-at-least": { type: "string" },
+    url: { type: "string" },
+    model: { type: "string" },
+    "api-key": { type: "string" },
+    header: { type: "string", multiple: true },
+    out: { type: "string" },
+    json: { type: "boolean" },
+    restart: { type: "boolean" },
+    "no-prefix-cache": { type: "boolean" },
+    slots: { type: "string" },
+  });
+  if (values.over === undefined) throw new CliError(`search needs --over: one of ${LOAD_DIMENSIONS.join(", ")}`);
+  if (!isLoadDimension(values.over)) throw new CliError(`--over expects one of ${LOAD_DIMENSIONS.join(", ")}, got '${values.over}'`);
+  const spec = await readSpecArg("search", positionals, values);
+  if (!spec.slo || Object.keys(spec.slo).length === 0) {
+    throw new CliError(`${positionals[0]}: slo: a capacity search needs SLOs to judge each load by; the spec has none`);
+  }
+  const needsRequests = values.over === "request-rate" || values.over === "rho";
+  const axis = loadAxis(spec, values.over, needsRequests ? meanRequestsPerSession(spec) : undefined);
+  const precision = positive("precision", values.precision) ?? 0.1;
+  const growth = positive("growth", values.growth) ?? 2;
+  if (growth <= 1) throw new CliError(`--growth expects a factor > 1, got '${values.growth}'`);
+  const start = positive("start", values.start) ?? axis.stated ?? 1;
+  if (axis.integer && !Number.isInteger(start)) throw new CliError(`--start expects a whole number for ${axis.dimension}, got '${start}'`);
+  const max = positive("max", values.max);
+  const min = positive("min", values.min);
+  if (max !== undefined && max < start) throw new CliError(`--max (${max}) is below --start (${start})`);
+  if (min !== undefined && min > start) throw new CliError(`--min (${min}) is above --start (${start})`);
+  const confirm = intFlag("confirm", values.confirm, 1);
+  const maxPoints = intFlag("max-points", values["max-points"], 30);
+  if (maxPoints < 1) throw new CliError(`--max-points expects a whole number >= 1, got '${values["max-points"]}'`);
+  const goal = positive("expect-at-least", values["expect-at-least"]);
+  if (values.url !== undefined) checkServerUrl(values.url);
+  const outParent = values.out ?? "runs";
+  checkOutDir(outParent);
+  const apiKey = apiKeyOf(values["api-key"]);
+  const headers = parseHeaders(values.header);
+  const slots = intFlag("slots", values.slots, 4);
+  const engineOptions = { prefixCache: !values["no-prefix-cache"], slots };
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dir = join(outParent, `search-${stamp}-${spec.name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60)}`);
+  mkdirSync(dir, { recursive: true });
+
+  const controller = new AbortController();
+  const interrupts = catchInterrupts({
+    exitCode: SEARCH_EXIT.interrupted,
+    first: (label) => {
+      console.error(`\nagentload: ${label}: stopping the search after the current point's requests in flight end (${label} again quits now)`);
+      controller.abort();
+    },
+    forced: (label) => `second ${label}: quitting now (search.json keeps every point that finished)`,
+  });
+
+  let engine: LlamaServer | undefined;
+  let engineDied: string | null = null;
+  /** The point being run: stopped by the user's signal, or at once when the engine dies. */
+  let point = new AbortController();
+  controller.signal.addEventListener("abort", () => point.abort(), { once: true });
+  const startEngine = async () => {
+    engine = await startLlamaServer({ ...engineOptions, onProgress: buildProgressPrinter() });
+    engineDied = null;
+    const started = engine;
+    started.onUnexpectedExit((status) => {
+      engineDied = `the built-in engine ${status} during the point; its last log lines:\n${started.recentLogs().slice(-8).join("\n")}`;
+      point.abort();
+    });
+  };
+  const target = (): RunTarget => {
+    const apiUrl = values.url ?? spec.request.baseUrl ?? engine!.apiUrl;
+    const model = values.model ?? spec.request.model ?? engine?.model;
+    return { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) };
+  };
+  const builtIn = values.url === undefined && spec.request.baseUrl === undefined;
+
+  const points: CapacityPoint<PointFigures>[] = [];
+  const save = (result?: CapacityResult<PointFigures>, stoppedBy?: string) => {
+    const doc = {
+      spec: spec.name,
+      over: axis.dimension,
+      unit: axis.unit,
+      options: { start, precision, growth, confirm, maxPoints, ...(max !== undefined ? { max } : {}), ...(min !== undefined ? { min } : {}), restart: values.restart ?? false },
+      server: builtIn ? { builtIn: true, ...engineOptions } : { url: target().apiUrl },
+      ...(result ? { frontier: result.frontier, firstFailing: result.firstFailing, binding: result.binding ?? null, reasons: result.reasons, stopped: result.stopped } : {}),
+      ...(stoppedBy ? { stoppedBy } : {}),
+      points,
+    };
+    // Written whole to a temporary name and renamed: a crash mid-write never leaves half a file.
+    writeFileSync(join(dir, "search.json.tmp"), `${JSON.stringify(doc, null, 2)}\n`);
+    renameSync(join(dir, "search.json.tmp"), join(dir, "search.json"));
+  };
+
+  let pointNo = 0;
+  try {
+    if (builtIn) await startEngine();
+    const result = await searchCapacity<PointFigures>(
+      async (load) => {
+        if (controller.signal.aborted) throw new SearchStopped();
+        // A point after one that killed the engine (it failed for that) gets a new engine.
+        if (builtIn && ((values.restart && pointNo > 0) || engineDied)) {
+          await engine?.stop();
+          await startEngine();
+        }
+        point = new AbortController();
+        pointNo++;
+        let pointSpec: ResolvedWorkloadSpec;
+        try {
+          pointSpec = applyOverrides(spec, axis.overrides(load), { source: `${positionals[0]} at ${axis.dimension} ${loadText(load)}` });
+        } catch (e) {
+          if (e instanceof SpecError) throw new CliError(e.problems.map((p) => formatProblem(p, `${positionals[0]} at ${axis.dimension} ${loadText(load)}`)).join("\n"));
+          throw e;
+        }
+        console.error(`agentload: point ${pointNo}: ${axis.dimension} ${loadText(load)} ${axis.unit}`);
+        const run = await runWorkload({ spec: pointSpec, target: target(), outDir: dir, signal: point.signal, health: () => (engineDied ? [engineDied] : []) });
+        if (controller.signal.aborted) throw new SearchStopped();
+        return judgePoint(run);
+      },
+      {
+        start,
+        precision,
+        growth,
+        confirm,
+        maxPoints,
+        integer: axis.integer,
+        ...(max !== undefined ? { max } : {}),
+        ...(min !== undefined ? { min } : {}),
+        onPoint: (p) => {
+          points.push(p as CapacityPoint<PointFigures>);
+          save();
+          const why = p.healthy ? "" : `: ${p.reasons.join("; ")}`;
+          console.error(`agentload: ${axis.dimension} ${loadText(p.load)} (run ${p.attempt}): ${p.healthy ? "healthy" : "FAILED"}${why}`);
+        },
+      },
+    );
+    save(result);
+    if (values.json) console.log(JSON.stringify({ frontier: result.frontier, firstFailing: result.firstFailing, binding: result.binding ?? null, stopped: result.stopped, dir, points }, null, 2));
+    else {
+      for (const line of pointRows(points, axis)) console.log(line);
+      console.log("");
+      for (const line of outcomeLines(result, axis, precision)) console.log(line);
+      console.log(`search folder: ${dir}`);
+    }
+    if (result.stopped === "max-points") return SEARCH_EXIT.unfinished;
+    if (result.frontier === null) return SEARCH_EXIT.belowGoal;
+    if (goal !== undefined && result.frontier < goal) {
+      console.error(`agentload: the frontier ${axis.dimension} ${loadText(result.frontier)} is below --expect-at-least ${goal}`);
+      return SEARCH_EXIT.belowGoal;
+    }
+    return SEARCH_EXIT.found;
+  } catch (err) {
+    if (err instanceof SearchStopped || err instanceof RunInterrupted) {
+      save(undefined, interrupts.received() ?? "interrupted");
+      for (const line of pointRows(points, axis)) console.error(line);
+      console.error(`agentload: search stopped after ${points.length} point(s); search folder: ${dir}`);
+      return SEARCH_EXIT.interrupted;
+    }
+    if (err instanceof PreflightError) {
+      console.error(`agentload: ${err.message}`);
+      return SEARCH_EXIT.preflight;
+    }
+    if (err instanceof RecordsLostError) {
+      console.error(`agentload: ${err.message}`);
+      return SEARCH_EXIT.recordsLost;
+    }
+    throw err;
+  } finally {
+    await engine?.stop();
+    interrupts.dispose();
+  }
+};
