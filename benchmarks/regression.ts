@@ -24,6 +24,7 @@
 // Goals (issue 11): 0 of 20 false failures; 1.5x detected 20 of 20; 1.2x at least 18 of 20.
 //
 // Run: npm run bench:regression [-- verdicts-per-condition=20 [paired|urls|snapshot] [unchanged]]
+//      (AGENTLOAD_BENCH_PAIRS=5-20 for other sequential bounds in the paired design)
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,7 +50,9 @@ if (ONLY !== undefined && ONLY !== "unchanged") throw new Error(`condition: expe
 // (the machine's speed moves between runs 6 s apart), and t(2) = 4.3 made the interval too wide
 // to tell a 1.2x slowdown from the 10% minimum effect. Sequential in the paired design: with 5
 // fixed pairs, 5 of 20 verdicts on a 1.2x slowdown passed on an interval straddling +10%.
-const REPEATS = MODE === "paired" ? "5-12" : PAIRED ? "5" : "3";
+// AGENTLOAD_BENCH_PAIRS ("5-20", or "5" for fixed pairs) changes the paired design's bounds.
+const REPEATS = MODE === "paired" ? (process.env.AGENTLOAD_BENCH_PAIRS ?? "5-12") : PAIRED ? "5" : "3";
+if (!/^\d+(-\d+)?$/.test(REPEATS)) throw new Error(`AGENTLOAD_BENCH_PAIRS: expected "min-max" or a number of pairs, got ${REPEATS}`);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FIXTURE = join(ROOT, "fixtures", "vitest-regression");
 const SNAPSHOTS = join(FIXTURE, "workloads", "__metrics__");

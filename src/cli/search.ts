@@ -13,7 +13,7 @@ import { planFromSpec, runWorkload, type RunTarget } from "../run/run.js";
 import { searchCapacity, type CapacityPoint, type CapacityResult } from "../search/capacity.js";
 import { isLoadDimension, loadAxis, LOAD_DIMENSIONS } from "../search/load.js";
 import { judgePoint, type PointFigures } from "../search/point.js";
-import { loadText, outcomeLines, pointRows } from "../search/table.js";
+import { loadText, offeredWarnings, outcomeLines, pointRows } from "../search/table.js";
 import { applyOverrides } from "../workload/overrides.js";
 import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
@@ -48,7 +48,10 @@ options:
   --restart            start the engine afresh before each point (no cache or queue carried over)
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
-The search folder holds search.json (every point, rewritten after each) and one run folder per point.
+The table's "offered" column is the load each run really offered: mean sessions in flight, or
+the rate of the arrival schedule the seed drew (a few dozen sessions can draw far from the rate;
+a warning says so). The search folder holds search.json (every point, rewritten after each) and
+one run folder per point.
 exit codes: 0 the frontier was found (or the highest load allowed was healthy) and meets
   --expect-at-least; 1 no load was healthy, or the frontier is below --expect-at-least; 2 usage or
   spec error; 3 preflight failed at the first point; 4 the search ran out of runs (--max-points)
@@ -205,7 +208,7 @@ export const searchCommand: Command = async (argv) => {
         console.error(`agentload: point ${pointNo}: ${axis.dimension} ${loadText(load)} ${axis.unit}`);
         const run = await runWorkload({ spec: pointSpec, target: target(), outDir: dir, signal: point.signal, health: () => (engineDied ? [engineDied] : []) });
         if (controller.signal.aborted) throw new SearchStopped();
-        return judgePoint(run);
+        return judgePoint(run, axis);
       },
       {
         start,
@@ -230,6 +233,7 @@ export const searchCommand: Command = async (argv) => {
       for (const line of pointRows(points, axis)) console.log(line);
       console.log("");
       for (const line of outcomeLines(result, axis, precision)) console.log(line);
+      for (const line of offeredWarnings(points, axis)) console.log(line);
       console.log(`search folder: ${dir}`);
     }
     if (result.stopped === "max-points") return SEARCH_EXIT.unfinished;

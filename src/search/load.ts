@@ -20,6 +20,8 @@ export interface LoadAxis {
   overrides(load: number): SpecOverrides;
   /** The load the spec itself states, when it states one on this axis (a natural first probe). */
   stated?: number;
+  /** Rate axes: a session rate (sessions/s) in this axis's unit. */
+  fromSessionRate?: (sessionsPerSec: number) => number;
 }
 
 export function isLoadDimension(x: string): x is LoadDimension {
@@ -46,7 +48,14 @@ export function loadAxis(spec: ResolvedWorkloadSpec, dimension: LoadDimension, r
   const rateTraffic = (rate: number): TrafficSpec => ({ ...(traffic.mode === "rate" ? traffic : { mode: "rate", ...commonOf(traffic) }), arrivals: arrivals(rate) }) as TrafficSpec;
   const statedRate = traffic.mode === "rate" && "rate" in traffic.arrivals ? (traffic.arrivals as { rate: number }).rate : undefined;
   if (dimension === "session-rate") {
-    return { dimension, integer: false, unit: "sessions/s", overrides: (load) => ({ traffic: rateTraffic(load) }), ...(statedRate !== undefined ? { stated: statedRate } : {}) };
+    return {
+      dimension,
+      integer: false,
+      unit: "sessions/s",
+      overrides: (load) => ({ traffic: rateTraffic(load) }),
+      fromSessionRate: (r) => r,
+      ...(statedRate !== undefined ? { stated: statedRate } : {}),
+    };
   }
   if (!(requestsPerSession !== undefined && requestsPerSession > 0)) throw new Error(`load axis ${dimension}: the workload's mean requests per session is needed, got ${requestsPerSession}`);
   return {
@@ -54,6 +63,7 @@ export function loadAxis(spec: ResolvedWorkloadSpec, dimension: LoadDimension, r
     integer: false,
     unit: "requests/s",
     overrides: (load) => ({ traffic: rateTraffic(load / requestsPerSession) }),
+    fromSessionRate: (r) => r * requestsPerSession,
     ...(statedRate !== undefined ? { stated: statedRate * requestsPerSession } : {}),
   };
 }

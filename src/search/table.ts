@@ -11,13 +11,30 @@ const num = loadText;
 const ms = (x: number | null) => (x === null ? "-" : formatMs(x));
 const pct = (x: number | null) => (x === null ? "-" : `${(x * 100).toFixed(0)}%`);
 
+/**
+ * Points whose offered load is more than `tolerance` off the target: on a rate axis the seed's
+ * arrival draw of a small workload (measured: 24 sessions drew 0.64x their rate), which moves the
+ * frontier with it. One line per point, empty when every point offered its load.
+ */
+export function offeredWarnings(points: readonly CapacityPoint<PointFigures>[], axis: Pick<LoadAxis, "dimension" | "unit">, tolerance = 0.1): string[] {
+  const off = points.filter((p) => p.detail?.offered != null && Math.abs(p.detail.offered / p.load - 1) > tolerance);
+  if (off.length === 0) return [];
+  const worst = off.reduce((a, p) => (Math.abs(p.detail!.offered! / p.load - 1) > Math.abs(a.detail!.offered! / a.load - 1) ? p : a));
+  const ratio = worst.detail!.offered! / worst.load;
+  return [
+    `warning: ${off.length} of ${points.length} runs offered a load more than ${(tolerance * 100).toFixed(0)}% off their ${axis.dimension} (${loadText(worst.load)} ${axis.unit} offered ${loadText(worst.detail!.offered!)}, x${ratio.toFixed(2)}): ` +
+      `read the frontier in the offered column; on a rate axis give the spec more sessions (the seed's arrival draw of a few dozen sessions is far from its rate) or constant arrivals`,
+  ];
+}
+
 export function pointRows(points: readonly CapacityPoint<PointFigures>[], axis: Pick<LoadAxis, "dimension">): string[] {
-  const head = [axis.dimension, "run", "verdict", "req/s", "ttfc p95", "tbc p95", "e2e p95", "hit", "failed", "why not healthy"];
+  const head = [axis.dimension, "run", "offered", "verdict", "req/s", "ttfc p95", "tbc p95", "e2e p95", "hit", "failed", "why not healthy"];
   const rows = points.map((p) => {
     const f = p.detail;
     return [
       num(p.load),
       String(p.attempt),
+      f?.offered == null ? "-" : num(f.offered),
       p.healthy ? "healthy" : "FAILED",
       f ? f.requestsPerSec.toFixed(2) : "-",
       ms(f?.ttfcP95 ?? null),

@@ -14,6 +14,7 @@ import { initCommand } from "../../../src/cli/init.js";
 import { inspectCommand } from "../../../src/cli/inspect.js";
 import { reportCommand } from "../../../src/cli/report.js";
 import { runCommand } from "../../../src/cli/run.js";
+import { searchCommand } from "../../../src/cli/search.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -43,6 +44,7 @@ const COMMANDS: [string, Command, string[]][] = [
   ["inspect", inspectCommand, []],
   ["report", reportCommand, []],
   ["run", runCommand, []],
+  ["search", searchCommand, []],
 ];
 
 afterEach(() => vi.restoreAllMocks());
