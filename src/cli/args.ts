@@ -35,3 +35,11 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
   if (most && n > most.most) throw new CliError(`--${name} expects a whole number of at most ${most.most} (${most.why}), got '${value}'`);
   return n;
 }
+
+/** A number flag that must be > 0 (a load, a precision, a factor), naming the flag when it is not one; undefined when not given. */
+export function positiveFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} expects a number > 0, got '${value}'`);
+  return n;
+}

@@ -17,7 +17,7 @@ import { loadText, offeredWarnings, outcomeLines, pointRows } from "../search/ta
 import { applyOverrides } from "../workload/overrides.js";
 import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
-import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
@@ -58,14 +58,6 @@ exit codes: 0 the frontier was found (or the highest load allowed was healthy) a
   before it closed; 5 records could not be written; 130 interrupted (Ctrl-C, SIGTERM or SIGHUP)`;
 
 export const SEARCH_EXIT = { found: 0, belowGoal: 1, usage: 2, preflight: 3, unfinished: 4, recordsLost: 5, interrupted: 130 } as const;
-
-/** A positive number flag, naming the flag when it is not one. */
-function positive(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} expects a number > 0, got '${value}'`);
-  return n;
-}
 
 /** The mean number of requests in the workload's sessions (the spec's seed, every session generated). */
 function meanRequestsPerSession(spec: ResolvedWorkloadSpec): number {
@@ -112,19 +104,19 @@ export const searchCommand: Command = async (argv) => {
   }
   const needsRequests = values.over === "request-rate" || values.over === "rho";
   const axis = loadAxis(spec, values.over, needsRequests ? meanRequestsPerSession(spec) : undefined);
-  const precision = positive("precision", values.precision) ?? 0.1;
-  const growth = positive("growth", values.growth) ?? 2;
+  const precision = positiveFlag("precision", values.precision) ?? 0.1;
+  const growth = positiveFlag("growth", values.growth) ?? 2;
   if (growth <= 1) throw new CliError(`--growth expects a factor > 1, got '${values.growth}'`);
-  const start = positive("start", values.start) ?? axis.stated ?? 1;
+  const start = positiveFlag("start", values.start) ?? axis.stated ?? 1;
   if (axis.integer && !Number.isInteger(start)) throw new CliError(`--start expects a whole number for ${axis.dimension}, got '${start}'`);
-  const max = positive("max", values.max);
-  const min = positive("min", values.min);
+  const max = positiveFlag("max", values.max);
+  const min = positiveFlag("min", values.min);
   if (max !== undefined && max < start) throw new CliError(`--max (${max}) is below --start (${start})`);
   if (min !== undefined && min > start) throw new CliError(`--min (${min}) is above --start (${start})`);
   const confirm = intFlag("confirm", values.confirm, 1);
   const maxPoints = intFlag("max-points", values["max-points"], 30);
   if (maxPoints < 1) throw new CliError(`--max-points expects a whole number >= 1, got '${values["max-points"]}'`);
-  const goal = positive("expect-at-least", values["expect-at-least"]);
+  const goal = positiveFlag("expect-at-least", values["expect-at-least"]);
   if (values.url !== undefined) checkServerUrl(values.url);
   const outParent = values.out ?? "runs";
   checkOutDir(outParent);

@@ -7,7 +7,6 @@ import type { PointFigures } from "./point.js";
 
 /** A load as the table and progress lines show it: whole numbers as they are, others to 3 significant places or 2 decimals. */
 export const loadText = (x: number) => (Number.isInteger(x) ? String(x) : x < 10 ? x.toFixed(3) : x.toFixed(2));
-const num = loadText;
 const ms = (x: number | null) => (x === null ? "-" : formatMs(x));
 const pct = (x: number | null) => (x === null ? "-" : `${(x * 100).toFixed(0)}%`);
 
@@ -32,9 +31,9 @@ export function pointRows(points: readonly CapacityPoint<PointFigures>[], axis: 
   const rows = points.map((p) => {
     const f = p.detail;
     return [
-      num(p.load),
+      loadText(p.load),
       String(p.attempt),
-      f?.offered == null ? "-" : num(f.offered),
+      f?.offered == null ? "-" : loadText(f.offered),
       p.healthy ? "healthy" : "FAILED",
       f ? f.requestsPerSec.toFixed(2) : "-",
       ms(f?.ttfcP95 ?? null),
@@ -59,9 +58,9 @@ const STOPPED: Record<SearchStop, string> = {
 
 export function outcomeLines(result: Pick<CapacityResult<PointFigures>, "frontier" | "firstFailing" | "binding" | "reasons" | "stopped">, axis: Pick<LoadAxis, "dimension" | "unit">, precision: number): string[] {
   const lines = [`search: ${STOPPED[result.stopped]}`];
-  lines.push(result.frontier === null ? `frontier: none (no ${axis.dimension} was healthy)` : `frontier: ${axis.dimension} ${num(result.frontier)} ${axis.unit}${result.stopped === "precision" ? ` (within ${(precision * 100).toFixed(0)}%)` : ""}`);
+  lines.push(result.frontier === null ? `frontier: none (no ${axis.dimension} was healthy)` : `frontier: ${axis.dimension} ${loadText(result.frontier)} ${axis.unit}${result.stopped === "precision" ? ` (within ${(precision * 100).toFixed(0)}%)` : ""}`);
   if (result.firstFailing !== null) {
-    lines.push(`first failing: ${axis.dimension} ${num(result.firstFailing)} ${axis.unit}${result.binding ? `, binding SLO ${result.binding}` : ""}`);
+    lines.push(`first failing: ${axis.dimension} ${loadText(result.firstFailing)} ${axis.unit}${result.binding ? `, binding SLO ${result.binding}` : ""}`);
     for (const r of result.reasons) lines.push(`  ${r}`);
   }
   return lines;
