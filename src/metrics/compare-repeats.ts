@@ -102,7 +102,7 @@ export function compareRepeats(baseline: readonly RepeatStats[], current: readon
     }
     const o = olds as DistributionStats[];
     const n = news as DistributionStats[];
-    for (const percentile of s.percentiles) {
+    for (const percentile of s.percentiles(metric)) {
       const label = `${metric} p${percentile}`;
       if (!(REPEAT_PERCENTILES as readonly number[]).includes(percentile)) {
         skipped.push({ metric, percentile, reason: "missing", message: `${label}: not compared, runs keep only p${REPEAT_PERCENTILES.join(", p")}` });

@@ -215,8 +215,11 @@ export type CompareDirection = "slower" | "faster" | "either";
 export interface CompareOptions {
   /** Histograms to compare (default ttfc, tpot, e2e). */
   metrics?: readonly HistogramName[];
-  /** Percentiles in (0, 100) (default 50 and 90: higher ones need many requests to say anything). */
-  percentiles?: readonly number[];
+  /**
+   * Percentiles in (0, 100) (default 50 and 90: higher ones need many requests to say anything);
+   * per metric allowed ({ ttfc: [50], e2e: [50, 90] }; a metric not named gets the default).
+   */
+  percentiles?: readonly number[] | Partial<Record<HistogramName, readonly number[]>>;
   /** Smallest change that counts, as a fraction: 0.25 = 25% slower (default 0.25); per metric allowed. */
   minEffect?: number | Partial<Record<HistogramName, number>>;
   /** Of the confidence interval (default 0.95). */
@@ -293,7 +296,7 @@ export type HistogramSet = Partial<Record<HistogramName, HistogramInput>>;
 /** Compare options checked, with their defaults filled in. */
 export interface CompareSettings {
   metrics: readonly HistogramName[];
-  percentiles: readonly number[];
+  percentiles: (m: HistogramName) => readonly number[];
   minEffect: (m: HistogramName) => number;
   confidence: number;
   direction: CompareDirection;
@@ -309,8 +312,21 @@ export function compareSettings(options: CompareOptions): CompareSettings {
   // Any latency metric of the catalogue (or sub-metric) may be compared: a name neither run holds
   // is reported as not compared; a name that is not a metric name at all is an error.
   for (const m of metrics) if (typeof m !== "string" || !parseMetricName(m)) throw bad("metrics: expected latency metric names such as ttfc, tpot, e2e or ttfc{kind:spawn}", m);
-  const percentiles = options.percentiles ?? compareDefaults.percentiles;
-  for (const p of percentiles) if (!(typeof p === "number" && p > 0 && p < 100)) throw bad("percentiles: expected numbers between 0 and 100 (exclusive)", p);
+  const given = options.percentiles ?? compareDefaults.percentiles;
+  const checkPercentiles = (ps: unknown, where: string) => {
+    if (!Array.isArray(ps) || ps.length === 0) throw bad(`${where}: expected a list of percentiles such as [50, 90]`, ps);
+    for (const p of ps) if (!(typeof p === "number" && p > 0 && p < 100)) throw bad(`${where}: expected numbers between 0 and 100 (exclusive)`, p);
+  };
+  const perMetric = Array.isArray(given) ? undefined : (given as Partial<Record<HistogramName, readonly number[]>>);
+  if (perMetric === undefined) checkPercentiles(given, "percentiles");
+  else if (typeof perMetric !== "object" || perMetric === null) throw bad("percentiles: expected a list such as [50, 90], or one per metric such as { ttfc: [50] }", given);
+  else {
+    for (const [m, ps] of Object.entries(perMetric)) {
+      if (!parseMetricName(m)) throw bad("percentiles: expected latency metric names as keys, such as ttfc or e2e", m);
+      if (!metrics.includes(m)) throw bad(`percentiles.${m}: not among the compared metrics (${metrics.join(", ")})`, m);
+      checkPercentiles(ps, `percentiles.${m}`);
+    }
+  }
   const effect = options.minEffect ?? compareDefaults.minEffect;
   const effects = typeof effect === "number" ? {} : effect;
   const checkEffect = (e: unknown, where: string) => {
@@ -328,7 +344,7 @@ export function compareSettings(options: CompareOptions): CompareSettings {
   if (!(Number.isInteger(minSamples) && minSamples >= 1)) throw bad("minSamples: expected an integer >= 1", minSamples);
   return {
     metrics,
-    percentiles,
+    percentiles: (m) => (perMetric === undefined ? (given as readonly number[]) : (perMetric[m] ?? compareDefaults.percentiles)),
     minEffect: (m) => (typeof effect === "number" ? effect : (effects[m] ?? compareDefaults.minEffect)),
     confidence,
     direction,
@@ -386,7 +402,7 @@ export function compareHistograms(baseline: HistogramSet, current: HistogramSet,
     const next = weightedValues(newInput);
     const rank = mannWhitney(old, next);
     if (rank) ranks[metric] = rank;
-    for (const percentile of s.percentiles) {
+    for (const percentile of s.percentiles(metric)) {
       const label = `${metric} p${percentile}`;
       const needed = samplesNeeded(s, percentile);
       if (old.count < needed || next.count < needed) {

@@ -73,6 +73,11 @@ describe("compareRepeats", () => {
     ]);
   });
 
+  it("takes percentiles per metric", () => {
+    const c = compareRepeats(runs("a", 3), runs("b", 3), { metrics: ["ttfc", "tpot"], percentiles: { ttfc: [50] } });
+    expect(c.comparisons.map((x) => x.label)).toEqual(["ttfc p50", "tpot p50", "tpot p90"]);
+  });
+
   it("skips a metric some run did not measure", () => {
     const old = runs("a", 2);
     const next = runs("b", 2);

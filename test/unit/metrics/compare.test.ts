@@ -167,6 +167,18 @@ describe("compareHistograms", () => {
     ]);
   });
 
+  it("takes percentiles per metric, the default for a metric not named", () => {
+    const old = lognormalHistogram("pct/old", 3000);
+    const next = lognormalHistogram("pct/new", 3000, 1.4);
+    const result = compareHistograms(
+      { ttfc: old, tpot: old, e2e: old },
+      { ttfc: next, tpot: next, e2e: next },
+      { metrics: ["ttfc", "tpot", "e2e"], percentiles: { ttfc: [50], tpot: [90, 95] } },
+    );
+    expect(result.comparisons.map((c) => c.label)).toEqual(["ttfc p50", "tpot p90", "tpot p95", "e2e p50", "e2e p90"]);
+    expect(result.comparisons.every((c) => !c.pass)).toBe(true);
+  });
+
   it("skips, and passes, what it cannot judge: too few values for a percentile, a missing histogram", () => {
     const old = lognormalHistogram("few/old", 30);
     const next = lognormalHistogram("few/new", 30, 3);
@@ -183,6 +195,10 @@ describe("compareHistograms", () => {
   it("rejects bad options with what was expected", () => {
     const h = { ttfc: lognormalHistogram("opt", 10) };
     expect(() => compareHistograms(h, h, { percentiles: [100] })).toThrow(/percentiles: expected numbers between 0 and 100.*got 100/);
+    expect(() => compareHistograms(h, h, { percentiles: { ttfc: [] } })).toThrow(/percentiles\.ttfc: expected a list of percentiles such as \[50, 90\], got \[\]/);
+    expect(() => compareHistograms(h, h, { percentiles: { ttfc: [50, 100] } })).toThrow(/percentiles\.ttfc: expected numbers between 0 and 100.*got 100/);
+    expect(() => compareHistograms(h, h, { metrics: ["ttfc"], percentiles: { e2e: [50] } })).toThrow(/percentiles\.e2e: not among the compared metrics \(ttfc\)/);
+    expect(() => compareHistograms(h, h, { percentiles: { "tt fc": [50] } as never })).toThrow(/percentiles: expected latency metric names as keys/);
     expect(() => compareHistograms(h, h, { minEffect: -0.1 })).toThrow(/minEffect: expected a fraction >= 0/);
     expect(() => compareHistograms(h, h, { minEffect: { tpot: Number.NaN } })).toThrow(/minEffect\.tpot/);
     expect(() => compareHistograms(h, h, { confidence: 95 })).toThrow(/confidence: expected a number between 0 and 1/);
