@@ -5,6 +5,7 @@ import { SpecError } from "../workload/spec-errors.js";
 
 const commands: Record<string, () => Promise<Command>> = {
   analyze: async () => (await import("./analyze.js")).analyzeCommand,
+  compare: async () => (await import("./compare.js")).compareCommand,
   engine: async () => (await import("./engine.js")).engineCommand,
   fit: async () => (await import("./fit.js")).fitCommand,
   generate: async () => (await import("./generate.js")).generateCommand,

@@ -1,19 +1,11 @@
 // `agentload report <run-dir>`: renders a finished run folder again, from its records, in any
 // format of the reporter table (report/index.ts), and judges it by its own SLOs or by new ones
 // (`--slo file.yaml`), so an old run can be re-judged without running it again.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { summarizeRecords } from "../metrics/aggregator.js";
-import { parsePrometheus, type PrometheusScrape } from "../metrics/prometheus.js";
-import { evaluateSlos, resolveSlo, type Objective } from "../metrics/slo.js";
-import type { RunSummary } from "../metrics/summary.js";
-import { runValidity } from "../metrics/validity.js";
-import type { ClientChecks } from "../metrics/client-checks.js";
-import { readRunFolder } from "../records/read.js";
-import type { RequestRecord } from "../records/types.js";
 import { REPORTERS, reporterNamed } from "../report/index.js";
 import { CliError, parseFlags, type Command } from "./args.js";
+import { judgeRunFolder } from "./run-folder.js";
 
 const HELP = `usage: agentload report <run-dir> [options]
 Re-renders a run folder (records.jsonl, summary.json, spec.resolved.json) and judges it again.
@@ -43,23 +35,6 @@ function readSloFile(path: string): unknown {
   return typeof d === "object" && d !== null && "slo" in d ? d.slo : data;
 }
 
-function scrape(dir: string, file: string): PrometheusScrape | undefined {
-  const path = join(dir, file);
-  return existsSync(path) ? parsePrometheus(readFileSync(path, "utf8")) : undefined;
-}
-
-/** The measured span of the records (a run that crashed before its summary.json). */
-function spanOf(records: readonly RequestRecord[]): number {
-  let start = Infinity;
-  let end = -Infinity;
-  for (const r of records) {
-    if (r.warmup) continue;
-    start = Math.min(start, r.dispatchedAt);
-    end = Math.max(end, r.doneAt ?? r.chunkAt[r.chunkAt.length - 1] ?? r.dispatchedAt);
-  }
-  return Number.isFinite(start) && end > start ? end - start : 1;
-}
-
 export const reportCommand: Command = async (argv) => {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(HELP);
@@ -70,38 +45,13 @@ export const reportCommand: Command = async (argv) => {
   const dir = positionals[0]!;
   const reporter = reporterNamed(values.format ?? "terminal");
   if (!reporter) throw new CliError(`--format expects one of ${REPORTERS.map((r) => r.name).join(", ")}, got '${values.format}'`);
-  let folder: ReturnType<typeof readRunFolder>;
-  try {
-    folder = readRunFolder(dir, { onNote: (line) => console.error(`agentload: ${line}`) });
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-  const previous = folder.summary as { name?: string; interrupted?: boolean; summary?: RunSummary; validity?: { client?: ClientChecks } } | null;
-  const spec = folder.resolvedSpec as { name?: string; slo?: unknown } | null;
-  const slo = values.slo !== undefined ? readSloFile(values.slo) : (spec?.slo ?? {});
-  let objectives: Objective[];
-  try {
-    objectives = resolveSlo(slo, undefined, values.slo !== undefined ? `--slo ${values.slo}: slo` : `${join(dir, "spec.resolved.json")}: slo`);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-  const serverBefore = scrape(dir, "server-metrics-before.txt");
-  const serverAfter = scrape(dir, "server-metrics-after.txt");
-  const summary = summarizeRecords(folder.records, {
-    wallMs: previous?.summary?.wallMs ?? spanOf(folder.records),
-    slo: objectives,
-    ...(serverBefore ? { serverBefore } : {}),
-    ...(serverAfter ? { serverAfter } : {}),
+  const run = judgeRunFolder(dir, {
+    ...(values.slo !== undefined ? { slo: readSloFile(values.slo), sloWhere: `--slo ${values.slo}: slo` } : {}),
+    onNote: (line) => console.error(`agentload: ${line}`),
   });
-  const verdicts = evaluateSlos(objectives, summary);
-  const passed = verdicts.every((v) => v.pass);
-  const interrupted = previous?.interrupted ?? previous === null;
-  // The client's CPU and the load it offered were measured during the run, not recorded per
-  // request: summary.json keeps them, and they are judged again with the records' lag.
-  const client = previous?.validity?.client;
-  const validity = runValidity(summary, { interrupted, slo: objectives, ...(client?.cpu ? { cpuJudged: client.cpu } : {}), ...(client?.load?.load ? { achievedLoad: client.load.load } : {}) });
+  const { summary, verdicts, passed, interrupted, validity } = run;
   const text = reporter.render(
-    { name: previous?.name ?? spec?.name ?? dir, summary, verdicts, passed, interrupted, validity, dir, records: folder.records },
+    { name: run.name, summary, verdicts, passed, interrupted, validity, dir, records: run.records },
     { color: reporter.name === "terminal" && values.out === undefined && process.stdout.isTTY === true },
   );
   if (values.out !== undefined) writeFileSync(values.out, text);

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { Command } from "../../../src/cli/args.js";
 import { analyzeCommand } from "../../../src/cli/analyze.js";
+import { compareCommand } from "../../../src/cli/compare.js";
 import { engineCommand } from "../../../src/cli/engine.js";
 import { fitCommand } from "../../../src/cli/fit.js";
 import { generateCommand } from "../../../src/cli/generate.js";
@@ -35,6 +36,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 const COMMANDS: [string, Command, string[]][] = [
   ["analyze", analyzeCommand, []],
+  ["compare", compareCommand, []],
   ["engine", engineCommand, []],
   ["engine", engineCommand, ["install"]],
   ["engine", engineCommand, ["start"]],
