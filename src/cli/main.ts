@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   report: async () => (await import("./report.js")).reportCommand,
   run: async () => (await import("./run.js")).runCommand,
   search: async () => (await import("./search.js")).searchCommand,
+  sweep: async () => (await import("./sweep.js")).sweepCommand,
 };
 
 function usage(): string {

@@ -94,7 +94,9 @@ export const runCommand: Command = async (argv) => {
       throw new CliError((e as Error).message);
     }
   } else {
-    plan = planFromSpec(await readSpecArg("run", positionals, values));
+    const spec = await readSpecArg("run", positionals, values);
+    if (spec.sweep !== undefined) console.error(`agentload: ${positionals[0]}: sweep: is run by agentload sweep; run runs the spec as written`);
+    plan = planFromSpec(spec);
   }
   // Read before the run so a bad value fails now, not after it; 0 keeps all, as no flag does.
   const keepRuns = intFlag("keep-runs", values["keep-runs"], 0);

@@ -4,12 +4,10 @@
 // afresh before each point, so that no point inherits the previous one's cache or queue.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
-import { buildProgressPrinter } from "../engine/build-progress.js";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
-import { planFromSpec, runWorkload, type RunTarget } from "../run/run.js";
+import { planFromSpec } from "../run/run.js";
 import { searchCapacity, type CapacityPoint, type CapacityResult } from "../search/capacity.js";
 import { isLoadDimension, loadAxis, LOAD_DIMENSIONS } from "../search/load.js";
 import { judgePoint, type PointFigures } from "../search/point.js";
@@ -19,6 +17,7 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
+import { PointRunner } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 
@@ -139,26 +138,8 @@ export const searchCommand: Command = async (argv) => {
     forced: (label) => `second ${label}: quitting now (search.json keeps every point that finished)`,
   });
 
-  let engine: LlamaServer | undefined;
-  let engineDied: string | null = null;
-  /** The point being run: stopped by the user's signal, or at once when the engine dies. */
-  let point = new AbortController();
-  controller.signal.addEventListener("abort", () => point.abort(), { once: true });
-  const startEngine = async () => {
-    engine = await startLlamaServer({ ...engineOptions, onProgress: buildProgressPrinter() });
-    engineDied = null;
-    const started = engine;
-    started.onUnexpectedExit((status) => {
-      engineDied = `the built-in engine ${status} during the point; its last log lines:\n${started.recentLogs().slice(-8).join("\n")}`;
-      point.abort();
-    });
-  };
-  const target = (): RunTarget => {
-    const apiUrl = values.url ?? spec.request.baseUrl ?? engine!.apiUrl;
-    const model = values.model ?? spec.request.model ?? engine?.model;
-    return { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) };
-  };
-  const builtIn = values.url === undefined && spec.request.baseUrl === undefined;
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, signal: controller.signal });
+  const builtIn = runner.builtIn;
 
   const points: CapacityPoint<PointFigures>[] = [];
   const save = (result?: CapacityResult<PointFigures>, stoppedBy?: string) => {
@@ -167,7 +148,7 @@ export const searchCommand: Command = async (argv) => {
       over: axis.dimension,
       unit: axis.unit,
       options: { start, precision, growth, confirm, maxPoints, ...(max !== undefined ? { max } : {}), ...(min !== undefined ? { min } : {}), restart: values.restart ?? false },
-      server: builtIn ? { builtIn: true, ...engineOptions } : { url: target().apiUrl },
+      server: builtIn ? { builtIn: true, ...engineOptions } : { url: runner.target().apiUrl },
       ...(result ? { frontier: result.frontier, firstFailing: result.firstFailing, binding: result.binding ?? null, reasons: result.reasons, stopped: result.stopped } : {}),
       ...(stoppedBy ? { stoppedBy } : {}),
       points,
@@ -179,16 +160,10 @@ export const searchCommand: Command = async (argv) => {
 
   let pointNo = 0;
   try {
-    if (builtIn) await startEngine();
+    await runner.prepare();
     const result = await searchCapacity<PointFigures>(
       async (load) => {
         if (controller.signal.aborted) throw new SearchStopped();
-        // A point after one that killed the engine (it failed for that) gets a new engine.
-        if (builtIn && ((values.restart && pointNo > 0) || engineDied)) {
-          await engine?.stop();
-          await startEngine();
-        }
-        point = new AbortController();
         pointNo++;
         let pointSpec: ResolvedWorkloadSpec;
         try {
@@ -198,7 +173,7 @@ export const searchCommand: Command = async (argv) => {
           throw e;
         }
         console.error(`agentload: point ${pointNo}: ${axis.dimension} ${loadText(load)} ${axis.unit}`);
-        const run = await runWorkload({ spec: pointSpec, target: target(), outDir: dir, signal: point.signal, health: () => (engineDied ? [engineDied] : []) });
+        const run = await runner.run(pointSpec, dir, { restart: values.restart ?? false });
         if (controller.signal.aborted) throw new SearchStopped();
         return judgePoint(run, axis);
       },
@@ -252,7 +227,7 @@ export const searchCommand: Command = async (argv) => {
     }
     throw err;
   } finally {
-    await engine?.stop();
+    await runner.close();
     interrupts.dispose();
   }
 };

@@ -79,6 +79,15 @@ export interface WorkloadSpec {
   traffic?: TrafficSpec;
   request?: RequestOptionsSpec;
   slo?: SloSpec;
+  /**
+   * Fields to sweep with `agentload sweep`: a field path of this spec (traffic.concurrency, agents[0].turns; engine.prefixCache and engine.slots for the built-in engine) -> the values to run it at. Every combination is one run; `agentload run` runs the spec as written.
+   */
+  sweep?: {
+    /**
+     * @minItems 1
+     */
+    [k: string]: (number | string | boolean)[] | undefined;
+  };
 }
 /**
  * One agent type; each session draws one by weight.
@@ -690,6 +699,25 @@ export const workloadSpecSchema: Record<string, unknown> = {
     },
     "slo": {
       "$ref": "#/definitions/SloSpec"
+    },
+    "sweep": {
+      "type": "object",
+      "description": "Fields to sweep with `agentload sweep`: a field path of this spec (traffic.concurrency, agents[0].turns; engine.prefixCache and engine.slots for the built-in engine) -> the values to run it at. Every combination is one run; `agentload run` runs the spec as written.",
+      "minProperties": 1,
+      "propertyNames": {
+        "pattern": "^[A-Za-z_$][\\w$-]*(\\[\\d+\\])*(\\.[A-Za-z_$][\\w$-]*(\\[\\d+\\])*)*$"
+      },
+      "additionalProperties": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+          "type": [
+            "number",
+            "string",
+            "boolean"
+          ]
+        }
+      }
     }
   },
   "definitions": {

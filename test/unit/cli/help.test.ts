@@ -16,6 +16,7 @@ import { inspectCommand } from "../../../src/cli/inspect.js";
 import { reportCommand } from "../../../src/cli/report.js";
 import { runCommand } from "../../../src/cli/run.js";
 import { searchCommand } from "../../../src/cli/search.js";
+import { sweepCommand } from "../../../src/cli/sweep.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -47,6 +48,7 @@ const COMMANDS: [string, Command, string[]][] = [
   ["report", reportCommand, []],
   ["run", runCommand, []],
   ["search", searchCommand, []],
+  ["sweep", sweepCommand, []],
 ];
 
 afterEach(() => vi.restoreAllMocks());
