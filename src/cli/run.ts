@@ -1,5 +1,6 @@
 // `agentload run spec.yaml [--url URL]`: run a workload against a server (the built-in llama.cpp
 // engine when no URL is given), show live progress, print the summary, exit 1 when SLOs fail.
+import { startCommandServer, type CommandServer, type CommandServerOptions } from "../engine/command-server.js";
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
 import { renderSummary } from "../report/summary-table.js";
 import { FolderWriteError, pruneRunFolders } from "../records/run-folder.js";
@@ -11,19 +12,22 @@ import { planFromSpec, runWorkload, SummaryNotWrittenError, type RunPlan, type R
 import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { liveProgress } from "./live-progress.js";
 import { catchInterrupts } from "./interrupts.js";
 import { buildProgressPrinter } from "../engine/build-progress.js";
 import { readSpecArg, specFlag, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { serverLaunch } from "../workload/server-spec.js";
 import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import { MAX_TIMER_MS } from "../workload/limits.js";
 
 const HELP = `usage: agentload run <spec.yaml | trace> [options]
 Runs the workload (or replays the trace) against an OpenAI-compatible server and writes a run folder.
 options:
-  --url URL            server base URL including /v1 (default: start the built-in llama.cpp engine)
+  --url URL            server base URL including /v1 (default: start the spec's server: command, else the
+                       built-in llama.cpp engine)
   --model NAME         model name to send (default: the spec's request.model, or the server's)
   --api-key KEY        API key (prefer the environment: AGENTLOAD_API_KEY or OPENAI_API_KEY)
   --header 'K: V'      extra request header (repeatable)
@@ -43,7 +47,7 @@ options:
   --wrap               start over when the trace runs out (needs --sessions or --duration)
   --duration S         stop releasing sessions after S seconds
 ${TRACE_FLAGS_HELP}
-exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (server unreachable,
+exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (the spec's server did not start, server unreachable,
   key refused, model not served, largest request does not fit the server's context, first request
   failed); 4 run not valid (no request succeeded, too many failed, the built-in engine exited, the
   client lagged, was saturated or stalled, or offered less load than asked); 5 records or summary could
@@ -73,6 +77,8 @@ export const runCommand: Command = async (argv) => {
     ...TRACE_FLAGS,
   });
   let plan: RunPlan;
+  /** The spec's server: block, started for the run unless --url is given. */
+  let specServer: CommandServerOptions | undefined;
   if (positionals.length === 1 && (await isTrace(positionals[0]!, values.format))) {
     const trace = await readTraceArg("run", positionals, values);
     const speed = values.speed === undefined ? 1 : Number(values.speed);
@@ -96,6 +102,10 @@ export const runCommand: Command = async (argv) => {
   } else {
     const spec = await readSpecArg("run", positionals, values);
     if (spec.sweep !== undefined) console.error(`agentload: ${positionals[0]}: sweep: is run by agentload sweep; run runs the spec as written`);
+    if (spec.server !== undefined) {
+      if (values.url !== undefined) console.error(`agentload: ${positionals[0]}: server: not started, the run goes to --url ${values.url}`);
+      else specServer = serverLaunch(spec.server, dirname(positionals[0]!));
+    }
     plan = planFromSpec(spec);
   }
   // Read before the run so a bad value fails now, not after it; 0 keeps all, as no flag does.
@@ -114,11 +124,12 @@ export const runCommand: Command = async (argv) => {
   const graceMs = intFlag("grace-ms", values["grace-ms"], 10_000, { most: MAX_TIMER_MS, why: "the longest a timer can wait" });
   const controller = new AbortController();
   let engineStarting = false;
+  const engineName = specServer ? "server command" : "built-in engine";
   const interrupts = catchInterrupts({
     exitCode: EXIT.interrupted,
     first: (label) => {
       if (engineStarting) {
-        console.error(`\nagentload: ${label} while the built-in engine was starting: quitting before the run (nothing was measured)`);
+        console.error(`\nagentload: ${label} while the ${engineName} was starting: quitting before the run (nothing was measured)`);
         process.exit(EXIT.interrupted);
       }
       console.error(`\nagentload: ${label}: stopping: no new requests; requests in flight get up to ${graceMs} ms (--grace-ms), then are recorded as aborted (${label} again quits now)`);
@@ -126,32 +137,43 @@ export const runCommand: Command = async (argv) => {
     },
     forced: (label) => `second ${label}: quitting now without the summary (records.jsonl keeps every request that ended)`,
   });
-  let engine: LlamaServer | undefined;
+  let engine: LlamaServer | CommandServer | undefined;
   let apiUrl = values.url ?? plan.request.baseUrl;
   let model = values.model ?? plan.request.model;
   if (!apiUrl) {
     engineStarting = true;
     try {
-      engine = await startLlamaServer({
-        prefixCache: !values["no-prefix-cache"],
-        slots: intFlag("slots", values.slots, 4),
-        onProgress: buildProgressPrinter(),
-      });
+      if (specServer) {
+        console.error(`agentload: starting the spec's server: ${specServer.command} (ready when ${specServer.readyUrl ?? "its /health"} answers 200)`);
+        engine = await startCommandServer(specServer);
+      } else {
+        engine = await startLlamaServer({
+          prefixCache: !values["no-prefix-cache"],
+          slots: intFlag("slots", values.slots, 4),
+          onProgress: buildProgressPrinter(),
+        });
+      }
     } catch (err) {
       interrupts.dispose();
+      if (specServer) {
+        console.error(`agentload: the spec's server did not start: ${(err as Error).message}`);
+        return EXIT.preflight;
+      }
       throw err;
     } finally {
       engineStarting = false;
     }
     apiUrl = engine.apiUrl;
-    model = engine.model;
-    console.error(`agentload: built-in engine ${engine.apiUrl} (llama.cpp, prefix cache ${engine.prefixCache ? "on" : "off"}, ${engine.slots} slots)`);
+    if ("model" in engine) {
+      model = engine.model;
+      console.error(`agentload: built-in engine ${engine.apiUrl} (llama.cpp, prefix cache ${engine.prefixCache ? "on" : "off"}, ${engine.slots} slots)`);
+    } else console.error(`agentload: server command ready at ${engine.apiUrl}: ${engine.commandLine}`);
   }
 
-  // A built-in engine that dies mid-run stops the run at once: every further request would fail.
+  // An engine agentload started that dies mid-run stops the run at once: every further request would fail.
   let engineDied: string | null = null;
   engine?.onUnexpectedExit((status) => {
-    const headline = `the built-in engine ${status} during the run`;
+    const headline = `the ${engineName} ${status} during the run`;
     engineDied = `${headline}; its last log lines:\n${engine!.recentLogs().slice(-8).join("\n")}`;
     console.error(`\nagentload: ${headline}; stopping the run`);
     controller.abort();
@@ -207,7 +229,7 @@ export const runCommand: Command = async (argv) => {
     }
     if (err instanceof RunInterrupted) {
       progress.finish();
-      // The run's signal also fires when the built-in engine dies: that is no user's interrupt.
+      // The run's signal also fires when the engine agentload started dies: that is no user's interrupt.
       if (engineDied) {
         console.error(`agentload: ${engineDied}`);
         return EXIT.invalid;

@@ -3,7 +3,7 @@
 // search/point.ts). Against the built-in engine unless --url is given; --restart starts the engine
 // afresh before each point, so that no point inherits the previous one's cache or queue.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
@@ -20,6 +20,7 @@ import { catchInterrupts } from "./interrupts.js";
 import { PointRunner } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { serverLaunch } from "../workload/server-spec.js";
 
 const HELP = `usage: agentload search <spec.yaml> --over <${LOAD_DIMENSIONS.join("|")}> [options]
 Finds the highest load at which the workload meets its SLOs: an exponential probe from --start,
@@ -138,7 +139,7 @@ export const searchCommand: Command = async (argv) => {
     forced: (label) => `second ${label}: quitting now (search.json keeps every point that finished)`,
   });
 
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, signal: controller.signal });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal });
   const builtIn = runner.builtIn;
 
   const points: CapacityPoint<PointFigures>[] = [];
@@ -148,7 +149,7 @@ export const searchCommand: Command = async (argv) => {
       over: axis.dimension,
       unit: axis.unit,
       options: { start, precision, growth, confirm, maxPoints, ...(max !== undefined ? { max } : {}), ...(min !== undefined ? { min } : {}), restart: values.restart ?? false },
-      server: builtIn ? { builtIn: true, ...engineOptions } : { url: runner.target().apiUrl },
+      server: builtIn ? { builtIn: true, ...engineOptions } : spec.server && runner.managed ? { command: spec.server.command } : { url: runner.target().apiUrl },
       ...(result ? { frontier: result.frontier, firstFailing: result.firstFailing, binding: result.binding ?? null, reasons: result.reasons, stopped: result.stopped } : {}),
       ...(stoppedBy ? { stoppedBy } : {}),
       points,

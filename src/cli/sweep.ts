@@ -4,7 +4,7 @@
 // block gives dimensions too (a --set of the same field replaces it). Every point's spec is
 // checked before the first run, so a bad value fails at once, not after an hour of points.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
@@ -18,6 +18,7 @@ import { catchInterrupts } from "./interrupts.js";
 import { PointRunner, type EngineChoice } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { serverLaunch } from "../workload/server-spec.js";
 
 const HELP = `usage: agentload sweep <spec.yaml> --set PATH=V1,V2,... [--set ...] [options]
 Runs the workload at every combination of the swept fields and prints one table. PATH is a field
@@ -124,9 +125,10 @@ export const sweepCommand: Command = async (argv) => {
     return { point: p, spec: { ...named, name: `${spec.name} ${p.label}` }, engine: { ...engineDefault, ...split.engine } };
   });
   const controller = new AbortController();
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, signal: controller.signal });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal });
   if (!runner.builtIn && dimensions.some((d) => d.path.startsWith("engine."))) {
-    throw new CliError(`${dimensions.find((d) => d.path.startsWith("engine."))!.path} varies the built-in engine; this sweep runs against ${values.url ?? spec.request.baseUrl}`);
+    const against = runner.managed ? `the spec's server command ${spec.server!.command}` : (values.url ?? spec.request.baseUrl);
+    throw new CliError(`${dimensions.find((d) => d.path.startsWith("engine."))!.path} varies the built-in engine; this sweep runs against ${against}`);
   }
 
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -146,7 +148,7 @@ export const sweepCommand: Command = async (argv) => {
       spec: spec.name,
       dimensions,
       options: { restart: values.restart ?? false },
-      server: runner.builtIn ? { builtIn: true, ...engineDefault } : { url: runner.target().apiUrl },
+      server: runner.builtIn ? { builtIn: true, ...engineDefault } : spec.server && runner.managed ? { command: spec.server.command } : { url: runner.target().apiUrl },
       ...(stoppedBy ? { stoppedBy } : {}),
       points: done,
     };

@@ -9,6 +9,8 @@ export interface ManagedServerOptions {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Working directory of the command. */
+  cwd?: string;
   /** Polled until it answers 200. */
   readyUrl: string;
   /** Base URL users talk to (e.g. http://127.0.0.1:PORT). */
@@ -38,7 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startManagedServer(opts: ManagedServerOptions): Promise<ManagedServer> {
   const keep = opts.keepLogLines ?? 40;
   const logs: string[] = [];
-  const child = spawnOwned(opts.command, opts.args, opts.env ? { env: opts.env } : {});
+  const child = spawnOwned(opts.command, opts.args, { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
   let exited: string | null = null;
   let stopping = false;
   const unexpected: ((status: string) => void)[] = [];

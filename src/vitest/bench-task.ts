@@ -14,15 +14,16 @@ import type { BenchStatistics, MetricStatistics } from "./bench-stats.js";
 import type { EngineOptions, ServerInfo, ServerOptions } from "./context.js";
 import type { TargetOverride } from "./server.js";
 import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
+import type { ServerSpec } from "../workload/server-spec.js";
 
 
-export interface WorkloadTaskOptions extends SpecOverrides {
+export interface WorkloadTaskOptions extends Omit<SpecOverrides, "server"> {
   /** The workload: a workload(...) spec, a plain spec object, or a YAML/JSON spec path (relative to the test file) or file URL. */
   spec?: WorkloadSource;
   /** Name of a spec built from overrides alone (default "workload"). */
   name?: string;
-  /** Run against this server instead of the project's. */
-  server?: ServerOptions;
+  /** Run against this server instead of the project's: { url }, or { command, args, ... } to launch one (as a spec's server: block). */
+  server?: ServerOptions | ServerSpec;
   /** Run against a built-in engine of its own with these options (e.g. { prefixCache: false }). */
   engine?: EngineOptions;
   /** The metric of the result's latency column, and what toBeFasterThan judges (default "ttfc"). */

@@ -9,7 +9,7 @@
 // server the workloads project provisioned) and then its tests, which read the finished run:
 // one test per objective of the spec's slo section, one per slo(...), and any plain test/it.
 // benchWorkload makes a workload a `vitest bench` task instead.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as vitestApi from "vitest";
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from "vitest";
 import { formatMs } from "../metrics/format.js";
@@ -29,12 +29,13 @@ import { lazyRun } from "./run-handle.js";
 import { environmentOf, toWorkloadRun, type WorkloadRun } from "./run-view.js";
 import { resolveTarget, type ResolvedTarget, type TargetOverride } from "./server.js";
 import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
+import type { ServerSpec } from "../workload/server-spec.js";
 
-export interface DescribeWorkloadOptions extends SpecOverrides {
+export interface DescribeWorkloadOptions extends Omit<SpecOverrides, "server"> {
   /** The workload: a workload(...) spec, a plain spec object, or a YAML/JSON spec path (relative to this file) or file URL. */
   spec?: WorkloadSource;
-  /** Run against this server instead of the project's. */
-  server?: ServerOptions;
+  /** Run against this server instead of the project's: { url }, or { command, args, ... } to launch one (as a spec's server: block). */
+  server?: ServerOptions | ServerSpec;
   /** Run against a built-in engine of its own with these options (e.g. { prefixCache: false }), started before and stopped after. */
   engine?: EngineOptions;
   /** Longest time the run may take, ms (default: the project's runTimeoutMs). */
@@ -245,8 +246,8 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
     const spec = assembleSpec({ name, ...(source !== undefined ? { spec: source } : {}), overrides, sessions: mine.sessions, testFile, ...(catalogue ? { catalogue } : {}) });
 
     beforeAll(async () => {
-      target = await resolveTarget(context.server, spec, override, where);
-      if (baselineOverride) baselineTarget = await resolveTarget(context.server, spec, baselineOverride, `${where}: baseline`);
+      target = await resolveTarget(context.server, spec, override, where, dirname(testFile));
+      if (baselineOverride) baselineTarget = await resolveTarget(context.server, spec, baselineOverride, `${where}: baseline`, dirname(testFile));
       const runs: RunResult[] = [];
       const baselineRuns: RunResult[] = [];
       const baselineNotes: string[] = [];
@@ -261,10 +262,10 @@ export function describeWorkload(name: string, options: DescribeWorkloadOptions,
           if (target.owned) await target.stop();
           if (baselineTarget!.owned) await baselineTarget!.stop();
           const startServer = async () => {
-            if (target!.owned) target = await resolveTarget(context.server, spec, override, where);
+            if (target!.owned) target = await resolveTarget(context.server, spec, override, where, dirname(testFile));
           };
           const startBaseline = async () => {
-            if (baselineTarget!.owned) baselineTarget = await resolveTarget(context.server, spec, baselineOverride!, `${where}: baseline`);
+            if (baselineTarget!.owned) baselineTarget = await resolveTarget(context.server, spec, baselineOverride!, `${where}: baseline`, dirname(testFile));
           };
           if (i % 2 === 0) await startServer().then(startBaseline);
           else await startBaseline().then(startServer);
@@ -413,7 +414,7 @@ export function benchWorkload(name: string, options: BenchWorkloadOptions): void
     test(
       `${name} (bench task: one smoke run)`,
       async () => {
-        const smokeTarget = await resolveTarget(context.server, spec, override, where);
+        const smokeTarget = await resolveTarget(context.server, spec, override, where, dirname(testFile));
         try {
           const result = await runOnce(name, spec, smokeTarget, context, testFile);
           expect(result.summary.counts.failed, `failed requests (run folder ${result.dir})`).toBe(0);
@@ -440,7 +441,7 @@ export function benchWorkload(name: string, options: BenchWorkloadOptions): void
       warmupTime: 0,
       throws: true,
       setup: async (_task: unknown, mode: string) => {
-        if (mode === "run") target = await resolveTarget(context.server, spec, override, where);
+        if (mode === "run") target = await resolveTarget(context.server, spec, override, where, dirname(testFile));
       },
       teardown: async (_task: unknown, mode: string) => {
         if (mode === "run") await target?.stop();

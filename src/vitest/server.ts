@@ -2,10 +2,12 @@
 // project's server: the configured URL (checked reachable, so a typo fails before any test), or
 // the built-in llama.cpp engine, started and stopped with the run. Inside a test file a workload
 // may name its own server or built-in engine (e.g. prefix caching off); resolveTarget picks.
+import { startCommandServer, type CommandServer } from "../engine/command-server.js";
 import { startLlamaServer, type LlamaServerOptions } from "../engine/llama-server.js";
 import type { BuildProgress } from "../engine/llama-build.js";
 import { fetchFailure } from "../run/preflight.js";
 import type { RunTarget } from "../run/run.js";
+import { serverLaunch, type ServerSpec } from "../workload/server-spec.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { API_KEY_ENV, type EngineOptions, type ServerInfo, type ServerOptions } from "./context.js";
 
@@ -132,7 +134,8 @@ export function apiKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | un
 
 /** What one workload names instead of the project's server. */
 export interface TargetOverride {
-  server?: ServerOptions;
+  /** A server by URL, or one to launch (the spec's server: block shape: { command, args, ... }). */
+  server?: ServerOptions | ServerSpec;
   engine?: EngineOptions;
 }
 
@@ -147,8 +150,9 @@ export interface ResolvedTarget {
 }
 
 /**
- * The workload's own server, else its own built-in engine, else (when the project runs the
- * built-in engine) the spec's request.baseUrl, else the project's server; as the CLI treats
+ * The workload's own server (by URL, or a command it launches), else its own built-in engine,
+ * else (when the project runs the built-in engine) the spec's request.baseUrl or its server:
+ * command, else the project's server; as the CLI treats
  * --url, the spec and the engine. Throws the project server's `unavailable` reason when the
  * workload needs that server.
  */
@@ -157,6 +161,8 @@ export async function resolveTarget(
   spec: ResolvedWorkloadSpec,
   override: TargetOverride,
   where: string,
+  /** Where a launched server's relative cwd starts (the workload file's folder). */
+  baseDir: string = process.cwd(),
 ): Promise<ResolvedTarget> {
   const named = (url: string, model: string | undefined, apiKey: string | undefined): ResolvedTarget => {
     const apiUrl = apiUrlOf(url, where);
@@ -169,6 +175,22 @@ export async function resolveTarget(
     };
   };
   if (override.server && override.engine) throw new Error(`${where}: give server or engine, not both`);
+  const launch = async (server: ServerSpec): Promise<ResolvedTarget> => {
+    let started: CommandServer;
+    try {
+      started = await startCommandServer(serverLaunch(server, baseDir));
+    } catch (e) {
+      throw new Error(`${where}: the server command did not start: ${(e as Error).message}`);
+    }
+    const model = spec.request.model;
+    return {
+      target: { apiUrl: started.apiUrl, ...(model ? { model } : {}) },
+      server: { apiUrl: started.apiUrl, builtIn: false, ...(model ? { model } : {}) },
+      stop: () => started.stop(),
+      owned: true,
+    };
+  };
+  if (override.server && "command" in override.server) return launch(override.server);
   if (override.server) return named(override.server.url, override.server.model, override.server.apiKey);
   if (override.engine) {
     const engine = await startLlamaServer(engineServerOptions(override.engine));
@@ -180,6 +202,7 @@ export async function resolveTarget(
     };
   }
   if (project.builtIn && spec.request.baseUrl) return named(spec.request.baseUrl, spec.request.model, undefined);
+  if (project.builtIn && spec.server) return launch(spec.server);
   // The project's server could not be provisioned (global-setup.ts): this workload fails, saying why.
   if (project.unavailable) throw new Error(`${where}: ${project.unavailable}`);
   if (project.builtIn) {

@@ -47,6 +47,15 @@ export function semanticProblems(spec: WorkloadSpec): SpecProblem[] {
   if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
     problems.push({ path: ["request", "baseUrl"], message: `expected an http:// or https:// URL such as http://127.0.0.1:8080/v1, got ${JSON.stringify(baseUrl)}` });
   }
+  if (spec.server !== undefined && baseUrl !== undefined) {
+    problems.push({ path: ["server"], message: "a spec gives either server (an engine agentload starts) or request.baseUrl (a server already running), not both" });
+  }
+  for (const field of ["baseUrl", "readyUrl"] as const) {
+    const url = spec.server?.[field];
+    if (url !== undefined && !isHttpUrl(url.replace(/\{port\}/g, "1").replace(/\{host\}/g, "127.0.0.1"))) {
+      problems.push({ path: ["server", field], message: `expected an http:// or https:// URL (with {port} and {host} where the server's go), such as http://{host}:{port}/v1, got ${JSON.stringify(url)}` });
+    }
+  }
   // The limits build each distribution, which assumes the checks above passed (ordered ranges).
   if (problems.length === 0) problems.push(...limitProblems(spec));
   return problems;

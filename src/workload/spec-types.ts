@@ -80,6 +80,45 @@ export interface WorkloadSpec {
   request?: RequestOptionsSpec;
   slo?: SloSpec;
   /**
+   * An engine agentload starts for the run and stops after (vLLM, SGLang, TGI, llama.cpp), as it starts the built-in engine: `{port}` in args, env, baseUrl and readyUrl becomes `port`, or a free port; `{host}` becomes 127.0.0.1. Its last log lines explain a failed start or a death mid-run. `--url` on the command line runs against that server instead.
+   */
+  server?: {
+    /**
+     * The program (a relative path is found from cwd).
+     */
+    command: string;
+    /**
+     * Its arguments, e.g. [serve, Qwen/Qwen3-8B, --port, "{port}"].
+     */
+    args?: string[];
+    /**
+     * Added to agentload's environment.
+     */
+    env?: {
+      [k: string]: string | undefined;
+    };
+    /**
+     * Working directory, relative to the spec file's folder (default that folder).
+     */
+    cwd?: string;
+    /**
+     * The port it listens on (default a free port, given through {port}).
+     */
+    port?: number;
+    /**
+     * Its OpenAI-compatible base URL (default http://{host}:{port}/v1).
+     */
+    baseUrl?: string;
+    /**
+     * Polled until it answers 200 (default the base URL's root + /health).
+     */
+    readyUrl?: string;
+    /**
+     * How long it may take to be ready (default 600).
+     */
+    readyTimeoutSeconds?: number;
+  };
+  /**
    * Fields to sweep with `agentload sweep`: a field path of this spec (traffic.concurrency, agents[0].turns; engine.prefixCache and engine.slots for the built-in engine) -> the values to run it at. Every combination is one run; `agentload run` runs the spec as written.
    */
   sweep?: {
@@ -699,6 +738,58 @@ export const workloadSpecSchema: Record<string, unknown> = {
     },
     "slo": {
       "$ref": "#/definitions/SloSpec"
+    },
+    "server": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "command"
+      ],
+      "description": "An engine agentload starts for the run and stops after (vLLM, SGLang, TGI, llama.cpp), as it starts the built-in engine: `{port}` in args, env, baseUrl and readyUrl becomes `port`, or a free port; `{host}` becomes 127.0.0.1. Its last log lines explain a failed start or a death mid-run. `--url` on the command line runs against that server instead.",
+      "properties": {
+        "command": {
+          "type": "string",
+          "minLength": 1,
+          "description": "The program (a relative path is found from cwd)."
+        },
+        "args": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "Its arguments, e.g. [serve, Qwen/Qwen3-8B, --port, \"{port}\"]."
+        },
+        "env": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          },
+          "description": "Added to agentload's environment."
+        },
+        "cwd": {
+          "type": "string",
+          "description": "Working directory, relative to the spec file's folder (default that folder)."
+        },
+        "port": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 65535,
+          "description": "The port it listens on (default a free port, given through {port})."
+        },
+        "baseUrl": {
+          "type": "string",
+          "description": "Its OpenAI-compatible base URL (default http://{host}:{port}/v1)."
+        },
+        "readyUrl": {
+          "type": "string",
+          "description": "Polled until it answers 200 (default the base URL's root + /health)."
+        },
+        "readyTimeoutSeconds": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "description": "How long it may take to be ready (default 600)."
+        }
+      }
     },
     "sweep": {
       "type": "object",

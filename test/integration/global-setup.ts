@@ -6,7 +6,7 @@ import { buildProgressPrinter } from "../../src/engine/build-progress.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    engine: { baseUrl: string; apiUrl: string; model: string; slots: number; pid: number };
+    engine: { baseUrl: string; apiUrl: string; model: string; slots: number; pid: number; args: string[] };
   }
 }
 
@@ -14,7 +14,7 @@ let server: LlamaServer | undefined;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   server = await startLlamaServer({ slots: 4, onProgress: buildProgressPrinter() });
-  project.provide("engine", { baseUrl: server.baseUrl, apiUrl: server.apiUrl, model: server.model, slots: server.slots, pid: server.pid });
+  project.provide("engine", { baseUrl: server.baseUrl, apiUrl: server.apiUrl, model: server.model, slots: server.slots, pid: server.pid, args: server.args });
   return async () => {
     await server?.stop();
   };

@@ -295,6 +295,26 @@ describe("checks beyond the schema", () => {
   });
 });
 
+describe("server: and sweep: blocks", () => {
+  const message = (spec: unknown) => specErrorOf(() => validateSpec(spec)).message;
+
+  test("a server block loads; its URLs may hold {port} and {host}", () => {
+    const spec = validateSpec(oneAgent({}, { server: { command: "vllm", args: ["serve", "m", "--port", "{port}"], baseUrl: "http://{host}:{port}/v1", readyTimeoutSeconds: 900 } }));
+    expect(spec.server).toEqual({ command: "vllm", args: ["serve", "m", "--port", "{port}"], baseUrl: "http://{host}:{port}/v1", readyTimeoutSeconds: 900 });
+  });
+  test("server and request.baseUrl exclude each other; a server URL must be http(s); a command is required", () => {
+    expect(message(oneAgent({}, { server: { command: "x" }, request: { baseUrl: "http://127.0.0.1:8000/v1" } }))).toBe(
+      "server: a spec gives either server (an engine agentload starts) or request.baseUrl (a server already running), not both",
+    );
+    expect(message(oneAgent({}, { server: { command: "x", readyUrl: "localhost:{port}/health" } }))).toMatch(/^server\.readyUrl: expected an http:\/\/ or https:\/\/ URL/);
+    expect(message(oneAgent({}, { server: { args: [] } }))).toMatch(/server.*command/);
+  });
+  test("a sweep block maps field paths to non-empty lists", () => {
+    expect(validateSpec(oneAgent({}, { sweep: { "traffic.concurrency": [1, 2], "agents[0].turns": [3] } })).sweep).toEqual({ "traffic.concurrency": [1, 2], "agents[0].turns": [3] });
+    expect(message(oneAgent({}, { sweep: { "traffic.concurrency": [] } }))).toMatch(/^sweep\["traffic\.concurrency"\]: expected/);
+  });
+});
+
 describe("parseDuration", () => {
   test.each([
     ["750ms", 750],
