@@ -8,6 +8,7 @@ import { buildProgressPrinter } from "../engine/build-progress.js";
 import { startCommandServer, type CommandServer, type CommandServerOptions } from "../engine/command-server.js";
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
 import { PreflightError } from "../run/preflight.js";
+import { RecordsLostError } from "../run/recorder.js";
 import { runWorkload, type RunResult, type RunTarget } from "../run/run.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 
@@ -30,6 +31,19 @@ export interface PointRunnerOptions {
   /** The user's stop (Ctrl-C): stops the point in flight. */
   signal: AbortSignal;
 }
+
+/** The flags of every command that runs points (search, sweep): the server, the output, the built-in engine. */
+export const POINT_FLAGS = {
+  url: { type: "string" },
+  model: { type: "string" },
+  "api-key": { type: "string" },
+  header: { type: "string", multiple: true },
+  out: { type: "string" },
+  json: { type: "boolean" },
+  restart: { type: "boolean" },
+  "no-prefix-cache": { type: "boolean" },
+  slots: { type: "string" },
+} as const;
 
 export class PointRunner {
   private engine: LlamaServer | CommandServer | undefined;
@@ -105,4 +119,17 @@ export class PointRunner {
       this.point.abort();
     });
   }
+}
+
+/**
+ * The exit code of a point's failure that ends a search or a sweep, its message printed: 3 when
+ * the server failed preflight (or the spec's server did not start), 5 when records could not be
+ * written; undefined for any other error.
+ */
+export function pointFailureExit(err: unknown): 3 | 5 | undefined {
+  if (err instanceof PreflightError || err instanceof RecordsLostError) {
+    console.error(`agentload: ${err.message}`);
+    return err instanceof PreflightError ? 3 : 5;
+  }
+  return undefined;
 }

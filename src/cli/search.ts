@@ -4,8 +4,6 @@
 // afresh before each point, so that no point inherits the previous one's cache or queue.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { PreflightError } from "../run/preflight.js";
-import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
 import { planFromSpec } from "../run/run.js";
 import { searchCapacity, type CapacityPoint, type CapacityResult } from "../search/capacity.js";
@@ -17,7 +15,7 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { PointRunner } from "./point-runner.js";
+import { POINT_FLAGS, pointFailureExit, PointRunner } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
@@ -86,15 +84,7 @@ export const searchCommand: Command = async (argv) => {
     confirm: { type: "string" },
     "max-points": { type: "string" },
     "expect-at-least": { type: "string" },
-    url: { type: "string" },
-    model: { type: "string" },
-    "api-key": { type: "string" },
-    header: { type: "string", multiple: true },
-    out: { type: "string" },
-    json: { type: "boolean" },
-    restart: { type: "boolean" },
-    "no-prefix-cache": { type: "boolean" },
-    slots: { type: "string" },
+    ...POINT_FLAGS,
   });
   if (values.over === undefined) throw new CliError(`search needs --over: one of ${LOAD_DIMENSIONS.join(", ")}`);
   if (!isLoadDimension(values.over)) throw new CliError(`--over expects one of ${LOAD_DIMENSIONS.join(", ")}, got '${values.over}'`);
@@ -218,14 +208,8 @@ export const searchCommand: Command = async (argv) => {
       console.error(`agentload: search stopped after ${points.length} point(s); search folder: ${dir}`);
       return SEARCH_EXIT.interrupted;
     }
-    if (err instanceof PreflightError) {
-      console.error(`agentload: ${err.message}`);
-      return SEARCH_EXIT.preflight;
-    }
-    if (err instanceof RecordsLostError) {
-      console.error(`agentload: ${err.message}`);
-      return SEARCH_EXIT.recordsLost;
-    }
+    const code = pointFailureExit(err);
+    if (code !== undefined) return code;
     throw err;
   } finally {
     await runner.close();

@@ -5,8 +5,6 @@
 // checked before the first run, so a bad value fails at once, not after an hour of points.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { PreflightError } from "../run/preflight.js";
-import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
 import { figuresOf } from "../search/point.js";
 import { dimensionsOfBlock, parseSetFlag, splitEngine, sweepPoints, sweepRows, setPath, type SweepDimension, type SweptPoint } from "../search/sweep.js";
@@ -15,7 +13,7 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { PointRunner, type EngineChoice } from "./point-runner.js";
+import { POINT_FLAGS, pointFailureExit, PointRunner, type EngineChoice } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
@@ -78,15 +76,7 @@ export const sweepCommand: Command = async (argv) => {
     seed: SPEC_OVERRIDE_FLAGS.seed,
     set: { type: "string", multiple: true },
     "max-points": { type: "string" },
-    url: { type: "string" },
-    model: { type: "string" },
-    "api-key": { type: "string" },
-    header: { type: "string", multiple: true },
-    out: { type: "string" },
-    json: { type: "boolean" },
-    restart: { type: "boolean" },
-    "no-prefix-cache": { type: "boolean" },
-    slots: { type: "string" },
+    ...POINT_FLAGS,
   });
   const spec = await readSpecArg("sweep", positionals, values);
   const file = positionals[0]!;
@@ -186,14 +176,8 @@ export const sweepCommand: Command = async (argv) => {
       console.error(`agentload: sweep stopped after ${done.length} of ${planned.length} point(s); sweep folder: ${dir}`);
       return SWEEP_EXIT.interrupted;
     }
-    if (err instanceof PreflightError) {
-      console.error(`agentload: ${err.message}`);
-      return SWEEP_EXIT.preflight;
-    }
-    if (err instanceof RecordsLostError) {
-      console.error(`agentload: ${err.message}`);
-      return SWEEP_EXIT.recordsLost;
-    }
+    const code = pointFailureExit(err);
+    if (code !== undefined) return code;
     throw err;
   } finally {
     await runner.close();

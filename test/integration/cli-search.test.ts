@@ -4,27 +4,16 @@
 // come first served, each taking SERVICE_MS: with c sessions at once and no waits between a
 // session's requests, a request waits for the c - 1 ahead of it, so E2E is about c x SERVICE_MS
 // and an SLO of E2E p95 <= 5.5 x SERVICE_MS holds up to c = 5 and fails from c = 6.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { startFaultServer, type FaultServer } from "../support/fault-server.js";
 
 const built = existsSync("dist/cli/main.js");
 const engine = inject("engine");
 const SERVICE_MS = 30;
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENTLOAD_API_KEY: "", OPENAI_API_KEY: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** One request at a time, first come first served, SERVICE_MS each; /v1/models lists one model. */
 async function fifoServer(): Promise<FaultServer> {

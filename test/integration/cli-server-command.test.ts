@@ -2,26 +2,15 @@
 // binary with the integration engine's own arguments, its port given through {port}), runs the
 // workload against it and stops it after; a command that cannot start fails the run before the
 // clock with its last log lines (exit 3).
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { findLlamaBuild } from "../../src/engine/llama-build.js";
 
 const built = existsSync("dist/cli/main.js");
 const engine = inject("engine");
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENTLOAD_API_KEY: "", OPENAI_API_KEY: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The integration engine's arguments with its port replaced by {port}. */
 function launchArgs(): string[] {

@@ -2,25 +2,14 @@
 // one table; an SLO swept to a bound no run meets fails its point (exit 1); the built-in engine's
 // prefix cache swept on and off (restarted between), which the server's own cache hit rate shows;
 // and bad sweeps refused before anything runs (exit 2).
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { runCli } from "../support/cli.js";
 
 const built = existsSync("dist/cli/main.js");
 const engine = inject("engine");
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENTLOAD_API_KEY: "", OPENAI_API_KEY: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface SweepJson {
   dimensions: { path: string; values: unknown[] }[];
