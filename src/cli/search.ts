@@ -5,9 +5,8 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RunInterrupted } from "../run/run-control.js";
-import { planFromSpec } from "../run/run.js";
 import { searchCapacity, type CapacityPoint, type CapacityResult } from "../search/capacity.js";
-import { isLoadDimension, loadAxis, LOAD_DIMENSIONS } from "../search/load.js";
+import { isLoadDimension, loadAxis, LOAD_DIMENSIONS, meanRequestsPerSession } from "../search/load.js";
 import { judgePoint, type PointFigures } from "../search/point.js";
 import { loadText, offeredWarnings, outcomeLines, pointRows } from "../search/table.js";
 import { applyOverrides } from "../workload/overrides.js";
@@ -56,14 +55,6 @@ exit codes: 0 the frontier was found (or the highest load allowed was healthy) a
   before it closed; 5 records could not be written; 130 interrupted (Ctrl-C, SIGTERM or SIGHUP)`;
 
 export const SEARCH_EXIT = { found: 0, belowGoal: 1, usage: 2, preflight: 3, unfinished: 4, recordsLost: 5, interrupted: 130 } as const;
-
-/** The mean number of requests in the workload's sessions (the spec's seed, every session generated). */
-function meanRequestsPerSession(spec: ResolvedWorkloadSpec): number {
-  const plan = planFromSpec(spec);
-  let total = 0;
-  for (let i = 0; i < plan.sessions; i++) total += plan.sessionAt(i).nodes.length;
-  return total / Math.max(plan.sessions, 1);
-}
 
 class SearchStopped extends Error {}
 

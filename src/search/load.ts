@@ -3,6 +3,7 @@
 // arrivals per second; request rate (the post's rho, the normalized request rate) is a session
 // rate of rho / (mean requests per session), so that workloads of different session lengths are
 // compared at the same request load.
+import { planFromSpec } from "../run/run.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { ArrivalSpec, TrafficSpec } from "../workload/spec-types.js";
 import type { SpecOverrides } from "../workload/overrides.js";
@@ -77,4 +78,12 @@ function commonOf(traffic: TrafficSpec): Partial<TrafficSpec> {
     ...(warmupSessions !== undefined ? { warmupSessions } : {}),
     ...(onError !== undefined ? { onError } : {}),
   };
+}
+
+/** The mean number of requests in the workload's sessions (the spec's seed, every session generated): rho's divisor. */
+export function meanRequestsPerSession(spec: ResolvedWorkloadSpec): number {
+  const plan = planFromSpec(spec);
+  let total = 0;
+  for (let i = 0; i < plan.sessions; i++) total += plan.sessionAt(i).nodes.length;
+  return total / Math.max(plan.sessions, 1);
 }

@@ -22,6 +22,8 @@ export {
 export type { EngineOptions, ServerOptions, ServerInfo, WorkloadContext } from "./context.js";
 export type { WorkloadSource, SpecOverrides } from "./workload-spec.js";
 export type { MetricsFile, WorkloadTestMeta } from "./report.js";
+export { describeCapacity, type DescribeCapacityOptions } from "./capacity.js";
+export { judgeSustain, type CapacityResultView } from "./capacity-judge.js";
 export { installMatchers, agentloadMatchers, type AgentloadMatchers, type MetricSnapshotOptions, type SloObjectives } from "./matchers.js";
 export type { BaselineOptions } from "./baseline-compare.js";
 export { toWorkloadRun, type WorkloadRun, type MetricView, type ServerEnvironment } from "./run-view.js";

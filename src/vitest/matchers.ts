@@ -3,6 +3,7 @@
 //   expect(run).toMeetSLO({ ttfc: { p95: "750ms" }, errorRate: { max: 0.02 } })
 //   expect(run).toMatchMetricSnapshot({ minEffect: 0.25 })
 //   expect(run).toMatchBaseline({ minEffect: 0.1 })
+//   expect(capacity).toSustain({ rho: 5 })
 // Failure messages read like k6 thresholds: the metric, the limit, the measured value.
 import type { MatcherState, MatcherResult as ExpectationResult } from "vitest";
 import type { CompareOptions } from "../metrics/compare.js";
@@ -19,6 +20,8 @@ import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, METRIC_SNAPSHOT_DIR, metricSna
 import { environmentOf, isMetricView, isRunSummary, isWorkloadRun, type WorkloadRun } from "./run-view.js";
 import { judgeAgainstBaseline, type BaselineOptions } from "./baseline-compare.js";
 import { noteSnapshotChecked, noteSnapshotOutcome } from "./snapshot-tracker.js";
+import { isCapacityResult, judgeSustain } from "./capacity-judge.js";
+import type { LoadDimension } from "../search/load.js";
 
 /** An SLO as a spec's `slo:` states it: any catalogue metric (durations as "750ms", "1.5s" or milliseconds). */
 export type SloObjectives = SloSpec;
@@ -54,6 +57,12 @@ export interface AgentloadMatchers<R = unknown> {
   toBeFasterThan(expected: object, options?: BenchJudgeOptions): R;
   /** As toBeFasterThan, the other way. */
   toBeSlowerThan(expected: object, options?: BenchJudgeOptions): R;
+  /**
+   * describeCapacity's search showed this load healthy: `{ rho: 5 }` (the key is the searched
+   * axis). A load the search did not decide (inside its last bracket, or beyond its points) fails
+   * as inconclusive.
+   */
+  toSustain(load: Partial<Record<LoadDimension, number>>): R;
 }
 
 // The matchers join vitest's Assertion through chai's global Assertion interface, which vitest's
@@ -252,6 +261,20 @@ function toMatchBaseline(this: State, received: unknown, options?: BaselineOptio
   return { pass: judgement.pass, message: () => judgement.message };
 }
 
+function toSustain(this: State, received: unknown, load: unknown): ExpectationResult {
+  const matcher = "toSustain";
+  if (this.isNot) throw new TypeError(`${matcher} cannot be used with .not (an undecided load would pass it)`);
+  if (!isCapacityResult(received)) throw new TypeError(`${matcher}: expected a capacity result (from describeCapacity), got ${describeValue(received)}`);
+  const entries = typeof load === "object" && load !== null ? Object.entries(load) : [];
+  if (entries.length !== 1 || typeof entries[0]![1] !== "number" || !(entries[0]![1] > 0)) {
+    throw new TypeError(`${matcher}: expected one load on the searched axis, such as { ${received.over}: 5 }, got ${describeValue(load)}`);
+  }
+  const [axis, value] = entries[0]! as [string, number];
+  if (axis !== received.over) throw new TypeError(`${matcher}: ${JSON.stringify(received.name)} searched ${received.over}, not ${axis}: give { ${received.over}: ${value} }`);
+  const verdict = judgeSustain(received, value);
+  return { pass: verdict.outcome === "sustained", message: () => verdict.message };
+}
+
 // -------------------------------------------------------------------------------------------
 // toBeFasterThan / toBeSlowerThan (vitest 5's bench matchers, judged with intervals for agentload results)
 
@@ -291,6 +314,7 @@ export const agentloadMatchers: Record<string, (this: MatcherState, received: un
   toMeetSLO,
   toMatchMetricSnapshot,
   toMatchBaseline,
+  toSustain,
   toBeFasterThan: benchMatcher("faster"),
   toBeSlowerThan: benchMatcher("slower"),
 };
