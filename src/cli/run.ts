@@ -44,6 +44,8 @@ options:
   --timed              release sessions at their recorded arrivals (default: untimed, --concurrency 4)
   --speed X            timed: arrivals and waits X times faster (default 1)
   --waits keep|zero    untimed: keep the recorded waits (default) or drop them
+  --rate R             untimed: release R sessions per second instead of --concurrency at once
+  --arrivals A         with --rate: poisson (default) or constant gaps
   --wrap               start over when the trace runs out (needs --sessions or --duration)
   --duration S         stop releasing sessions after S seconds
 ${TRACE_FLAGS_HELP}
@@ -71,6 +73,8 @@ export const runCommand: Command = async (argv) => {
     slots: { type: "string" },
     timed: { type: "boolean" },
     speed: { type: "string" },
+    rate: { type: "string" },
+    arrivals: { type: "string" },
     waits: { type: "string" },
     wrap: { type: "boolean" },
     duration: { type: "string" },
@@ -84,13 +88,19 @@ export const runCommand: Command = async (argv) => {
     const speed = values.speed === undefined ? 1 : Number(values.speed);
     if (!(speed > 0)) throw new CliError(`--speed expects a number > 0, got '${values.speed}'`);
     if (values.waits !== undefined && values.waits !== "keep" && values.waits !== "zero") throw new CliError(`--waits expects keep or zero, got '${values.waits}'`);
+    if (values.arrivals !== undefined && values.arrivals !== "poisson" && values.arrivals !== "constant") throw new CliError(`--arrivals expects poisson or constant, got '${values.arrivals}'`);
+    if (values.arrivals !== undefined && values.rate === undefined) throw new CliError("--arrivals goes with --rate");
+    const rate = values.rate === undefined ? undefined : Number(values.rate);
+    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new CliError(`--rate expects a number of sessions per second > 0, got '${values.rate}'`);
+    if (rate !== undefined && values.concurrency !== undefined) throw new CliError("give --rate (sessions per second) or --concurrency (sessions at once), not both");
     try {
       plan = planFromTrace(trace, {
         timed: values.timed ?? false,
         speed,
         wrap: values.wrap ?? false,
         // Checked as the spec fields they stand for: the same limits and messages as on a spec.
-        concurrency: values.concurrency === undefined ? 4 : specFlag("concurrency", values.concurrency),
+        ...(rate === undefined ? { concurrency: values.concurrency === undefined ? 4 : specFlag("concurrency", values.concurrency) } : {}),
+        ...(rate !== undefined ? { rate, ...(values.arrivals ? { arrivals: values.arrivals as "poisson" | "constant" } : {}) } : {}),
         ...(values.waits ? { waits: values.waits as "keep" | "zero" } : {}),
         ...(values.sessions !== undefined ? { sessions: specFlag("sessions", values.sessions) } : {}),
         ...(values.duration !== undefined ? { durationSeconds: specFlag("duration", values.duration) } : {}),
@@ -100,6 +110,7 @@ export const runCommand: Command = async (argv) => {
       throw new CliError((e as Error).message);
     }
   } else {
+    if (values.rate !== undefined || values.arrivals !== undefined) throw new CliError(`--rate and --arrivals are for trace replays; a spec releases sessions by its traffic: { mode: rate, arrivals: { type: poisson, rate } }`);
     const spec = await readSpecArg("run", positionals, values);
     if (spec.sweep !== undefined) console.error(`agentload: ${positionals[0]}: sweep: is run by agentload sweep; run runs the spec as written`);
     if (spec.server !== undefined) {

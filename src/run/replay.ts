@@ -23,6 +23,13 @@ export interface ReplayOptions {
   waits?: "keep" | "zero";
   /** Untimed replays: sessions active at once (default 4). */
   concurrency?: number;
+  /**
+   * Untimed replays: release sessions at this rate (sessions/s) instead of a number at once, as
+   * the post's case study 2 replays two shapes at one session rate; `arrivals` says how (Poisson
+   * by default, or evenly spaced).
+   */
+  rate?: number;
+  arrivals?: "poisson" | "constant";
   /** Cycle through the trace again when it runs out. Needs `sessions` or `durationSeconds`. */
   wrap?: boolean;
   /** At most this many sessions (default: the trace's). */
@@ -44,6 +51,9 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
   if (timed && graphs.some((g) => g.arrivalMs === undefined)) {
     throw new Error(`${trace.source}: a timed replay needs arrival times, and this trace has none; replay it untimed`);
   }
+  if (opts.rate !== undefined && !(Number.isFinite(opts.rate) && opts.rate > 0)) throw new Error(`--rate must be a number of sessions per second > 0, got ${opts.rate}`);
+  if (opts.rate !== undefined && timed) throw new Error("a timed replay releases sessions at their recorded arrivals; --rate is for untimed replays");
+  if (opts.rate !== undefined && opts.concurrency !== undefined) throw new Error("give --rate (sessions per second) or --concurrency (sessions at once), not both");
   if (opts.wrap && opts.sessions === undefined && opts.durationSeconds === undefined) {
     throw new Error("wrap mode needs a session limit (--sessions) or a duration (--duration)");
   }
@@ -86,7 +96,9 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
     },
     traffic: timed
       ? { mode: "timed", speed, ...common }
-      : { mode: "concurrent", concurrency: opts.concurrency ?? 4, rampUpSeconds: 0, ...common },
+      : opts.rate !== undefined
+        ? { mode: "rate", arrivals: { type: opts.arrivals ?? "poisson", rate: opts.rate }, ...common }
+        : { mode: "concurrent", concurrency: opts.concurrency ?? 4, rampUpSeconds: 0, ...common },
     scaffolds: [],
     sessions: count,
     sessionAt,

@@ -36,6 +36,15 @@ describe("planFromTrace with bad input", () => {
     expect(() => planFromTrace(trace, { durationSeconds: 3e6 })).toThrow("durationSeconds: expected a number <= 2147483 (24.8 days, the longest a timer can wait), got 3000000");
   });
 
+  it("releases an untimed replay at a session rate when asked, and refuses rate with timed or concurrency", () => {
+    const trace = manySessions(3);
+    expect(planFromTrace(trace, { rate: 2 }).traffic).toMatchObject({ mode: "rate", arrivals: { type: "poisson", rate: 2 } });
+    expect(planFromTrace(trace, { rate: 0.5, arrivals: "constant", wrap: true, sessions: 9 }).traffic).toMatchObject({ mode: "rate", arrivals: { type: "constant", rate: 0.5 }, maxSessions: 9 });
+    expect(() => planFromTrace(trace, { rate: 0 })).toThrow("--rate must be a number of sessions per second > 0, got 0");
+    expect(() => planFromTrace(trace, { rate: 1, timed: true })).toThrow(/--rate is for untimed replays/);
+    expect(() => planFromTrace(trace, { rate: 1, concurrency: 2 })).toThrow("give --rate (sessions per second) or --concurrency (sessions at once), not both");
+  });
+
   it("refuses a trace request larger than any context, naming the session and request", () => {
     const trace = manySessions(2);
     trace.requests[1]!.freshInputTokens = 2e7;
