@@ -1,6 +1,6 @@
 // Runs one spec after another against one server, as `agentload search` and `agentload sweep`
-// do: the given URL, or the spec's server command or the built-in engine started once (afresh before a point when asked, or
-// when the point's engine options differ from the running engine's). An engine that dies fails
+// do: the given URL, or the spec's server command or the built-in engine, started once (afresh
+// before a point when asked, or when the point's engine options differ from the running one's). An engine that dies fails
 // the point it was running (its exit and last log lines become the run's health problem, and the
 // point stops at once); the next point gets a new engine. The user's stop signal stops the point
 // in flight.
@@ -69,12 +69,12 @@ export class PointRunner {
     return { apiUrl, ...(model ? { model } : {}), ...(this.o.apiKey ? { apiKey: this.o.apiKey } : {}), ...(this.o.headers ? { headers: this.o.headers } : {}) };
   }
 
-  /** Starts the built-in engine now (before the first point), so that a build or start failure comes first. */
+  /** Starts the engine now (before the first point), so that a build or start failure comes first. */
   async prepare(engine: EngineChoice = this.o.engine): Promise<void> {
     if (this.managed && !this.engine) await this.startEngine(engine);
   }
 
-  /** One run of `spec` into `outDir`; `restart` starts the built-in engine afresh first (not before the first point). */
+  /** One run of `spec` into `outDir`; `restart` starts the engine afresh first (not before the first point). */
   async run(spec: ResolvedWorkloadSpec, outDir: string, options: { restart?: boolean; engine?: EngineChoice } = {}): Promise<RunResult> {
     const wanted = options.engine ?? this.o.engine;
     if (this.managed) {
@@ -89,11 +89,6 @@ export class PointRunner {
     if (this.o.signal.aborted) this.point.abort();
     this.points++;
     return runWorkload({ spec, target: this.target(), outDir, signal: this.point.signal, health: () => (this.engineDied ? [this.engineDied] : []) });
-  }
-
-  /** The built-in engine's options (null against a given URL). */
-  engineInUse(): EngineChoice | null {
-    return this.builtIn ? (this.engineOptions ?? this.o.engine) : null;
   }
 
   async close(): Promise<void> {
