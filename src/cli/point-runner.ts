@@ -4,6 +4,8 @@
 // the point it was running (its exit and last log lines become the run's health problem, and the
 // point stops at once); the next point gets a new engine. The user's stop signal stops the point
 // in flight.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { buildProgressPrinter } from "../engine/build-progress.js";
 import { startCommandServer, type CommandServer, type CommandServerOptions } from "../engine/command-server.js";
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
@@ -127,4 +129,18 @@ export function pointFailureExit(err: unknown): 3 | 5 | undefined {
     return err instanceof PreflightError ? 3 : 5;
   }
   return undefined;
+}
+
+/** A new folder for one search or sweep under `parent`: `<kind>-<time>-<spec name>`. */
+export function pointsFolder(parent: string, kind: "search" | "sweep", specName: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dir = join(parent, `${kind}-${stamp}-${specName.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60)}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** `doc` as `dir/name`, written whole to a temporary name and renamed: a crash mid-write never leaves half a file. */
+export function writePointsFile(dir: string, name: string, doc: unknown): void {
+  writeFileSync(join(dir, `${name}.tmp`), `${JSON.stringify(doc, null, 2)}\n`);
+  renameSync(join(dir, `${name}.tmp`), join(dir, name));
 }

@@ -2,8 +2,7 @@
 // SLOs (search/capacity.ts chooses the loads; each is one run of the spec at that load, judged by
 // search/point.ts). Against the built-in engine unless --url is given; --restart starts the engine
 // afresh before each point, so that no point inherits the previous one's cache or queue.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { RunInterrupted } from "../run/run-control.js";
 import { searchCapacity, type CapacityPoint, type CapacityResult } from "../search/capacity.js";
 import { isLoadDimension, loadAxis, LOAD_DIMENSIONS, meanRequestsPerSession } from "../search/load.js";
@@ -14,7 +13,7 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { POINT_FLAGS, pointFailureExit, PointRunner } from "./point-runner.js";
+import { POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
@@ -106,9 +105,7 @@ export const searchCommand: Command = async (argv) => {
   const slots = intFlag("slots", values.slots, 4);
   const engineOptions = { prefixCache: !values["no-prefix-cache"], slots };
 
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const dir = join(outParent, `search-${stamp}-${spec.name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60)}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = pointsFolder(outParent, "search", spec.name);
 
   const controller = new AbortController();
   const interrupts = catchInterrupts({
@@ -135,9 +132,7 @@ export const searchCommand: Command = async (argv) => {
       ...(stoppedBy ? { stoppedBy } : {}),
       points,
     };
-    // Written whole to a temporary name and renamed: a crash mid-write never leaves half a file.
-    writeFileSync(join(dir, "search.json.tmp"), `${JSON.stringify(doc, null, 2)}\n`);
-    renameSync(join(dir, "search.json.tmp"), join(dir, "search.json"));
+    writePointsFile(dir, "search.json", doc);
   };
 
   let pointNo = 0;

@@ -3,8 +3,7 @@
 // one sweep folder, sweep.json rewritten after every point, and one table. The spec's `sweep:`
 // block gives dimensions too (a --set of the same field replaces it). Every point's spec is
 // checked before the first run, so a bad value fails at once, not after an hour of points.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { RunInterrupted } from "../run/run-control.js";
 import { figuresOf } from "../search/point.js";
 import { dimensionsOfBlock, parseSetFlag, splitEngine, sweepPoints, sweepRows, setPath, type SweepDimension, type SweptPoint } from "../search/sweep.js";
@@ -13,7 +12,7 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { POINT_FLAGS, pointFailureExit, PointRunner, type EngineChoice } from "./point-runner.js";
+import { POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile, type EngineChoice } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
@@ -121,9 +120,7 @@ export const sweepCommand: Command = async (argv) => {
     throw new CliError(`${dimensions.find((d) => d.path.startsWith("engine."))!.path} varies the built-in engine; this sweep runs against ${against}`);
   }
 
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const dir = join(outParent, `sweep-${stamp}-${spec.name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60)}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = pointsFolder(outParent, "sweep", spec.name);
   const interrupts = catchInterrupts({
     exitCode: SWEEP_EXIT.interrupted,
     first: (label) => {
@@ -142,9 +139,7 @@ export const sweepCommand: Command = async (argv) => {
       ...(stoppedBy ? { stoppedBy } : {}),
       points: done,
     };
-    // Written whole to a temporary name and renamed: a crash mid-write never leaves half a file.
-    writeFileSync(join(dir, "sweep.json.tmp"), `${JSON.stringify(doc, null, 2)}\n`);
-    renameSync(join(dir, "sweep.json.tmp"), join(dir, "sweep.json"));
+    writePointsFile(dir, "sweep.json", doc);
   };
   const table = (print: (line: string) => void) => {
     for (const line of sweepRows(dimensions, done)) print(line);

@@ -12,36 +12,29 @@
 import { dirname, join } from "node:path";
 import { describe, expect, test, beforeAll, afterAll } from "vitest";
 import { runWorkload } from "../run/run.js";
-import { searchCapacity, type CapacityPoint } from "../search/capacity.js";
+import { searchCapacity, type CapacityPoint, type CapacitySearchOptions } from "../search/capacity.js";
 import { isLoadDimension, loadAxis, LOAD_DIMENSIONS, meanRequestsPerSession, type LoadDimension } from "../search/load.js";
 import { judgePoint, type PointFigures } from "../search/point.js";
 import { loadText, outcomeLines, pointRows } from "../search/table.js";
 import { applyOverrides } from "../workload/overrides.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { workloadContext, type EngineOptions, type ServerOptions } from "./context.js";
+import { skippedUnderVitestBench } from "./dsl.js";
 import type { CapacityResultView } from "./capacity-judge.js";
 import { lazyRun } from "./run-handle.js";
 import { resolveTarget, type ResolvedTarget } from "./server.js";
 import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
 import type { ServerSpec } from "../workload/server-spec.js";
 
-export interface DescribeCapacityOptions extends Omit<SpecOverrides, "server"> {
+/**
+ * The search's options as `agentload search` takes them (search/capacity.ts), except that `start`
+ * defaults to the spec's own load on the axis (else 1) and `maxPoints` to 20.
+ */
+export interface DescribeCapacityOptions extends Omit<SpecOverrides, "server">, Partial<Pick<CapacitySearchOptions, "start" | "precision" | "growth" | "max" | "min" | "confirm" | "maxPoints">> {
   /** The workload: a workload(...) spec, a plain spec object, or a YAML/JSON spec path (relative to this file). Its SLOs judge each point. */
   spec?: WorkloadSource;
   /** The load axis searched. */
   over: LoadDimension;
-  /** First load probed (default the spec's own load on that axis, else 1). */
-  start?: number;
-  /** Stop bisecting when the first failing load is within this fraction of the frontier (default 0.1). */
-  precision?: number;
-  /** Step of the exponential probe (default 2). */
-  growth?: number;
-  max?: number;
-  min?: number;
-  /** More runs of the frontier before it is accepted (default 1). */
-  confirm?: number;
-  /** At most this many runs (default 20). */
-  maxPoints?: number;
   /** Run against this server instead of the project's (a URL, or a command to launch). */
   server?: ServerOptions | ServerSpec;
   /** Run against a built-in engine of its own with these options. */
@@ -53,10 +46,7 @@ export interface DescribeCapacityOptions extends Omit<SpecOverrides, "server"> {
 export function describeCapacity(name: string, options: DescribeCapacityOptions, fn: (capacity: CapacityResultView) => void): void {
   const where = `describeCapacity(${JSON.stringify(name)})`;
   const context = workloadContext(where);
-  if (context.mode === "benchmark") {
-    describe.skip(`${name} (skipped under vitest bench, which runs no tests: its tests run under vitest run)`, () => {});
-    return;
-  }
+  if (skippedUnderVitestBench(name, context)) return;
   const testFile = expect.getState().testPath ?? "";
   const { spec: source, over, start, precision = 0.1, growth, max, min, confirm, maxPoints = 20, server, engine, timeout, ...overrides } = options;
   if (!isLoadDimension(over)) throw new Error(`${where}: over: expected one of ${LOAD_DIMENSIONS.join(", ")}, got ${JSON.stringify(over)}`);

@@ -198,19 +198,25 @@ function splitOptions(options: DescribeWorkloadOptions) {
 }
 
 /**
+ * vitest 4's `vitest bench` runs neither tests nor hooks, and fails a file that registers nothing:
+ * there a block of tests (describeWorkload, describeCapacity) registers a skipped block named with
+ * the reason instead, which keeps a tests-only workload file valid (benchWorkload makes a workload
+ * a bench task). True when it did.
+ */
+export function skippedUnderVitestBench(name: string, context: WorkloadContext): boolean {
+  if (context.mode !== "benchmark") return false;
+  describe.skip(`${name} (skipped under vitest bench, which runs no tests: its tests run under vitest run)`, () => {});
+  return true;
+}
+
+/**
  * A describe block for one workload: runs it once before its tests and hands the run to `fn`
  * (readable inside tests). Each objective of the spec's slo section becomes a test.
  */
 export function describeWorkload(name: string, options: DescribeWorkloadOptions, fn?: (run: WorkloadRun) => void): void {
   const where = `describeWorkload(${JSON.stringify(name)})`;
   const context = workloadContext(where);
-  // vitest bench runs neither tests nor hooks, and fails a file that registers nothing: a skipped
-  // block, named with the reason, keeps a tests-only workload file valid under `vitest bench`
-  // (benchWorkload makes a workload a bench task).
-  if (context.mode === "benchmark") {
-    describe.skip(`${name} (skipped under vitest bench, which runs no tests: its tests run under vitest run)`, () => {});
-    return;
-  }
+  if (skippedUnderVitestBench(name, context)) return;
   const testFile = expect.getState().testPath ?? "";
   const { spec: source, override, timeout, catalogue, repeats: repeatOption, baseline: baselineOption, restart: restartOption, compare, overrides } = splitOptions(options);
   const { baseline: baselineOverride, restartPerPair } = pairingOf(baselineOption, restartOption, where);
