@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { buildProgressPrinter } from "../engine/build-progress.js";
 import { startCommandServer, type CommandServer, type CommandServerOptions } from "../engine/command-server.js";
 import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
+import { resetPrefixCache, type CacheReset } from "../run/cache-reset.js";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { runWorkload, type RunResult, type RunTarget } from "../run/run.js";
@@ -32,6 +33,10 @@ export interface PointRunnerOptions {
   server?: CommandServerOptions | undefined;
   /** The user's stop (Ctrl-C): stops the point in flight. */
   signal: AbortSignal;
+  /** Empty the server's prefix cache before every point (--reset-cache; run/cache-reset.ts), or restart a server agentload starts. */
+  resetCache?: boolean;
+  /** Told each reset (to say once how the cache is emptied). */
+  onCacheReset?: (reset: CacheReset) => void;
 }
 
 /** The flags of every command that runs points (search, sweep): the server, the output, the built-in engine. */
@@ -43,9 +48,13 @@ export const POINT_FLAGS = {
   out: { type: "string" },
   json: { type: "boolean" },
   restart: { type: "boolean" },
+  "reset-cache": { type: "boolean" },
   "no-prefix-cache": { type: "boolean" },
   slots: { type: "string" },
 } as const;
+
+/** What --reset-cache does to a server agentload starts: start it afresh before each point. */
+const RESTARTED: CacheReset = { engine: "restart", endpoint: "restart" };
 
 export class PointRunner {
   private engine: LlamaServer | CommandServer | undefined;
@@ -81,12 +90,15 @@ export class PointRunner {
     const wanted = options.engine ?? this.o.engine;
     if (this.managed) {
       const differs = this.builtIn && this.engineOptions !== undefined && (wanted.prefixCache !== this.engineOptions.prefixCache || wanted.slots !== this.engineOptions.slots);
-      if (!this.engine || this.engineDied || differs || (options.restart && this.points > 0)) {
+      // --reset-cache on a server agentload starts: a fresh process is the surest empty cache.
+      const restart = (options.restart || this.o.resetCache) && this.points > 0;
+      if (!this.engine || this.engineDied || differs || restart) {
         await this.engine?.stop();
         this.engine = undefined;
         await this.startEngine(wanted);
       }
     }
+    if (this.o.resetCache) this.o.onCacheReset?.(this.managed ? RESTARTED : await resetPrefixCache(this.target()));
     this.point = new AbortController();
     if (this.o.signal.aborted) this.point.abort();
     this.points++;
@@ -129,6 +141,22 @@ export function pointFailureExit(err: unknown): 3 | 5 | undefined {
     return err instanceof PreflightError ? 3 : 5;
   }
   return undefined;
+}
+
+/** Says how the prefix cache is emptied, and what that does not cover, once per command. */
+export function cacheResetPrinter(): (reset: CacheReset) => void {
+  let said = false;
+  return (reset) => {
+    if (said) return;
+    said = true;
+    printCacheReset(reset, "before each point");
+  };
+}
+
+/** One line on stderr: how the prefix cache was emptied (and its caveat). */
+export function printCacheReset(reset: CacheReset, when = "before the run"): void {
+  if (reset.engine === "restart") console.error(`agentload: prefix cache emptied ${when} by restarting the server agentload started`);
+  else console.error(`agentload: prefix cache emptied ${when} (${reset.engine}: ${reset.endpoint})${reset.caveat ? `; note: ${reset.caveat}` : ""}`);
 }
 
 /** A new folder for one search or sweep under `parent`: `<kind>-<time>-<spec name>`. */

@@ -5,6 +5,7 @@ import { startLlamaServer, type LlamaServer } from "../engine/llama-server.js";
 import { renderSummary } from "../report/summary-table.js";
 import { FolderWriteError, pruneRunFolders } from "../records/run-folder.js";
 import { planFromTrace } from "../run/replay.js";
+import { resetPrefixCache } from "../run/cache-reset.js";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
@@ -16,6 +17,7 @@ import { dirname } from "node:path";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { liveProgress } from "./live-progress.js";
+import { printCacheReset } from "./point-runner.js";
 import { catchInterrupts } from "./interrupts.js";
 import { buildProgressPrinter } from "../engine/build-progress.js";
 import { readSpecArg, specFlag, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
@@ -37,6 +39,7 @@ options:
   --seed S             use seed S instead of the spec's
   --concurrency N      override traffic concurrency (concurrent mode)
   --grace-ms N         after Ctrl-C, SIGTERM or SIGHUP, how long in-flight requests may finish (default 10000)
+  --reset-cache        empty the server's prefix cache before the run (vLLM, SGLang, llama.cpp endpoints)
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
@@ -51,7 +54,7 @@ options:
 ${TRACE_FLAGS_HELP}
 exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (the spec's server did not start, server unreachable,
   key refused, model not served, largest request does not fit the server's context, first request
-  failed); 4 run not valid (no request succeeded, too many failed, the built-in engine exited, the
+  failed, --reset-cache refused); 4 run not valid (no request succeeded, too many failed, the built-in engine exited, the
   client lagged, was saturated or stalled, or offered less load than asked); 5 records or summary could
   not be written (disk full, I/O error: the run stops, the summary goes to stderr); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP)`;
 
@@ -69,6 +72,7 @@ export const runCommand: Command = async (argv) => {
     out: { type: "string" },
     "keep-runs": { type: "string" },
     "grace-ms": { type: "string" },
+    "reset-cache": { type: "boolean" },
     "no-prefix-cache": { type: "boolean" },
     slots: { type: "string" },
     timed: { type: "boolean" },
@@ -189,11 +193,16 @@ export const runCommand: Command = async (argv) => {
     console.error(`\nagentload: ${headline}; stopping the run`);
     controller.abort();
   });
+  const target = { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) };
   const progress = liveProgress(plan.sessions);
   try {
+    if (values["reset-cache"]) {
+      if (engine) console.error(`agentload: --reset-cache: the ${engineName} was started for this run; its cache is empty`);
+      else printCacheReset(await resetPrefixCache(target));
+    }
     const result = await runWorkload({
       plan,
-      target: { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) },
+      target,
       outDir: values.out ?? "runs",
       signal: controller.signal,
       graceMs,

@@ -13,7 +13,7 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
+import { cacheResetPrinter, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
@@ -42,6 +42,9 @@ options:
   --json               print the result as JSON instead of the table
   built-in engine only:
   --restart            start the engine afresh before each point (no cache or queue carried over)
+  --reset-cache        empty the server's prefix cache before each point, for a server given by --url
+                       (vLLM POST /reset_prefix_cache with VLLM_SERVER_DEV_MODE=1, SGLang POST
+                       /flush_cache, llama.cpp slot erase; anything else: exit 3)
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
 The table's "offered" column is the load each run really offered: mean sessions in flight, or
@@ -117,7 +120,7 @@ export const searchCommand: Command = async (argv) => {
     forced: (label) => `second ${label}: quitting now (search.json keeps every point that finished)`,
   });
 
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter() });
   const builtIn = runner.builtIn;
 
   const points: CapacityPoint<PointFigures>[] = [];
@@ -126,7 +129,7 @@ export const searchCommand: Command = async (argv) => {
       spec: spec.name,
       over: axis.dimension,
       unit: axis.unit,
-      options: { start, precision, growth, confirm, maxPoints, ...(max !== undefined ? { max } : {}), ...(min !== undefined ? { min } : {}), restart: values.restart ?? false },
+      options: { start, precision, growth, confirm, maxPoints, ...(max !== undefined ? { max } : {}), ...(min !== undefined ? { min } : {}), restart: values.restart ?? false, resetCache: values["reset-cache"] ?? false },
       server: builtIn ? { builtIn: true, ...engineOptions } : spec.server && runner.managed ? { command: spec.server.command } : { url: runner.target().apiUrl },
       ...(result ? { frontier: result.frontier, firstFailing: result.firstFailing, binding: result.binding ?? null, reasons: result.reasons, stopped: result.stopped } : {}),
       ...(stoppedBy ? { stoppedBy } : {}),

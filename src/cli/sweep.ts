@@ -12,7 +12,7 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile, type EngineChoice } from "./point-runner.js";
+import { cacheResetPrinter, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile, type EngineChoice } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
@@ -34,6 +34,9 @@ options:
   --json               print the points as JSON instead of the table
   built-in engine only:
   --restart            start the engine afresh before each point (no cache or queue carried over)
+  --reset-cache        empty the server's prefix cache before each point, for a server given by --url
+                       (vLLM POST /reset_prefix_cache with VLLM_SERVER_DEV_MODE=1, SGLang POST
+                       /flush_cache, llama.cpp slot erase; anything else: exit 3)
   --no-prefix-cache    start llama-server with prompt caching off (unless engine.prefixCache is swept)
   --slots N            llama-server slots (default 4, unless engine.slots is swept)
 The sweep folder holds sweep.json (every point, rewritten after each) and one run folder per point.
@@ -114,7 +117,7 @@ export const sweepCommand: Command = async (argv) => {
     return { point: p, spec: { ...named, name: `${spec.name} ${p.label}` }, engine: { ...engineDefault, ...split.engine } };
   });
   const controller = new AbortController();
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter() });
   if (!runner.builtIn && dimensions.some((d) => d.path.startsWith("engine."))) {
     const against = runner.managed ? `the spec's server command ${spec.server!.command}` : (values.url ?? spec.request.baseUrl);
     throw new CliError(`${dimensions.find((d) => d.path.startsWith("engine."))!.path} varies the built-in engine; this sweep runs against ${against}`);
@@ -134,7 +137,7 @@ export const sweepCommand: Command = async (argv) => {
     const doc = {
       spec: spec.name,
       dimensions,
-      options: { restart: values.restart ?? false },
+      options: { restart: values.restart ?? false, resetCache: values["reset-cache"] ?? false },
       server: runner.builtIn ? { builtIn: true, ...engineDefault } : spec.server && runner.managed ? { command: spec.server.command } : { url: runner.target().apiUrl },
       ...(stoppedBy ? { stoppedBy } : {}),
       points: done,
