@@ -17,9 +17,12 @@ export interface Span {
   end: number;
 }
 
-export function decodeOverlap(spans: Iterable<Span>): DecodeOverlap {
-  // Events at one instant are applied together, so spans that touch do not count as overlapping
-  // and empty spans count for nothing.
+/**
+ * How many requests decode over time: `levels[i]` of them from `times[i]` to `times[i + 1]`.
+ * Events at one instant are applied together, so spans that touch do not count as overlapping
+ * and empty spans count for nothing.
+ */
+export function decodeLevels(spans: Iterable<Span>): { times: number[]; levels: number[] } {
   const delta = new Map<number, number>();
   for (const { start, end } of spans) {
     if (!(end > start)) continue;
@@ -27,11 +30,18 @@ export function decodeOverlap(spans: Iterable<Span>): DecodeOverlap {
     delta.set(end, (delta.get(end) ?? 0) - 1);
   }
   const times = [...delta.keys()].sort((a, b) => a - b);
+  const levels: number[] = [];
+  let level = 0;
+  for (const t of times) levels.push((level += delta.get(t)!));
+  return { times, levels };
+}
+
+export function decodeOverlap(spans: Iterable<Span>): DecodeOverlap {
+  const { times, levels } = decodeLevels(spans);
   /** timeAt[k]: total time with exactly k requests decoding. */
   const timeAt: number[] = [0];
-  let level = 0;
   for (let i = 0; i < times.length - 1; i++) {
-    level += delta.get(times[i]!)!;
+    const level = levels[i]!;
     const dt = times[i + 1]! - times[i]!;
     while (timeAt.length <= level) timeAt.push(0);
     timeAt[level]! += dt;

@@ -9,6 +9,7 @@
 // the time between two consecutive chunks of one request, and counts when both chunks fall in
 // one stretch of the window.
 import type { RequestRecord } from "../records/types.js";
+import { decodeLevels, type Span } from "./decode-overlap.js";
 
 export interface DecodeWindowTbc {
   /** The decode concurrency the window holds at least (the run's maximum unless asked). */
@@ -20,22 +21,10 @@ export interface DecodeWindowTbc {
 }
 
 /** Stretches of time, sorted and disjoint, with at least `level` requests decoding; `max` is the highest level held. */
-function stretches(spans: readonly { start: number; end: number }[], level: number | undefined): { max: number; level: number; at: [number, number][] } {
-  const delta = new Map<number, number>();
-  for (const { start, end } of spans) {
-    if (!(end > start)) continue;
-    delta.set(start, (delta.get(start) ?? 0) + 1);
-    delta.set(end, (delta.get(end) ?? 0) - 1);
-  }
-  const times = [...delta.keys()].sort((a, b) => a - b);
-  const levels: number[] = [];
-  let now = 0;
+function stretches(spans: readonly Span[], level: number | undefined): { max: number; level: number; at: [number, number][] } {
+  const { times, levels } = decodeLevels(spans);
   let max = 0;
-  for (let i = 0; i < times.length; i++) {
-    now += delta.get(times[i]!)!;
-    levels.push(now);
-    if (i < times.length - 1 && times[i + 1]! > times[i]! && now > max) max = now;
-  }
+  for (let i = 0; i < times.length - 1; i++) if (times[i + 1]! > times[i]! && levels[i]! > max) max = levels[i]!;
   const want = level ?? max;
   const at: [number, number][] = [];
   if (want <= 0) return { max, level: want, at };
@@ -71,7 +60,7 @@ export function decodeWindowTbc(records: Iterable<RequestRecord>, options: { lev
     throw new Error(`decodeWindowTbc: level: expected a whole number >= 1, got ${options.level}`);
   }
   const chunked: number[][] = [];
-  const spans: { start: number; end: number }[] = [];
+  const spans: Span[] = [];
   for (const r of records) {
     if (r.error !== undefined || r.warmup || r.chunkAt.length === 0) continue;
     const start = r.firstTokenAt ?? r.chunkAt[0]!;
