@@ -51,19 +51,20 @@ for (const [condition, pool] of pools) {
     for (let v = 0; v < VERDICTS; v++) {
       const base: RepeatStats[] = [];
       const next: RepeatStats[] = [];
+      let decided = false;
       for (let n = 1; n <= max; n++) {
         base.push(ONE);
         next.push(run(pool[Math.floor(rng.next() * pool.length)]!));
         if (n < MIN && n < max) continue;
-        if (pairsDecided(base, next, options) || n === max) {
+        decided = pairsDecided(base, next, options);
+        if (decided || n === max) {
           pairsRun += n;
           break;
         }
       }
-      // The outcome judgeAgainstBaseline gives the last look.
-      const { comparisons } = compareRepeats(base, next, { ...options, paired: true });
-      if (comparisons.some((c) => !c.pass)) regressed++;
-      else if (!pairsDecided(base, next, options)) undecided++;
+      // The outcome judgeAgainstBaseline gives the last look: a failing percentile, else undecided or matched.
+      if (compareRepeats(base, next, { ...options, paired: true }).comparisons.some((c) => !c.pass)) regressed++;
+      else if (!decided) undecided++;
     }
     const pct = (k: number) => `${((100 * k) / VERDICTS).toFixed(1)}%`;
     console.log(`${condition.padEnd(13)} max ${String(max).padStart(2)}: regressed ${pct(regressed).padStart(6)}  inconclusive ${pct(undecided).padStart(6)}  mean pairs ${(pairsRun / VERDICTS).toFixed(1)}  (${pool.length} pairs pooled)`);

@@ -64,10 +64,16 @@ interface Figures extends PointFigures {
   windowLevel: number;
 }
 
+/** Each shape's trace, read once. */
+const traces = new Map<string, Promise<Awaited<ReturnType<typeof readTrace>>>>();
+const traceOf = (shape: Shape) => {
+  if (!traces.has(shape.file)) traces.set(shape.file, readTrace(join(SHARED, shape.file)));
+  return traces.get(shape.file)!;
+};
+
 /** One replay of `shape` at request rate `rho` on a fresh engine, judged by the SLOs. */
 async function point(shape: Shape, rho: number) {
-  const trace = await readTrace(join(SHARED, shape.file));
-  const plan = planFromTrace(trace, { name: `case-study-3-${shape.name}`, rate: rho / shape.requestsPerSession, arrivals: "constant", sessions: shape.sessions, slo: SLO });
+  const plan = planFromTrace(await traceOf(shape), { name: `case-study-3-${shape.name}`, rate: rho / shape.requestsPerSession, arrivals: "constant", sessions: shape.sessions, slo: SLO });
   const engine = await startLlamaServer({ slots: 4 });
   if (!pinning) pin(engine.pid, "1");
   try {

@@ -12,6 +12,7 @@
 // run id (run.ts), so a later point never finds an earlier point's prompts: what a reset removes
 // is the earlier point's state (blocks to evict, a slot's leftover sequence, cache counters).
 // A server agentload starts itself is restarted instead (point-runner.ts), which always works.
+import { serverRoot } from "../content/tokenizer.js";
 import { authHeaders, fetchFailure, PreflightError } from "./preflight.js";
 import type { RunTarget } from "./run.js";
 
@@ -26,10 +27,8 @@ export interface CacheReset {
   caveat?: string;
 }
 
-/** The server's root: the API URL without a trailing /v1. */
-export function serverRoot(apiUrl: string): string {
-  return apiUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
-}
+/** The server's root (the API URL without a trailing /v1), as the tokenizer finds it. */
+export { serverRoot };
 
 /** llama.cpp's prompt cache in host memory (--cache-ram, on by default) has no endpoint that clears it. */
 export const LLAMA_CPP_RAM_CACHE_CAVEAT =

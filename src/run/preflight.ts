@@ -4,6 +4,7 @@
 // set-up) the first 1-token request succeeds. Each failure is one line naming
 // the URL and what to fix; the run then ends with the preflight exit code instead of measuring
 // nothing.
+import { serverRoot } from "../content/tokenizer.js";
 import type { RunTarget } from "./run.js";
 import { contextFromLlamaCpp, contextFromModels, type ContextLimit } from "./server-context.js";
 import type { StreamObservation } from "./types.js";
@@ -79,7 +80,7 @@ export async function preflightServer(target: RunTarget, options: { timeoutMs?: 
   if (target.model && models.length > 0 && !models.includes(target.model)) {
     throw new PreflightError([`model ${JSON.stringify(target.model)} is not served at ${target.apiUrl}; it serves ${models.map((m) => JSON.stringify(m)).join(", ")} (pass --model or set request.model)`]);
   }
-  const root = target.apiUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
+  const root = serverRoot(target.apiUrl);
   const context = contextFromModels(entries, target.model) ?? (await contextFromLlamaCpp(root, authHeaders(target), entries, target.model));
   return { models, warnings, context };
 }
