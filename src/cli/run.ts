@@ -20,7 +20,7 @@ import { liveProgress } from "./live-progress.js";
 import { printCacheReset } from "./point-runner.js";
 import { catchInterrupts } from "./interrupts.js";
 import { buildProgressPrinter } from "../engine/build-progress.js";
-import { readSpecArg, specFlag, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { readSpecArg, specFlag, SPEC_OVERRIDE_FLAGS, SPEC_RUN_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
 import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import { MAX_TIMER_MS } from "../workload/limits.js";
@@ -38,6 +38,8 @@ options:
   --sessions N         run N sessions instead of the spec's count
   --seed S             use seed S instead of the spec's
   --concurrency N      override traffic concurrency (concurrent mode)
+  --warmup N           the first N sessions are warm-up, left out of the figures (traffic.warmupSessions)
+  --duration S         stop releasing sessions after S seconds (traffic.durationSeconds)
   --grace-ms N         after Ctrl-C, SIGTERM or SIGHUP, how long in-flight requests may finish (default 10000)
   --reset-cache        empty the server's prefix cache before the run (vLLM, SGLang, llama.cpp endpoints)
   built-in engine only:
@@ -50,7 +52,6 @@ options:
   --rate R             untimed: release R sessions per second instead of --concurrency at once
   --arrivals A         with --rate: poisson (default) or constant gaps
   --wrap               start over when the trace runs out (needs --sessions or --duration)
-  --duration S         stop releasing sessions after S seconds
 ${TRACE_FLAGS_HELP}
 exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (the spec's server did not start, server unreachable,
   key refused, model not served, largest request does not fit the server's context, first request
@@ -81,7 +82,7 @@ export const runCommand: Command = async (argv) => {
     arrivals: { type: "string" },
     waits: { type: "string" },
     wrap: { type: "boolean" },
-    duration: { type: "string" },
+    ...SPEC_RUN_FLAGS,
     ...TRACE_FLAGS,
   });
   let plan: RunPlan;
@@ -108,6 +109,7 @@ export const runCommand: Command = async (argv) => {
         ...(values.waits ? { waits: values.waits as "keep" | "zero" } : {}),
         ...(values.sessions !== undefined ? { sessions: specFlag("sessions", values.sessions) } : {}),
         ...(values.duration !== undefined ? { durationSeconds: specFlag("duration", values.duration) } : {}),
+        ...(values.warmup !== undefined ? { warmupSessions: specFlag("warmup", values.warmup) } : {}),
       });
     } catch (e) {
       if (e instanceof CliError) throw e;

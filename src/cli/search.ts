@@ -15,7 +15,7 @@ import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./arg
 import { catchInterrupts } from "./interrupts.js";
 import { cacheResetPrinter, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
-import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { readSpecArg, SPEC_OVERRIDE_FLAGS, SPEC_RUN_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
 
 const HELP = `usage: agentload search <spec.yaml> --over <${LOAD_DIMENSIONS.join("|")}> [options]
@@ -39,6 +39,10 @@ options:
   --model NAME, --api-key KEY, --header 'K: V'   as for agentload run
   --out DIR            parent folder of the search folder (default ./runs)
   --sessions N, --seed S                         vary the spec as for agentload run
+  --warmup N           each point's first N sessions are warm-up, left out of its figures
+  --duration S         each point releases sessions for at most S seconds: with enough --sessions,
+                       an overloaded point's queue grows for S seconds (a point of few sessions can
+                       hide an overload from a loose SLO: its queue never grows long)
   --json               print the result as JSON instead of the table
   built-in engine only:
   --restart            start the engine afresh before each point (no cache or queue carried over)
@@ -68,6 +72,7 @@ export const searchCommand: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, {
     sessions: SPEC_OVERRIDE_FLAGS.sessions,
     seed: SPEC_OVERRIDE_FLAGS.seed,
+    ...SPEC_RUN_FLAGS,
     over: { type: "string" },
     start: { type: "string" },
     precision: { type: "string" },

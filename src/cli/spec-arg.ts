@@ -14,11 +14,18 @@ export const SPEC_OVERRIDE_FLAGS = {
   concurrency: { type: "string" },
 } as const;
 
+/** The flags of the commands that run a spec (run, search, sweep): per run, or per point. */
+export const SPEC_RUN_FLAGS = {
+  warmup: { type: "string" },
+  duration: { type: "string" },
+} as const;
+
 /** The override flags' values as given (`duration` only where the command has the flag). */
 export interface SpecOverrideValues {
   sessions?: string | undefined;
   seed?: string | undefined;
   concurrency?: string | undefined;
+  warmup?: string | undefined;
   duration?: string | undefined;
 }
 
@@ -27,12 +34,14 @@ const FLAG_PATHS: Record<keyof SpecOverrideValues, string> = {
   sessions: "sessions",
   seed: "seed",
   concurrency: "traffic.concurrency",
+  warmup: "traffic.warmupSessions",
   duration: "traffic.durationSeconds",
 };
 
 /**
- * The single spec file argument, loaded and validated, with --sessions / --seed / --concurrency
- * (and run's --duration) applied through applyOverrides, so they are checked as the file is.
+ * The single spec file argument, loaded and validated, with --sessions / --seed / --concurrency /
+ * --warmup (and --duration where the command has it) applied through applyOverrides, so they are
+ * checked as the file is.
  * Spec problems become usage errors (printed without a stack); loader warnings go to stderr.
  */
 export async function readSpecArg(command: string, positionals: string[], flags: SpecOverrideValues): Promise<ResolvedWorkloadSpec> {
@@ -59,6 +68,7 @@ export async function readSpecArg(command: string, positionals: string[], flags:
   const traffic: Record<string, unknown> = {};
   if (flags.concurrency !== undefined) traffic.concurrency = flagValue(flags.concurrency);
   if (flags.duration !== undefined) traffic.durationSeconds = flagValue(flags.duration);
+  if (flags.warmup !== undefined) traffic.warmupSessions = flagValue(flags.warmup);
   const overrides: Record<string, unknown> = {};
   if (flags.sessions !== undefined) overrides.sessions = flagValue(flags.sessions);
   if (flags.seed !== undefined) overrides.seed = flags.seed;
@@ -83,9 +93,9 @@ export async function readSpecArg(command: string, positionals: string[], flags:
  * An override flag's value checked as the spec field it stands for, where there is no spec to
  * apply it to (a trace replay): the same limits and the same message as `--sessions 0` on a spec.
  */
-export function specFlag(flag: "sessions" | "concurrency" | "duration", text: string): number {
+export function specFlag(flag: "sessions" | "concurrency" | "duration" | "warmup", text: string): number {
   const value = flagValue(text);
-  const problem = fieldProblem(flag === "duration" ? "durationSeconds" : flag, value);
+  const problem = fieldProblem(flag === "duration" ? "durationSeconds" : flag === "warmup" ? "warmupSessions" : flag, value);
   if (problem) throw new CliError(`--${flag}: ${problem}`);
   return value as number;
 }

@@ -14,7 +14,7 @@ import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
 import { cacheResetPrinter, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile, type EngineChoice } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
-import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
+import { readSpecArg, SPEC_OVERRIDE_FLAGS, SPEC_RUN_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
 
 const HELP = `usage: agentload sweep <spec.yaml> --set PATH=V1,V2,... [--set ...] [options]
@@ -31,6 +31,7 @@ options:
   --model NAME, --api-key KEY, --header 'K: V'   as for agentload run
   --out DIR            parent folder of the sweep folder (default ./runs)
   --sessions N, --seed S                         vary the spec as for agentload run
+  --warmup N, --duration S                       per point, as for agentload run
   --json               print the points as JSON instead of the table
   built-in engine only:
   --restart            start the engine afresh before each point (no cache or queue carried over)
@@ -76,6 +77,7 @@ export const sweepCommand: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, {
     sessions: SPEC_OVERRIDE_FLAGS.sessions,
     seed: SPEC_OVERRIDE_FLAGS.seed,
+    ...SPEC_RUN_FLAGS,
     set: { type: "string", multiple: true },
     "max-points": { type: "string" },
     ...POINT_FLAGS,

@@ -35,6 +35,8 @@ export interface ReplayOptions {
   /** At most this many sessions (default: the trace's). */
   sessions?: number;
   durationSeconds?: number;
+  /** The first this many sessions are warm-up: run, recorded as such, left out of the figures. */
+  warmupSessions?: number;
   request?: Partial<ResolvedRequestOptionsSpec>;
   slo?: ResolvedSloSpec;
   onError?: "continue" | "cancel-session";
@@ -58,6 +60,9 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
     throw new Error("wrap mode needs a session limit (--sessions) or a duration (--duration)");
   }
   const count = opts.wrap ? (opts.sessions ?? Number.MAX_SAFE_INTEGER) : Math.min(opts.sessions ?? graphs.length, graphs.length);
+  if (opts.warmupSessions !== undefined && opts.warmupSessions >= count) {
+    throw new Error(`warmupSessions: expected fewer than the ${count} sessions the replay releases, got ${opts.warmupSessions} (nothing would be measured)`);
+  }
   // A loop: spreading >125k arrivals into Math.max overflowed the stack.
   let lastArrival = 0;
   for (const g of graphs) if ((g.arrivalMs ?? 0) > lastArrival) lastArrival = g.arrivalMs!;
@@ -80,7 +85,7 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
   const onError = opts.onError ?? "continue";
   const common = {
     maxSessions: count,
-    warmupSessions: 0,
+    warmupSessions: opts.warmupSessions ?? 0,
     onError,
     ...(opts.durationSeconds !== undefined ? { durationSeconds: opts.durationSeconds } : {}),
   };
@@ -110,7 +115,7 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
 
 /** The options a spec also has, checked as the spec checks them (the same limits and words). */
 function checkOptions(opts: ReplayOptions): void {
-  for (const field of ["sessions", "concurrency", "durationSeconds"] as const) {
+  for (const field of ["sessions", "concurrency", "durationSeconds", "warmupSessions"] as const) {
     const problem = opts[field] === undefined ? undefined : fieldProblem(field, opts[field]);
     if (problem) throw new Error(`${field}: ${problem}`);
   }

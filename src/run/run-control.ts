@@ -1,5 +1,6 @@
-// Stopping a run: the caller's signal (Ctrl-C, SIGTERM) or the traffic's duration stops
-// dispatching at once; requests in flight then get graceMs to finish before they are aborted.
+// Stopping a run: the caller's signal (Ctrl-C, SIGTERM) stops dispatching at once; requests in
+// flight then get graceMs to finish before they are aborted. (The traffic's duration is not a
+// stop: it ends the release of sessions, and the sessions released finish: run.ts.)
 // Before the clock starts, set-up steps end at once on the signal (setUpSteps): a run interrupted
 // there measured nothing and throws RunInterrupted.
 import { setMaxListeners } from "node:events";
@@ -11,8 +12,6 @@ export interface RunControlOptions {
   signal?: AbortSignal | undefined;
   /** How long in-flight requests may take to finish once the run stops (default 10 s). */
   graceMs?: number | undefined;
-  /** Stops the run this long after it started. */
-  durationSeconds?: number | undefined;
   /** Called once when the run stops dispatching (the achieved load's steady part ends there). */
   onStop?: (() => void) | undefined;
 }
@@ -22,7 +21,7 @@ export interface RunControl {
   readonly inflight: AbortSignal;
   /** True once the run stops dispatching (it was then interrupted). */
   stopped(): boolean;
-  /** Stops listening to the caller's signal and the duration. */
+  /** Stops listening to the caller's signal. */
   dispose(): void;
 }
 
@@ -43,12 +42,10 @@ export function startRunControl(opts: RunControlOptions): RunControl {
   opts.signal?.addEventListener("abort", onAbort);
   // A signal that fired between the set-up's last step and here dispatches no event any more.
   if (opts.signal?.aborted) stop();
-  const durationTimer = opts.durationSeconds !== undefined ? setTimeout(stop, opts.durationSeconds * 1000) : undefined;
   return {
     inflight: inflight.signal,
     stopped: () => stopped,
     dispose() {
-      if (durationTimer) clearTimeout(durationTimer);
       opts.signal?.removeEventListener("abort", onAbort);
     },
   };

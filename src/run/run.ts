@@ -200,7 +200,11 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const load = createLoadMeter();
   const { traffic } = plan;
   // A records.jsonl that cannot be written stops the run like Ctrl-C, and aborts what is in flight at once.
-  const control = startRunControl({ timers, signal: recorder.orFailed(opts.signal), graceMs: opts.graceMs, durationSeconds: traffic.durationSeconds, onStop: () => load.rampDown(now()) });
+  const control = startRunControl({ timers, signal: recorder.orFailed(opts.signal), graceMs: opts.graceMs, onStop: () => load.rampDown(now()) });
+  // The duration ends the release of sessions, not the run: the sessions released run to their
+  // end (a session cut after its first turns would leave out its longest prompts), and the run is
+  // not interrupted. Ctrl-C still stops everything at once.
+  const releaseEndsAt = traffic.durationSeconds !== undefined ? t0 + traffic.durationSeconds * 1000 : undefined;
   const stopped = control.stopped;
   const inflight = recorder.orFailed(control.inflight);
 
@@ -224,14 +228,15 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   };
   let nextIndex = 0;
   const nextSession = () => {
-    const session = stopped() || nextIndex >= plan.sessions ? undefined : plan.sessionAt(nextIndex++);
+    const released = stopped() || nextIndex >= plan.sessions || (releaseEndsAt !== undefined && now() >= releaseEndsAt);
+    const session = released ? undefined : plan.sessionAt(nextIndex++);
     if (!session) load.rampDown(now());
     return session;
   };
 
   let clientCpu: ClientCpuSamples;
   try {
-    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped, load });
+    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped, load, ...(releaseEndsAt !== undefined ? { releaseEndsAt } : {}) });
   } finally {
     clientCpu = recorder.markStalls(cpu.stop());
     control.dispose();

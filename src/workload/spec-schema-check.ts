@@ -50,6 +50,7 @@ const FIELD_POINTERS = {
   sessions: "#/properties/sessions",
   concurrency: "#/definitions/ConcurrentTrafficSpec/properties/concurrency",
   durationSeconds: "#/definitions/ConcurrentTrafficSpec/properties/durationSeconds",
+  warmupSessions: "#/definitions/ConcurrentTrafficSpec/properties/warmupSessions",
 } as const;
 
 /**

@@ -42,6 +42,13 @@ export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps): Promise<nu
         },
       );
       const next = at + arrivals.nextGapMs();
+      // An arrival past the end of the release is not waited for (a slow rate's gap, or a trace's
+      // hour-long one, would hold the run open with nothing to do).
+      if (deps.releaseEndsAt !== undefined && next >= deps.releaseEndsAt) {
+        exhausted = true;
+        maybeDone();
+        return;
+      }
       deps.timers.at(next, () => arrive(next));
     };
     const t0 = deps.now();

@@ -10,6 +10,8 @@ import { CliError } from "../../../src/cli/args.js";
 import { generateCommand } from "../../../src/cli/generate.js";
 import { inspectCommand } from "../../../src/cli/inspect.js";
 import { runCommand } from "../../../src/cli/run.js";
+import { searchCommand } from "../../../src/cli/search.js";
+import { sweepCommand } from "../../../src/cli/sweep.js";
 import { readSpecArg } from "../../../src/cli/spec-arg.js";
 import { planFromSpec } from "../../../src/run/run.js";
 import { applyOverrides } from "../../../src/workload/overrides.js";
@@ -135,6 +137,15 @@ describe("CLI commands with overrides", () => {
   it("generate and inspect check --concurrency too", async () => {
     expect(await usageError(() => generateCommand([specPath, "--concurrency", "0"]))).toMatch(/^--concurrency: /);
     expect(await usageError(() => inspectCommand([specPath, "--sessions", "0"]))).toMatch(/^--sessions: /);
+  });
+
+  it("--warmup sets traffic.warmupSessions, checked as the spec checks it", async () => {
+    expect((await readSpecArg("run", [specPath], { warmup: "1" })).traffic.warmupSessions).toBe(1);
+    expect((await readSpecArg("search", [rateSpecPath], { warmup: "2", duration: "30" })).traffic).toMatchObject({ warmupSessions: 2, durationSeconds: 30 });
+    expect(await usageError(() => readSpecArg("run", [specPath], { warmup: "3" }))).toMatch(/^--warmup: expected fewer than the 3 sessions the run releases, got 3 \(nothing would be measured\)/);
+    expect(await usageError(() => runCommand([specPath, "--url", "http://127.0.0.1:9/v1", "--warmup=-1"]))).toMatch(/^--warmup: expected an integer >= 0/);
+    expect(await usageError(() => searchCommand([rateSpecPath, "--over", "rho", "--url", "http://127.0.0.1:9/v1", "--warmup", "x"]))).toMatch(/^--warmup: /);
+    expect(await usageError(() => sweepCommand([specPath, "--set", "sessions=4,5", "--url", "http://127.0.0.1:9/v1", "--duration", "0"]))).toMatch(/^--duration: expected a number > 0/);
   });
 
   it("run --duration 0 is a usage error naming the flag", async () => {

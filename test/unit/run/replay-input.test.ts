@@ -34,6 +34,9 @@ describe("planFromTrace with bad input", () => {
     expect(() => planFromTrace(trace, { concurrency: 0 })).toThrow("concurrency: expected an integer >= 1, got 0");
     expect(() => planFromTrace(trace, { concurrency: 1e9 })).toThrow("concurrency: expected an integer <= 100000 (more sessions at once than one client can keep active), got 1000000000");
     expect(() => planFromTrace(trace, { durationSeconds: 3e6 })).toThrow("durationSeconds: expected a number <= 2147483 (24.8 days, the longest a timer can wait), got 3000000");
+    expect(() => planFromTrace(trace, { warmupSessions: -1 })).toThrow("warmupSessions: expected an integer >= 0, got -1");
+    expect(() => planFromTrace(trace, { warmupSessions: 3 })).toThrow("warmupSessions: expected fewer than the 3 sessions the replay releases, got 3 (nothing would be measured)");
+    expect(planFromTrace(trace, { warmupSessions: 2 }).traffic.warmupSessions).toBe(2);
   });
 
   it("releases an untimed replay at a session rate when asked, and refuses rate with timed or concurrency", () => {
