@@ -22,16 +22,17 @@ the capacity ratio, the fleet fraction and the slack.
 options:
   --metrics LIST        latency metrics to compare (default ttfc,tpot,e2e)
   --percentiles LIST    percentiles to compare (default 50,90)
-  --min-effect F        smallest change that counts, a fraction (default 0.25: 25%)
+  --min-effect F        smallest change that counts, a fraction (runs: default 0.25, 25%;
+                        searches: default 0, B lower only when it failed at A's frontier x (1 - F))
   --confidence C        of the intervals (default 0.95)
   --direction D         what fails: slower (default), faster or either
   --paired              the runs of the two sides were interleaved pair by pair (A1 B1 A2 B2 ...)
   --allow-inconclusive  percentiles with too few values per run do not make the verdict inconclusive
   --json                print the comparison as JSON
 exit codes: 0 matched (runs: no percentile changed beyond the effect in the failing direction;
-  searches: B not shown lower than A); 1 changed (runs) or B's capacity lower (searches);
-  2 usage error or unreadable folder; 4 a run is not valid, or a search found no frontier or did
-  not finish; 6 inconclusive (percentiles that could not be compared for lack of values)`;
+  searches: B not shown lower than A); 1 changed (runs) or B's capacity lower (searches: B
+  failed at a load A held); 2 usage error or unreadable folder; 4 a run is not valid, or a search
+  found no frontier (and B failed at no load A held) or did not finish; 6 inconclusive (percentiles that could not be compared for lack of values)`;
 
 function list(flag: string, value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -100,6 +101,8 @@ export const compareCommand: Command = async (argv) => {
     if (dirs.length === 0) throw new CliError(`compare: side ${i === 0 ? "A" : "B"} names no folder`);
     for (const d of dirs) if (!existsSync(d)) throw new CliError(`compare: ${d}: no such folder`);
   }
+  const minEffect = values["min-effect"] === undefined ? undefined : Number(values["min-effect"]);
+  if (minEffect !== undefined && !(Number.isFinite(minEffect) && minEffect >= 0)) throw new CliError(`--min-effect expects a fraction >= 0 (0.1 = 10%), got '${values["min-effect"]}'`);
   const isSearch = (d: string) => existsSync(join(d, "search.json"));
   const kinds = sides.map((dirs) => dirs.map(isSearch));
   const searches = kinds.every((k) => k.every(Boolean));
@@ -111,7 +114,7 @@ export const compareCommand: Command = async (argv) => {
     const b = readSearch(sides[1]![0]!);
     let c: ReturnType<typeof compareFrontiers>;
     try {
-      c = compareFrontiers(a, b);
+      c = compareFrontiers(a, b, minEffect !== undefined ? { minEffect } : {});
     } catch (err) {
       throw new CliError((err as Error).message);
     }
@@ -127,8 +130,6 @@ export const compareCommand: Command = async (argv) => {
     if (!(Number.isFinite(n) && n > 0 && n < 100)) throw new CliError(`--percentiles expects numbers between 0 and 100, got '${p}'`);
     return n;
   });
-  const minEffect = values["min-effect"] === undefined ? undefined : Number(values["min-effect"]);
-  if (minEffect !== undefined && !(Number.isFinite(minEffect) && minEffect >= 0)) throw new CliError(`--min-effect expects a fraction >= 0 (0.1 = 10%), got '${values["min-effect"]}'`);
   const confidence = positiveFlag("confidence", values.confidence);
   if (confidence !== undefined && confidence >= 1) throw new CliError(`--confidence expects a number between 0 and 1, got '${values.confidence}'`);
   const metrics = list("metrics", values.metrics);

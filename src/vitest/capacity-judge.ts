@@ -5,6 +5,8 @@
 import type { CapacityPoint, SearchStop } from "../search/capacity.js";
 import type { LoadDimension } from "../search/load.js";
 import type { PointFigures } from "../search/point.js";
+import type { WorkloadFingerprint } from "../run/fingerprint.js";
+import type { ServerEnvironment } from "./run-view.js";
 import { loadText } from "../search/table.js";
 
 /** What describeCapacity hands its tests: the search's result. */
@@ -22,6 +24,10 @@ export interface CapacityResultView {
   points: CapacityPoint<PointFigures>[];
   /** The table and outcome lines, as agentload search prints them. */
   lines: string[];
+  /** The spec searched (before the load was set on the axis), for a capacity snapshot. */
+  fingerprint?: WorkloadFingerprint;
+  /** What served the search, for a capacity snapshot. */
+  environment?: ServerEnvironment;
 }
 
 export function isCapacityResult(x: unknown): x is CapacityResultView {

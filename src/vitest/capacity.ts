@@ -8,7 +8,9 @@
 // toSustain passes only when the search showed the load healthy (the frontier is at least it);
 // a load inside the last bracket (above the frontier, below the first failing load) is not
 // decided at the search's precision and fails as inconclusive, as does a search that ran out of
-// points below it.
+// points below it. expect(capacity).toMatchMetricSnapshot() keeps the frontier as a baseline
+// (capacity-snapshot.ts). Each point is one run of the spec: its traffic.warmupSessions open
+// every point and are left out of that point's figures.
 import { dirname, join } from "node:path";
 import { describe, expect, test, beforeAll, afterAll } from "vitest";
 import { runWorkload } from "../run/run.js";
@@ -21,6 +23,8 @@ import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { workloadContext, type EngineOptions, type ServerOptions } from "./context.js";
 import { skippedUnderVitestBench } from "./dsl.js";
 import type { CapacityResultView } from "./capacity-judge.js";
+import { workloadFingerprint } from "../run/fingerprint.js";
+import { environmentOf } from "./run-view.js";
 import { lazyRun } from "./run-handle.js";
 import { resolveTarget, type ResolvedTarget } from "./server.js";
 import { assembleSpec, type SpecOverrides, type WorkloadSource } from "./workload-spec.js";
@@ -97,6 +101,8 @@ export function describeCapacity(name: string, options: DescribeCapacityOptions,
         stopped: result.stopped,
         points,
         lines,
+        fingerprint: workloadFingerprint(spec, spec.sessions),
+        environment: environmentOf(target.server),
       });
     }, (timeout ?? context.runTimeoutMs) * maxPoints);
     afterAll(async () => {

@@ -4,6 +4,7 @@
 //   expect(run).toMatchMetricSnapshot({ minEffect: 0.25 })
 //   expect(run).toMatchBaseline({ minEffect: 0.1 })
 //   expect(capacity).toSustain({ rho: 5 })
+//   expect(capacity).toMatchMetricSnapshot()   (the frontier: capacity-snapshot.ts)
 // Failure messages read like k6 thresholds: the metric, the limit, the measured value.
 import type { MatcherState, MatcherResult as ExpectationResult } from "vitest";
 import type { CompareOptions } from "../metrics/compare.js";
@@ -20,7 +21,8 @@ import { BENCH_SNAPSHOT_DIR, checkMetricSnapshot, METRIC_SNAPSHOT_DIR, metricSna
 import { environmentOf, isMetricView, isRunSummary, isWorkloadRun, type WorkloadRun } from "./run-view.js";
 import { judgeAgainstBaseline, type BaselineOptions } from "./baseline-compare.js";
 import { noteSnapshotChecked, noteSnapshotOutcome } from "./snapshot-tracker.js";
-import { isCapacityResult, judgeSustain } from "./capacity-judge.js";
+import { isCapacityResult, judgeSustain, type CapacityResultView } from "./capacity-judge.js";
+import { capacitySnapshotPath, checkCapacitySnapshot } from "./capacity-snapshot.js";
 import type { LoadDimension } from "../search/load.js";
 
 /** An SLO as a spec's `slo:` states it: any catalogue metric (durations as "750ms", "1.5s" or milliseconds). */
@@ -40,7 +42,9 @@ export interface AgentloadMatchers<R = unknown> {
   toMeetSLO(slo: SloObjectives): R;
   /**
    * Not slower than the stored baseline beyond the minimum effect (written when missing): a
-   * workload run's in __metrics__/, a bench result's (vitest 5) in __benchmarks__/.
+   * workload run's in __metrics__/, a bench result's (vitest 5) in __benchmarks__/. A
+   * describeCapacity result keeps its frontier in __capacity__/ and fails only when the search
+   * failed at a load the baseline held, less minEffect (default 0.25).
    */
   toMatchMetricSnapshot(options?: MetricSnapshotOptions): R;
   /**
@@ -219,6 +223,7 @@ function isWorkloadBenchResult(value: unknown): value is WorkloadBenchResult {
 function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricSnapshotOptions): ExpectationResult {
   const matcher = "toMatchMetricSnapshot";
   if (this.isNot) throw new TypeError(`${matcher} cannot be used with .not`);
+  if (isCapacityResult(received)) return capacitySnapshot(this, received, options);
   const bench = isWorkloadBenchResult(received);
   if (!bench && !isWorkloadRun(received)) {
     throw new TypeError(`${matcher}: expected a workload run (from describeWorkload) or a bench result (from bench(name, workloadTask(...)).run()), got ${describeValue(received)}`);
@@ -250,6 +255,26 @@ function toMatchMetricSnapshot(this: State, received: unknown, options?: MetricS
     pass: check.pass,
     message: () => check.message,
   };
+}
+
+/** toMatchMetricSnapshot of a describeCapacity result: its frontier against the stored one. */
+function capacitySnapshot(state: State, received: CapacityResultView, options: MetricSnapshotOptions | undefined): ExpectationResult {
+  const matcher = "toMatchMetricSnapshot";
+  const { name, minEffect, ...rest } = options ?? {};
+  const other = Object.keys(rest);
+  if (other.length > 0) throw new TypeError(`${matcher}: a capacity snapshot compares frontiers, so it takes name and minEffect only, got ${other.join(", ")}`);
+  if (minEffect !== undefined && !(typeof minEffect === "number" && minEffect >= 0 && minEffect < 1)) {
+    throw new TypeError(`${matcher}: a capacity snapshot's minEffect is one fraction in [0, 1) (a drop of the frontier), got ${describeValue(minEffect)}`);
+  }
+  const testFile = state.testPath;
+  const testName = state.currentTestName;
+  if (!testFile || !testName) throw new Error(`${matcher}: must be called inside a test (no test file or test name in the matcher context)`);
+  const key = nextSnapshotKey(state, testFile, testName, name);
+  const update: SnapshotUpdateMode = state.snapshotState?.snapshotUpdateState ?? (isCI() ? "none" : "new");
+  noteSnapshotChecked(capacitySnapshotPath(testFile), key);
+  const check = checkCapacitySnapshot({ testFile, key, capacity: received, update, ci: isCI(), ...(minEffect !== undefined ? { minEffect } : {}) });
+  noteSnapshotOutcome(check.file, check.outcome);
+  return { pass: check.pass, message: () => check.message };
 }
 
 function toMatchBaseline(this: State, received: unknown, options?: BaselineOptions): ExpectationResult {

@@ -231,7 +231,7 @@ function compareEntry(baseline: MetricSnapshotEntry, run: SnapshotSource, option
   return comparison;
 }
 
-function environmentDiff(before: MetricSnapshotEntry["environment"] | undefined, after: MetricSnapshotEntry["environment"]): string[] {
+export function environmentDiff(before: MetricSnapshotEntry["environment"] | undefined, after: MetricSnapshotEntry["environment"]): string[] {
   const changes: string[] = [];
   const diff = (a: object | undefined, b: object) => {
     const x = (a ?? {}) as Record<string, unknown>;

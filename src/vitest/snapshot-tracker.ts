@@ -13,6 +13,7 @@
 //    never obsolete: only entries of passing tests, or of no test at all (renamed, removed), are.
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { capacitySnapshotPath, readCapacitySnapshotFile, removeCapacitySnapshotEntries } from "./capacity-snapshot.js";
 import { BENCH_SNAPSHOT_DIR, METRIC_SNAPSHOT_DIR, metricSnapshotPath, readMetricSnapshotFile, removeMetricSnapshotEntries, type MetricSnapshotOutcome, type SnapshotUpdateMode } from "./metric-snapshot.js";
 
 /** Where each test file's counts go: the file task's meta under this key. */
@@ -116,25 +117,35 @@ export function ranWhole(tests: readonly TestOutcome[]): boolean {
   return tests.length > 0 && tests.every((t) => t.ran);
 }
 
+/** Each kind of snapshot file a test file may have: where it is, its keys, how to remove some. */
+const STORES: { path: (testFile: string) => string; keys: (file: string) => string[]; remove: (file: string, keys: string[]) => void }[] = [
+  ...[METRIC_SNAPSHOT_DIR, BENCH_SNAPSHOT_DIR].map((dir) => ({
+    path: (testFile: string) => metricSnapshotPath(testFile, dir),
+    keys: (file: string) => Object.keys(readMetricSnapshotFile(file).entries),
+    remove: (file: string, keys: string[]) => void removeMetricSnapshotEntries(file, keys),
+  })),
+  { path: capacitySnapshotPath, keys: (file) => Object.keys(readCapacitySnapshotFile(file)), remove: (file, keys) => void removeCapacitySnapshotEntries(file, keys) },
+];
+
 /**
- * At the end of a test file: finds the obsolete entries of its snapshot files (`__metrics__` and
- * `__benchmarks__`), removes them when update is "all" and the whole file ran, and forgets what
- * was noted for them. Returns a report per snapshot file with anything to say.
+ * At the end of a test file: finds the obsolete entries of its snapshot files (`__metrics__`,
+ * `__benchmarks__` and `__capacity__`), removes them when update is "all" and the whole file ran,
+ * and forgets what was noted for them. Returns a report per snapshot file with anything to say.
  */
 export function settleTestFile(testFile: string, file: TaskLike, update: SnapshotUpdateMode | undefined): SnapshotFileReport[] {
   const tests = testsOf(file);
   const whole = ranWhole(tests);
   const reports: SnapshotFileReport[] = [];
-  for (const dir of [METRIC_SNAPSHOT_DIR, BENCH_SNAPSHOT_DIR]) {
-    const snapshotFile = path.resolve(metricSnapshotPath(testFile, dir));
+  for (const store of STORES) {
+    const snapshotFile = path.resolve(store.path(testFile));
     const t = tracked().get(snapshotFile);
     tracked().delete(snapshotFile);
     if (!t && !existsSync(snapshotFile)) continue;
-    const obsolete = findObsolete(Object.keys(readMetricSnapshotFile(snapshotFile).entries), t?.checked ?? new Set(), tests);
+    const obsolete = findObsolete(store.keys(snapshotFile), t?.checked ?? new Set(), tests);
     const report: SnapshotFileReport = { file: snapshotFile, written: t?.written ?? 0, updated: t?.updated ?? 0, obsolete, removed: false };
     if (obsolete.length > 0) {
       if (update === "all" && whole) {
-        removeMetricSnapshotEntries(snapshotFile, obsolete);
+        store.remove(snapshotFile, obsolete);
         report.removed = true;
       } else {
         report.kept = update === "all" ? "partial-run" : "no-update";

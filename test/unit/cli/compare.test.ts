@@ -121,9 +121,11 @@ describe("agentload compare (searches)", () => {
     expect(await compare(dag, linear)).toBe(1);
   });
 
-  it("exits 4 when a search has no frontier, and names a file that is not a search.json", async () => {
-    const none = searchFolder("none", { ...searchDoc(1, 2), frontier: null, stopped: "min-load" });
+  it("exits 4 when a search has no frontier and failed only above the other's, 1 when it failed below; names a file that is not a search.json", async () => {
+    const none = searchFolder("none", { ...searchDoc(1, 6), frontier: null, stopped: "min-load" });
     expect(await compare(searchFolder("ok", searchDoc(4, 5)), none)).toBe(4);
+    const failedLow = searchFolder("low", { ...searchDoc(1, 2), frontier: null, stopped: "min-load" });
+    expect(await compare(searchFolder("ok2", searchDoc(4, 5)), failedLow)).toBe(1);
     const bad = searchFolder("bad", { points: 3 });
     await expect(compare(bad, none)).rejects.toThrow(/bad\/search\.json: not a search\.json written by agentload search \(no over\/unit\)/);
   });

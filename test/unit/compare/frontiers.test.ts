@@ -60,8 +60,31 @@ describe("compareFrontiers", () => {
     expect(frontierPoint(search("a", null, 1))).toBeUndefined();
   });
 
-  it("does not compare a search that found no frontier or did not finish, nor searches over different axes", () => {
+  it("calls B lower when it held no load but failed at one A held", () => {
     const none = compareFrontiers(search("a", 4, 5), search("b", null, 0.5, "min-load"));
+    expect(none.outcome).toBe("lower");
+    expect(none.pass).toBe(false);
+    expect(none.capacityRatio).toBeNull();
+    expect(none.verdict).toBe("B is lower: it failed at 0.5, a load A held, and held no load");
+  });
+
+  it("with a minimum effect, calls B lower or higher only beyond it", () => {
+    // Reruns of one search: 7.34 vs 9.51 (precision 10%) are lower without an effect, not with 25%.
+    const rerun = (m?: number) => compareFrontiers(search("a", 9.51, 10.4), search("b", 7.34, 8.07), m === undefined ? {} : { minEffect: m });
+    expect(rerun().outcome).toBe("lower");
+    expect(rerun(0.25).outcome).toBe("not-told-apart");
+    expect(rerun(0.25).pass).toBe(true);
+    expect(rerun(0.25).verdict).toMatch(/^not told apart: the two frontiers' brackets overlap within the minimum effect 25\.0% \(A 9\.51 to 10\.4, B 7\.34 to 8\.07\)/);
+    const halved = compareFrontiers(search("a", 8, 8.8), search("b", 4, 4.4), { minEffect: 0.25 });
+    expect(halved.outcome).toBe("lower");
+    expect(halved.verdict).toBe("B is lower: it failed at 4.4, a load A held (6 with the minimum effect 25.0%)");
+    expect(compareFrontiers(search("a", 4, 4.4), search("b", 5, 5.5), { minEffect: 0.25 }).outcome).toBe("not-told-apart");
+    expect(compareFrontiers(search("a", 4, 4.4), search("b", 5.6, 6.2), { minEffect: 0.25 }).outcome).toBe("higher");
+    expect(() => compareFrontiers(search("a", 4, 5), search("b", 4, 5), { minEffect: 1 })).toThrow(/minEffect expects a fraction in \[0, 1\), got 1/);
+  });
+
+  it("does not compare a search that found no frontier or did not finish, nor searches over different axes", () => {
+    const none = compareFrontiers(search("a", 4, 5), search("b", null, 6, "min-load"));
     expect(none.outcome).toBe("no-frontier");
     expect(none.pass).toBe(false);
     expect(none.verdict).toBe("not compared: b: no load was healthy");
