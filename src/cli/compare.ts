@@ -2,11 +2,14 @@
 // as comma-separated lists) give per percentile the change, its interval and a verdict
 // (compare/runs.ts); two capacity searches give the frontier table of the post's case study 3
 // (compare/frontiers.ts).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareFrontiers, type SearchSide } from "../compare/frontiers.js";
+import { compareFrontiers } from "../compare/frontiers.js";
+import { readSearch } from "./search-folder.js";
 import { compareRunSets, type ComparedRun, type RunsComparisonOptions } from "../compare/runs.js";
 import type { CompareDirection } from "../metrics/compare.js";
+import { renderCompareReport, type CompareReportRun } from "../report/html/compare-report.js";
+import { promptTokens } from "../report/html/plot-data.js";
 import { CliError, parseFlags, positiveFlag, type Command } from "./args.js";
 import { judgeRunFolder } from "./run-folder.js";
 
@@ -29,6 +32,8 @@ options:
   --paired              the runs of the two sides were interleaved pair by pair (A1 B1 A2 B2 ...)
   --allow-inconclusive  percentiles with too few values per run do not make the verdict inconclusive
   --json                print the comparison as JSON
+  --html FILE           runs: also write the comparison as one self-contained HTML page there (the
+                        table, and ECDFs of TTFC, TBC, TPOT, E2E and prompt tokens, one line per run)
 exit codes: 0 matched (runs: no percentile changed beyond the effect in the failing direction;
   searches: B not shown lower than A); 1 changed (runs) or B's capacity lower (searches: B
   failed at a load A held); 2 usage error or unreadable folder; 4 a run is not valid, or a search
@@ -41,38 +46,20 @@ function list(flag: string, value: string | undefined): string[] | undefined {
   return items;
 }
 
-function readSearch(dir: string): SearchSide {
-  const file = join(dir, "search.json");
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  } catch (err) {
-    throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(err as Error).message})`}`);
-  }
-  const bad = (what: string) => new CliError(`${file}: not a search.json written by agentload search (${what})`);
-  if (typeof doc !== "object" || doc === null) throw bad("not an object");
-  if (typeof doc.over !== "string" || typeof doc.unit !== "string") throw bad("no over/unit");
-  if (!Array.isArray(doc.points)) throw bad("no points");
-  const options = (doc.options ?? {}) as { precision?: unknown };
-  const finished = typeof doc.stopped === "string";
-  const n = (x: unknown) => (typeof x === "number" ? x : null);
+/** A run as compared and, with --html, as drawn. */
+type SideRun = ComparedRun & CompareReportRun;
+
+/** A run folder as compared; with `prompts`, the prompt tokens its page plots (records are not kept otherwise). */
+function readRun(dir: string, prompts: boolean): SideRun {
+  const run = judgeRunFolder(dir, { onNote: (line) => console.error(`agentload: ${line}`) });
   return {
     dir,
-    spec: typeof doc.spec === "string" ? doc.spec : dir,
-    over: doc.over,
-    unit: doc.unit,
-    precision: typeof options.precision === "number" ? options.precision : 0.1,
-    frontier: finished ? n(doc.frontier) : null,
-    firstFailing: finished ? n(doc.firstFailing) : null,
-    binding: typeof doc.binding === "string" ? doc.binding : null,
-    stopped: finished ? (doc.stopped as SearchSide["stopped"]) : null,
-    points: doc.points as SearchSide["points"],
+    histograms: run.summary.histograms,
+    latency: run.summary.latency,
+    valid: run.validity.valid,
+    problems: run.validity.problems,
+    ...(prompts ? { promptTokens: promptTokens(run.records) } : {}),
   };
-}
-
-function readRun(dir: string): ComparedRun {
-  const run = judgeRunFolder(dir, { onNote: (line) => console.error(`agentload: ${line}`) });
-  return { dir, histograms: run.summary.histograms, latency: run.summary.latency, valid: run.validity.valid, problems: run.validity.problems };
 }
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -94,6 +81,7 @@ export const compareCommand: Command = async (argv) => {
     paired: { type: "boolean" },
     "allow-inconclusive": { type: "boolean" },
     json: { type: "boolean" },
+    html: { type: "string" },
   });
   if (positionals.length !== 2) throw new CliError(`compare expects two sides, A and B, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
   const sides = positionals.map((p) => p.split(",").map((s) => s.trim()).filter(Boolean));
@@ -110,6 +98,7 @@ export const compareCommand: Command = async (argv) => {
 
   if (searches) {
     if (sides.some((d) => d.length > 1)) throw new CliError("compare: a search side is one search folder");
+    if (values.html !== undefined) throw new CliError("compare: --html draws run comparisons; for a search's page, agentload report <search-dir> --html FILE");
     const a = readSearch(sides[0]![0]!);
     const b = readSearch(sides[1]![0]!);
     let c: ReturnType<typeof compareFrontiers>;
@@ -142,7 +131,7 @@ export const compareCommand: Command = async (argv) => {
     ...(values.paired ? { paired: true } : {}),
     ...(values["allow-inconclusive"] ? { allowInconclusive: true } : {}),
   };
-  const [baseline, current] = sides.map((dirs) => dirs.map(readRun)) as [ComparedRun[], ComparedRun[]];
+  const [baseline, current] = sides.map((dirs) => dirs.map((d) => readRun(d, values.html !== undefined))) as [SideRun[], SideRun[]];
   let c: ReturnType<typeof compareRunSets>;
   try {
     c = compareRunSets(baseline, current, options);
@@ -170,5 +159,7 @@ export const compareCommand: Command = async (argv) => {
   } else {
     console.log(`A (baseline): ${baseline.map((r) => r.dir).join(", ")}\nB: ${current.map((r) => r.dir).join(", ")}\n${c.lines.join("\n")}`);
   }
+  // Written whatever the verdict: a changed or invalid comparison is the one worth looking at.
+  if (values.html !== undefined) writeFileSync(values.html, await renderCompareReport({ baseline, current, outcome: c.outcome, lines: c.lines, basis: c.basis, ...(c.comparison ? { comparison: c.comparison } : {}) }));
   return c.outcome === "invalid" ? 4 : c.outcome === "inconclusive" ? 6 : c.pass ? 0 : 1;
 };

@@ -1,15 +1,21 @@
 // `agentload report <run-dir>`: renders a finished run folder again, from its records, in any
 // format of the reporter table (report/index.ts), and judges it by its own SLOs or by new ones
 // (`--slo file.yaml`), so an old run can be re-judged without running it again.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderSearchReport } from "../report/html/search-report.js";
 import { parse as parseYaml } from "yaml";
 import { REPORTERS, reporterNamed } from "../report/index.js";
 import { CliError, parseFlags, type Command } from "./args.js";
 import { judgeRunFolder } from "./run-folder.js";
+import { readSearch } from "./search-folder.js";
 
-const HELP = `usage: agentload report <run-dir> [options]
-Re-renders a run folder (records.jsonl, summary.json, spec.resolved.json) and judges it again.
+const HELP = `usage: agentload report <run-dir | search-dir> [options]
+Re-renders a run folder (records.jsonl, summary.json, spec.resolved.json) and judges it again; a
+capacity search's folder (search.json) renders as its HTML report (the frontier plot, every point).
 options:
+  --html FILE      write the HTML report (plots, verdicts, summary; one self-contained file) there;
+                   the same as --format html --out FILE
   --slo FILE       judge by these SLOs (YAML or JSON: an \`slo:\` mapping, or the mapping itself) instead of the run's own
   --format NAME    ${REPORTERS.map((r) => `${r.name} (${r.description})`).join(";\n                   ")}
                    (default terminal)
@@ -40,9 +46,22 @@ export const reportCommand: Command = async (argv) => {
     console.log(HELP);
     return 0;
   }
-  const { values, positionals } = parseFlags(argv, { slo: { type: "string" }, format: { type: "string" }, out: { type: "string" } });
+  const { values, positionals } = parseFlags(argv, { slo: { type: "string" }, format: { type: "string" }, out: { type: "string" }, html: { type: "string" } });
+  if (values.html !== undefined) {
+    if ((values.format !== undefined && values.format !== "html") || values.out !== undefined) throw new CliError("--html FILE writes the HTML report; give it alone, or --format and --out");
+    values.format = "html";
+    values.out = values.html;
+  }
   if (positionals.length !== 1) throw new CliError(`report expects one run folder, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
   const dir = positionals[0]!;
+  if (existsSync(join(dir, "search.json"))) {
+    if ((values.format ?? "html") !== "html") throw new CliError(`a search folder renders as HTML only (--html FILE, or --format html); got --format ${values.format}`);
+    if (values.slo !== undefined) throw new CliError("--slo re-judges a run folder; a search's points were judged when they ran");
+    const html = await renderSearchReport(readSearch(dir));
+    if (values.out !== undefined) writeFileSync(values.out, html);
+    else process.stdout.write(html);
+    return 0;
+  }
   const reporter = reporterNamed(values.format ?? "terminal");
   if (!reporter) throw new CliError(`--format expects one of ${REPORTERS.map((r) => r.name).join(", ")}, got '${values.format}'`);
   const run = judgeRunFolder(dir, {
@@ -50,8 +69,8 @@ export const reportCommand: Command = async (argv) => {
     onNote: (line) => console.error(`agentload: ${line}`),
   });
   const { summary, verdicts, passed, interrupted, validity } = run;
-  const text = reporter.render(
-    { name: run.name, summary, verdicts, passed, interrupted, validity, dir, records: run.records },
+  const text = await reporter.render(
+    { name: run.name, summary, verdicts, passed, interrupted, validity, dir, records: run.records, ...(run.metadata ? { metadata: run.metadata } : {}) },
     { color: reporter.name === "terminal" && values.out === undefined && process.stdout.isTTY === true },
   );
   if (values.out !== undefined) writeFileSync(values.out, text);

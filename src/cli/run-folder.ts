@@ -10,7 +10,7 @@ import { evaluateSlos, resolveSlo, type Objective, type SloVerdict } from "../me
 import type { RunSummary } from "../metrics/summary.js";
 import { runValidity, type RunValidity } from "../metrics/validity.js";
 import { readRunFolder } from "../records/read.js";
-import type { RequestRecord } from "../records/types.js";
+import type { RequestRecord, RunMetadata } from "../records/types.js";
 import { CliError } from "./args.js";
 
 export interface JudgedRunFolder {
@@ -22,6 +22,8 @@ export interface JudgedRunFolder {
   interrupted: boolean;
   validity: RunValidity;
   records: RequestRecord[];
+  /** run.json, when the folder has one. */
+  metadata?: RunMetadata;
 }
 
 function scrape(dir: string, file: string): PrometheusScrape | undefined {
@@ -74,5 +76,15 @@ export function judgeRunFolder(dir: string, options: { slo?: unknown; sloWhere?:
   // request: summary.json keeps them, and they are judged again with the records' lag.
   const client = previous?.validity?.client;
   const validity = runValidity(summary, { interrupted, slo: objectives, ...(client?.cpu ? { cpuJudged: client.cpu } : {}), ...(client?.load?.load ? { achievedLoad: client.load.load } : {}) });
-  return { dir, name: previous?.name ?? spec?.name ?? dir, summary, verdicts, passed: verdicts.every((v) => v.pass), interrupted, validity, records: folder.records };
+  return {
+    dir,
+    name: previous?.name ?? spec?.name ?? dir,
+    summary,
+    verdicts,
+    passed: verdicts.every((v) => v.pass),
+    interrupted,
+    validity,
+    records: folder.records,
+    ...(folder.metadata ? { metadata: folder.metadata } : {}),
+  };
 }

@@ -2,7 +2,9 @@
 // SLOs (search/capacity.ts chooses the loads; each is one run of the spec at that load, judged by
 // search/point.ts). Against the built-in engine unless --url is given; --restart starts the engine
 // afresh before each point, so that no point inherits the previous one's cache or queue.
-import { dirname } from "node:path";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { renderSearchReport } from "../report/html/search-report.js";
 import { RunInterrupted } from "../run/run-control.js";
 import { searchCapacity, type CapacityPoint, type CapacityResult } from "../search/capacity.js";
 import { isLoadDimension, loadAxis, LOAD_DIMENSIONS, meanRequestsPerSession } from "../search/load.js";
@@ -15,6 +17,7 @@ import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./arg
 import { catchInterrupts } from "./interrupts.js";
 import { cacheResetPrinter, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
+import { readSearch } from "./search-folder.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS, SPEC_RUN_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
 
@@ -53,8 +56,8 @@ options:
   --slots N            llama-server slots (default 4)
 The table's "offered" column is the load each run really offered: mean sessions in flight, or
 the rate of the arrival schedule the seed drew (a few dozen sessions can draw far from the rate;
-a warning says so). The search folder holds search.json (every point, rewritten after each) and
-one run folder per point.
+a warning says so). The search folder holds search.json (every point, rewritten after each),
+report.html (the frontier plot and every point, when the search ends) and one run folder per point.
 exit codes: 0 the frontier was found (or the highest load allowed was healthy) and meets
   --expect-at-least; 1 no load was healthy, or the frontier is below --expect-at-least; 2 usage or
   spec error; 3 preflight failed at the first point; 4 the search ran out of runs (--max-points)
@@ -142,6 +145,14 @@ export const searchCommand: Command = async (argv) => {
     };
     writePointsFile(dir, "search.json", doc);
   };
+  /** report.html beside search.json, once the search ends (finished or stopped); a failure to draw it loses nothing. */
+  const report = async () => {
+    try {
+      writeFileSync(join(dir, "report.html"), await renderSearchReport(readSearch(dir)));
+    } catch (err) {
+      console.error(`agentload: report.html not written: ${(err as Error).message}`);
+    }
+  };
 
   let pointNo = 0;
   try {
@@ -180,6 +191,7 @@ export const searchCommand: Command = async (argv) => {
       },
     );
     save(result);
+    await report();
     if (values.json) console.log(JSON.stringify({ frontier: result.frontier, firstFailing: result.firstFailing, binding: result.binding ?? null, stopped: result.stopped, dir, points }, null, 2));
     else {
       for (const line of pointRows(points, axis)) console.log(line);
@@ -198,6 +210,7 @@ export const searchCommand: Command = async (argv) => {
   } catch (err) {
     if (err instanceof SearchStopped || err instanceof RunInterrupted) {
       save(undefined, interrupts.received() ?? "interrupted");
+      await report();
       for (const line of pointRows(points, axis)) console.error(line);
       console.error(`agentload: search stopped after ${points.length} point(s); search folder: ${dir}`);
       return SEARCH_EXIT.interrupted;

@@ -5,7 +5,7 @@
 // file and line.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { RequestRecord } from "./types.js";
+import type { RequestRecord, RunMetadata } from "./types.js";
 
 export interface ReadRecordsOptions {
   /** Told about anything skipped, e.g. a torn last line (one line of text, naming file and line). */
@@ -64,10 +64,12 @@ export interface RunFolderContents {
   resolvedSpec: unknown | null;
   /** summary.json, or null when the folder has none (e.g. the run crashed before writing it). */
   summary: unknown | null;
+  /** run.json (where and how the run was measured), or null for a folder written before it existed. */
+  metadata: RunMetadata | null;
   records: RequestRecord[];
 }
 
-/** Reads a run folder: records.jsonl is required, spec.resolved.json and summary.json are optional. */
+/** Reads a run folder: records.jsonl is required, spec.resolved.json, summary.json and run.json are optional. */
 export function readRunFolder(dir: string, options: ReadRecordsOptions = {}): RunFolderContents {
   if (!existsSync(dir)) throw new Error(`${dir}: no such run folder`);
   if (!statSync(dir).isDirectory()) throw new Error(`${dir}: not a run folder (not a directory)`);
@@ -77,6 +79,7 @@ export function readRunFolder(dir: string, options: ReadRecordsOptions = {}): Ru
     dir,
     resolvedSpec: readOptionalJson(join(dir, "spec.resolved.json")),
     summary: readOptionalJson(join(dir, "summary.json")),
+    metadata: readOptionalJson(join(dir, "run.json")) as RunMetadata | null,
     records: readRecords(recordsPath, options),
   };
 }

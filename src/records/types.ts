@@ -37,6 +37,11 @@ export interface RequestRecord {
   kind?: NodeKind;
   /** The session's agent type (spec `agents[].name`), for sub-metrics such as e2e{agent:explorer}. */
   agent?: string;
+  /**
+   * The nodes of the same session this request waited for (its graph node's parents), so a
+   * report can draw spawn and join edges; absent when it waited for none (a session's first request).
+   */
+  parents?: string[];
   /** When all parents had finished (planned dispatch = readyAt + waitAfterReadyMs). */
   readyAt: number;
   plannedAt: number;
@@ -61,4 +66,25 @@ export interface RequestRecord {
    */
   attempts?: number;
   error?: RequestError;
+}
+
+// run.json: where and how a run was measured (run/run-metadata.ts gathers it).
+/** The machine and runtime a run was measured from. */
+export interface HostEnvironment {
+  /** "node 20.19.0", "bun 1.2.3", "deno 2.1.0". */
+  runtime: string;
+  platform: string;
+  arch: string;
+  cpus: number;
+  cpuModel?: string;
+}
+
+export interface RunMetadata {
+  tool: { name: "agentload"; version: string };
+  /** ISO time the run's clock started. */
+  startedAt: string;
+  server: { url: string; model?: string };
+  /** The workload's name, and its fingerprint (run/fingerprint.ts): the resolved spec's hash and its session count. */
+  workload: { name: string; fingerprint?: { spec: string; sessions: number } };
+  host: HostEnvironment;
 }

@@ -4,7 +4,7 @@
 import type { MetricCatalogue } from "../metrics/catalogue.js";
 import type { SloVerdict } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
-import type { RequestRecord } from "../records/types.js";
+import type { RequestRecord, RunMetadata } from "../records/types.js";
 import type { RunValidity } from "../metrics/validity.js";
 
 /** What every reporter renders: one run's summary, its verdicts, and (when read back) its records. */
@@ -20,6 +20,8 @@ export interface FinishedRun {
   validity?: RunValidity;
   /** The requests, in the order they ended (reporters that need them say so). */
   records?: readonly RequestRecord[];
+  /** Where and how it was measured (the run folder's run.json), when known. */
+  metadata?: RunMetadata;
 }
 
 export interface ReportOptions {
@@ -35,5 +37,6 @@ export interface Reporter {
   description: string;
   /** Needs FinishedRun.records. */
   needsRecords?: boolean;
-  render(run: FinishedRun, options?: ReportOptions): string;
+  /** The report's text; a promise where drawing is asynchronous (the HTML report's plots). */
+  render(run: FinishedRun, options?: ReportOptions): string | Promise<string>;
 }

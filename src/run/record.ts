@@ -33,6 +33,8 @@ export function requestRecord(
   if (obs.completionTokens !== undefined) record.completionTokens = obs.completionTokens;
   if (node.kind) record.kind = node.kind;
   if (session.agent) record.agent = session.agent;
+  // Absent rather than [] when there are none, like every optional field: one line per request adds up.
+  if (node.parents.length > 0) record.parents = [...node.parents];
   if (run.warmup) record.warmup = true;
   if (obs.attempts !== undefined && obs.attempts > 1) record.attempts = obs.attempts;
   if (obs.error) record.error = obs.error;

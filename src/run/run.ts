@@ -24,6 +24,8 @@ import { requestRecord } from "./record.js";
 import { createRecorder } from "./recorder.js";
 import { clientOptions, nodeRequest, warmUpRequest } from "./request.js";
 import { setUpSteps, startRunControl } from "./run-control.js";
+import { runMetadata } from "./run-metadata.js";
+import { writeHtmlReport } from "./html-report.js";
 import { runSession, type NodeStart } from "./session-runner.js";
 import { TimerQueue } from "./timer-queue.js";
 import { trafficRunner } from "./traffic/index.js";
@@ -114,6 +116,8 @@ export interface RunOptions {
   catalogue?: MetricCatalogue;
   /** Check the server before the run (default true): see preflight.ts. */
   preflight?: boolean;
+  /** Write report.html into the run folder when the run ends (default true). */
+  report?: boolean;
   /**
    * Problems of the run's surroundings found when it ends, e.g. a managed engine that exited
    * ("the built-in engine exited with code 137"): each makes the run not valid.
@@ -134,7 +138,7 @@ export interface RunResult {
   summary: RunSummary;
   verdicts: SloVerdict[];
   passed: boolean;
-  /** True when the run was stopped early (signal or duration). */
+  /** True when the run was stopped early (Ctrl-C, SIGTERM: its signal); a duration only ends the release of sessions. */
   interrupted: boolean;
   /** Whether the run measured enough to be judged at all (metrics/validity.ts). */
   validity: RunValidity;
@@ -195,6 +199,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const recorder = createRecorder({ path: folder.path("records.jsonl"), aggregator, now, onRecord: opts.onRecord });
   const timers = new TimerQueue(now);
   const t0 = recorder.startClock();
+  const fingerprint = workloadFingerprint(plan.resolved, plan.sessions);
+  // Where and how the run is measured, for its report (and anyone reading the folder later).
+  folder.writeJson("run.json", runMetadata({ name: plan.name, apiUrl: target.apiUrl, ...(target.model ? { model: target.model } : {}), fingerprint, startedAt: new Date() }));
   // The client's own soundness: how busy it was, and the load it offered against the target.
   const cpu = startCpuSampler({ now });
   const load = createLoadMeter();
@@ -269,5 +276,11 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     if (err instanceof FolderWriteError) throw new SummaryNotWrittenError(err, summary);
     throw err;
   }
-  return { dir: folder.dir, summary, verdicts, passed, interrupted, validity, fingerprint: workloadFingerprint(plan.resolved, plan.sessions) };
+  if (opts.report !== false) {
+    // After everything measured is on disk: a report that cannot be drawn loses nothing.
+    await writeHtmlReport(folder, { name: plan.name, summary, verdicts, passed, interrupted, validity, dir: folder.dir }).catch((err: unknown) =>
+      opts.onNote?.(`report.html not written: ${(err as Error).message}`),
+    );
+  }
+  return { dir: folder.dir, summary, verdicts, passed, interrupted, validity, fingerprint };
 }

@@ -11,13 +11,14 @@
 // a baseline of another workload is not compared, and vitest's update modes write and rewrite.
 //
 // Node-only (node:fs); Bun and Deno provide both.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { compareFrontiers, type SearchSide } from "../compare/frontiers.js";
 import type { WorkloadFingerprint } from "../run/fingerprint.js";
 import type { SearchStop } from "../search/capacity.js";
 import { loadText } from "../search/table.js";
 import type { CapacityResultView } from "./capacity-judge.js";
+import { readSnapshotJson } from "./metric-snapshot-file.js";
 import { environmentDiff, hostEnvironment, type HostEnvironment, type MetricSnapshotOutcome, type SnapshotUpdateMode } from "./metric-snapshot.js";
 import type { ServerEnvironment } from "./run-view.js";
 
@@ -52,19 +53,8 @@ export function capacitySnapshotPath(testFile: string): string {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function readCapacitySnapshotFile(file: string): Record<string, CapacitySnapshotEntry> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw e;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message}); delete it or rerun with vitest -u`);
-  }
+  const data = readSnapshotJson(file);
+  if (data === undefined) return {};
   if (!isObject(data) || data.version !== CAPACITY_SNAPSHOT_VERSION || !isObject(data.entries)) {
     throw new Error(`${file}: not a capacity snapshot file: expected { "version": ${CAPACITY_SNAPSHOT_VERSION}, "entries": { ... } }`);
   }

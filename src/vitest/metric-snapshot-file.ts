@@ -28,21 +28,29 @@ type EntryHistograms = RunSummary["histograms"];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The snapshot file's contents; an empty file when it does not exist yet. */
-export function readMetricSnapshotFile(file: string): MetricSnapshotFile {
+/**
+ * A snapshot file's JSON (metric and capacity snapshots alike): undefined when it does not exist
+ * yet; a file that is not JSON is named, with what to do.
+ */
+export function readSnapshotJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: METRIC_SNAPSHOT_VERSION, entries: {} };
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message}); delete it or rerun with vitest -u`);
   }
+}
+
+/** The snapshot file's contents; an empty file when it does not exist yet. */
+export function readMetricSnapshotFile(file: string): MetricSnapshotFile {
+  const data = readSnapshotJson(file);
+  if (data === undefined) return { version: METRIC_SNAPSHOT_VERSION, entries: {} };
   const expected = `expected { "version": ${METRIC_SNAPSHOT_VERSION}, "entries": { ... }, "histograms": { ... } } (or a version 1 file)`;
   if (!isObject(data) || !isObject(data.entries)) throw new Error(`${file}: not a metric snapshot file: ${expected}`);
   if (typeof data.version === "number" && data.version > METRIC_SNAPSHOT_VERSION) {

@@ -7,12 +7,14 @@
 // worker) and snapshot-reporter.ts (the line after the run).
 //
 // Node-only (node:fs, node:os); Bun and Deno provide both.
-import os from "node:os";
 import path from "node:path";
 import { compareHistograms, type CompareOptions, type HistogramComparison } from "../metrics/compare.js";
 import { compareRepeats, MIN_REPEATS, type RepeatStats } from "../metrics/compare-repeats.js";
 import type { RunCounts, RunSummary, ThroughputSummary } from "../metrics/summary.js";
 import type { WorkloadFingerprint } from "../run/fingerprint.js";
+import { hostEnvironment, type HostEnvironment } from "../run/run-metadata.js";
+
+export { hostEnvironment, type HostEnvironment };
 import { readMetricSnapshotFile, writeMetricSnapshotEntry } from "./metric-snapshot-file.js";
 import type { ServerEnvironment, WorkloadRun } from "./run-view.js";
 
@@ -27,16 +29,6 @@ export {
 export const METRIC_SNAPSHOT_DIR = "__metrics__";
 /** Where vitest 5 bench results keep their baselines (vitest's own bench files live beside them). */
 export const BENCH_SNAPSHOT_DIR = "__benchmarks__";
-
-/** The machine and runtime a run was measured from. */
-export interface HostEnvironment {
-  /** "node 20.19.0", "bun 1.2.3", "deno 2.1.0". */
-  runtime: string;
-  platform: string;
-  arch: string;
-  cpus: number;
-  cpuModel?: string;
-}
 
 export interface MetricSnapshotEntry {
   workload: string;
@@ -60,25 +52,6 @@ export interface MetricSnapshotEntry {
 /** `benchmarks/coding.workload.ts` -> `benchmarks/__metrics__/coding.workload.ts.json`. */
 export function metricSnapshotPath(testFile: string, dir: string = METRIC_SNAPSHOT_DIR): string {
   return path.join(path.dirname(testFile), dir, `${path.basename(testFile)}.json`);
-}
-
-export function hostEnvironment(): HostEnvironment {
-  const g = globalThis as { Bun?: { version?: string }; Deno?: { version?: { deno?: string } } };
-  const runtime = g.Bun?.version
-    ? `bun ${g.Bun.version}`
-    : g.Deno?.version?.deno
-      ? `deno ${g.Deno.version.deno}`
-      : `node ${process.versions.node}`;
-  const cpus = os.cpus();
-  const host: HostEnvironment = {
-    runtime,
-    platform: process.platform,
-    arch: process.arch,
-    cpus: typeof os.availableParallelism === "function" ? os.availableParallelism() : cpus.length,
-  };
-  const model = cpus[0]?.model?.trim();
-  if (model) host.cpuModel = model;
-  return host;
 }
 
 /** Numbers a reviewer reads: three decimals (µs for milliseconds), no long float tails in diffs. */

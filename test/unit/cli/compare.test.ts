@@ -1,6 +1,6 @@
 // `agentload compare A B` on run folders written from synthetic records with a known slowdown, and
 // on two search.json files: the verdict, the interval, the JSON and each exit code.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -97,6 +97,18 @@ describe("agentload compare (run folders)", () => {
     expect(out.join("\n")).toMatch(/changed: 1 of 1 percentiles beyond the allowed effect \(3 and 3 runs\)/);
   });
 
+  it("--html writes the comparison's page whatever the verdict, and keeps the exit code", async () => {
+    const file = join(parent, "compare.html");
+    expect(await compare(base, slow, "--min-effect", "0.1", "--html", file)).toBe(1);
+    const html = readFileSync(file, "utf8");
+    expect(html).toMatch(/<div class="banner fail">CHANGED: /);
+    for (const id of ["ttfc-ecdf", "tbc-ecdf", "tpot-ecdf", "e2e-ecdf", "prompt-tokens-ecdf"]) expect(html, id).toContain(`<figure data-plot="${id}">`);
+    expect(html).toContain("A: base");
+    expect(html).toContain("B: slow");
+    expect(await compare(base, broken, "--html", file)).toBe(4);
+    expect(readFileSync(file, "utf8")).toMatch(/<div class="banner invalid">NOT COMPARED: /);
+  });
+
   it("rejects bad calls with what was expected (exit 2 through CliError)", async () => {
     await expect(compare(base)).rejects.toThrow(CliError);
     await expect(compare(base, join(parent, "nope"))).rejects.toThrow(/nope: no such folder/);
@@ -126,6 +138,7 @@ describe("agentload compare (searches)", () => {
     expect(await compare(searchFolder("ok", searchDoc(4, 5)), none)).toBe(4);
     const failedLow = searchFolder("low", { ...searchDoc(1, 2), frontier: null, stopped: "min-load" });
     expect(await compare(searchFolder("ok2", searchDoc(4, 5)), failedLow)).toBe(1);
+    await expect(compare(searchFolder("ok3", searchDoc(4, 5)), none, "--html", join(parent, "s.html"))).rejects.toThrow(/--html draws run comparisons/);
     const bad = searchFolder("bad", { points: 3 });
     await expect(compare(bad, none)).rejects.toThrow(/bad\/search\.json: not a search\.json written by agentload search \(no over\/unit\)/);
   });

@@ -92,9 +92,29 @@ describe("agentload report", () => {
     expect(out.join("")).toMatch(/<testcase classname="demo" name="SLO ttfc p95 &lt; 10s">/);
   });
 
+  it("--html writes the HTML report, with run.json's metadata when the folder has one", async () => {
+    const html = join(dir, "..", "report.html");
+    expect(await report(dir, "--html", html)).toBe(0);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain('<figure data-plot="ttfc-ecdf">');
+    expect(page).toContain("no run.json in the run folder");
+    writeFileSync(join(dir, "run.json"), JSON.stringify({ tool: { name: "agentload", version: "9.9.9" }, startedAt: "2026-12-06T00:00:00.000Z", server: { url: "http://127.0.0.1:1/v1" }, workload: { name: "demo" }, host: { runtime: "node 22", platform: "linux", arch: "x64", cpus: 2 } }));
+    expect(await report(dir, "--html", html)).toBe(0);
+    expect(readFileSync(html, "utf8")).toContain("agentload 9.9.9");
+    await expect(report(dir, "--html", html, "--format", "csv")).rejects.toThrow(/--html FILE writes the HTML report; give it alone/);
+  });
+
+  it("a search folder renders as its HTML report (HTML only)", async () => {
+    const search = mkdtempSync(join(tmpdir(), "agentload-report-search-"));
+    writeFileSync(join(search, "search.json"), JSON.stringify({ spec: "demo", over: "concurrency", unit: "sessions at once", options: { precision: 0.1 }, frontier: 4, firstFailing: 5, binding: "ttfc p95", stopped: "precision", points: [{ load: 4, attempt: 1, healthy: true, reasons: [], detail: { slo: [{ name: "ttfc p95", measured: 500, limit: 1000, pass: true }] } }] }));
+    expect(await report(search)).toBe(0);
+    expect(out.join("")).toContain('<figure data-plot="frontier">');
+    await expect(report(search, "--format", "csv")).rejects.toThrow(/a search folder renders as HTML only/);
+  });
+
   it("names what is wrong: the folder, the format, the SLO", async () => {
     await expect(report(join(dir, "nope"))).rejects.toThrow(CliError);
-    await expect(report(dir, "--format", "pdf")).rejects.toThrow(/--format expects one of terminal, json, csv, junit/);
+    await expect(report(dir, "--format", "pdf")).rejects.toThrow(/--format expects one of terminal, json, csv, chrome-trace, junit, html, got .pdf./);
     const bad = join(dir, "..", "bad.yaml");
     writeFileSync(bad, "ttft: { p95: 1s }\n");
     await expect(report(dir, "--slo", bad)).rejects.toThrow(/bad\.yaml: slo\.ttft: unknown metric "ttft" \(did you mean ttfc\?\)/);

@@ -70,6 +70,16 @@ describe("a run against a faulty server", () => {
     for (const r of records.filter((r) => !r.error)) expect(r.chunkAt).toHaveLength(3);
   });
 
+  it("writes run.json (no key, no credentials in the URL) and report.html with the failures by kind", () => {
+    const meta = JSON.parse(readFileSync(join(result.dir, "run.json"), "utf8")) as { server: { url: string }; tool: { version: string }; workload: { fingerprint?: { spec: string } } };
+    expect(meta.server.url).toBe(server.baseUrl.replace(/\/+$/, "").replace(/\/v1$/, ""));
+    expect(meta.tool.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(meta.workload.fingerprint?.spec).toMatch(/^[0-9a-f]{16}$/);
+    const html = readFileSync(join(result.dir, "report.html"), "utf8");
+    expect(html).toContain('<figure data-plot="ttfc-ecdf">');
+    expect(html).toMatch(/<td>first-token-timeout<\/td><td>1<\/td>/);
+  });
+
   it("computes the error rate and errors by kind", () => {
     expect(result.summary.counts).toMatchObject({ requests: 9, ok: 5, failed: 4 });
     expect(result.summary.errors.rate).toBeCloseTo(4 / 9, 10);
