@@ -112,6 +112,13 @@ describe("agentload report", () => {
     await expect(report(search, "--format", "csv")).rejects.toThrow(/a search folder renders as HTML only/);
   });
 
+  it("a trace renders as its HTML report (HTML only, no SLOs)", async () => {
+    expect(await report("fixtures/traces/mooncake.jsonl")).toBe(0);
+    expect(out.join("")).toContain('<figure data-plot="output-fit">');
+    await expect(report("fixtures/traces/mooncake.jsonl", "--format", "terminal")).rejects.toThrow(/a trace renders as HTML only/);
+    await expect(report("fixtures/traces/mooncake.jsonl", "--slo", "x.yaml")).rejects.toThrow(/a trace has no SLOs to judge/);
+  });
+
   it("names what is wrong: the folder, the format, the SLO", async () => {
     await expect(report(join(dir, "nope"))).rejects.toThrow(CliError);
     await expect(report(dir, "--format", "pdf")).rejects.toThrow(/--format expects one of terminal, json, csv, chrome-trace, junit, html, got .pdf./);
