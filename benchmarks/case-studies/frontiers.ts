@@ -19,6 +19,8 @@
 // (first failing 1.68, binding TTFC p95; confirmed), but the DAG failed TTFC p95 at rho 1.0
 // (11.3 s) and 0.5 (8.7 s): its 3-way fan-out releases three long prompts at once onto one core,
 // so its own sessions, not the rate, break a 1 s TTFC bound: hence the looser bound by default.
+// With these defaults (2026-12-06, 44.7 min): linear 1.68, DAG 1.00, capacity ratio 0.59x, both
+// bound by TTFC p95; the table and what it means are in docs/case-studies.md.
 //
 // Run: npx tsx benchmarks/case-studies/frontiers.ts [start-rho=1] [ttfc-p95=15s] [tbc-p95=30ms] [seconds-per-point=90]
 import { existsSync, mkdtempSync } from "node:fs";
