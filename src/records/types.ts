@@ -81,7 +81,7 @@ export interface HostEnvironment {
 
 export interface RunMetadata {
   tool: { name: "agentload"; version: string };
-  /** ISO time the run's clock started. */
+  /** ISO time the run started (its set-up, a few seconds before its clock). */
   startedAt: string;
   server: { url: string; model?: string };
   /** The workload's name, and its fingerprint (run/fingerprint.ts): the resolved spec's hash and its session count. */

@@ -163,8 +163,12 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     for (const w of notes) opts.onNote?.(`preflight: ${w}`);
   }
   const folder = RunFolder.create(opts.outDir ?? "runs", plan.name);
+  const fingerprint = workloadFingerprint(plan.resolved, plan.sessions);
   try {
     folder.writeJson("spec.resolved.json", plan.resolved);
+    // Where and how the run is measured, for its report (and anyone reading the folder later);
+    // written with the spec, before anything is measured, so a disk that refuses it loses nothing.
+    folder.writeJson("run.json", runMetadata({ name: plan.name, apiUrl: target.apiUrl, ...(target.model ? { model: target.model } : {}), fingerprint, startedAt: new Date() }));
   } catch (err) {
     rmSync(folder.dir, { recursive: true, force: true });
     throw err;
@@ -199,9 +203,6 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const recorder = createRecorder({ path: folder.path("records.jsonl"), aggregator, now, onRecord: opts.onRecord });
   const timers = new TimerQueue(now);
   const t0 = recorder.startClock();
-  const fingerprint = workloadFingerprint(plan.resolved, plan.sessions);
-  // Where and how the run is measured, for its report (and anyone reading the folder later).
-  folder.writeJson("run.json", runMetadata({ name: plan.name, apiUrl: target.apiUrl, ...(target.model ? { model: target.model } : {}), fingerprint, startedAt: new Date() }));
   // The client's own soundness: how busy it was, and the load it offered against the target.
   const cpu = startCpuSampler({ now });
   const load = createLoadMeter();
