@@ -100,21 +100,23 @@ describe("records", () => {
   });
 
   describe("readRunFolder", () => {
-    it("reads records, the resolved spec and the summary", () => {
+    it("reads records, the resolved spec, the summary and run.json", () => {
       const run = join(dir, "run-1");
       mkdirSync(run);
       writeFileSync(join(run, "records.jsonl"), line(record("s0", "n0", 1)));
       writeFileSync(join(run, "spec.resolved.json"), JSON.stringify({ name: "w", seed: "1" }));
       writeFileSync(join(run, "summary.json"), JSON.stringify({ name: "w", passed: true }));
+      writeFileSync(join(run, "run.json"), JSON.stringify({ tool: { name: "agentload", version: "1.2.3" } }));
       expect(readRunFolder(run)).toEqual({
         dir: run,
         resolvedSpec: { name: "w", seed: "1" },
         summary: { name: "w", passed: true },
+        metadata: { tool: { name: "agentload", version: "1.2.3" } },
         records: [record("s0", "n0", 1)],
       });
     });
 
-    it("gives null for a missing spec.resolved.json or summary.json", () => {
+    it("gives null for a missing spec.resolved.json, summary.json or run.json", () => {
       const run = join(dir, "crashed");
       mkdirSync(run);
       writeFileSync(join(run, "records.jsonl"), line(record("s0", "n0", 1)) + '{"sessionId":"s0","no');
@@ -122,6 +124,7 @@ describe("records", () => {
       const got = readRunFolder(run, { onNote: (n) => notes.push(n) });
       expect(got.resolvedSpec).toBeNull();
       expect(got.summary).toBeNull();
+      expect(got.metadata).toBeNull();
       expect(got.records).toHaveLength(1);
       expect(notes).toHaveLength(1);
     });
