@@ -23,10 +23,9 @@
 // bound by TTFC p95; the table and what it means are in docs/case-studies.md.
 //
 // Run: npx tsx benchmarks/case-studies/frontiers.ts [start-rho=1] [ttfc-p95=15s] [tbc-p95=30ms] [seconds-per-point=90]
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { compareFrontiers, type SearchSide } from "../../src/compare/frontiers.js";
 import { startLlamaServer } from "../../src/engine/llama-server.js";
 import { decodeWindowTbc } from "../../src/metrics/decode-window.js";
@@ -38,12 +37,9 @@ import { judgePoint, type PointFigures } from "../../src/search/point.js";
 import { readTrace } from "../../src/traces/read.js";
 import type { ResolvedSloSpec } from "../../src/workload/spec.js";
 import { pin, pinSupport } from "../support/cpu-pin.js";
+import { requireSharedTraces, SHAPES, SHARED, type Shape } from "./case-study-2-traces.js";
 
-const SHARED = fileURLToPath(new URL("../../../shared/traces/veeksha/case-study-2/", import.meta.url));
-if (!existsSync(SHARED)) {
-  console.log(`case study 3: skipped, ${SHARED} is absent (the traces come with ../shared)`);
-  process.exit(0);
-}
+requireSharedTraces("case study 3");
 const START = Number(process.argv[2] ?? 1);
 if (!(START > 0)) throw new Error(`start-rho: expected requests per second > 0, got ${process.argv[2]}`);
 const PRECISION = 0.2;
@@ -58,11 +54,7 @@ const pinning = pinSupport();
 if (!pinning) pin(process.pid, "0");
 const out = mkdtempSync(join(tmpdir(), "agentload-case-study-3-"));
 
-const shapes = [
-  { name: "linear", file: "workload_a_linear.jsonl", requestsPerSession: 5 },
-  { name: "dag", file: "workload_b_dag.jsonl", requestsPerSession: 15 },
-] as const;
-type Shape = (typeof shapes)[number];
+const shapes = SHAPES;
 
 interface Figures extends PointFigures {
   /** TBC p95 in the window of peak decode concurrency, and that concurrency. */

@@ -6,31 +6,24 @@
 // requests/s (the post's vLLM server ran far higher rates); the traces are as published.
 //
 // Run: npx tsx benchmarks/case-studies/shapes.ts [rho=1.5]
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startLlamaServer } from "../../src/engine/llama-server.js";
 import { planFromTrace } from "../../src/run/replay.js";
 import { runWorkload } from "../../src/run/run.js";
 import { readTrace } from "../../src/traces/read.js";
 import { pin, pinSupport } from "../support/cpu-pin.js";
+import { requireSharedTraces, SHAPES, SHARED } from "./case-study-2-traces.js";
 
-const SHARED = fileURLToPath(new URL("../../../shared/traces/veeksha/case-study-2/", import.meta.url));
-if (!existsSync(SHARED)) {
-  console.log(`case study 2: skipped, ${SHARED} is absent (the traces come with ../shared)`);
-  process.exit(0);
-}
+requireSharedTraces("case study 2");
 const rho = Number(process.argv[2] ?? 1.5);
 if (!(rho > 0)) throw new Error(`rho: expected requests per second > 0, got ${process.argv[2]}`);
 const pinning = pinSupport();
 if (!pinning) pin(process.pid, "0");
 const out = mkdtempSync(join(tmpdir(), "agentload-case-study-2-"));
 
-const shapes = [
-  { name: "linear", file: "workload_a_linear.jsonl", requestsPerSession: 5 },
-  { name: "dag", file: "workload_b_dag.jsonl", requestsPerSession: 15 },
-];
+const shapes = SHAPES;
 const rows: Record<string, string[]> = {};
 const row = (label: string, value: string) => (rows[label] ??= []).push(value);
 for (const shape of shapes) {

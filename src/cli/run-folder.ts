@@ -1,6 +1,7 @@
 // A finished run folder read back and judged again: its records summarized (with the counters the
 // run scraped from the server), its SLOs evaluated (its own, or objectives given), and its
 // validity judged. `agentload report` renders it; `agentload compare` compares two of them.
+import { requestEndAt } from "../records/request-end.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { summarizeRecords } from "../metrics/aggregator.js";
@@ -38,7 +39,7 @@ function spanOf(records: readonly RequestRecord[]): number {
   for (const r of records) {
     if (r.warmup) continue;
     start = Math.min(start, r.dispatchedAt);
-    end = Math.max(end, r.doneAt ?? r.chunkAt[r.chunkAt.length - 1] ?? r.dispatchedAt);
+    end = Math.max(end, requestEndAt(r));
   }
   return Number.isFinite(start) && end > start ? end - start : 1;
 }

@@ -4,6 +4,7 @@
 // is judged by, which need the SLO, and the decode span for the overlap sweep) and a start and end
 // per session, so a long run need not hold its records. Warm-up records are counted and otherwise
 // ignored.
+import { requestEndAt } from "../records/request-end.js";
 import type { ErrorKind, RequestRecord } from "../records/types.js";
 import { decodeOverlap } from "./decode-overlap.js";
 import { LatencyHistogram } from "../stats/histogram.js";
@@ -130,7 +131,7 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     requests++;
     sessions.add(record.sessionId);
     const m = requestMetrics(record);
-    const end = record.doneAt ?? record.chunkAt[record.chunkAt.length - 1] ?? record.dispatchedAt;
+    const end = requestEndAt(record);
     const span = spans.get(record.sessionId);
     if (span) {
       span.start = Math.min(span.start, record.dispatchedAt);

@@ -4,6 +4,7 @@
 // request with the wait before it and its time to first token nested inside, and an arrow from
 // each request to every request that waited for it (RequestRecord.parents: spawn and join edges).
 // Times stay on the run's clock: a slice at ts 1500 µs is a record's 1.5 ms.
+import { requestEndAt } from "../records/request-end.js";
 import type { RequestRecord } from "../records/types.js";
 import type { FinishedRun, Reporter } from "./types.js";
 
@@ -47,9 +48,7 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** doneAt, else the last chunk, else the dispatch (a request that failed before any chunk). */
 function endOf(r: RequestRecord): number {
-  const chunks = r.chunkAt ?? [];
-  const end = r.doneAt ?? chunks[chunks.length - 1] ?? r.dispatchedAt;
-  return Math.max(end, r.dispatchedAt);
+  return Math.max(requestEndAt(r), r.dispatchedAt);
 }
 
 /** First chunk carrying generated tokens, as TTFC measures it. */

@@ -1,10 +1,9 @@
 // report.html in the run folder, when the run ends: the run's records read back (they were
-// written as they happened, so nothing is held in memory for this during the run) and its
-// metadata, drawn by the HTML reporter. Rendering is the report's; the files are the run's.
-import { readFileSync, statSync } from "node:fs";
+// written as they happened, so nothing is held in memory for this during the run), drawn by the
+// HTML reporter. Rendering is the report's; the files are the run's.
+import { statSync } from "node:fs";
 import type { RunFolder } from "../records/run-folder.js";
 import { readRecords } from "../records/read.js";
-import type { RunMetadata } from "../records/types.js";
 import { htmlReporter } from "../report/html-report.js";
 import type { FinishedRun } from "../report/types.js";
 
@@ -14,18 +13,11 @@ import type { FinishedRun } from "../report/types.js";
  */
 export const MAX_REPORT_RECORDS_BYTES = 256 * 1024 * 1024;
 
-export async function writeHtmlReport(folder: RunFolder, run: Omit<FinishedRun, "records" | "metadata">): Promise<void> {
+export async function writeHtmlReport(folder: RunFolder, run: Omit<FinishedRun, "records">): Promise<void> {
   const size = statSync(folder.path("records.jsonl")).size;
   if (size > MAX_REPORT_RECORDS_BYTES) {
     throw new Error(`records.jsonl is ${Math.round(size / 2 ** 20)} MB, more than a run reads back for its report; agentload report ${folder.dir} --html FILE draws it`);
   }
-  const records = readRecords(folder.path("records.jsonl"));
-  let metadata: RunMetadata | undefined;
-  try {
-    metadata = JSON.parse(readFileSync(folder.path("run.json"), "utf8")) as RunMetadata;
-  } catch {
-    metadata = undefined; // the report says the folder has none
-  }
-  const html = await htmlReporter.render({ ...run, records, ...(metadata ? { metadata } : {}) });
+  const html = await htmlReporter.render({ ...run, records: readRecords(folder.path("records.jsonl")) });
   folder.writeText("report.html", html);
 }

@@ -164,11 +164,12 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   }
   const folder = RunFolder.create(opts.outDir ?? "runs", plan.name);
   const fingerprint = workloadFingerprint(plan.resolved, plan.sessions);
+  const metadata = runMetadata({ name: plan.name, apiUrl: target.apiUrl, ...(target.model ? { model: target.model } : {}), fingerprint, startedAt: new Date() });
   try {
     folder.writeJson("spec.resolved.json", plan.resolved);
     // Where and how the run is measured, for its report (and anyone reading the folder later);
     // written with the spec, before anything is measured, so a disk that refuses it loses nothing.
-    folder.writeJson("run.json", runMetadata({ name: plan.name, apiUrl: target.apiUrl, ...(target.model ? { model: target.model } : {}), fingerprint, startedAt: new Date() }));
+    folder.writeJson("run.json", metadata);
   } catch (err) {
     rmSync(folder.dir, { recursive: true, force: true });
     throw err;
@@ -279,7 +280,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   }
   if (opts.report !== false) {
     // After everything measured is on disk: a report that cannot be drawn loses nothing.
-    await writeHtmlReport(folder, { name: plan.name, summary, verdicts, passed, interrupted, validity, dir: folder.dir }).catch((err: unknown) =>
+    await writeHtmlReport(folder, { name: plan.name, summary, verdicts, passed, interrupted, validity, dir: folder.dir, metadata }).catch((err: unknown) =>
       opts.onNote?.(`report.html not written: ${(err as Error).message}`),
     );
   }

@@ -4,6 +4,7 @@
 // the client's dispatch lateness, and the swim lanes of one session. Every series is bounded in
 // size (points are thinned deterministically), so the report stays small enough to attach to a CI
 // job whatever the run's size. No charting here: charts.ts turns these into Vega-Lite specs.
+import { requestEndAt } from "../../records/request-end.js";
 import { weightedValues, type HistogramInput } from "../../metrics/compare.js";
 import { decodeLevels, decodeOverlap } from "../../metrics/decode-overlap.js";
 import { requestMetrics } from "../../metrics/request-metrics.js";
@@ -116,8 +117,7 @@ function binnedLevels(times: number[], levels: number[], start: number, end: num
 
 /** The span a record was in flight (dispatch to end) and decoding (first token to end). */
 function spans(r: RequestRecord): { flight?: { start: number; end: number }; decode?: { start: number; end: number } } {
-  const last = r.chunkAt.length > 0 ? r.chunkAt[r.chunkAt.length - 1] : undefined;
-  const end = r.doneAt ?? last ?? r.dispatchedAt;
+  const end = requestEndAt(r);
   return {
     flight: { start: r.dispatchedAt, end },
     ...(r.firstTokenAt !== undefined && end > r.firstTokenAt ? { decode: { start: r.firstTokenAt, end } } : {}),
@@ -212,15 +212,14 @@ export function swimLanes(records: readonly RequestRecord[], maxBars = 200): Swi
     if (!list) bySession.set(r.sessionId, (list = []));
     list.push(r);
   }
-  let best: SwimLanes | null = null;
+  let best: { session: string; list: RequestRecord[]; lanes: Map<RequestRecord, number>; width: number } | undefined;
   for (const [session, list] of bySession) {
     const lanes = laneOf(list);
     const width = Math.max(0, ...lanes.values()) + 1;
-    if (!best || width > best.lanes || (width === best.lanes && list.length > best.bars.length)) {
-      best = build(session, list, lanes, width, maxBars);
-    }
+    if (!best || width > best.width || (width === best.width && Math.min(list.length, maxBars) > Math.min(best.list.length, maxBars))) best = { session, list, lanes, width };
   }
-  return best;
+  // Only the session shown is drawn.
+  return best ? build(best.session, best.list, best.lanes, best.width, maxBars) : null;
 }
 
 function laneOf(list: RequestRecord[]): Map<RequestRecord, number> {
