@@ -86,12 +86,6 @@ function spansDecades(values: readonly number[]): boolean {
   return Number.isFinite(minPositive) && max / minPositive >= LOG_SPAN;
 }
 
-/** valuesEcdf with a first step up from 0 at the smallest value, so a curve over a fitted CDF starts where the data start. */
-function ecdfFromZero(series: string, values: readonly number[]): EcdfPoint[] {
-  const points = valuesEcdf(series, values);
-  return points.length > 0 ? [{ ...points[0]!, p: 0 }, ...points] : points;
-}
-
 /** CURVE_POINTS points from lo to hi, evenly on a log or a linear scale. */
 function grid(lo: number, hi: number, log: boolean): number[] {
   if (!(hi > lo)) return [lo];
@@ -163,7 +157,7 @@ async function fitFigure(q: FittedQuantity): Promise<{ figure: Figure; report: F
   const distinct = new Set(q.values).size;
   const report = distinct > 1 ? fitFamilies(q.values) : null;
   const best = report?.fits[0];
-  const trace = ecdfFromZero("trace", q.values);
+  const trace = valuesEcdf("trace", q.values);
   const fitted = best ? fittedCdf(familyLabel(best), best.spec, q.values, log) : [];
   const subtitle = best ? fitSubtitle(report) : [distinct <= 1 ? `every value is ${q.values[0]}: nothing to fit` : "no family could be fitted (see the table below)"];
   const spec = fitChart(`${q.label}: trace and fitted family`, trace, fitted, { xTitle: `${q.unit}${log ? " (log)" : ""}`, logX: log, subtitle });
@@ -285,7 +279,7 @@ export async function renderTraceReport(trace: Trace): Promise<string> {
     const p = analysis.prompt!.tokens;
     figures.push({
       id: "prompt-tokens-ecdf",
-      svg: await renderSvg(ecdfChart("Prompt tokens: ECDF", ecdfFromZero("prompt tokens", q.prompt), { xTitle: `prompt tokens${log ? " (log)" : ""}`, logX: log, subtitle: `p50 ${num(p.p50)}, p90 ${num(p.p90)}, max ${num(p.max)}; n ${num(p.count)}` })),
+      svg: await renderSvg(ecdfChart("Prompt tokens: ECDF", valuesEcdf("prompt tokens", q.prompt), { xTitle: `prompt tokens${log ? " (log)" : ""}`, logX: log, subtitle: `p50 ${num(p.p50)}, p90 ${num(p.p90)}, max ${num(p.max)}; n ${num(p.count)}` })),
       caption: "Not fitted: a generated prompt's size follows from scaffold, task, fresh input and the replies before it.",
     });
   }
