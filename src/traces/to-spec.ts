@@ -207,8 +207,10 @@ function addedTokens(r: TraceRequest): number {
 
 /**
  * How a group's conversations spawn: chance per turn that has a next turn, children per spawn,
- * and each child's report: what a request reading k results adds, over k (else the children's
- * last replies, when no request reads them).
+ * each child's report (what a request reading k results adds, over k; else the children's last
+ * replies, when no request reads them), and whether the parent waits: blocking when every child's
+ * report is read by the parent's next request (a fork-join); otherwise the share of children
+ * whose report some later request reads, and how many requests after the spawn it does.
  */
 function spawningFor(
   f: Fitter,
@@ -217,31 +219,95 @@ function spawningFor(
   childrenOf: Map<string, TraceRequest[][]>,
   subagentName: string,
 ): SubagentSpec | undefined {
-  let opportunities = 0;
   let spawning = 0;
   const fanOuts: number[] = [];
   const reports: number[] = [];
   const lastReplies: number[] = [];
+  let children = 0;
+  const joinGaps: number[] = [];
+  const shares: number[] = [];
+  const shape = burstsOf(group, childrenOf);
   for (const c of group.conversations) {
-    opportunities += Math.max(0, c.length - 1);
-    for (const r of c) {
+    // Which request of this conversation reads each child conversation's report.
+    const readAt = new Map<string, number>();
+    c.forEach((r, i) => {
+      for (const e of r.parents) if (e.type === "subagent_result") readAt.set(e.from, i);
+    });
+    c.forEach((r, i) => {
       const results = r.parents.filter((e) => e.type === "subagent_result").length;
       if (results > 0) for (let k = 0; k < results; k++) reports.push(Math.round(addedTokens(r) / results));
-      const children = childrenOf.get(r.id);
-      if (!children) continue;
+      const spawned = childrenOf.get(r.id);
+      if (!spawned) return;
       spawning++;
-      fanOuts.push(children.length);
-      for (const child of children) lastReplies.push(child[child.length - 1]!.outputTokens);
-    }
+      fanOuts.push(spawned.length);
+      for (const child of spawned) {
+        children++;
+        lastReplies.push(child[child.length - 1]!.outputTokens);
+        shares.push(child.length / Math.max(1, c.length - 1 - i));
+        let at: number | undefined;
+        for (const q of child) if (readAt.has(q.id)) at = Math.max(at ?? -1, readAt.get(q.id)!);
+        if (at !== undefined && at > i) joinGaps.push(at - i);
+      }
+    });
   }
   if (spawning === 0) return undefined;
-  const spec: SubagentSpec = {
-    agent: subagentName,
-    spawnProbability: round(Math.min(1, spawning / Math.max(1, opportunities))),
-    fanOut: countDistribution(f, agent, "subagents.fanOut", fanOuts)!,
-    summaryTokens: distributionFor(f, agent, "subagents.summaryTokens", reports.length > 0 ? reports : lastReplies)!,
-  };
+  // Keys in the order docs/spec-format.md writes them.
+  const spec = { agent: subagentName, spawnProbability: round(Math.min(1, shape.lengths.length / Math.max(1, shape.opportunities))) } as SubagentSpec;
+  if (shape.from > 0 || shape.to < 1) spec.spawnWindow = { from: round(shape.from), to: round(shape.to) };
+  if (shape.lengths.some((n) => n > 1)) spec.burstTurns = countDistribution(f, agent, "subagents.burstTurns", shape.lengths)!;
+  spec.fanOut = countDistribution(f, agent, "subagents.fanOut", fanOuts)!;
+  spec.summaryTokens = distributionFor(f, agent, "subagents.summaryTokens", reports.length > 0 ? reports : lastReplies)!;
+  const blocking = joinGaps.length === children && joinGaps.every((g) => g === 1);
+  if (!blocking) {
+    // Children that do not block run beside the rest of their parent's chain, and their lengths
+    // follow what it has left: drawn from the template's turns alone, a child spawned late ran
+    // long past its parent (the branching trace's fit: longest path 67 against 44).
+    spec.turnsShare = countDistribution(f, agent, "subagents.turnsShare", shares.map(round))!;
+    spec.blocking = false;
+    spec.joinProbability = round(joinGaps.length / children);
+    const after = countDistribution(f, agent, "subagents.joinAfterTurns", joinGaps);
+    if (after !== undefined && after !== 1) spec.joinAfterTurns = after;
+  }
   return spec;
+}
+
+/**
+ * When a group's conversations spawn: runs of consecutive spawning turns (bursts) and their
+ * lengths, the window of the chain (as fractions of its turns) where bursts started, and the
+ * turns that could have started one: in the window, with a next turn, not inside a burst. The
+ * generator's rule (generate.ts) is the same: turn i of n may start a burst when
+ * round(from * n) <= i <= round(to * n). In the branching trace the main agent spawns on turns
+ * 5 to 13 of 38 in one run, and spread evenly over its chain the same 9 spawns doubled the
+ * longest path and halved the peak in flight.
+ */
+function burstsOf(group: Group, childrenOf: Map<string, TraceRequest[][]>): { lengths: number[]; from: number; to: number; opportunities: number } {
+  const lengths: number[] = [];
+  const starts: { at: number; of: number }[] = [];
+  const inBurst = new Set<string>();
+  for (const c of group.conversations) {
+    for (let i = 0; i < c.length - 1; i++) {
+      if (!childrenOf.has(c[i]!.id) || (i > 0 && childrenOf.has(c[i - 1]!.id))) continue;
+      let n = 1;
+      while (i + n < c.length - 1 && childrenOf.has(c[i + n]!.id)) inBurst.add(c[i + n++]!.id);
+      lengths.push(n);
+      starts.push({ at: i, of: c.length });
+    }
+  }
+  if (starts.length === 0) return { lengths, from: 0, to: 1, opportunities: 0 };
+  const from = Math.min(...starts.map((s) => s.at / s.of));
+  const to = Math.max(...starts.map((s) => s.at / s.of));
+  let opportunities = 0;
+  for (const c of group.conversations) {
+    const first = Math.round(round(from) * c.length);
+    const last = Math.round(round(to) * c.length);
+    for (let i = Math.max(0, first); i <= Math.min(last, c.length - 2); i++) if (!inBurst.has(c[i]!.id)) opportunities++;
+  }
+  return { lengths, from, to, opportunities };
+}
+
+/** Agent names by nesting depth: the conversations nobody spawned, then each level of subagents. */
+function groupName(depth: number): string {
+  return depth === 0 ? "main" : depth === 1 ? "subagent" : `subagent-${depth}`;
 }
 
 /** Fits a spec to a trace; `spec` validates with validateSpec. */
@@ -264,24 +330,31 @@ export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
     else childrenOf.set(edge.from, [requests]);
     parentConversation.set(id, conversationOf.get(edge.from)!);
   }
-  let maxDepth = 0;
-  for (const id of parentConversation.keys()) {
+  // Each level of nesting is an agent of its own, so a level that cannot spawn (the deepest) does
+  // not dilute the spawn rate of the one above it: in the 575-request branching trace, depth-1
+  // subagents spawn on 11% of turns and depth-2 ones never; one template for both gave 4.8%.
+  const depthOf = (id: string): number => {
     let d = 0;
-    for (let c: string | undefined = id; c !== undefined && d <= conversations.size; c = parentConversation.get(c)) d++;
-    maxDepth = Math.max(maxDepth, d - 1);
+    for (let c = parentConversation.get(id); c !== undefined && d <= conversations.size; c = parentConversation.get(c)) d++;
+    return spawned.has(id) ? Math.max(1, d) : 0;
+  };
+  const groups: Group[] = [];
+  for (const [id, requests] of conversations) {
+    const d = depthOf(id);
+    (groups[d] ??= { name: groupName(d), conversations: [] }).conversations.push(requests);
   }
-
-  const main: Group = { name: "main", conversations: [] };
-  const sub: Group = { name: "subagent", conversations: [] };
-  for (const [id, requests] of conversations) (spawned.has(id) ? sub : main).conversations.push(requests);
-  if (main.conversations.length === 0) throw new TraceError(`${trace.source}: every conversation was spawned by another; nothing to start a session from`);
-  const hasSub = sub.conversations.length > 0 && childrenOf.size > 0;
-  const agents: AgentSpec[] = [agentFor(f, main, trace, childrenOf, hasSub ? sub.name : null)];
-  if (hasSub) {
-    const { name, ...rest } = agentFor(f, sub, trace, childrenOf, maxDepth > 1 ? sub.name : null);
-    agents.push({ name, weight: 0, ...rest }); // a template only: sessions never start with it
-    for (const a of agents) if (a.subagents) a.subagents.maxDepth = Math.max(1, maxDepth);
+  if (!groups[0]) throw new TraceError(`${trace.source}: every conversation was spawned by another; nothing to start a session from`);
+  // A level with no conversations (a spawn edge whose child has no requests) ends the nesting.
+  let levels = 1;
+  while (groups[levels]) levels++;
+  const agents: AgentSpec[] = [];
+  for (let d = 0; d < levels; d++) {
+    const next = d + 1 < levels && childrenOf.size > 0 ? groups[d + 1]!.name : null;
+    const { name, ...rest } = agentFor(f, groups[d]!, trace, childrenOf, next);
+    // Subagent templates only: sessions never start with them.
+    agents.push(d === 0 ? { name, ...rest } : { name, weight: 0, ...rest });
   }
+  for (const a of agents) if (a.subagents) a.subagents.maxDepth = Math.max(1, levels - 1);
 
   const spec: WorkloadSpec = {
     name: options.name ?? specName(trace.source),

@@ -17,7 +17,11 @@
 // - subagents: after turn t, if a turn follows it, with spawnProbability, fanOut children run,
 //   each a chain of its template agent from that agent's scaffold (first node kind "spawn",
 //   historyParent null); turn t+1 becomes a "report" whose parents are turn t and every child's
-//   last node and whose fresh input is the children's summaries. A chain at depth d spawns with
+//   last node and whose fresh input is the children's summaries (blocking, the default). With
+//   blocking: false the parent goes on at once, and each child's report is read, with
+//   joinProbability, by the turn joinAfterTurns later (at most the last), else never. A spawn may
+//   start only within spawnWindow (fractions of the chain) and then goes on for burstTurns
+//   consecutive turns (default 1), each spawning fanOut children. A chain at depth d spawns with
 //   its agent's own `subagents` (else the one it was spawned under) while d < maxDepth;
 // - compaction: when a request's prompt (scaffold + history + fresh) would pass contextLimit, a
 //   "compaction" request (fresh promptTokens, output summaryTokens, no wait) runs first and the
@@ -127,6 +131,8 @@ interface Chain {
   depth: number;
   /** How this chain spawns subagents: its agent's own config, else the one it was spawned under. */
   spawning: SubagentSpec | undefined;
+  /** Its length when its spawner set it (turnsShare); else drawn from its agent's turns. */
+  turns?: number;
 }
 
 function generateSession(plan: Plan, index: number): SessionGraph {
@@ -153,13 +159,14 @@ class Counts {
     private readonly path: string,
     private readonly sessionId: string,
     private readonly most: number,
+    private readonly least = 0,
   ) {}
   draw(): number {
     this.dist ??= createDistribution(this.spec, rngFor(this.seed, this.path));
     const x = this.dist.sample();
     // No clamp mends NaN: parameters too extreme for the sampler (validation found no such case).
     if (Number.isNaN(x)) throw new SpecError([{ path: [], message: `session ${this.sessionId}, ${this.path}: the distribution drew NaN; its parameters are too extreme` }]);
-    return Math.min(this.most, Math.max(0, Math.round(x)));
+    return Math.min(this.most, Math.max(this.least, Math.round(x)));
   }
 }
 
@@ -173,6 +180,8 @@ const QUANTITY_LIMITS: Record<string, number> = {
 class SessionBuilder {
   readonly nodes: RequestNode[] = [];
   private readonly tokens: NodeTokens[] = [];
+  /** Turns of each chain, by the id of its last node. */
+  private readonly chainTurns = new Map<string, number>();
 
   constructor(
     private readonly plan: Plan,
@@ -180,9 +189,13 @@ class SessionBuilder {
     private readonly sessionScaffold: string,
   ) {}
 
-  private counts(chain: Chain, quantity: string, spec: DistributionSpec): Counts {
+  get seed(): string | number {
+    return this.plan.spec.seed;
+  }
+
+  counts(chain: Chain, quantity: string, spec: DistributionSpec, least = 0): Counts {
     const most = QUANTITY_LIMITS[quantity] ?? FIELD_LIMITS.tokens.most;
-    return new Counts(spec, this.plan.spec.seed, `${chain.path}/${quantity}`, this.sessionId, most);
+    return new Counts(spec, this.plan.spec.seed, `${chain.path}/${quantity}`, this.sessionId, most, least);
   }
 
   /** A SpecError about the session's agent: the spec, not the code, has to change. */
@@ -197,12 +210,15 @@ class SessionBuilder {
    */
   runChain(chain: Chain, after: string[], firstKind: NodeKind): string {
     const { agent } = chain;
-    const turns = Math.max(1, this.counts(chain, "turns", agent.turns).draw());
+    const turns = chain.turns ?? Math.max(1, this.counts(chain, "turns", agent.turns).draw());
     const fresh = this.counts(chain, "fresh", agent.freshInput);
     // Its own stream even when it defaults to freshInput, so a spec with defaults filled in
     // (resolveSpec) generates the same sessions as the spec as written.
-    const task = this.counts(chain, "task", agent.taskTokens ?? agent.freshInput);
-    const output = this.counts(chain, "output", agent.output);
+    // A request never asks for 0 tokens, and a chain's first prompt is never empty: a fitted
+    // distribution whose draw rounds to 0 (a Mooncake row of output_length 0) is raised to 1.
+    const bare = (this.plan.scaffoldTokens.get(agent.name) ?? 0) === 0;
+    const task = this.counts(chain, "task", agent.taskTokens ?? agent.freshInput, bare ? 1 : 0);
+    const output = this.counts(chain, "output", agent.output, 1);
     const wait = this.counts(chain, "wait", agent.waitMs ?? 0);
     const compaction: Compaction | null = agent.compaction
       ? { spec: agent.compaction, summary: this.counts(chain, "compaction", agent.compaction.summaryTokens) }
@@ -211,6 +227,12 @@ class SessionBuilder {
     let spawnRng: Rng | undefined;
     const fanOut = spawning ? this.counts(chain, "fanOut", spawning.fanOut ?? 1) : null;
     const summary = spawning ? this.counts(chain, "summary", spawning.summaryTokens) : null;
+    const joins = spawning && spawning.blocking === false ? new Joins(this, chain, spawning, turns) : null;
+    // Turn t may start a burst of spawns when it lies in the window (fractions of the chain's turns).
+    const windowFrom = Math.round((spawning?.spawnWindow?.from ?? 0) * turns);
+    const windowTo = Math.round((spawning?.spawnWindow?.to ?? 1) * turns);
+    const burstLength = spawning?.burstTurns !== undefined ? this.counts(chain, "burst", spawning.burstTurns) : null;
+    let burstLeft = 0;
 
     let prev = this.add(chain, {
       parents: after,
@@ -230,34 +252,52 @@ class SessionBuilder {
       let children = 0;
       if (spawning) {
         spawnRng ??= rngFor(this.plan.spec.seed, `${chain.path}/spawn`);
-        if (spawnRng.next() < spawning.spawnProbability) children = fanOut!.draw();
+        // Drawn on every turn, so a window or bursts leave the other turns' draws where they were.
+        const starts = spawnRng.next() < spawning.spawnProbability;
+        if (burstLeft > 0) {
+          burstLeft--;
+          children = fanOut!.draw();
+        } else if (starts && t - 1 >= windowFrom && t - 1 <= windowTo) {
+          burstLeft = burstLength ? Math.max(1, burstLength.draw()) - 1 : 0;
+          children = fanOut!.draw();
+        }
       }
+      let reports: string[] = [];
       if (children > 0) {
-        const lasts = this.spawn(chain, spawning!, t - 1, prev, children);
-        parents = [prev, ...lasts];
+        const lasts = this.spawn(chain, spawning!, t - 1, prev, children, turns - t);
+        if (joins) joins.plan(t, lasts, lasts.map((id) => this.chainTurns.get(id)!));
+        else reports = lasts;
+      }
+      if (joins) reports = joins.due(t);
+      if (reports.length > 0) {
+        parents = [prev, ...reports];
         freshTokens = 0;
-        for (let k = 0; k < children; k++) freshTokens += summary!.draw();
+        for (let k = 0; k < reports.length; k++) freshTokens += summary!.draw();
         kind = "report";
       }
       prev = this.continueChain(chain, prev, parents, freshTokens, output.draw(), wait.draw(), kind, compaction);
     }
+    this.chainTurns.set(prev, turns);
     return prev;
   }
 
-  /** Run `count` subagents after node `from`; returns each child's last node id. */
-  private spawn(chain: Chain, spawning: SubagentSpec, turn: number, from: string, count: number): string[] {
+  /**
+   * Run `count` subagents after node `from` (turn `turn`, with `left` turns of the chain after it);
+   * returns each child's last node id.
+   */
+  private spawn(chain: Chain, spawning: SubagentSpec, turn: number, from: string, count: number, left: number): string[] {
     const template = this.plan.agents.get(spawning.agent)!;
     const limit = spawning.maxConcurrent ?? Infinity;
     const lasts: string[] = [];
     for (let k = 0; k < count; k++) {
       // Child k waits for child k - maxConcurrent to finish, so at most maxConcurrent run at once.
       const after = k >= limit ? [from, lasts[k - limit]!] : [from];
-      const child: Chain = {
-        agent: template,
-        path: `${chain.path}/turn${turn}/child${k}`,
-        depth: chain.depth + 1,
-        spawning: template.subagents ?? spawning,
-      };
+      const path = `${chain.path}/turn${turn}/child${k}`;
+      const child: Chain = { agent: template, path, depth: chain.depth + 1, spawning: template.subagents ?? spawning };
+      if (spawning.turnsShare !== undefined) {
+        const share = createDistribution(spawning.turnsShare, rngFor(this.plan.spec.seed, `${path}/turnsShare`)).sample();
+        child.turns = Math.min(FIELD_LIMITS.count.most, Math.max(1, Math.round(share * left)));
+      }
       lasts.push(this.runChain(child, after, "spawn"));
     }
     return lasts;
@@ -325,6 +365,53 @@ class SessionBuilder {
     this.tokens.push(tokens);
     this.nodes.push(node);
     return id;
+  }
+}
+
+/**
+ * Where the reports of subagents that do not block are read: each child, with joinProbability,
+ * by the parent's turn joinAfterTurns after the one it was spawned before (at most the last
+ * turn); the others are never read. Drawn from the chain's own `join` and `joinAfter` streams.
+ */
+class Joins {
+  private readonly pending = new Map<number, string[]>();
+  private readonly rng: Rng;
+  private readonly after: Counts;
+  private readonly probability: number;
+
+  constructor(
+    builder: SessionBuilder,
+    chain: Chain,
+    spawning: SubagentSpec,
+    private readonly turns: number,
+  ) {
+    this.rng = rngFor(builder.seed, `${chain.path}/join`);
+    this.after = builder.counts(chain, "joinAfter", spawning.joinAfterTurns ?? 1);
+    this.probability = spawning.joinProbability ?? 1;
+  }
+
+  /**
+   * Children spawned before turn t, with their own lengths in turns: which later turn reads each
+   * one's report, if any. Never before the child has had, turn for turn, the time to finish: a
+   * parent turn that read a report due sooner would wait for it, and in the branching trace's
+   * fit that stretched the longest path from 44 to 60 requests.
+   */
+  plan(t: number, lasts: string[], lengths: number[]): void {
+    for (let k = 0; k < lasts.length; k++) {
+      const last = lasts[k]!;
+      if (!(this.rng.next() < this.probability)) continue;
+      const at = Math.min(this.turns - 1, t - 1 + Math.max(1, this.after.draw(), lengths[k]!));
+      const list = this.pending.get(at);
+      if (list) list.push(last);
+      else this.pending.set(at, [last]);
+    }
+  }
+
+  /** The reports turn t reads. */
+  due(t: number): string[] {
+    const list = this.pending.get(t) ?? [];
+    this.pending.delete(t);
+    return list;
   }
 }
 

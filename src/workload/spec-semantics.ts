@@ -69,6 +69,9 @@ const fieldRules: Record<string, { least: number; what: string; whole: boolean }
   output: { least: 1, what: "tokens", whole: true },
   waitMs: { least: 0, what: "milliseconds", whole: false },
   fanOut: { least: 1, what: "subagents", whole: true },
+  joinAfterTurns: { least: 1, what: "turns", whole: true },
+  burstTurns: { least: 1, what: "turns", whole: true },
+  turnsShare: { least: 0, what: "a share of the parent's turns left", whole: false },
   summaryTokens: { least: 1, what: "tokens", whole: true },
 };
 
@@ -98,6 +101,21 @@ function agentProblems(agent: AgentSpec, at: SpecPath, names: string[]): SpecPro
     }
     sized(sub.fanOut, [...at, "subagents", "fanOut"], "fanOut");
     sized(sub.summaryTokens, [...at, "subagents", "summaryTokens"], "summaryTokens");
+    sized(sub.joinAfterTurns, [...at, "subagents", "joinAfterTurns"], "joinAfterTurns");
+    sized(sub.burstTurns, [...at, "subagents", "burstTurns"], "burstTurns");
+    sized(sub.turnsShare, [...at, "subagents", "turnsShare"], "turnsShare");
+    const window = sub.spawnWindow;
+    if (window && (window.from ?? 0) > (window.to ?? 1)) {
+      problems.push({ path: [...at, "subagents", "spawnWindow"], message: `expected from <= to, got from ${window.from ?? 0} and to ${window.to ?? 1}` });
+    }
+    if (sub.blocking !== false) {
+      // A blocking spawn's reports are all read by the next turn; a join setting would be ignored.
+      for (const field of ["joinProbability", "joinAfterTurns"] as const) {
+        if (sub[field] !== undefined) {
+          problems.push({ path: [...at, "subagents", field], message: "applies only to subagents that do not block: add blocking: false, or remove it" });
+        }
+      }
+    }
   }
 
   const compaction = agent.compaction;

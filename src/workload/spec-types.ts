@@ -433,9 +433,24 @@ export interface SubagentSpec {
    */
   spawnProbability: number;
   /**
+   * Where in a chain spawns may start, as fractions of its turns (default from 0 to 1): agents often plan, then hand work out early. A turn t of n may start spawning when round(from * n) <= t <= round(to * n).
+   */
+  spawnWindow?: {
+    from?: number;
+    to?: number;
+  };
+  /**
+   * Consecutive turns that spawn once one does (default 1): a spawn starts a burst of this many turns, each spawning fanOut subagents, and spawnProbability is the chance per turn of starting a burst.
+   */
+  burstTurns?: DistributionSpec;
+  /**
    * Subagents per spawn point (default 1).
    */
   fanOut?: DistributionSpec;
+  /**
+   * A subagent's length relative to its parent: its turns are this share of the turns its parent has left after the spawn (at least 1), instead of its template's turns. Orchestrators keep going while their subagents work, and finish about when they do (in the branching OpenClaw trace, children ran 0.8 to 1.2 times the turns their parent had left).
+   */
+  turnsShare?: DistributionSpec;
   /**
    * Tokens of each child's report, appended to the parent's next request.
    */
@@ -448,6 +463,18 @@ export interface SubagentSpec {
    * At most this many of one parent's subagents run at once (default: no limit).
    */
   maxConcurrent?: number;
+  /**
+   * true: the parent's next turn waits for every child and reads their reports (a fork-join). false: the parent keeps going; each child's report is read by a later turn with joinProbability, or never.
+   */
+  blocking?: boolean;
+  /**
+   * With blocking: false, the chance that a child's report is read by a later turn of its parent (default 1); the others run to their end unread.
+   */
+  joinProbability?: number;
+  /**
+   * With blocking: false, how many parent turns after the spawn the report is read (default 1: the next turn); a join past the parent's last turn lands on its last turn.
+   */
+  joinAfterTurns?: DistributionSpec;
 }
 /**
  * Context compaction: when the next prompt would pass contextLimit tokens, a compaction request runs first and the chain restarts from scaffold + summary.
@@ -1376,8 +1403,43 @@ export const workloadSpecSchema: Record<string, unknown> = {
           "maximum": 1,
           "description": "Chance per parent turn of spawning subagents."
         },
+        "spawnWindow": {
+          "type": "object",
+          "additionalProperties": false,
+          "description": "Where in a chain spawns may start, as fractions of its turns (default from 0 to 1): agents often plan, then hand work out early. A turn t of n may start spawning when round(from * n) <= t <= round(to * n).",
+          "properties": {
+            "from": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1,
+              "default": 0
+            },
+            "to": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 1,
+              "default": 1
+            }
+          }
+        },
+        "burstTurns": {
+          "description": "Consecutive turns that spawn once one does (default 1): a spawn starts a burst of this many turns, each spawning fanOut subagents, and spawnProbability is the chance per turn of starting a burst.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
         "fanOut": {
           "description": "Subagents per spawn point (default 1).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "turnsShare": {
+          "description": "A subagent's length relative to its parent: its turns are this share of the turns its parent has left after the spawn (at least 1), instead of its template's turns. Orchestrators keep going while their subagents work, and finish about when they do (in the branching OpenClaw trace, children ran 0.8 to 1.2 times the turns their parent had left).",
           "allOf": [
             {
               "$ref": "#/definitions/DistributionSpec"
@@ -1404,6 +1466,25 @@ export const workloadSpecSchema: Record<string, unknown> = {
           "minimum": 1,
           "maximum": 100000,
           "description": "At most this many of one parent's subagents run at once (default: no limit)."
+        },
+        "blocking": {
+          "type": "boolean",
+          "default": true,
+          "description": "true: the parent's next turn waits for every child and reads their reports (a fork-join). false: the parent keeps going; each child's report is read by a later turn with joinProbability, or never."
+        },
+        "joinProbability": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1,
+          "description": "With blocking: false, the chance that a child's report is read by a later turn of its parent (default 1); the others run to their end unread."
+        },
+        "joinAfterTurns": {
+          "description": "With blocking: false, how many parent turns after the spawn the report is read (default 1: the next turn); a join past the parent's last turn lands on its last turn.",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
         }
       }
     },

@@ -1,0 +1,87 @@
+// How closely a fitted workload loads a server the way its trace did: each shared OpenClaw trace
+// is fitted (`fitTrace`), the spec generated with 10 seeds, and trace and workloads compared on
+// the figures issue 15 names. Concurrency (peak requests in flight) comes from timing both sides
+// with one fixed service model (src/traces/service-model.ts), since a generated workload has no
+// timestamps. Not a test: it prints the table, with each row's mean over the seeds, its ratio to
+// the trace and whether that is within +-20% (prefix overlap and wait shares in points instead).
+//   npx tsx benchmarks/fit-round-trip.ts [seeds] [trace ...]
+import { existsSync } from "node:fs";
+import { analyzeTrace, type TraceAnalysis } from "../src/traces/analyze.js";
+import { workloadTrace } from "../src/traces/from-workload.js";
+import { readTrace } from "../src/traces/read.js";
+import { timedByModel } from "../src/traces/service-model.js";
+import { fitTrace } from "../src/traces/to-spec.js";
+import type { Trace } from "../src/traces/types.js";
+import { generateWorkload } from "../src/workload/generate.js";
+import { validateSpec } from "../src/workload/spec.js";
+
+const seeds = Number(process.argv[2] ?? 10);
+const shared = "../shared/traces/openclaw";
+const files = process.argv.length > 3 ? process.argv.slice(3) : [`${shared}/case-study-1-interp/dag.json`, `${shared}/case-study-2-branching/dag.json`];
+
+interface Row {
+  label: string;
+  of: (a: TraceAnalysis) => number;
+  /** Compared in points (a share) rather than as a ratio. */
+  points?: boolean;
+}
+
+const ROWS: Row[] = [
+  { label: "requests", of: (a) => a.requests },
+  { label: "subagents", of: (a) => a.conversations.spawned },
+  { label: "longest path", of: (a) => a.graph.longestPath },
+  { label: "max width", of: (a) => a.graph.maxWidth },
+  { label: "peak in flight (model)", of: (a) => a.peakInFlight ?? NaN },
+  { label: "prompt tok p50", of: (a) => a.prompt?.tokens.p50 ?? NaN },
+  { label: "prompt tok p90", of: (a) => a.prompt?.tokens.p90 ?? NaN },
+  { label: "prompt tok max", of: (a) => a.prompt?.tokens.max ?? NaN },
+  { label: "output p50", of: (a) => a.outputTokens.p50 },
+  { label: "output p90", of: (a) => a.outputTokens.p90 },
+  { label: "output max", of: (a) => a.outputTokens.max },
+  { label: "prefix overlap %", of: (a) => 100 * (a.prefixOverlap?.ratio ?? NaN), points: true },
+  { label: "waits < 100 ms %", of: (a) => 100 * (a.waitAfterReadyMs?.shareUnder100ms ?? NaN), points: true },
+  { label: "waits > 10 s %", of: (a) => 100 * (a.waitAfterReadyMs?.shareOver10s ?? NaN), points: true },
+];
+
+/** Within +-20% of the trace, or +-5 points for shares. */
+function within(trace: number, generated: number, points: boolean): boolean {
+  if (trace === 0) return generated === 0;
+  return points ? Math.abs(generated - trace) <= 5 : Math.abs(generated / trace - 1) <= 0.2;
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+async function main(): Promise<void> {
+  for (const file of files) {
+    if (!existsSync(file)) {
+      console.log(`${file}: not found (run from the project root with ../shared present)`);
+      continue;
+    }
+    const trace: Trace = await readTrace(file);
+    const truth = analyzeTrace(timedByModel(trace));
+    const { spec } = fitTrace(trace);
+    const perSeed: TraceAnalysis[] = [];
+    for (let seed = 1; seed <= seeds; seed++) {
+      const resolved = validateSpec({ ...spec, seed }, { source: `fit of ${file}` });
+      perSeed.push(analyzeTrace(timedByModel(workloadTrace(generateWorkload(resolved)))));
+    }
+    console.log(`\n${file}: ${trace.requests.length} requests; fitted spec, ${seeds} seeds (mean, min-max)`);
+    console.log(`${"figure".padEnd(24)} ${"trace".padStart(9)} ${"fitted".padStart(9)} ${"range".padStart(17)}  ratio  within`);
+    let ok = 0;
+    for (const row of ROWS) {
+      const t = row.of(truth);
+      const values = perSeed.map(row.of);
+      const mean = values.reduce((s, v) => s + v, 0) / values.length;
+      const range = `${fmt(Math.min(...values))}-${fmt(Math.max(...values))}`;
+      const ratio = row.points ? `${mean - t >= 0 ? "+" : ""}${(mean - t).toFixed(1)}pt` : `${(mean / t).toFixed(2)}x`;
+      const good = within(t, mean, row.points === true);
+      if (good) ok++;
+      console.log(`${row.label.padEnd(24)} ${fmt(t).padStart(9)} ${fmt(mean).padStart(9)} ${range.padStart(17)}  ${ratio.padStart(6)}  ${good ? "yes" : "NO"}`);
+    }
+    console.log(`${ok} of ${ROWS.length} within (+-20%, shares +-5 points)`);
+  }
+}
+
+await main();

@@ -1,0 +1,118 @@
+// Fitting how subagents are spawned (issue 15, item 1): whether parents wait, which reports are
+// read, where in a chain spawns happen and in what runs, how long children run, and each level
+// of nesting on its own.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzeTrace } from "../../../src/traces/analyze.js";
+import { workloadTrace } from "../../../src/traces/from-workload.js";
+import { readTrace } from "../../../src/traces/read.js";
+import { timedByModel } from "../../../src/traces/service-model.js";
+import { fitTrace } from "../../../src/traces/to-spec.js";
+import { generateWorkload } from "../../../src/workload/generate.js";
+import type { SubagentSpec, WorkloadSpec } from "../../../src/workload/spec-types.js";
+import { validateSpec } from "../../../src/workload/spec.js";
+import { haveShared, sharedSkipReason, sharedTraces } from "../../support/traces.js";
+
+function fitOf(spec: WorkloadSpec) {
+  return fitTrace(workloadTrace(generateWorkload(spec))).spec;
+}
+
+const samplesOf = (d: unknown): number[] => (typeof d === "number" ? [d] : ((d as { samples?: number[] }).samples ?? []));
+
+describe("fit of subagents from a known workload", () => {
+  const truth: SubagentSpec = {
+    agent: "helper",
+    spawnProbability: 0.5,
+    spawnWindow: { from: 0.1, to: 0.3 },
+    burstTurns: 3,
+    summaryTokens: 40,
+    turnsShare: 0.8,
+    blocking: false,
+    joinProbability: 0.25,
+  };
+  const spec: WorkloadSpec = {
+    name: "known",
+    seed: 5,
+    sessions: 60,
+    agents: [
+      { name: "main", turns: 30, freshInput: { type: "lognormal", mu: 5, sigma: 1 }, output: 50, waitMs: 10, subagents: truth },
+      { name: "helper", weight: 0, turns: 5, freshInput: 20, output: 10 },
+    ],
+  };
+
+  it("finds that parents do not wait, and about the share of reports read", () => {
+    const sub = fitOf(spec).agents[0]!.subagents!;
+    expect(sub.agent).toBe("subagent");
+    expect(sub.blocking).toBe(false);
+    expect(sub.joinProbability).toBeGreaterThan(0.15);
+    expect(sub.joinProbability).toBeLessThan(0.35);
+  });
+
+  it("finds the window, the runs of spawning turns and the children's share of what their parent has left", () => {
+    const sub = fitOf(spec).agents[0]!.subagents!;
+    expect(sub.spawnWindow!.from).toBeGreaterThanOrEqual(0.09);
+    expect(sub.spawnWindow!.to).toBeLessThanOrEqual(0.31);
+    // Runs of 3; two runs that touch read as one longer run.
+    const runs = samplesOf(sub.burstTurns);
+    expect(runs.filter((n) => n === 3).length / runs.length).toBeGreaterThan(0.6);
+    for (const share of samplesOf(sub.turnsShare)) expect(Math.abs(share - 0.8)).toBeLessThan(0.1);
+  });
+
+  it("a blocking workload is fitted as blocking, with no join settings", () => {
+    const blocking = { ...truth, blocking: undefined, joinProbability: undefined, turnsShare: undefined };
+    const sub = fitOf({ ...spec, agents: [{ ...spec.agents[0]!, subagents: blocking }, spec.agents[1]!] }).agents[0]!.subagents!;
+    expect(sub.blocking).toBeUndefined();
+    expect(sub.joinProbability).toBeUndefined();
+    expect(sub.turnsShare).toBeUndefined();
+  });
+
+  it("each level of nesting is an agent of its own, with its own spawn rate", () => {
+    const nested: WorkloadSpec = {
+      name: "nested",
+      seed: 2,
+      sessions: 30,
+      agents: [
+        { name: "lead", turns: 20, freshInput: 50, output: 20, subagents: { agent: "mid", spawnProbability: 0.3, summaryTokens: 10, maxDepth: 2 } },
+        { name: "mid", weight: 0, turns: 10, freshInput: 30, output: 10, subagents: { agent: "leaf", spawnProbability: 0.1, summaryTokens: 5, maxDepth: 2 } },
+        { name: "leaf", weight: 0, turns: 3, freshInput: 10, output: 5 },
+      ],
+    };
+    const fitted = fitOf(nested);
+    expect(fitted.agents.map((a) => a.name)).toEqual(["main", "subagent", "subagent-2"]);
+    const [main, mid, leaf] = fitted.agents;
+    expect(main!.subagents!.agent).toBe("subagent");
+    expect(mid!.subagents!.agent).toBe("subagent-2");
+    expect(leaf!.subagents).toBeUndefined();
+    expect(main!.subagents!.maxDepth).toBe(2);
+    // One template for both levels averaged 0.1 with the leaves' 0 spawns.
+    expect(main!.subagents!.spawnProbability).toBeGreaterThan(0.2);
+    expect(mid!.subagents!.spawnProbability).toBeGreaterThan(0.05);
+    expect(mid!.subagents!.spawnProbability).toBeLessThan(0.15);
+  });
+});
+
+describe.skipIf(!haveShared)(
+  haveShared ? "case-study-2-branching: fitted workloads keep the subagents' shape" : `case-study-2-branching fit (${sharedSkipReason})`,
+  () => {
+    it("10 seeds' means of requests, subagents, longest path and width are within 20% of the trace's", async () => {
+      const trace = await readTrace(join(sharedTraces, "openclaw/case-study-2-branching/dag.json"));
+      const truth = analyzeTrace(trace);
+      const { spec } = fitTrace(trace);
+      expect(spec.agents.map((a) => a.name)).toEqual(["main", "subagent", "subagent-2"]);
+      expect(spec.agents[0]!.subagents!.blocking).toBe(false);
+      const figures = { requests: 0, spawned: 0, longestPath: 0, maxWidth: 0 };
+      for (let seed = 1; seed <= 10; seed++) {
+        const a = analyzeTrace(timedByModel(workloadTrace(generateWorkload(validateSpec({ ...spec, seed }))), undefined));
+        figures.requests += a.requests / 10;
+        figures.spawned += a.conversations.spawned / 10;
+        figures.longestPath += a.graph.longestPath / 10;
+        figures.maxWidth += a.graph.maxWidth / 10;
+      }
+      const within = (actual: number, expected: number) => expect(Math.abs(actual / expected - 1)).toBeLessThanOrEqual(0.2);
+      within(figures.requests, truth.requests);
+      within(figures.spawned, truth.conversations.spawned);
+      within(figures.longestPath, truth.graph.longestPath);
+      within(figures.maxWidth, truth.graph.maxWidth);
+    });
+  },
+);

@@ -1,0 +1,154 @@
+// Subagents that do not block their parent, spawn windows and bursts, and children whose length
+// follows what their parent has left (issue 15, item 1).
+import { describe, expect, it } from "vitest";
+import { generateSessionAt, generateWorkload } from "../../../src/workload/generate.js";
+import { validateSession } from "../../../src/workload/graph.js";
+import type { AgentSpec, SubagentSpec, WorkloadSpec } from "../../../src/workload/spec-types.js";
+import { validateSpec } from "../../../src/workload/spec.js";
+import { SpecError } from "../../../src/workload/spec-errors.js";
+import type { SessionGraph } from "../../../src/workload/types.js";
+
+function spec(sub: Partial<SubagentSpec>, main: Partial<AgentSpec> = {}, helper: Partial<AgentSpec> = {}, sessions = 1): WorkloadSpec {
+  return {
+    name: "t",
+    seed: 3,
+    sessions,
+    agents: [
+      { name: "main", turns: 10, freshInput: 100, output: 20, waitMs: 5, subagents: { agent: "helper", spawnProbability: 1, summaryTokens: 40, ...sub }, ...main },
+      { name: "helper", weight: 0, turns: 4, freshInput: 30, output: 10, ...helper },
+    ],
+  };
+}
+
+/** The main chain's nodes (those with the session's own scaffold) in order. */
+function mainChain(s: SessionGraph) {
+  return s.nodes.filter((n) => n.scaffoldId === undefined);
+}
+/** First node of each child chain, in creation order. */
+function spawns(s: SessionGraph) {
+  return s.nodes.filter((n) => n.kind === "spawn");
+}
+
+describe("subagents that do not block", () => {
+  it("blocking: false lets the parent go on: no main turn waits for a child when no report is read", () => {
+    const s = generateSessionAt(spec({ blocking: false, joinProbability: 0 }), 0);
+    validateSession(s);
+    const main = mainChain(s);
+    expect(main).toHaveLength(10);
+    expect(spawns(s)).toHaveLength(9);
+    for (let i = 1; i < main.length; i++) {
+      expect(main[i]!.parents).toEqual([main[i - 1]!.id]);
+      expect(main[i]!.kind).toBe("turn");
+      expect(main[i]!.freshInputTokens).toBe(100);
+    }
+  });
+
+  it("the default blocks: the next turn reads every child's report", () => {
+    const s = generateSessionAt(spec({}), 0);
+    const main = mainChain(s);
+    expect(main.slice(1).every((n) => n.kind === "report" && n.parents.length === 2)).toBe(true);
+  });
+
+  it("a read report joins a later turn, never before the child has had its turns", () => {
+    const s = generateSessionAt(spec({ blocking: false, joinProbability: 1, joinAfterTurns: 1 }, { turns: 30 }, { turns: 3 }), 0);
+    validateSession(s);
+    const main = mainChain(s);
+    const position = new Map(main.map((n, i) => [n.id, i]));
+    const byId = new Map(s.nodes.map((n) => [n.id, n]));
+    let reports = 0;
+    for (const [i, node] of main.entries()) {
+      for (const p of node.parents) {
+        if (position.has(p)) continue;
+        reports++;
+        // Walk the child's chain back to its spawn to find where it started.
+        let first = byId.get(p)!;
+        while (first.kind !== "spawn") first = byId.get(first.historyParent ?? first.parents[0]!)!;
+        const spawnedAfter = position.get(first.parents[0]!)!;
+        expect(i - spawnedAfter).toBeGreaterThanOrEqual(Math.min(3, main.length - 1 - spawnedAfter));
+      }
+      if (node.parents.length > 1) expect(node.kind).toBe("report");
+    }
+    // Every child is read: the ones due past the last turn land on it.
+    expect(reports).toBe(spawns(s).length);
+  });
+
+  it("joinProbability reads about that share of reports, over many sessions", () => {
+    const w = generateWorkload(spec({ blocking: false, joinProbability: 0.3 }, {}, {}, 200));
+    let children = 0;
+    let read = 0;
+    for (const s of w.sessions) {
+      children += spawns(s).length;
+      for (const n of mainChain(s)) read += Math.max(0, n.parents.length - 1);
+    }
+    expect(children).toBe(200 * 9);
+    expect(read / children).toBeGreaterThan(0.25);
+    expect(read / children).toBeLessThan(0.35);
+  });
+
+  it("spawnWindow keeps spawns to its part of the chain, and burstTurns makes runs of spawning turns", () => {
+    const windowed = generateSessionAt(spec({ blocking: false, joinProbability: 0, spawnWindow: { from: 0.2, to: 0.4 } }, { turns: 20 }), 0);
+    const main = mainChain(windowed);
+    const spawnedAfter = spawns(windowed).map((n) => main.findIndex((m) => m.id === n.parents[0]));
+    expect(spawnedAfter).toEqual([4, 5, 6, 7, 8]);
+
+    const burst = generateSessionAt(spec({ blocking: false, joinProbability: 0, spawnProbability: 1, spawnWindow: { from: 0, to: 0 }, burstTurns: 4 }, { turns: 20 }), 0);
+    const burstMain = mainChain(burst);
+    expect(spawns(burst).map((n) => burstMain.findIndex((m) => m.id === n.parents[0]))).toEqual([0, 1, 2, 3]);
+  });
+
+  it("turnsShare sets a child's length from the turns its parent has left", () => {
+    const s = generateSessionAt(spec({ blocking: false, joinProbability: 0, turnsShare: 0.5 }, { turns: 11 }, { turns: 100 }), 0);
+    const main = mainChain(s);
+    const byChain = new Map<string, number>();
+    for (const first of spawns(s)) {
+      const after = main.findIndex((m) => m.id === first.parents[0]);
+      let length = 1;
+      for (let n = s.nodes.find((x) => x.historyParent === first.id); n; n = s.nodes.find((x) => x.historyParent === n!.id)) length++;
+      byChain.set(first.id, length);
+      expect(length).toBe(Math.max(1, Math.round(0.5 * (11 - 1 - after))));
+    }
+    expect(byChain.size).toBe(10);
+  });
+
+  it("adding the new settings with their defaults generates the same sessions", () => {
+    const plain = generateWorkload(spec({ spawnProbability: 0.4, fanOut: 2 }, {}, {}, 5));
+    const explicit = generateWorkload(spec({ spawnProbability: 0.4, fanOut: 2, blocking: true, spawnWindow: { from: 0, to: 1 } }, {}, {}, 5));
+    expect(explicit.sessions).toEqual(plain.sessions);
+  });
+});
+
+describe("the spec says what does not fit", () => {
+  const problems = (s: WorkloadSpec) => {
+    try {
+      validateSpec(s, { source: "t.yaml" });
+      return "";
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      return e.message;
+    }
+  };
+  it("join settings need blocking: false", () => {
+    expect(problems(spec({ joinProbability: 0.5 }))).toMatch(/agents\[0\]\.subagents\.joinProbability.*applies only to subagents that do not block/s);
+    expect(problems(spec({ blocking: false, joinProbability: 0.5, joinAfterTurns: 2 }))).toBe("");
+  });
+  it("a window must not end before it starts; bursts and joins count whole turns", () => {
+    expect(problems(spec({ spawnWindow: { from: 0.6, to: 0.2 } }))).toMatch(/spawnWindow.*expected from <= to, got from 0.6 and to 0.2/s);
+    expect(problems(spec({ burstTurns: 0 }))).toMatch(/burstTurns.*expected a number >= 1/s);
+    expect(problems(spec({ blocking: false, joinAfterTurns: 1.5 }))).toMatch(/joinAfterTurns.*whole number/s);
+  });
+});
+
+describe("zero-length draws", () => {
+  it("a request never asks for 0 tokens and a bare first prompt is never empty", () => {
+    const w = generateWorkload({
+      name: "z",
+      seed: 1,
+      sessions: 50,
+      agents: [{ name: "a", turns: 3, freshInput: { type: "lognormal", mu: -3, sigma: 0.5 }, output: { type: "lognormal", mu: -3, sigma: 0.5, min: 0 } }],
+    });
+    for (const s of w.sessions) {
+      for (const n of s.nodes) expect(n.outputTokens).toBeGreaterThanOrEqual(1);
+      expect(s.nodes[0]!.freshInputTokens).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
