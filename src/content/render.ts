@@ -13,7 +13,9 @@
 //     as text inside the system message, not in `tools`, so the template cannot reformat them),
 //     absent when the scaffold has no tokens;
 //   - then, for a node with a history parent, the parent's whole conversation instead: its
-//     prompt plus the assistant reply actually received (which starts with the same scaffold);
+//     prompt plus the assistant reply actually received (which starts with the same scaffold),
+//     or, where the node drops reasoning (RequestNode.dropReasoning), replies that had reasoning
+//     replaced by their visible part (visibleReply: outputTokens - reasoningTokens words);
 //   - then one new message of exactly node.freshInputTokens tokens: `user`, or `tool` when the
 //     caller passes the tool_call_id it answers.
 // A node without a history parent (a session's first request, a subagent's first request via
@@ -62,6 +64,11 @@ export interface ContentRenderer {
   scaffoldMessages(scaffoldId: string | undefined): readonly ChatMessage[];
   /** The node's new message: exactly node.freshInputTokens tokens of content. */
   freshMessage(sessionId: string, node: RequestNode, options?: FreshOptions): ChatMessage;
+  /**
+   * What stands for the node's reply in a later prompt that drops its reasoning: an assistant
+   * message of exactly outputTokens - reasoningTokens tokens of content.
+   */
+  visibleReply(sessionId: string, node: RequestNode): ChatMessage;
   /**
    * The node's whole prompt. historyParentConversation: the history parent's prompt plus its reply
    * (conversationOf), required exactly when node.historyParent is set.
@@ -144,6 +151,11 @@ export function createContentRenderer(options: ContentRendererOptions): ContentR
     return fresh.toolCallId === undefined ? { role: "user", content } : { role: "tool", content, tool_call_id: fresh.toolCallId };
   }
 
+  function visibleReply(sessionId: string, node: RequestNode): ChatMessage {
+    const rng = rngFor(seed, JSON.stringify(["visible", salt, sessionId, node.id]));
+    return { role: "assistant", content: renderWords(vocabulary, rng, Math.max(0, node.outputTokens - (node.reasoningTokens ?? 0))) };
+  }
+
   function promptFor(
     session: SessionRef,
     node: RequestNode,
@@ -169,5 +181,5 @@ export function createContentRenderer(options: ContentRendererOptions): ContentR
     return [...historyParentConversation, freshMessage(session.id, node, fresh)];
   }
 
-  return { vocabulary, scaffoldMessages, freshMessage, promptFor };
+  return { vocabulary, scaffoldMessages, freshMessage, visibleReply, promptFor };
 }

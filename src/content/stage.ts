@@ -71,11 +71,22 @@ export interface ContentStage {
 
 /** What a history parent leaves its children. */
 interface Inherited {
+  node: RequestNode;
   messages: ChatMessage[];
+  /**
+   * Replies in `messages` that still carry their reasoning, with what stands in for each once it
+   * is dropped (the visible part); a child with dropReasoning "all" swaps them all.
+   */
+  carried: readonly Carried[];
   expected: Promise<NodeTokens>;
   /** Set once its reply has been told. */
-  conversation?: ChatMessage[];
+  reply?: ChatMessage;
   replyTokens?: Promise<number>;
+}
+
+interface Carried {
+  index: number;
+  visible: ChatMessage;
 }
 
 export function createContentStage(options: ContentStageOptions): ContentStage {
@@ -98,22 +109,59 @@ export function createContentStage(options: ContentStageOptions): ContentStage {
     return {
       promptFor(node) {
         const parent = node.historyParent === null ? undefined : inherited.get(node.historyParent);
-        const messages = renderer.promptFor(session, node, node.historyParent === null ? null : (parent?.conversation ?? null));
+        const history = parent ? historyOf(session, parent, node) : null;
+        const messages = renderer.promptFor(session, node, node.historyParent === null ? null : (history?.conversation ?? null));
         const expected: Promise<NodeTokens> = parent
-          ? Promise.all([parent.expected, parent.replyTokens!]).then(([p, reply]) => inheritedPrompt(p, reply, node.freshInputTokens, overhead))
+          ? Promise.all([parent.expected, parent.replyTokens!]).then(([p, reply]) =>
+              inheritedPrompt(p, reply, node.freshInputTokens, overhead, history!.reply(reply)),
+            )
           : Promise.resolve(rootPrompt(scaffoldSize(nodeScaffold(session, node, scaffolds)), node.freshInputTokens, overhead));
-        if (isHistoryParent.has(node.id)) inherited.set(node.id, { messages, expected });
+        if (isHistoryParent.has(node.id)) inherited.set(node.id, { node, messages, carried: history?.carried ?? [], expected });
         return { body: bodyOf(messages), expected };
       },
       tellReply(node, reply) {
         const entry = inherited.get(node.id);
         if (!entry) return; // no child inherits it
-        entry.conversation = conversationOf(entry.messages, reply.text);
+        entry.reply = { role: "assistant", content: reply.text };
         const fallback = reply.completionTokens ?? reply.chunkAt.length;
         entry.replyTokens = reply.text ? countReply(reply.text).catch(() => fallback) : Promise.resolve(0);
       },
       end() {
         inherited.clear();
+      },
+    };
+  }
+
+  /**
+   * The conversation `node` inherits from its history parent: the parent's prompt and reply, with
+   * reasoning dropped as node.dropReasoning says. A reply without its reasoning is its visible
+   * part: the server's reply text cannot be split into reasoning and answer, so the visible part is
+   * rendered instead, exactly outputTokens - reasoningTokens words (render.ts visibleReply): what
+   * a server sees is the same, a prompt that differs from the parent's from that reply on.
+   */
+  function historyOf(session: SessionGraph, parent: Inherited, node: RequestNode) {
+    const parentNode = parent.node;
+    const reasons = (parentNode.reasoningTokens ?? 0) > 0;
+    const visible = reasons ? renderer.visibleReply(session.id, parentNode) : undefined;
+    const visibleTokens = parentNode.outputTokens - (parentNode.reasoningTokens ?? 0);
+    const drop = node.dropReasoning;
+    let prompt: ChatMessage[] = parent.messages;
+    let carried: readonly Carried[] = parent.carried;
+    if (drop === "all" && carried.length > 0) {
+      prompt = [...prompt];
+      for (const c of carried) prompt[c.index] = c.visible;
+      carried = [];
+    }
+    const dropsOwn = reasons && drop !== undefined;
+    const conversation = conversationOf(prompt, dropsOwn ? visible! : parent.reply!);
+    if (reasons && !dropsOwn) carried = [...carried, { index: prompt.length, visible: visible! }];
+    return {
+      conversation,
+      carried,
+      /** The parent's reply as the expected tokens count it, given its counted tokens. */
+      reply: (counted: number) => {
+        const held = reasons ? visibleTokens : counted;
+        return drop === undefined ? { visible: held } : { visible: held, drop };
       },
     };
   }

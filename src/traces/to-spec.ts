@@ -3,7 +3,7 @@
 // output and waits, and the scaffold estimated from first prompts. Conversations nobody spawned
 // become the "main" agent, spawned ones the "subagent" template.
 import type { DistributionSpec } from "../workload/distributions.js";
-import type { AgentSpec, SubagentSpec, TrafficSpec, WorkloadSpec } from "../workload/spec-types.js";
+import type { AgentSpec, ReasoningSpec, SubagentSpec, TrafficSpec, WorkloadSpec } from "../workload/spec-types.js";
 import { analyzeTrace, spawnedConversations } from "./analyze.js";
 import { fitFamilies, fitSpikeTail, type Family, type FitReport, type SpikeTailFit } from "./fit.js";
 import { indexTrace } from "./sessions.js";
@@ -190,11 +190,65 @@ function agentFor(f: Fitter, group: Group, trace: Trace, childrenOf: Map<string,
   agent.output = output;
   const wait = waitsFor(f, name, waits);
   if (wait !== undefined) agent.waitMs = wait;
+  const reasoning = reasoningFor(group, trace);
+  if (reasoning) agent.reasoning = reasoning;
   if (subagentName) {
     const sub = spawningFor(f, name, group, childrenOf, subagentName);
     if (sub) agent.subagents = sub;
   }
   return agent;
+}
+
+/**
+ * Whether the trace's prompts drop reasoning, and how much of each reply it is. Per request with a
+ * history parent, what the prompt dropped: the parent's prompt and whole output plus what the
+ * request adds (without the reply the trace counts in its fresh input), minus its prompt. Within
+ * a user turn of the OpenClaw traces that is about 0 (whole replies stay); at the three new user
+ * messages of case study 1 it is 10k to 12k tokens, the reasoning of the turn before. Read as: the
+ * visible share of a reply is the reply the next prompt carries over its parent's output; the
+ * history mode is `visible` when requests in a turn drop most of their parent's reasoning, else
+ * `visible_across_user_turns` when new user messages drop most of what their turn carried.
+ * Needs the trace to tell the reply (replyTokens) and prompt sizes; else nothing is written.
+ */
+function reasoningFor(group: Group, trace: Trace): ReasoningSpec | undefined {
+  const { index } = indexTrace(trace);
+  let outputs = 0;
+  let visible = 0;
+  const inTurn: number[] = [];
+  const atUser: number[] = [];
+  let later = 0;
+  let userTurns = 0;
+  for (const c of group.conversations) {
+    // Reasoning carried since the conversation's last user message, as the trace would hold it.
+    let carried = 0;
+    for (const r of c) {
+      if (r.historyParent === null) {
+        carried = 0;
+        continue;
+      }
+      const p = trace.requests[index.get(r.historyParent)!];
+      if (!p || r.replyTokens === undefined || p.promptTokens === undefined || r.promptTokens === undefined || p.outputTokens === 0) continue;
+      later++;
+      outputs += p.outputTokens;
+      visible += Math.min(r.replyTokens, p.outputTokens);
+      const reasoning = Math.max(0, p.outputTokens - r.replyTokens);
+      const dropped = p.promptTokens + p.outputTokens + addedTokens(r) - r.promptTokens;
+      if (r.trigger === "user") {
+        userTurns++;
+        if (carried + reasoning > 0) atUser.push(dropped / (carried + reasoning));
+        carried = 0;
+      } else {
+        if (reasoning > 0) inTurn.push(dropped / reasoning);
+        carried += reasoning;
+      }
+    }
+  }
+  const share = outputs > 0 ? 1 - visible / outputs : 0;
+  if (later === 0 || share < 0.05) return undefined;
+  const mid = (xs: number[]) => (xs.length === 0 ? 0 : median(xs));
+  if (mid(inTurn) > 0.5) return { share: round(share), inHistory: "visible" };
+  if (userTurns > 0 && mid(atUser) > 0.5) return { share: round(share), inHistory: "visible_across_user_turns", userTurnProbability: round(userTurns / later) };
+  return undefined;
 }
 
 /**

@@ -30,8 +30,8 @@ import { createDistribution } from "./distributions.js";
 import { FIELD_LIMITS, MAX_NODES_PER_SESSION, MAX_TOKENS } from "./limits.js";
 import { SpecError, type SpecPath } from "./spec-errors.js";
 import { rngFor } from "../stats/random.js";
-import type { AgentSpec, CompactionSpec, DistributionSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
-import { inheritedPrompt, rootPrompt, type NodeTokens } from "./tokens.js";
+import type { AgentSpec, CompactionSpec, DistributionSpec, ReasoningSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
+import { inheritedPrompt, replyOf, rootPrompt, type NodeTokens } from "./tokens.js";
 import type { NodeKind, RequestNode, Rng, Scaffold, SessionGraph, Workload } from "./types.js";
 
 export { MAX_NODES_PER_SESSION } from "./limits.js";
@@ -133,6 +133,8 @@ interface Chain {
   spawning: SubagentSpec | undefined;
   /** Its length when its spawner set it (turnsShare); else drawn from its agent's turns. */
   turns?: number;
+  /** Its agent's reasoning, with the stream of each reply's share (set by runChain). */
+  reasoning?: Reasoning | null;
 }
 
 function generateSession(plan: Plan, index: number): SessionGraph {
@@ -211,6 +213,7 @@ class SessionBuilder {
   runChain(chain: Chain, after: string[], firstKind: NodeKind): string {
     const { agent } = chain;
     const turns = chain.turns ?? Math.max(1, this.counts(chain, "turns", agent.turns).draw());
+    chain.reasoning = agent.reasoning ? new Reasoning(agent.reasoning, this.plan.spec.seed, chain.path) : null;
     const fresh = this.counts(chain, "fresh", agent.freshInput);
     // Its own stream even when it defaults to freshInput, so a spec with defaults filled in
     // (resolveSpec) generates the same sessions as the spec as written.
@@ -275,7 +278,8 @@ class SessionBuilder {
         for (let k = 0; k < reports.length; k++) freshTokens += summary!.draw();
         kind = "report";
       }
-      prev = this.continueChain(chain, prev, parents, freshTokens, output.draw(), wait.draw(), kind, compaction);
+      const userTurn = chain.reasoning?.userTurn() ?? false;
+      prev = this.continueChain(chain, prev, parents, freshTokens, output.draw(), wait.draw(), kind, compaction, userTurn);
     }
     this.chainTurns.set(prev, turns);
     return prev;
@@ -316,12 +320,16 @@ class SessionBuilder {
     wait: number,
     kind: NodeKind,
     compaction: Compaction | null,
+    userTurn: boolean,
   ): string {
     const prevIndex = Number(prev);
-    const prompt = inheritedPrompt(this.tokens[prevIndex]!, this.nodes[prevIndex]!.outputTokens, fresh);
+    const drop = chain.reasoning?.dropFor(userTurn);
+    const dropping = drop === undefined ? {} : { dropReasoning: drop };
+    const prompt = inheritedPrompt(this.tokens[prevIndex]!, this.nodes[prevIndex]!.outputTokens, fresh, undefined, replyOf(this.nodes[prevIndex]!, dropping));
     if (!compaction || prompt.promptTokens <= compaction.spec.contextLimit) {
-      return this.add(chain, { parents, historyParent: prev, freshInputTokens: fresh, outputTokens: output, waitAfterReadyMs: wait, kind });
+      return this.add(chain, { parents, historyParent: prev, freshInputTokens: fresh, outputTokens: output, waitAfterReadyMs: wait, kind, ...dropping });
     }
+    const before = chain.reasoning?.dropFor(false);
     const summary = compaction.summary.draw();
     const compacted = this.add(chain, {
       parents: [prev],
@@ -330,6 +338,7 @@ class SessionBuilder {
       outputTokens: summary,
       waitAfterReadyMs: 0,
       kind: "compaction",
+      ...(before === undefined ? {} : { dropReasoning: before }),
     });
     return this.add(chain, {
       parents: parents.map((p) => (p === prev ? compacted : p)),
@@ -349,11 +358,14 @@ class SessionBuilder {
     const id = String(this.nodes.length);
     const node: RequestNode = { id, ...fields };
     if (chain.agent.name !== this.sessionScaffold) node.scaffoldId = chain.agent.name;
+    // A compaction's summary is all visible: it is what the restarted request carries.
+    const reasoning = fields.kind === "compaction" ? 0 : (chain.reasoning?.tokensOf(fields.outputTokens) ?? 0);
+    if (reasoning > 0) node.reasoningTokens = reasoning;
     const history = fields.historyParent === null ? null : Number(fields.historyParent);
     const tokens =
       history === null
         ? rootPrompt(this.plan.scaffoldTokens.get(chain.agent.name) ?? 0, fields.freshInputTokens)
-        : inheritedPrompt(this.tokens[history]!, this.nodes[history]!.outputTokens, fields.freshInputTokens);
+        : inheritedPrompt(this.tokens[history]!, this.nodes[history]!.outputTokens, fields.freshInputTokens, undefined, replyOf(this.nodes[history]!, node));
     // Prompts grow with every turn; past the limit their text would not fit in memory.
     if (tokens.promptTokens > MAX_TOKENS) {
       throw this.tooLarge(
@@ -412,6 +424,45 @@ class Joins {
     const list = this.pending.get(t) ?? [];
     this.pending.delete(t);
     return list;
+  }
+}
+
+/**
+ * An agent's reasoning: each reply's hidden share (its own stream, drawn once per reply), which
+ * turns are new user messages (drawn on every turn after the first), and how a prompt holds the
+ * replies before it (RequestNode.dropReasoning).
+ */
+class Reasoning {
+  private readonly share: { sample(): number };
+  private readonly userTurns: Rng | null;
+
+  constructor(
+    private readonly spec: ReasoningSpec,
+    seed: string | number,
+    path: string,
+  ) {
+    this.share = createDistribution(spec.share, rngFor(seed, `${path}/reasoning`));
+    const p = spec.userTurnProbability ?? 0;
+    this.userTurns = p > 0 ? rngFor(seed, `${path}/userTurn`) : null;
+  }
+
+  /** Reasoning tokens of a reply of `output` tokens: at least one token stays visible. */
+  tokensOf(output: number): number {
+    const share = Math.min(1, Math.max(0, this.share.sample()));
+    return Math.max(0, Math.min(output - 1, Math.round(share * output)));
+  }
+
+  /** Whether the next turn is a new user message. */
+  userTurn(): boolean {
+    return this.userTurns !== null && this.userTurns.next() < (this.spec.userTurnProbability ?? 0);
+  }
+
+  /** How a request that inherits a history holds its reasoning. */
+  dropFor(userTurn: boolean): "parent" | "all" | undefined {
+    const mode = this.spec.inHistory ?? "all";
+    if (mode === "visible") return "parent";
+    if (mode === "visible_across_user_turns" && userTurn) return "all";
+    return undefined;
   }
 }
 

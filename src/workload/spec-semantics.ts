@@ -72,6 +72,7 @@ const fieldRules: Record<string, { least: number; what: string; whole: boolean }
   joinAfterTurns: { least: 1, what: "turns", whole: true },
   burstTurns: { least: 1, what: "turns", whole: true },
   turnsShare: { least: 0, what: "a share of the parent's turns left", whole: false },
+  reasoningShare: { least: 0, what: "a share of the output", whole: false },
   summaryTokens: { least: 1, what: "tokens", whole: true },
 };
 
@@ -86,6 +87,8 @@ function agentProblems(agent: AgentSpec, at: SpecPath, names: string[]): SpecPro
   for (const field of ["taskTokens", "turns", "freshInput", "output", "waitMs"] as const) {
     sized(agent[field], [...at, field], field);
   }
+
+  sized(agent.reasoning?.share, [...at, "reasoning", "share"], "reasoningShare");
 
   const sub = agent.subagents;
   if (sub) {

@@ -164,6 +164,7 @@ export interface AgentSpec {
    * Milliseconds between a request becoming ready and its dispatch (default 0).
    */
   waitMs?: DistributionSpec;
+  reasoning?: ReasoningSpec;
   subagents?: SubagentSpec;
   compaction?: CompactionSpec;
 }
@@ -416,6 +417,26 @@ export interface SpikeTailDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+}
+/**
+ * Hidden reasoning in replies, and how much of a reply stays in the history later prompts carry.
+ *
+ * This interface was referenced by `WorkloadSpec`'s JSON-Schema
+ * via the `definition` "ReasoningSpec".
+ */
+export interface ReasoningSpec {
+  /**
+   * Share of each reply's output tokens that is reasoning (a number or distribution in [0, 1]; at least one token of a reply stays visible).
+   */
+  share: DistributionSpec;
+  /**
+   * all: later prompts carry whole replies. visible: they carry each reply without its reasoning. visible_across_user_turns: whole replies within a user turn, and at a new user message every earlier reply without its reasoning (OpenClaw and Codex-style agents: the prompt shrinks at each user message).
+   */
+  inHistory?: "all" | "visible" | "visible_across_user_turns";
+  /**
+   * Chance that a turn after the first is a new user message rather than a tool result (where visible_across_user_turns drops reasoning).
+   */
+  userTurnProbability?: number;
 }
 /**
  * Subagents spawned from the main chain, turning it into a DAG.
@@ -1587,6 +1608,9 @@ export const workloadSpecSchema: Record<string, unknown> = {
             }
           ]
         },
+        "reasoning": {
+          "$ref": "#/definitions/ReasoningSpec"
+        },
         "subagents": {
           "$ref": "#/definitions/SubagentSpec"
         },
@@ -1921,6 +1945,42 @@ export const workloadSpecSchema: Record<string, unknown> = {
             "$ref": "#/definitions/Duration"
           }
         ]
+      }
+    },
+    "ReasoningSpec": {
+      "title": "ReasoningSpec",
+      "description": "Hidden reasoning in replies, and how much of a reply stays in the history later prompts carry.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "share"
+      ],
+      "properties": {
+        "share": {
+          "description": "Share of each reply's output tokens that is reasoning (a number or distribution in [0, 1]; at least one token of a reply stays visible).",
+          "allOf": [
+            {
+              "$ref": "#/definitions/DistributionSpec"
+            }
+          ]
+        },
+        "inHistory": {
+          "type": "string",
+          "enum": [
+            "all",
+            "visible",
+            "visible_across_user_turns"
+          ],
+          "default": "all",
+          "description": "all: later prompts carry whole replies. visible: they carry each reply without its reasoning. visible_across_user_turns: whole replies within a user turn, and at a new user message every earlier reply without its reasoning (OpenClaw and Codex-style agents: the prompt shrinks at each user message)."
+        },
+        "userTurnProbability": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1,
+          "default": 0,
+          "description": "Chance that a turn after the first is a new user message rather than a tool result (where visible_across_user_turns drops reasoning)."
+        }
       }
     }
   }

@@ -26,6 +26,18 @@ export interface NodeTokens {
   sharedPrefixTokens: number;
   /** Scaffold tokens at the start of the prompt (system + tools), shared across sessions of an agent type. */
   scaffoldTokens: number;
+  /** Reasoning tokens of earlier replies the prompt still carries (dropReasoning "all" drops them); absent: none. */
+  carriedReasoning?: number;
+  /** With carriedReasoning: the prompt's tokens before the first reply whose reasoning it carries. */
+  stableTokens?: number;
+}
+
+/** A history parent's reply as a child's prompt holds it. */
+export interface InheritedReply {
+  /** Tokens of the reply's visible part (what stays when its reasoning is dropped). */
+  visible: number;
+  /** The child's RequestNode.dropReasoning. */
+  drop?: "parent" | "all";
 }
 
 export function scaffoldSize(scaffold: Scaffold | undefined): number {
@@ -39,15 +51,37 @@ export function rootPrompt(scaffoldTokens: number, fresh: number, overhead: Temp
   return { promptTokens: scaffold + fresh + overhead.fresh, sharedPrefixTokens: 0, scaffoldTokens: scaffold };
 }
 
-/** Prompt of a node that inherits its history parent's conversation (prompt plus reply) whole. */
+/**
+ * Prompt of a node that inherits its history parent's conversation (prompt plus reply): whole, or
+ * (`reply.drop`) with the parent's reasoning, or all carried reasoning, left out. Dropping
+ * reasoning cuts the prompt short where the first dropped reasoning stood, so the part a server
+ * can reuse from the parent's request ends there.
+ */
 export function inheritedPrompt(
   parent: NodeTokens,
   parentOutput: number,
   fresh: number,
   overhead: TemplateOverhead = NO_OVERHEAD,
+  reply: InheritedReply = { visible: parentOutput },
 ): NodeTokens {
-  const shared = parent.promptTokens + parentOutput + overhead.reply;
-  return { promptTokens: shared + fresh + overhead.fresh, sharedPrefixTokens: shared, scaffoldTokens: parent.scaffoldTokens };
+  const reasoning = parentOutput - reply.visible;
+  const carried = parent.carriedReasoning ?? 0;
+  const whole = parent.promptTokens + parentOutput + overhead.reply;
+  const tokens = (base: number, shared: number, carriedAfter: number, stable: number | undefined): NodeTokens => {
+    const out: NodeTokens = { promptTokens: base + fresh + overhead.fresh, sharedPrefixTokens: shared, scaffoldTokens: parent.scaffoldTokens };
+    if (carriedAfter > 0) {
+      out.carriedReasoning = carriedAfter;
+      out.stableTokens = stable!;
+    }
+    return out;
+  };
+  if (reply.drop === undefined || reasoning === 0 && (reply.drop === "parent" || carried === 0)) {
+    // The reply as it was; its reasoning, if any, is carried from here on.
+    return tokens(whole, whole, carried + reasoning, carried > 0 ? parent.stableTokens : parent.promptTokens);
+  }
+  const base = (reply.drop === "all" ? parent.promptTokens - carried : parent.promptTokens) + reply.visible + overhead.reply;
+  if (reply.drop === "parent") return tokens(base, parent.promptTokens, carried, parent.stableTokens);
+  return tokens(base, carried > 0 ? parent.stableTokens! : parent.promptTokens, 0, undefined);
 }
 
 export type ScaffoldLookup = ReadonlyMap<string, Scaffold> | readonly Scaffold[];
@@ -87,7 +121,7 @@ export function sessionTokens(
     if (!parent || !parentNode) {
       throw new Error(`session '${graph.id}', node '${node.id}': history parent '${node.historyParent}' must come before it`);
     }
-    out.set(node.id, inheritedPrompt(parent, parentNode.outputTokens, node.freshInputTokens, overhead));
+    out.set(node.id, inheritedPrompt(parent, parentNode.outputTokens, node.freshInputTokens, overhead, replyOf(parentNode, node)));
   }
   return out;
 }
@@ -110,4 +144,10 @@ export function addReuse(totals: ReuseTotals, tokens: Iterable<NodeTokens>): Reu
 /** Expected prompt reuse ratio: shared-prefix tokens / prompt tokens (0 when there are no prompt tokens). */
 export function promptReuseRatio(totals: ReuseTotals): number {
   return totals.promptTokens > 0 ? totals.sharedPrefixTokens / totals.promptTokens : 0;
+}
+
+/** How `child` holds its history parent's reply, by the workload's counts (no content). */
+export function replyOf(parent: Pick<RequestNode, "outputTokens" | "reasoningTokens">, child: Pick<RequestNode, "dropReasoning">): InheritedReply {
+  const visible = parent.outputTokens - (parent.reasoningTokens ?? 0);
+  return child.dropReasoning === undefined ? { visible } : { visible, drop: child.dropReasoning };
 }

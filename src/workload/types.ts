@@ -23,6 +23,15 @@ export interface RequestNode {
   /** Milliseconds between the node becoming ready (all parents done) and its dispatch. */
   waitAfterReadyMs: number;
   kind?: NodeKind;
+  /** Of outputTokens: hidden reasoning, which a later prompt may carry or drop (the rest is the visible reply). */
+  reasoningTokens?: number;
+  /**
+   * How this node's prompt carries the reasoning of earlier replies. "parent": its history
+   * parent's reply without its reasoning (the visible part only); "all": every reply of its history
+   * without reasoning (a new user turn, where agents drop the reasoning of the turn before).
+   * Absent: replies as they were inherited.
+   */
+  dropReasoning?: "parent" | "all";
   /** Which scaffold this node's prompt starts with when it differs from the session's (subagents). */
   scaffoldId?: string;
   /**

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createCalibrationCache } from "../../src/content/calibration-cache.js";
 import { setUpContent } from "../../src/content/setup.js";
 import { conversationOf, createContentRenderer, renderWords, type ChatMessage } from "../../src/content/render.js";
-import { measureTemplateOverhead, type TemplateMeasurement } from "../../src/content/overhead.js";
+import { createReplyCounter, measureTemplateOverhead, type TemplateMeasurement } from "../../src/content/overhead.js";
+import { createContentStage } from "../../src/content/stage.js";
 import { calibrateVocabulary, type Vocabulary } from "../../src/content/vocabulary.js";
 import { rngFor } from "../../src/stats/random.js";
 import { resolveTokenizer, type Tokenizer } from "../../src/content/tokenizer.js";
@@ -165,6 +166,41 @@ describe("content rendering with the server's tokenizer", () => {
     const replyInPrompt = childTokens.length - rootTokens.length - childNode.freshInputTokens - measured.overhead.fresh;
     console.log(`[content] real reply: ${first.completionTokens} tokens generated, ${replyInPrompt} in the child's prompt; cached ${second.cachedTokens} of ${second.promptTokens}`);
     expect(replyInPrompt).toBeGreaterThan(0);
+  });
+});
+
+describe("reasoning dropped from history, on the server", () => {
+  it("prompts that drop reasoning (a new user turn, visible-only replies) are counted by the server exactly as expected", async () => {
+    const scaffolds: Scaffold[] = [{ id: "think", systemTokens: 80, toolTokens: 20 }];
+    const stage = createContentStage({
+      seed: "9",
+      scaffolds,
+      vocabulary,
+      api: "chat",
+      overhead: measured.overhead,
+      countReply: createReplyCounter(tokenizer),
+      salt: `reasoning-${Date.now()}`,
+    });
+    const r = (id: string, parent: string | null, extra: Partial<RequestNode> = {}) =>
+      node(id, 20, { parents: parent ? [parent] : [], historyParent: parent, outputTokens: 12, reasoningTokens: 7, ...extra });
+    // 0 -> 1 -> 2 (new user turn: every reply visible only) -> 3 (visible only: its parent's reply) -> 4
+    const session: SessionGraph = {
+      id: "think",
+      scaffoldId: "think",
+      nodes: [r("0", null), r("1", "0"), r("2", "1", { dropReasoning: "all" }), r("3", "2", { dropReasoning: "parent" }), r("4", "3")],
+    };
+    const prompts = stage.session(session);
+    const seen: string[] = [];
+    for (const n of session.nodes) {
+      const prompt = prompts.promptFor(n);
+      const messages = (prompt.body as { messages: ChatMessage[] }).messages;
+      const done = await complete(messages, n.outputTokens);
+      prompts.tellReply(n, { text: done.reply, completionTokens: done.completionTokens, chunkAt: [] });
+      const expected = await prompt.expected;
+      expect(done.promptTokens, `node ${n.id}`).toBe(expected.promptTokens);
+      seen.push(`${n.id}: ${expected.promptTokens} (shared ${expected.sharedPrefixTokens})`);
+    }
+    console.log(`[content] reasoning in history, prompt tokens as the server counted them: ${seen.join(", ")}`);
   });
 });
 
