@@ -77,6 +77,20 @@ describe("agentload analyze", () => {
     expect(ig.mean).toBeCloseTo(a.freshInputTokens.mean, 6);
   });
 
+  it("prints a reader's warning on standard error and goes on: a transcript's last line cut short", async () => {
+    const file = join(fixtures, "claude-code/being-written/c0ffee00-0000-4000-8000-000000000003.jsonl");
+    const { code, out, err } = await captured(() => analyzeCommand([file, "--tokenizer", "approximate"]));
+    expect(code).toBe(0);
+    expect(out).toContain("requests 3, sessions 1");
+    expect(err).toBe(`warning: ${file}:7: skipped the last line, cut short (no final newline, not valid JSON: the transcript is being written?)\n`);
+  });
+
+  it("refuses a trace without requests (exit 2 through main), naming it", async () => {
+    const dir = join(fixtures, "claude-code/no-requests");
+    await expect(analyzeCommand([dir, "--tokenizer", "approximate"])).rejects.toThrow(new CliError(`${dir}: the trace has no requests: expected assistant entries whose message.usage counts tokens (an API response); found 1 assistant entry, none with tokens`));
+    await expect(fitCommand([dir, "--tokenizer", "approximate"])).rejects.toBeInstanceOf(CliError);
+  });
+
   it("reports usage mistakes and unreadable traces as CliErrors", async () => {
     await expect(analyzeCommand([])).rejects.toThrow(new CliError("analyze expects one trace (a file or directory), got none"));
     await expect(analyzeCommand([dag, "--format", "nope"])).rejects.toThrow(/unknown trace format 'nope'/);
