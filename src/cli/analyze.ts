@@ -10,9 +10,9 @@ const HELP = `usage: agentload analyze <trace> [options]
 reads a trace (file or directory) and prints its statistics
 options:
   --json            print the analysis as JSON (with every family fit of fresh input and output)
+${TRACE_FLAGS_HELP}
 fresh input is counted as the trace counts it: a later request's includes its parent's reply
-(\`fit\` fits it without that reply, as a generated workload adds it by itself)
-${TRACE_FLAGS_HELP}`;
+(\`fit\` fits it without that reply, as a generated workload adds it by itself)`;
 
 export const analyzeCommand: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, {

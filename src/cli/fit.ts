@@ -20,9 +20,9 @@ options:
   --seed S          the spec's seed (default 1)
   --name NAME       the spec's name (default: from the trace's file name)
   --json            print the spec and every fit (ranked families, AIC, KS) as JSON
+${TRACE_FLAGS_HELP}
 freshInput is fitted without the parent's reply, which a generated workload adds by itself
-(\`analyze\` reports and fits fresh input as the trace counts it, reply included)
-${TRACE_FLAGS_HELP}`;
+(\`analyze\` reports and fits fresh input as the trace counts it, reply included)`;
 
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4);
