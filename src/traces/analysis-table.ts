@@ -82,7 +82,13 @@ function aic(x: number): string {
 /** One line: the quantity, its best family by AIC with parameters, AIC and KS, and the runner-up. */
 export function bestFit(quantity: string, report: FitReport): string {
   const [best, next] = report.fits;
-  if (!best) return `${quantity}: no family fits (${report.failed.map((f) => `${f.family}: ${f.reason}`).join("; ") || "no values"})`;
+  if (!best) {
+    // One reason for all families (too few values) is said once.
+    const reasons = new Map<string, string[]>();
+    for (const f of report.failed) reasons.set(f.reason, [...(reasons.get(f.reason) ?? []), f.family]);
+    const why = reasons.size === 1 ? [...reasons.keys()][0]! : [...reasons].map(([reason, families]) => `${families.join(", ")}: ${reason}`).join("; ");
+    return `${quantity}: no family fits (${why || "no values"})`;
+  }
   const then = next ? `; then ${next.family} (AIC ${aic(next.aic)})` : "";
   return `${quantity}: best fit ${describeDistribution(best.spec)}, AIC ${aic(best.aic)}, KS ${best.ks.toFixed(3)}${then}`;
 }

@@ -4,11 +4,13 @@
 // with like.
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { bestFit } from "../../../src/traces/analysis-table.js";
 import { analyzeTrace, type TraceAnalysis } from "../../../src/traces/analyze.js";
 import { workloadTrace } from "../../../src/traces/from-workload.js";
 import { readTrace } from "../../../src/traces/read.js";
 import { fitTrace } from "../../../src/traces/to-spec.js";
 import type { Trace, TraceRequest } from "../../../src/traces/types.js";
+import { describeDistribution } from "../../../src/workload/distributions.js";
 import { generateWorkload } from "../../../src/workload/generate.js";
 import type { Workload } from "../../../src/workload/types.js";
 import { haveShared, sharedSkipReason, sharedTraces } from "../../support/traces.js";
@@ -53,6 +55,21 @@ describe("analyze: fresh input with and without the parent's reply, and its fami
     expect(aics).toEqual([...aics].sort((x, y) => x - y));
     const output = a.fits!.outputTokens.fits.find((f) => f.family === "exponential")!.spec as { mean: number };
     expect(output.mean).toBeCloseTo(13, 9); // outputs 10..16
+  });
+});
+
+describe("analyze's text: the best fit on one line naming the quantity", () => {
+  it("shows the family with its parameters, AIC, KS and the runner-up", () => {
+    const a = analyzeTrace(chain([120, 40, 300, 90, 60, 800, 150]), { fits: true });
+    const [best, next] = a.fits!.freshInputTokens.fits;
+    expect(bestFit("fresh input", a.fits!.freshInputTokens)).toBe(
+      `fresh input: best fit ${describeDistribution(best!.spec)}, AIC ${best!.aic.toFixed(1)}, KS ${best!.ks.toFixed(3)}; then ${next!.family} (AIC ${next!.aic.toFixed(1)})`,
+    );
+  });
+
+  it("says once why nothing could be fitted when every family fails alike", () => {
+    const a = analyzeTrace(chain([120]), { fits: true });
+    expect(bestFit("output tokens", a.fits!.outputTokens)).toBe("output tokens: no family fits (needs at least 2 values, got 1)");
   });
 });
 
