@@ -1,6 +1,7 @@
 // How long analysing a big trace takes: generates a synthetic workload of about a million requests
 // (sessions of 50 turns with subagents), writes it as a CSV trace in memory, then times reading
-// it, analysing it and fitting a spec to it. Not a test: it prints the figures.
+// it, analysing it (with and without the family fits `agentload analyze` prints) and fitting a
+// spec to it. Not a test: it prints the figures.
 //   npx tsx benchmarks/trace-analysis.ts [requests]
 import { analyzeTrace } from "../src/traces/analyze.js";
 import { parseCsvTrace } from "../src/traces/csv.js";
@@ -56,6 +57,7 @@ const workload = time("generate workload", () => generateWorkload(spec));
 const inMemory = time("workload as a trace (in memory)", () => workloadTrace(workload));
 console.log(`requests: ${inMemory.requests.length}, sessions: ${workload.sessions.length}`);
 const analysis = time("analyze (in memory)", () => analyzeTrace(inMemory));
+time("analyze with family fits (the CLI)", () => analyzeTrace(inMemory, { fits: true }));
 const csv = time("write CSV text", () => toCsv(inMemory));
 console.log(`CSV: ${(csv.length / 1e6).toFixed(0)} MB`);
 const read = time("read CSV trace", () => parseCsvTrace(csv, "bench.csv"));

@@ -1,5 +1,6 @@
 // `agentload analyze <trace> [--json]`: what a real trace says about its agent (request expansion,
-// token heterogeneity, bursty waits, prefix reuse, branching, concurrency).
+// token heterogeneity, bursty waits, prefix reuse, branching, concurrency) and the family fits of
+// its fresh input and output.
 import { renderAnalysis } from "../traces/analysis-table.js";
 import { analyzeTrace } from "../traces/analyze.js";
 import { parseFlags, type Command } from "./args.js";
@@ -8,8 +9,10 @@ import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 const HELP = `usage: agentload analyze <trace> [options]
 reads a trace (file or directory) and prints its statistics
 options:
-  --json            print the analysis as JSON
-${TRACE_FLAGS_HELP}`;
+  --json            print the analysis as JSON (with every family fit of fresh input and output)
+${TRACE_FLAGS_HELP}
+fresh input is counted as the trace counts it: a later request's includes its parent's reply
+(\`fit\` fits it without that reply, as a generated workload adds it by itself)`;
 
 export const analyzeCommand: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, {
@@ -22,7 +25,7 @@ export const analyzeCommand: Command = async (argv) => {
     return 0;
   }
   const trace = await readTraceArg("analyze", positionals, values);
-  const analysis = analyzeTrace(trace);
+  const analysis = analyzeTrace(trace, { fits: true });
   if (values.json) console.log(JSON.stringify(analysis, null, 2));
   else process.stdout.write(renderAnalysis(analysis));
   return 0;

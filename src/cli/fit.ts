@@ -20,16 +20,35 @@ options:
   --seed S          the spec's seed (default 1)
   --name NAME       the spec's name (default: from the trace's file name)
   --json            print the spec and every fit (ranked families, AIC, KS) as JSON
-${TRACE_FLAGS_HELP}`;
+${TRACE_FLAGS_HELP}
+freshInput is fitted without the parent's reply, which a generated workload adds by itself
+(\`analyze\` reports and fits fresh input as the trace counts it, reply included)`;
 
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4);
 }
 
+/**
+ * What each fitted quantity is, in words, so that nobody takes `freshInput` for the fresh input
+ * `analyze` reports (which includes the parent's reply).
+ */
+const QUANTITY_MEANS: Record<string, string> = {
+  turns: "requests per conversation",
+  taskTokens: "first prompt less the scaffold",
+  freshInput: "fresh input without the parent's reply, what the generator adds",
+  output: "output tokens",
+  waitMs: "wait after ready, ms",
+  "subagents.fanOut": "subagents per spawning request",
+  "subagents.summaryTokens": "tokens a subagent's result adds",
+};
+
 /** One block per fitted quantity: what was chosen and the family ranking behind it. */
 export function renderFitReport(fit: TraceFit): string {
   const lines: string[] = [];
-  const head = (q: QuantityFit) => `${q.agent}.${q.quantity} (${q.values} values): ${describeDistribution(q.spec)}`;
+  const head = (q: QuantityFit) => {
+    const means = QUANTITY_MEANS[q.quantity];
+    return `${q.agent}.${q.quantity}${means ? `, ${means}` : ""} (${q.values} values): ${describeDistribution(q.spec)}`;
+  };
   for (const q of fit.quantities) {
     lines.push(head(q));
     const report = q.report ?? q.spikeTail?.spike ?? undefined;

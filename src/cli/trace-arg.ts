@@ -35,8 +35,9 @@ export async function readTraceArg(
   const blockSize = intFlag("block-size", flags["block-size"], 0);
   if (flags["block-size"] !== undefined && blockSize === 0) throw new CliError("--block-size expects a whole number >= 1, got '0'");
   const tokenizer = await tokenizerFlag(flags.tokenizer);
+  let trace: Trace;
   try {
-    return await readTrace(positionals[0]!, {
+    trace = await readTrace(positionals[0]!, {
       ...(flags.format !== undefined ? { format: flags.format } : {}),
       ...(blockSize > 0 ? { blockSize } : {}),
       ...(tokenizer ? { tokenizer } : {}),
@@ -45,4 +46,8 @@ export async function readTraceArg(
     if (e instanceof TraceError) throw new CliError(e.message);
     throw e;
   }
+  for (const warning of trace.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  // Every reader refuses a trace without requests; this keeps any other from passing as "requests 0".
+  if (trace.requests.length === 0) throw new CliError(`${trace.source}: the trace has no requests; expected at least one inference request`);
+  return trace;
 }

@@ -1,6 +1,9 @@
 // A trace analysis as text for people: a few lines of counts and shapes, then one table of the
-// distributions. The JSON form is the TraceAnalysis object itself.
+// distributions, and the best family fit of fresh input and output. The JSON form is the
+// TraceAnalysis object itself.
+import { describeDistribution } from "../workload/distributions.js";
 import type { Stats, TraceAnalysis } from "./analyze.js";
+import type { FitReport } from "./fit.js";
 
 function num(x: number): string {
   if (Number.isInteger(x)) return String(x);
@@ -57,11 +60,35 @@ export function renderAnalysis(a: TraceAnalysis): string {
     const tail = w.tail ? `; Pareto tail from 100 ms: alpha ${w.tail.alpha.toFixed(3)} over ${w.tail.count} waits` : "";
     lines.push(`wait after ready: ${pct(w.shareUnder100ms)} under 100 ms (${w.under100ms}), ${pct(w.shareOver10s)} over 10 s (${w.over10s})${tail}`);
   }
-  const rows: [string, Stats][] = [
-    ["fresh input tok", a.freshInputTokens],
-    ["output tok", a.outputTokens],
-  ];
+  const rows: [string, Stats][] = [["fresh input tok", a.freshInputTokens]];
+  if (a.freshInputWithoutReplyTokens) rows.push(["  without reply", a.freshInputWithoutReplyTokens]);
+  rows.push(["output tok", a.outputTokens]);
   if (a.prompt) rows.push(["prompt tok", a.prompt.tokens]);
   if (w) rows.push(["wait after ready ms", w]);
-  return [...lines, "", ...table(rows)].join("\n") + "\n";
+  const notes = [`fresh input as the trace counts it: a later request's includes its parent's reply`];
+  if (a.freshInputWithoutReplyTokens) notes.push(`without reply: less that reply, what fit fits and a generated workload adds`);
+  const fits: string[] = [];
+  if (a.fits) {
+    fits.push(bestFit("fresh input as the trace counts it (includes the parent's reply)", a.fits.freshInputTokens));
+    fits.push(bestFit("output tokens", a.fits.outputTokens));
+  }
+  return [...lines, "", ...table(rows), ...notes, ...(fits.length > 0 ? ["", ...fits] : [])].join("\n") + "\n";
+}
+
+function aic(x: number): string {
+  return x.toFixed(1);
+}
+
+/** One line: the quantity, its best family by AIC with parameters, AIC and KS, and the runner-up. */
+export function bestFit(quantity: string, report: FitReport): string {
+  const [best, next] = report.fits;
+  if (!best) {
+    // One reason for all families (too few values) is said once.
+    const reasons = new Map<string, string[]>();
+    for (const f of report.failed) reasons.set(f.reason, [...(reasons.get(f.reason) ?? []), f.family]);
+    const why = reasons.size === 1 ? [...reasons.keys()][0]! : [...reasons].map(([reason, families]) => `${families.join(", ")}: ${reason}`).join("; ");
+    return `${quantity}: no family fits (${why || "no values"})`;
+  }
+  const then = next ? `; then ${next.family} (AIC ${aic(next.aic)})` : "";
+  return `${quantity}: best fit ${describeDistribution(best.spec)}, AIC ${aic(best.aic)}, KS ${best.ks.toFixed(3)}${then}`;
 }

@@ -13,13 +13,17 @@
 // - a `Task` (or `Agent`) tool call spawns the sidechain named by its result's `agentId` (else the
 //   sidechain whose first message is the call's prompt); the request reading that tool result
 //   waits for the sidechain's last request.
+// A transcript is appended to while Claude Code runs, so its last line may be cut short: without a
+// final newline and not valid JSON, that line is skipped with a warning naming file:line. Any
+// other line that is not JSON is an error naming its line (a damaged file, not one being written:
+// skipping it would break the parentUuid chain and miscount the fresh input of what follows).
 import type { Tokenizer } from "../content/tokenizer.js";
 import { contentTexts, defaultTranscriptTokenizer, emptyTally, TextBatch, type Tally } from "./content-tokens.js";
 import { jsonLines } from "./jsonl.js";
 import type { SourceText } from "./openclaw-session.js";
 import { orderedRequests } from "./order.js";
 import type { Trace, TraceConversation, TraceRequest, Trigger } from "./types.js";
-import { asObject, asTimeMs, isObject, optionalCountAt, stringAt, type JsonObject, type Where } from "./where.js";
+import { asObject, asTimeMs, isObject, optionalCountAt, stringAt, TraceError, type JsonObject, type Where } from "./where.js";
 
 export interface ClaudeCodeOptions {
   /** Counts fresh-input tokens (default tiktoken o200k_base: an estimate for Claude models). */
@@ -65,14 +69,42 @@ interface SpawnCall {
   reader?: string;
 }
 
+/**
+ * The text of a transcript without a last line cut short (no final newline, not valid JSON), and
+ * the warning saying so; otherwise the text as it is.
+ */
+export function withoutCutLastLine(file: SourceText): { text: string; warning?: string } {
+  const { text, name } = file;
+  if (text === "" || text.endsWith("\n")) return { text };
+  const start = text.lastIndexOf("\n") + 1;
+  const last = text.slice(start);
+  if (last.trim() === "") return { text };
+  try {
+    JSON.parse(last);
+    return { text };
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    let line = 1;
+    for (let i = text.indexOf("\n"); i !== -1 && i < start; i = text.indexOf("\n", i + 1)) line++;
+    return {
+      text: text.slice(0, start),
+      warning: `${name}:${line}: skipped the last line, cut short (no final newline, not valid JSON: the transcript is being written?)`,
+    };
+  }
+}
+
 export async function parseClaudeCode(files: SourceText[], options: ClaudeCodeOptions = {}): Promise<Trace> {
   if (files.length === 0) throw new Error("parseClaudeCode: no transcript files given");
   const source = options.source ?? files[0]!.name;
   const entries = new Map<string, Entry>();
   const order: Entry[] = [];
   const sessionOfAgent = new Map<string, string>();
+  const warnings: string[] = [];
+  let assistantEntries = 0;
   for (const file of files) {
-    for (const { value, where } of jsonLines(file.text, file.name)) {
+    const { text, warning } = withoutCutLastLine(file);
+    if (warning) warnings.push(warning);
+    for (const { value, where } of jsonLines(text, file.name)) {
       const raw = asObject(value, where);
       const message = raw.type === "user" || raw.type === "assistant" || raw.type === "system";
       // Other entries (hook progress, snapshots) matter only as links in the parentUuid chain.
@@ -93,6 +125,7 @@ export async function parseClaudeCode(files: SourceText[], options: ClaudeCodeOp
       };
       entries.set(entry.uuid, entry);
       if (message) order.push(entry);
+      if (raw.type === "assistant") assistantEntries++;
     }
   }
   // Inline sidechains have no agent id: a sidechain is named by its root entry.
@@ -215,17 +248,31 @@ export async function parseClaudeCode(files: SourceText[], options: ClaudeCodeOp
     }
   }
 
+  if (requests.length === 0) {
+    const read = files.length === 1 ? source : `${source} (${files.length} transcripts)`;
+    throw new TraceError(
+      `${read}: the trace has no requests: expected assistant entries whose message.usage counts tokens (an API response); ${found(assistantEntries)}`,
+    );
+  }
+
   const conversations = linkSidechains(requests, spawnCalls, firstUserText, sessionOfAgent);
   // Messages typed by a person: those of main conversations (a sidechain's first message is its task).
   let typed = 0;
   for (const [conversation, n] of userMessages) if (!sidechains.has(conversation)) typed += n;
-  return {
+  const trace: Trace = {
     format: "claude-code",
     source,
     requests: orderedRequests(requests, source, (i) => `request '${requests[i]!.id}'`),
     conversations,
     userMessages: typed,
   };
+  if (warnings.length > 0) trace.warnings = warnings;
+  return trace;
+}
+
+function found(assistantEntries: number): string {
+  if (assistantEntries === 0) return "found none";
+  return `found ${assistantEntries} assistant entr${assistantEntries === 1 ? "y" : "ies"}, none with tokens`;
 }
 
 function sidechainRoot(e: Entry, entries: Map<string, Entry>): string {

@@ -1,6 +1,6 @@
 // A generated workload seen as a trace, in memory: what a perfect recording of it would hold (no
-// timestamps). Lets the analyzer and the fitter run on synthetic workloads (round trips,
-// benchmarks) through the same path as real traces.
+// timestamps), fresh input counted as traces count it (docs/traces.md). Lets the analyzer and the
+// fitter run on synthetic workloads (round trips, benchmarks) through the same path as real traces.
 import { sessionTokens } from "../workload/tokens.js";
 import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest } from "./types.js";
@@ -37,22 +37,27 @@ export function workloadTrace(workload: Workload): Trace {
   for (const session of workload.sessions) {
     const tokens = sessionTokens(session, workload.scaffolds);
     const conversation = conversations(session);
+    const byId = new Map(session.nodes.map((n) => [n.id, n]));
     for (const node of session.nodes) {
       const t = tokens.get(node.id)!;
       const id = `${session.id}:${node.id}`;
       const c = conversation.get(node.id)!;
+      // The generator carries the history parent's whole output into this prompt.
+      const reply = node.historyParent === null ? 0 : byId.get(node.historyParent)!.outputTokens;
       const request: TraceRequest = {
         id,
         conversation: c,
         parents: node.parents.map((p) => ({ from: `${session.id}:${p}`, type: edgeType(node, p, conversation) })),
         historyParent: node.historyParent === null ? null : `${session.id}:${node.historyParent}`,
-        // A trace counts a request without history parent as all fresh: its whole prompt.
-        freshInputTokens: node.historyParent === null ? t.promptTokens : node.freshInputTokens,
+        // Fresh input as a trace counts it (docs/traces.md): a request without history parent is
+        // all fresh (scaffold and task); a later one adds its parent's reply to what the node adds.
+        freshInputTokens: node.historyParent === null ? t.promptTokens : node.freshInputTokens + reply,
         outputTokens: node.outputTokens,
         promptTokens: t.promptTokens,
         sharedPrefixTokens: t.sharedPrefixTokens,
       };
       if (node.historyParent === null) request.scaffoldTokens = t.scaffoldTokens;
+      else request.replyTokens = reply;
       if (node.parents.length > 0) request.waitAfterReadyMs = node.waitAfterReadyMs;
       if (node.kind === "spawn" && node.parents.length > 0) spawnedBy.set(c, conversation.get(node.parents[0]!)!);
       requests.push(request);

@@ -68,6 +68,7 @@ export function parseOpenClawDag(text: string, file: string): Trace {
     byId.set(request.id, request);
     requests.push(request);
   });
+  if (requests.length === 0) top.at("nodes").fail("the trace has no requests: expected at least one node (an assistant inference with usage)");
 
   edges.forEach((raw, i) => {
     const at = top.at("edges", i);

@@ -117,6 +117,11 @@ export async function parseOpenClawSessions(files: SourceText[], options: OpenCl
     }
   }
 
+  if (requests.length === 0) {
+    const read = files.length === 1 ? files[0]!.name : `${options.source ?? "openclaw sessions"} (${files.length} session logs)`;
+    throw new TraceError(`${read}: the trace has no requests: expected assistant messages with non-zero usage`);
+  }
+
   const index = options.index ? readIndex(options.index) : [];
   const conversations = linkSubagents(sessions, index, spawnCalls);
   const spawned = new Set(conversations.filter((c) => c.spawnedBy !== undefined).map((c) => c.id));

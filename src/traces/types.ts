@@ -118,4 +118,6 @@ export interface Trace {
   userMessages?: number;
   /** Tokens per hash id block (traces with hashIds). */
   blockSize?: number;
+  /** What the reader skipped, one line each naming file:line (a transcript's last line cut short while being written). */
+  warnings?: string[];
 }

@@ -53,10 +53,42 @@ describe("agentload analyze", () => {
     expect(out).toMatch(/^fresh input tok +6 +361\.67 +60 +120 /m);
   });
 
-  it("prints it as JSON with --json", async () => {
+  it("says which fresh input it counts and shows the best family fit of it and of output, one line each", async () => {
+    const { out } = await captured(() => analyzeCommand([dag]));
+    expect(out).toContain("fresh input as the trace counts it: a later request's includes its parent's reply");
+    expect(out).toMatch(/^ {2}without reply +6 /m);
+    expect(out).toMatch(/^fresh input as the trace counts it \(includes the parent's reply\): best fit [a-z_]+\(.*\), AIC [\d.]+, KS [\d.]+; then [a-z_]+ \(AIC [\d.]+\)$/m);
+    expect(out).toMatch(/^output tokens: best fit [a-z_]+\(.*\), AIC [\d.]+, KS [\d.]+; then /m);
+  });
+
+  it("prints it as JSON with --json, with every family fit of fresh input and output ranked by AIC", async () => {
     const { out } = await captured(() => analyzeCommand([dag, "--json"]));
     const a = JSON.parse(out) as TraceAnalysis;
     expect(a).toMatchObject({ requests: 6, peakInFlight: 2, format: "openclaw-dag" });
+    for (const report of [a.fits!.freshInputTokens, a.fits!.outputTokens]) {
+      expect(report.n).toBe(6);
+      expect(report.fits.length + report.failed.length).toBe(7);
+      const aics = report.fits.map((f) => f.aic);
+      expect(aics).toEqual([...aics].sort((x, y) => x - y));
+      for (const f of report.fits) expect(f).toMatchObject({ family: expect.any(String), spec: expect.any(Object), ks: expect.any(Number) });
+    }
+    // Fitted to fresh input as the trace counts it: the inverse Gaussian's mean is its mean.
+    const ig = a.fits!.freshInputTokens.fits.find((f) => f.family === "inverse_gaussian")!.spec as { mean: number };
+    expect(ig.mean).toBeCloseTo(a.freshInputTokens.mean, 6);
+  });
+
+  it("prints a reader's warning on standard error and goes on: a transcript's last line cut short", async () => {
+    const file = join(fixtures, "claude-code/being-written/c0ffee00-0000-4000-8000-000000000003.jsonl");
+    const { code, out, err } = await captured(() => analyzeCommand([file, "--tokenizer", "approximate"]));
+    expect(code).toBe(0);
+    expect(out).toContain("requests 3, sessions 1");
+    expect(err).toBe(`warning: ${file}:7: skipped the last line, cut short (no final newline, not valid JSON: the transcript is being written?)\n`);
+  });
+
+  it("refuses a trace without requests (exit 2 through main), naming it", async () => {
+    const dir = join(fixtures, "claude-code/no-requests");
+    await expect(analyzeCommand([dir, "--tokenizer", "approximate"])).rejects.toThrow(new CliError(`${dir}: the trace has no requests: expected assistant entries whose message.usage counts tokens (an API response); found 1 assistant entry, none with tokens`));
+    await expect(fitCommand([dir, "--tokenizer", "approximate"])).rejects.toBeInstanceOf(CliError);
   });
 
   it("reports usage mistakes and unreadable traces as CliErrors", async () => {
@@ -73,7 +105,7 @@ describe("agentload fit", () => {
     const run = await captured(() => fitCommand([join(fixtures, "requests.csv"), "--out", out, "--seed", "5", "--sessions", "20"]));
     expect(run.code).toBe(0);
     expect(run.out).toContain(`wrote ${out}`);
-    expect(run.out).toMatch(/^main\.output \(4 values\): empirical\(4 samples\)$/m);
+    expect(run.out).toMatch(/^main\.output, output tokens \(4 values\): empirical\(4 samples\)$/m);
     const { spec } = await loadSpecFile(out);
     expect(spec).toMatchObject({ name: "requests-fit", seed: "5", sessions: 20 });
     expect(spec.agents.map((a) => a.name)).toEqual(["main", "subagent"]);
@@ -83,7 +115,12 @@ describe("agentload fit", () => {
   it("writes the spec to standard output without --out, the report to standard error", async () => {
     const { out, err } = await captured(() => fitCommand([dag, "--name", "tiny"]));
     expect(out).toMatch(/^name: tiny$/m);
-    expect(err).toContain("main.turns (1 values): fixed(4)");
+    expect(err).toContain("main.turns, requests per conversation (1 values): fixed(4)");
+  });
+
+  it("says that it fits fresh input without the parent's reply", async () => {
+    const { err } = await captured(() => fitCommand([dag]));
+    expect(err).toMatch(/^main\.freshInput, fresh input without the parent's reply, what the generator adds \(\d+ values\): /m);
   });
 
   it("prints the spec and every ranked fit as JSON with --json", async () => {

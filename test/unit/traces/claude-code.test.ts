@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeTrace } from "../../../src/traces/analyze.js";
-import { parseClaudeCode } from "../../../src/traces/claude-code.js";
+import { parseClaudeCode, withoutCutLastLine } from "../../../src/traces/claude-code.js";
 import { readTrace } from "../../../src/traces/read.js";
 import { traceSessionGraphs } from "../../../src/traces/sessions.js";
 import { validateSession } from "../../../src/workload/graph.js";
@@ -11,6 +11,10 @@ import { charTokenizer, fixtures } from "../../support/traces.js";
 const session = "c0ffee00-0000-4000-8000-000000000001";
 const mainFile = join(fixtures, "claude-code/project", `${session}.jsonl`);
 const inlineDir = join(fixtures, "claude-code/inline");
+const inlineFile = join(inlineDir, "c0ffee00-0000-4000-8000-000000000002.jsonl");
+/** The inline transcript (another session id) and, as line 7, a next entry cut short: no final newline. */
+const beingWritten = join(fixtures, "claude-code/being-written/c0ffee00-0000-4000-8000-000000000003.jsonl");
+const noRequests = join(fixtures, "claude-code/no-requests");
 
 describe("Claude Code transcripts", () => {
   const read = () => readTrace(mainFile, { tokenizer: charTokenizer });
@@ -94,5 +98,38 @@ describe("Claude Code transcripts", () => {
     await expect(parseClaudeCode([{ name: "t.jsonl", text: text.replace('"uuid":"u2"', '"uuid":7') }], { tokenizer: charTokenizer })).rejects.toThrow(
       "t.jsonl:8: uuid: expected a non-empty string, got 7",
     );
+  });
+});
+
+describe("Claude Code transcripts being written, damaged or without requests", () => {
+  const parse = (text: string, name = "t.jsonl") => parseClaudeCode([{ name, text }], { tokenizer: charTokenizer });
+
+  it("skips a last line cut short (no final newline, not JSON) with a warning naming file:line, and reads the rest", async () => {
+    const whole = await readTrace(inlineFile, { tokenizer: charTokenizer });
+    const trace = await readTrace(beingWritten, { tokenizer: charTokenizer });
+    expect(trace.requests.map((r) => [r.id, r.freshInputTokens, r.outputTokens])).toEqual(whole.requests.map((r) => [r.id, r.freshInputTokens, r.outputTokens]));
+    expect(trace.warnings).toEqual([
+      `${beingWritten}:7: skipped the last line, cut short (no final newline, not valid JSON: the transcript is being written?)`,
+    ]);
+    expect(whole.warnings).toBeUndefined();
+  });
+
+  it("keeps a last line without final newline that is whole JSON, and refuses a bad last line that has its newline", async () => {
+    const text = await readFile(inlineFile, "utf8");
+    expect(withoutCutLastLine({ name: "t.jsonl", text: text.slice(0, -1) })).toEqual({ text: text.slice(0, -1) });
+    await expect(parse(`${text}{"type":"user"\n`)).rejects.toThrow(/^t\.jsonl:7: not valid JSON/);
+  });
+
+  it("fails on a line in the middle that is not JSON, naming it", async () => {
+    const lines = (await readFile(inlineFile, "utf8")).split("\n");
+    lines[2] = lines[2]!.slice(0, 40);
+    await expect(parse(lines.join("\n"))).rejects.toThrow(/^t\.jsonl:3: not valid JSON/);
+  });
+
+  it("refuses a transcript without requests, naming the file and what it expected", async () => {
+    await expect(readTrace(noRequests, { tokenizer: charTokenizer })).rejects.toThrow(
+      `${noRequests}: the trace has no requests: expected assistant entries whose message.usage counts tokens (an API response); found 1 assistant entry, none with tokens`,
+    );
+    await expect(parse('{"type":"summary","summary":"x","leafUuid":"u"}\n')).rejects.toThrow("t.jsonl: the trace has no requests: expected assistant entries whose message.usage counts tokens (an API response); found none");
   });
 });
