@@ -240,6 +240,10 @@ export interface NormalDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * exp of a normal with mean mu and standard deviation sigma.
@@ -259,6 +263,10 @@ export interface LognormalDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Gamma with shape k and scale theta (mean k*theta).
@@ -278,6 +286,10 @@ export interface GammaDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Weibull with shape k and scale lambda.
@@ -297,6 +309,10 @@ export interface WeibullDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Exponential with the given mean (1/rate).
@@ -315,6 +331,10 @@ export interface ExponentialDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Pareto type I: values >= scale, tail index alpha.
@@ -334,6 +354,10 @@ export interface ParetoDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Inverse Gaussian (Wald) with mean mu and shape lambda.
@@ -353,6 +377,10 @@ export interface InverseGaussianDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Zipf over the integers 1..n with exponent s.
@@ -895,6 +923,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -926,6 +959,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -958,6 +996,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -990,6 +1033,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1017,6 +1065,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1049,6 +1102,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1081,6 +1139,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
