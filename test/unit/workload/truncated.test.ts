@@ -8,6 +8,7 @@ import {
   type DistributionSpec,
 } from "../../../src/workload/distributions.js";
 import { MAX_TRUNCATION_TRIES, Truncated, continuousLaw } from "../../../src/workload/distributions/law.js";
+import { exponential, pareto } from "../../../src/workload/dsl.js";
 import { validateSpec } from "../../../src/workload/spec.js";
 import { rngFor } from "../../../src/stats/random.js";
 import { ksTest } from "../../../src/stats/special.js";
@@ -184,6 +185,11 @@ describe("nesting", () => {
     expect(Math.abs(mean - d.mean())).toBeLessThan(5 * Math.sqrt(variance / N));
     // Against the integral of the survival function of the clamped mixture over [20, 5000].
     expect(d.mean()).toBeCloseTo(20 + integrate((x) => 1 - d.cdf(x), 20, 5000, 200_000), 2);
+  });
+
+  it("the DSL writes truncate like a spec file", () => {
+    expect(exponential(250, { min: 100, truncate: true })).toEqual({ type: "exponential", mean: 250, min: 100, truncate: true });
+    expect(pareto({ scale: 1, alpha: 0.69, max: 5446, truncate: true })).toEqual(cases[5]);
   });
 
   it("describes truncation", () => {
