@@ -111,6 +111,42 @@ export function fitParetoAbove(x: Float64Array, scale: number): MleFit {
   return paretoFit(n, scale, n / s, meanLog);
 }
 
+/**
+ * A Pareto from `scale` truncated at `max`, fitted by maximum likelihood of the truncated law to
+ * values in [scale, max]. With c = ln(max/scale) and S the mean of ln(x/scale), the score per value
+ * is 1/alpha - c / (e^(alpha c) - 1) - S, decreasing in alpha from c/2 - S (alpha -> 0, the
+ * log-uniform law) to -S: one root when S < c/2, found by bisection. The untruncated estimate
+ * 1/S is too large on values cut off at max (it explains their absence by a lighter tail).
+ * When S >= c/2 the values lean to the top as much as a log-uniform or more, which no Pareto does:
+ * alpha is then the smallest that keeps `minMass` of the law in [scale, max] (truncation needs it).
+ */
+export function fitTruncatedParetoAbove(x: Float64Array, scale: number, max: number, minMass: number): MleFit {
+  const { n, min, meanLog } = moments(x, true);
+  let largest = -Infinity;
+  for (const v of x) largest = Math.max(largest, v);
+  if (min < scale || largest > max) throw new FitError(`needs values in [${scale}, ${max}], got ${min} to ${largest}`);
+  const s = meanLog - Math.log(scale);
+  if (!(s > 0)) throw new FitError(`all values equal the scale ${scale}`);
+  const c = Math.log(max / scale);
+  // The smallest alpha whose truncation to [scale, max] holds minMass: 1 - e^(-alpha c) = minMass.
+  const least = -Math.log1p(-minMass) / c;
+  const score = (alpha: number) => 1 / alpha - c / Math.expm1(alpha * c) - s;
+  let alpha = least;
+  if (score(least) > 0) {
+    let lo = least;
+    let hi = Math.max(2 * least, 1 / s); // score(1/s) = -c / (e^(c/s) - 1) < 0
+    for (let i = 0; i < 200 && hi - lo > 1e-14 * hi; i++) {
+      const mid = (lo + hi) / 2;
+      if (score(mid) > 0) lo = mid;
+      else hi = mid;
+    }
+    alpha = (lo + hi) / 2;
+  }
+  // The truncated density alpha scale^alpha x^-(alpha+1) / (1 - (scale/max)^alpha) summed over the values.
+  const logLikelihood = paretoFit(n, scale, alpha, meanLog).logLikelihood - n * Math.log(-Math.expm1(-alpha * c));
+  return { spec: { type: "pareto", scale, alpha, max, truncate: true }, parameters: 2, logLikelihood };
+}
+
 function paretoFit(n: number, scale: number, alpha: number, meanLog: number): MleFit {
   const logLikelihood = n * Math.log(alpha) + n * alpha * Math.log(scale) - (alpha + 1) * n * meanLog;
   return { spec: { type: "pareto", scale, alpha }, parameters: 2, logLikelihood };

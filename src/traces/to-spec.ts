@@ -72,14 +72,19 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: num
     f.quantities.push({ agent, quantity, values: values.length, spec, method, ...extra });
     return spec;
   };
-  if (values.every((v) => v === values[0])) return record(values[0]!, "fixed");
-  if (values.length < MIN_VALUES_TO_FIT) return record({ type: "empirical", samples: [...values] }, "empirical");
-  const options: { crop?: number; families?: readonly Family[] } = {};
+  // Output starts at 1 token, since a request cannot ask for none: smaller values count as 1.
+  const floor = quantity === "output" ? 1 : undefined;
+  const samples = floor === undefined ? [...values] : values.map((v) => Math.max(floor, v));
+  if (samples.every((v) => v === samples[0])) return record(samples[0]!, "fixed");
+  if (values.length < MIN_VALUES_TO_FIT) return record({ type: "empirical", samples }, "empirical");
+  // Every family is truncated to the values fitted (from the floor up, when there is one).
+  const options: { crop?: number; families?: readonly Family[]; floor?: number } = {};
+  if (floor !== undefined) options.floor = floor;
   if (f.options.crop !== undefined) options.crop = f.options.crop;
   if (f.options.families !== undefined) options.families = f.options.families;
   const report = fitFamilies(values, options);
   const best = report.fits[0];
-  if (!best) return record({ type: "empirical", samples: [...values] }, "empirical", { report });
+  if (!best) return record({ type: "empirical", samples }, "empirical", { report });
   return record(rounded(best.spec), best.family, { report });
 }
 

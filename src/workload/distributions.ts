@@ -12,8 +12,23 @@ import {
   weibull,
 } from "./distributions/continuous.js";
 import { empiricalTable, tableLaw, uniformInteger, ZIPF_MAX_N, zipfTable } from "./distributions/discrete.js";
-import { Clamped, mixture, pointLaw, type Distribution, type Law } from "./distributions/law.js";
-import { DISTRIBUTION_TYPES, ParameterReader, shown, type DistributionSpec } from "./distributions/spec.js";
+import { describeDistribution } from "./distributions/describe.js";
+import {
+  Clamped,
+  MIN_TRUNCATED_MASS,
+  mixture,
+  pointLaw,
+  Truncated,
+  type Distribution,
+  type Law,
+} from "./distributions/law.js";
+import {
+  DISTRIBUTION_TYPES,
+  ParameterReader,
+  shown,
+  type DistributionSpec,
+  type DistributionType,
+} from "./distributions/spec.js";
 
 export type { Clamp, DistributionSpec, DistributionType } from "./distributions/spec.js";
 export { DISTRIBUTION_TYPES } from "./distributions/spec.js";
@@ -23,14 +38,26 @@ export { describeDistribution } from "./distributions/describe.js";
 /**
  * A distribution for `spec` drawing from `rng`. Throws on invalid parameters with a message that
  * names the parameter (relative to the spec, e.g. "tail.sigma") and what was expected.
- * `mean()` and `cdf()` describe the values as sampled, clamps included; the mean is Infinity when
- * it diverges (pareto with alpha <= 1 and no max).
+ * `mean()` and `cdf()` describe the values as sampled, clamps and truncation included; the mean is
+ * Infinity when it diverges (pareto with alpha <= 1 and no max). With `truncate: true` min and max
+ * truncate a continuous family (draws outside are drawn again) instead of clamping it.
  */
 export function createDistribution(spec: DistributionSpec, rng: Rng): Distribution {
-  return buildClamped(spec, rng, "");
+  return buildBounded(spec, rng, "");
 }
 
-function buildClamped(spec: DistributionSpec, rng: Rng, prefix: string): Clamped {
+/** The families `truncate: true` applies to: continuous laws, which have no atom at a bound. */
+const TRUNCATABLE: readonly DistributionType[] = [
+  "normal",
+  "lognormal",
+  "gamma",
+  "weibull",
+  "exponential",
+  "pareto",
+  "inverse_gaussian",
+];
+
+function buildBounded(spec: DistributionSpec, rng: Rng, prefix: string): Law & Distribution {
   const self = prefix.replace(/\.$/, "") || "distribution"; // "spike", "tail.spike" or the spec itself
   if (typeof spec === "number") {
     if (!Number.isFinite(spec)) throw new Error(`${self} must be a finite number, got ${spec}`);
@@ -41,7 +68,37 @@ function buildClamped(spec: DistributionSpec, rng: Rng, prefix: string): Clamped
   }
   const read = new ParameterReader(spec as Record<string, unknown>, prefix);
   const { lo, hi } = read.clamp();
-  return new Clamped(buildLaw(spec, read, rng), lo, hi);
+  const truncate = read.truncate();
+  if (truncate && !TRUNCATABLE.includes(spec.type)) {
+    throw new Error(
+      `${read.prefix}truncate applies only to the continuous families (${TRUNCATABLE.join(", ")}), not ${shown(spec.type)}; ` +
+        `use min and max to clamp it`,
+    );
+  }
+  const law = buildLaw(spec, read, rng);
+  if (!truncate) return new Clamped(law, lo, hi);
+  if (lo === -Infinity && hi === Infinity) {
+    throw new Error(`${read.prefix}truncate needs a min or a max to truncate to`);
+  }
+  let mass: number;
+  if (law.continuous) {
+    mass = (hi === Infinity ? 1 : law.cdf(hi)) - (lo === -Infinity ? 0 : law.cdf(lo));
+    if (mass >= MIN_TRUNCATED_MASS) return new Truncated(law, lo, hi, mass);
+  } else {
+    // A degenerate law (stddev or sigma 0) is one value: inside the bounds truncation changes nothing.
+    const value = law.clampedMean(-Infinity, Infinity);
+    if (value >= lo && value <= hi) return new Clamped(law, lo, hi);
+    mass = 0;
+  }
+  throw new Error(
+    `${read.prefix}min and max keep ${percentOf(mass)} of ${describeDistribution(spec as DistributionSpec)}; ` +
+      `truncation needs at least ${percentOf(MIN_TRUNCATED_MASS)} inside the bounds`,
+  );
+}
+
+function percentOf(share: number): string {
+  if (share === 0) return "0%";
+  return `${Number((share * 100).toPrecision(3))}%`;
 }
 
 function buildLaw(spec: Exclude<DistributionSpec, number>, read: ParameterReader, rng: Rng): Law {
@@ -84,8 +141,8 @@ function buildLaw(spec: Exclude<DistributionSpec, number>, read: ParameterReader
       return tableLaw(rng, empiricalTable(read.samples("samples")));
     case "spike_tail": {
       const p = read.probability("spikeProbability");
-      const spike = buildClamped(spec.spike, rng, `${read.prefix}spike.`);
-      const tail = buildClamped(spec.tail, rng, `${read.prefix}tail.`);
+      const spike = buildBounded(spec.spike, rng, `${read.prefix}spike.`);
+      const tail = buildBounded(spec.tail, rng, `${read.prefix}tail.`);
       return mixture(rng, p, spike, tail);
     }
     default:

@@ -56,8 +56,9 @@ export function gamma(params: Params<GammaDistribution>): GammaDistribution {
 export function weibull(params: Params<WeibullDistribution>): WeibullDistribution {
   return { type: "weibull", ...params };
 }
-export function exponential(mean: number, clamp: Clamp = {}): ExponentialDistribution {
-  return { type: "exponential", mean, ...clamp };
+/** `truncate: true` makes min and max truncate rather than clamp (draws outside are drawn again). */
+export function exponential(mean: number, bounds: Clamp & { truncate?: boolean } = {}): ExponentialDistribution {
+  return { type: "exponential", mean, ...bounds };
 }
 export function pareto(params: Params<ParetoDistribution>): ParetoDistribution {
   return { type: "pareto", ...params };

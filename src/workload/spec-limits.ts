@@ -3,7 +3,7 @@
 // size follows from several fields. Also builds every distribution once, so a parameter the
 // sampler refuses is a spec error here rather than an exception while sessions are generated.
 import { createDistribution, describeDistribution, type Distribution } from "./distributions.js";
-import { Clamped } from "./distributions/law.js";
+import { Clamped, Truncated } from "./distributions/law.js";
 import { FIELD_LIMITS, MAX_CLAMPED_SHARE, MAX_COUNT, MAX_NODES_PER_SESSION } from "./limits.js";
 import type { SpecPath, SpecProblem } from "./spec-errors.js";
 import type { AgentSpec, DistributionSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
@@ -69,7 +69,7 @@ function aboveLimit(dist: DistributionSpec, built: Distribution, limit: Limit): 
 /** E[value] of a distribution with draws also clamped to [lo, hi] (as the generator clamps counts). */
 function meanWithin(dist: DistributionSpec, rng: ReturnType<typeof rngFor>, lo: number, hi: number): number {
   const built = createDistribution(dist, rng);
-  return built instanceof Clamped ? built.clampedMean(lo, hi) : Math.min(hi, Math.max(lo, built.mean()));
+  return built instanceof Clamped || built instanceof Truncated ? built.clampedMean(lo, hi) : Math.min(hi, Math.max(lo, built.mean()));
 }
 
 /**

@@ -241,6 +241,10 @@ export interface NormalDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * exp of a normal with mean mu and standard deviation sigma.
@@ -260,6 +264,10 @@ export interface LognormalDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Gamma with shape k and scale theta (mean k*theta).
@@ -279,6 +287,10 @@ export interface GammaDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Weibull with shape k and scale lambda.
@@ -298,6 +310,10 @@ export interface WeibullDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Exponential with the given mean (1/rate).
@@ -316,6 +332,10 @@ export interface ExponentialDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Pareto type I: values >= scale, tail index alpha.
@@ -335,6 +355,10 @@ export interface ParetoDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Inverse Gaussian (Wald) with mean mu and shape lambda.
@@ -354,6 +378,10 @@ export interface InverseGaussianDistribution {
    * Clamp: samples above this are lowered to it.
    */
   max?: number;
+  /**
+   * Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution.
+   */
+  truncate?: boolean;
 }
 /**
  * Zipf over the integers 1..n with exponent s.
@@ -943,6 +971,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -974,6 +1007,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1006,6 +1044,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1038,6 +1081,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1065,6 +1113,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1097,6 +1150,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },
@@ -1129,6 +1187,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
         "max": {
           "type": "number",
           "description": "Clamp: samples above this are lowered to it."
+        },
+        "truncate": {
+          "type": "boolean",
+          "default": false,
+          "description": "Truncate to [min, max] instead of clamping: a draw outside is drawn again, so no value piles up at a bound and the mean is the mean within the bounds. The bounds must hold at least 1% of the distribution."
         }
       }
     },

@@ -17,10 +17,17 @@ function listed(name: string, first: string[], params: [string, unknown][]): str
   return `${name}(${[...first, ...shown].join(", ")})`;
 }
 
-/** e.g. "lognormal(mu=6, sigma=1)", "pareto(scale=100, alpha=1.5, max=32000)". */
+/** e.g. "lognormal(mu=6, sigma=1)", "pareto(scale=100, alpha=1.5, max=32000)", "pareto(..., max=32000, truncated)". */
 export function describeDistribution(spec: DistributionSpec): string {
   if (typeof spec === "number") return `fixed(${num(spec)})`;
   if (typeof spec !== "object" || spec === null) return `unknown distribution ${num(spec)}`;
+  const text = described(spec);
+  // Truncated bounds are not clamps: the text says so after them.
+  const truncated = "truncate" in spec && spec.truncate === true && text.endsWith(")");
+  return truncated ? `${text.slice(0, -1)}, truncated)` : text;
+}
+
+function described(spec: Exclude<DistributionSpec, number>): string {
   const clamp: [string, unknown][] = [
     ["min", spec.min],
     ["max", spec.max],

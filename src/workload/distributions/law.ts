@@ -9,6 +9,8 @@ export interface Law {
   cdf(x: number): number;
   /** E[min(max(X, lo), hi)] for lo <= hi; either bound may be infinite. */
   clampedMean(lo: number, hi: number): number;
+  /** True when the law has no atoms (P(X = x) = 0 for every x), so it can be truncated. */
+  readonly continuous?: true;
 }
 
 /** What users see; see distributions.ts. */
@@ -53,6 +55,72 @@ export class Clamped implements Law, Distribution {
   }
 }
 
+/** Truncation refuses bounds holding less of the law than this, so rejection needs ~100 tries at worst. */
+export const MIN_TRUNCATED_MASS = 0.01;
+/** Draws tried before a truncated law gives up: at 1% mass all of them miss with probability 0.99^10000 = 2e-44. */
+export const MAX_TRUNCATION_TRIES = 10_000;
+
+/**
+ * A continuous law conditioned on lo <= X <= hi: a draw outside is drawn again from the same
+ * stream, so the values inside keep their relative likelihoods (the CDF is renormalised to the
+ * interval) and no value piles up at a bound. The base law must have no atoms, which continuousLaw
+ * guarantees; `mass` is P(lo <= X <= hi), checked by the caller to be at least MIN_TRUNCATED_MASS.
+ */
+export class Truncated implements Law, Distribution {
+  private cachedMean: number | undefined;
+  private readonly below: number;
+
+  constructor(
+    private readonly base: Law,
+    private readonly lo: number,
+    private readonly hi: number,
+    readonly mass: number,
+  ) {
+    this.below = lo === -Infinity ? 0 : base.cdf(lo);
+  }
+
+  sample(): number {
+    for (let i = 0; i < MAX_TRUNCATION_TRIES; i++) {
+      const x = this.base.sample();
+      if (x >= this.lo && x <= this.hi) return x;
+    }
+    throw new Error(`no draw fell in [${this.lo}, ${this.hi}] in ${MAX_TRUNCATION_TRIES} tries (the interval holds ${this.mass} of the law)`);
+  }
+
+  cdf(x: number): number {
+    if (x < this.lo) return 0;
+    if (x >= this.hi) return 1;
+    return Math.min(1, Math.max(0, (this.base.cdf(x) - this.below) / this.mass));
+  }
+
+  mean(): number {
+    this.cachedMean ??= this.clampedMean(this.lo, this.hi);
+    return this.cachedMean;
+  }
+
+  /** E[X; lo < X <= c] of the base law for lo <= c <= hi, from its clamped mean (no atoms, so < and <= agree). */
+  private partialMean(c: number): number {
+    if (c === this.lo) return 0;
+    let total = this.base.clampedMean(this.lo, c);
+    if (this.lo !== -Infinity) total -= this.lo * this.below;
+    if (c !== Infinity) total -= c * (1 - this.base.cdf(c));
+    return total;
+  }
+
+  clampedMean(lo: number, hi: number): number {
+    if (lo === hi) return lo;
+    // The truncated law lives on [this.lo, this.hi]: clamping it to [lo, hi] is clamping to the overlap,
+    // E[clamp(Y)] = a P(Y <= a) + E[Y; a < Y <= b] + b P(Y > b) with a, b the bounds moved into it.
+    const a = clampValue(lo, this.lo, this.hi);
+    const b = clampValue(hi, this.lo, this.hi);
+    if (a === b) return a;
+    let total = (this.partialMean(b) - this.partialMean(a)) / this.mass;
+    if (a !== -Infinity) total += a * this.cdf(a);
+    if (b !== Infinity) total += b * (1 - this.cdf(b));
+    return total;
+  }
+}
+
 /** With probability p a draw from `spike`, otherwise from `tail`. */
 export function mixture(rng: Rng, p: number, spike: Law, tail: Law): Law {
   return {
@@ -74,6 +142,7 @@ export interface ContinuousParts {
 
 export function continuousLaw(parts: ContinuousParts): Law {
   return {
+    continuous: true,
     sample: parts.sample,
     cdf: parts.cdf,
     clampedMean(lo, hi) {

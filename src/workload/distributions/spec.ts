@@ -2,19 +2,21 @@
 
 /** Bounds applied to each draw: values below min are raised to it, above max lowered to it. */
 export type Clamp = { min?: number; max?: number };
+/** Continuous families may truncate to [min, max] instead: draws outside are drawn again. */
+export type Bounds = Clamp & { truncate?: boolean };
 
 export type DistributionSpec =
   | number // shorthand for fixed
   | ({ type: "fixed"; value: number } & Clamp)
   // Integers min..max inclusive unless continuous, then reals in [min, max); min/max are its bounds.
   | ({ type: "uniform"; min: number; max: number; continuous?: boolean } & Clamp)
-  | ({ type: "normal"; mean: number; stddev: number } & Clamp)
-  | ({ type: "lognormal"; mu: number; sigma: number } & Clamp) // log-space parameters
-  | ({ type: "gamma"; shape: number; scale: number } & Clamp)
-  | ({ type: "weibull"; shape: number; scale: number } & Clamp)
-  | ({ type: "exponential"; mean: number } & Clamp)
-  | ({ type: "pareto"; scale: number; alpha: number } & Clamp) // scale = x_m, the minimum
-  | ({ type: "inverse_gaussian"; mean: number; shape: number } & Clamp) // mu, lambda
+  | ({ type: "normal"; mean: number; stddev: number } & Bounds)
+  | ({ type: "lognormal"; mu: number; sigma: number } & Bounds) // log-space parameters
+  | ({ type: "gamma"; shape: number; scale: number } & Bounds)
+  | ({ type: "weibull"; shape: number; scale: number } & Bounds)
+  | ({ type: "exponential"; mean: number } & Bounds)
+  | ({ type: "pareto"; scale: number; alpha: number } & Bounds) // scale = x_m, the minimum
+  | ({ type: "inverse_gaussian"; mean: number; shape: number } & Bounds) // mu, lambda
   | ({ type: "zipf"; n: number; s: number } & Clamp) // integers 1..n, P(k) proportional to k^-s
   | ({ type: "empirical"; samples: number[] } & Clamp) // resample the given values
   | ({ type: "spike_tail"; spikeProbability: number; spike: DistributionSpec; tail: DistributionSpec } & Clamp);
@@ -100,6 +102,14 @@ export class ParameterReader {
     const hi = this.spec.max === undefined ? Infinity : this.number("max");
     if (lo > hi) throw new Error(`${this.prefix}min must be <= max, got min ${lo} and max ${hi}`);
     return { lo, hi };
+  }
+
+  /** Whether min and max truncate rather than clamp (`truncate: true`); false when absent. */
+  truncate(): boolean {
+    const value = this.spec.truncate;
+    if (value === undefined) return false;
+    if (typeof value !== "boolean") this.fail("truncate", "true or false");
+    return value;
   }
 
   /** A non-empty array of finite numbers. */

@@ -152,7 +152,7 @@ describe("distribution and arrival shapes", () => {
 
   test("a parameter of another distribution is an unknown key, with a suggestion when close", () => {
     const e = specErrorOf(() => validateSpec(oneAgent({ output: { type: "exponential", mean: 5, sigm: 1 } })));
-    expect(e.problems).toEqual([{ path: "agents[0].output.sigm", message: "unknown key 'sigm'; expected one of: type, mean, min, max" }]);
+    expect(e.problems).toEqual([{ path: "agents[0].output.sigm", message: "unknown key 'sigm'; expected one of: type, mean, min, max, truncate" }]);
     const e2 = specErrorOf(() => validateSpec(oneAgent({ output: { type: "lognormal", mu: 5, sigam: 1 } })));
     expect(e2.message).toContain("unknown key 'sigam' (did you mean 'sigma'?)");
   });
