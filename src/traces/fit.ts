@@ -6,6 +6,7 @@ import { createDistribution, type DistributionSpec } from "../workload/distribut
 import { percentile } from "../workload/inspect.js";
 import { ksPValue, ksStatistic } from "../stats/special.js";
 import { MIN_TRUNCATED_MASS } from "../workload/distributions/law.js";
+import { refitTruncated } from "./fit-truncated.js";
 import { FAMILIES, FitError, fitOne, fitParetoAbove, fitTruncatedParetoAbove, type Family } from "./fit-families.js";
 
 export { FAMILIES, FitError, type Family } from "./fit-families.js";
@@ -63,6 +64,12 @@ export interface FitOptions {
   floor?: number;
   /** Truncate to these bounds instead of the values' smallest and largest (they must contain the values). */
   bounds?: { min?: number; max?: number };
+  /**
+   * Re-estimate each family's parameters for the truncated law (fit-truncated.ts), as `fit` does
+   * for the specs it writes; without it the parameters are the family's ordinary maximum-likelihood
+   * ones, the figures other tools and the post give (what `analyze` reports).
+   */
+  reestimate?: boolean;
 }
 
 // The fitted CDFs are evaluated only; no sampling happens.
@@ -101,13 +108,15 @@ function rangeOf(x: ArrayLike<number>): { min: number; max: number } {
  * The parameters are the family's maximum-likelihood ones, not re-estimated under truncation:
  * they stay the figures other tools give, and the truncation only removes the mass no value had.
  */
-export function fitFamily(values: ArrayLike<number>, family: Family, range = rangeOf(values)): FamilyFit {
+export function fitFamily(values: ArrayLike<number>, family: Family, range = rangeOf(values), reestimate = false): FamilyFit {
   const x = values instanceof Float64Array ? values : Float64Array.from(values);
   const seen = rangeOf(x);
   if (seen.min < range.min || seen.max > range.max) {
     throw new RangeError(`values from ${seen.min} to ${seen.max} lie outside the range [${range.min}, ${range.max}] to truncate to`);
   }
-  const fit = fitOne(family, x);
+  const ordinary = fitOne(family, x);
+  const refit = reestimate ? refitTruncated(family, ordinary, x, range) : null;
+  const fit = refit ?? ordinary;
   const whole = createDistribution(fit.spec, NO_RNG);
   const mass = whole.cdf(range.max) - whole.cdf(range.min);
   const spec = { ...(fit.spec as object), min: range.min, max: range.max, truncate: true } as DistributionSpec;
@@ -118,14 +127,14 @@ export function fitFamily(values: ArrayLike<number>, family: Family, range = ran
     throw new FitError(`truncated to [${range.min}, ${range.max}]: ${(e as Error).message}`);
   }
   const ks = ksStatistic(x, (v) => truncated.cdf(v));
-  const logLikelihood = fit.logLikelihood - x.length * Math.log(mass);
+  const logLikelihood = refit ? refit.logLikelihood : fit.logLikelihood - x.length * Math.log(mass);
   return {
     family,
     spec,
     parameters: fit.parameters,
     logLikelihood,
     aic: 2 * fit.parameters - 2 * logLikelihood,
-    untruncated: { logLikelihood: fit.logLikelihood, aic: 2 * fit.parameters - 2 * fit.logLikelihood },
+    untruncated: { logLikelihood: ordinary.logLikelihood, aic: 2 * ordinary.parameters - 2 * ordinary.logLikelihood },
     ks,
     ksPValue: ksPValue(ks, x.length),
   };
@@ -154,7 +163,7 @@ export function fitFamilies(values: ArrayLike<number>, options: FitOptions = {})
   const failed: FitReport["failed"] = [];
   for (const family of options.families ?? FAMILIES) {
     try {
-      const fit = fitFamily(x, family, range);
+      const fit = fitFamily(x, family, range, options.reestimate === true);
       if (!Number.isFinite(fit.aic)) throw new FitError("the likelihood is not finite");
       fits.push(fit);
     } catch (e) {

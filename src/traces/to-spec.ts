@@ -78,7 +78,8 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: num
   if (samples.every((v) => v === samples[0])) return record(samples[0]!, "fixed");
   if (values.length < MIN_VALUES_TO_FIT) return record({ type: "empirical", samples }, "empirical");
   // Every family is truncated to the values fitted (from the floor up, when there is one).
-  const options: { crop?: number; families?: readonly Family[]; floor?: number } = {};
+  // Each family's parameters re-estimated for the truncated law (fit-truncated.ts).
+  const options: { crop?: number; families?: readonly Family[]; floor?: number; reestimate: boolean } = { reestimate: true };
   if (floor !== undefined) options.floor = floor;
   if (f.options.crop !== undefined) options.crop = f.options.crop;
   if (f.options.families !== undefined) options.families = f.options.families;

@@ -105,14 +105,19 @@ describe("fitTrace: output starts at 1 token", () => {
     sessions: 30,
     agents: [{ name: "a", turns: 10, freshInput: { type: "lognormal", mu: 5, sigma: 1 }, output }],
   });
-  const outputFit = (output: DistributionSpec) => {
-    const fit = fitTrace(workloadTrace(generateWorkload(spec(output))));
+  // A trace whose outputs cycle through `outputs` (the generator itself never asks for 0 tokens).
+  const withOutputs = (outputs: number[], sessions = 30, turns = 10) => {
+    const trace = workloadTrace(generateWorkload({ ...spec(1), sessions, agents: [{ ...spec(1).agents[0]!, turns }] }));
+    return { ...trace, requests: trace.requests.map((r, i) => ({ ...r, outputTokens: outputs[i % outputs.length]! })) };
+  };
+  const outputFit = (outputs: number[]) => {
+    const fit = fitTrace(withOutputs(outputs));
     return { fit, q: fit.quantities.find((q) => q.quantity === "output")! };
   };
 
   it("a trace with requests of 0 output tokens: zeros raised to 1 before fitting, the fit truncated from 1", () => {
-    const { fit, q } = outputFit({ type: "empirical", samples: [0, 3, 20, 150, 900] });
-    expect(q.report!.raised!.count).toBeGreaterThan(30); // about a fifth of 300 requests
+    const { fit, q } = outputFit([0, 3, 20, 150, 900]);
+    expect(q.report!.raised!.count).toBe(60); // a fifth of 300 requests
     expect(q.report!.range.min).toBe(1);
     expect(q.spec).toMatchObject({ min: 1, max: 900, truncate: true });
     const outputs = workloadTrace(generateWorkload({ ...fit.spec, seed: 4 })).requests.map((r) => r.outputTokens);
@@ -120,13 +125,11 @@ describe("fitTrace: output starts at 1 token", () => {
   });
 
   it("all zeros give a fixed 1, and a few values an empirical law with the zeros as 1", () => {
-    expect(outputFit(0).q).toMatchObject({ spec: 1, method: "fixed" });
+    expect(outputFit([0]).q).toMatchObject({ spec: 1, method: "fixed" });
     // One session of 5 requests (fewer than 8 values: resampled rather than fitted).
-    const few = generateWorkload({ ...spec({ type: "empirical", samples: [0, 7] }), sessions: 1 });
-    const fiveOutputs = { ...few, sessions: few.sessions.map((s) => ({ ...s, nodes: s.nodes.slice(0, 5) })) };
-    const seen = fiveOutputs.sessions[0]!.nodes.map((n) => n.outputTokens);
-    expect(seen).toContain(0);
-    const q = fitTrace(workloadTrace(fiveOutputs)).quantities.find((x) => x.quantity === "output")!;
+    const fiveOutputs = withOutputs([0, 7, 7, 0, 0], 1, 5);
+    const seen = fiveOutputs.requests.map((r) => r.outputTokens);
+    const q = fitTrace(fiveOutputs).quantities.find((x) => x.quantity === "output")!;
     expect(q.method).toBe("empirical");
     expect((q.spec as { samples: number[] }).samples).toEqual(seen.map((v) => Math.max(1, v)));
   });
@@ -170,7 +173,7 @@ describe.skipIf(!haveShared)(
         if (q.report?.fits[0]) expect(q.spec, `${q.agent}.${q.quantity}`).toMatchObject({ truncate: true });
       }
       // The main agent's output was a Pareto with alpha 0.69 and no cap (outputs up to 109k tokens).
-      expect(fit.spec.agents[0]!.output).toMatchObject({ type: "pareto", min: 30, max: 5446, truncate: true });
+      expect(fit.spec.agents[0]!.output).toMatchObject({ min: 30, max: 5446, truncate: true });
     });
 
     it("generates no output above the trace's largest (5,446) and no request asking for 0 tokens", () => {
@@ -183,7 +186,8 @@ describe.skipIf(!haveShared)(
 
     it("puts no wait at an agent's longest wait (a clamp put 2.2% there) and none past it", () => {
       const longest = fit.quantities.flatMap((q) => (q.spikeTail?.tail ? [q.spikeTail.tail.max] : []));
-      expect(longest.sort((a, b) => a - b)).toEqual([9937, 31342]);
+      // One agent per nesting level: main, its subagents, theirs.
+      expect(longest.sort((a, b) => a - b)).toEqual([9937, 23807, 31342]);
       const waits = generated.flatMap((t) => t.requests.flatMap((r) => (r.waitAfterReadyMs === undefined ? [] : [r.waitAfterReadyMs])));
       expect(waits.length).toBeGreaterThan(2000);
       // Waits are drawn whole: one rounded to the longest is possible but rare (the density there is tiny).
