@@ -1,7 +1,7 @@
 // A generated workload seen as a trace, in memory: what a perfect recording of it would hold (no
 // timestamps). Lets the analyzer and the fitter run on synthetic workloads (round trips,
 // benchmarks) through the same path as real traces.
-import { sessionTokens } from "../workload/tokens.js";
+import { nodeScaffold, scaffoldSize, sessionTokens } from "../workload/tokens.js";
 import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest } from "./types.js";
 
@@ -52,7 +52,12 @@ export function workloadTrace(workload: Workload): Trace {
         promptTokens: t.promptTokens,
         sharedPrefixTokens: t.sharedPrefixTokens,
       };
-      if (node.historyParent === null) request.scaffoldTokens = t.scaffoldTokens;
+      if (node.historyParent === null) {
+        request.scaffoldTokens = t.scaffoldTokens;
+        const scaffold = nodeScaffold(session, node, workload.scaffolds);
+        if (scaffold && scaffoldSize(scaffold) > 0) request.scaffold = { ...scaffold };
+      }
+      if (node.kind !== undefined) request.kind = node.kind;
       if (node.parents.length > 0) request.waitAfterReadyMs = node.waitAfterReadyMs;
       if (node.kind === "spawn" && node.parents.length > 0) spawnedBy.set(c, conversation.get(node.parents[0]!)!);
       requests.push(request);

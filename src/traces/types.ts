@@ -1,6 +1,7 @@
 // A trace as every reader returns it: the requests an agent really made, with what the trace knows
 // about each (token counts, server usage, timestamps, dependencies). Plain data, one shape for all
 // formats, so analysis, fitting and the conversion to session graphs never look at a format again.
+import type { NodeKind, Scaffold } from "../workload/types.js";
 
 /** The trace formats readTrace understands (see docs/traces.md). */
 export type TraceFormat =
@@ -79,6 +80,14 @@ export interface TraceRequest {
    * and tool definitions rather than the task, when the trace tells them apart.
    */
   scaffoldTokens?: number;
+  /**
+   * Of a request without history parent: the shared scaffold its prompt starts with, when the trace
+   * names it (generated workloads, agentload run folders). Requests naming one id start with the same
+   * scaffoldTokens (its systemTokens + toolTokens) byte for byte, across sessions too.
+   */
+  scaffold?: Scaffold;
+  /** What the request stands for in the agent's life, when the trace says (generated workloads, run folders). */
+  kind?: NodeKind;
   /** Tokens at the start of the prompt that repeat an earlier request's prompt (Veeksha's cacheable history). */
   sharedPrefixTokens?: number;
   /** Prefix block hashes (Mooncake, Veeksha shared_prefix): equal leading ids mean equal prompt prefixes. */

@@ -7,9 +7,17 @@
 // new_input_length = fresh tokens; wait_after_ready in seconds. Veeksha numbers sessions and nodes,
 // so session_id is the session's position in the stream and node_id the node's position in its
 // (topologically ordered) session, whatever ids the graph uses.
+//
+// What Veeksha's fields cannot say rides in one extra key, `agentload` (Veeksha reads the columns
+// it names and ignores the rest), written only on lines that need it, so a plain chain stays
+// byte-identical to Veeksha's own file: {"kind": "spawn" | "report" | "compaction"} (a "turn" is
+// not written) and, on a request without history parent whose scaffold is not empty,
+// {"scaffold": {"id", "system_tokens", "tool_tokens"}}. agentload's reader (traces/veeksha.ts)
+// turns them back into subagents (which conversation each request is in), compactions and the
+// scaffold every session of an agent shares.
 import { validateSession } from "./graph.js";
-import { sessionTokens, type ScaffoldLookup } from "./tokens.js";
-import type { SessionGraph, Workload } from "./types.js";
+import { nodeScaffold, scaffoldSize, sessionTokens, type ScaffoldLookup } from "./tokens.js";
+import type { RequestNode, Scaffold, SessionGraph, Workload } from "./types.js";
 
 export interface VeekshaOptions {
   /** The `workload` field of every line (usually the workload's name). */
@@ -54,8 +62,9 @@ export function* veekshaLines(
       const t = tokens.get(node.id)!;
       const history = node.historyParent === null ? "null" : String(position.get(node.historyParent));
       const parents = node.parents.map((p) => position.get(p)).join(", ");
+      const extension = extensionOf(node, node.historyParent === null ? nodeScaffold(session, node, options.scaffolds) : undefined);
       yield (
-        `{"cacheable_history_tokens": ${t.sharedPrefixTokens}, "input_length": ${t.promptTokens}, ` +
+        `{${extension}"cacheable_history_tokens": ${t.sharedPrefixTokens}, "input_length": ${t.promptTokens}, ` +
         `"new_input_length": ${node.freshInputTokens}, "node_id": ${i}, "output_length": ${node.outputTokens}, ` +
         `"session_context": {"history_parent": ${history}, "node_id": ${i}, "parent_nodes": [${parents}], ` +
         `"wait_after_ready": ${pythonFloat(node.waitAfterReadyMs / 1000)}}, ` +
@@ -64,6 +73,16 @@ export function* veekshaLines(
     }
     sessionIndex++;
   }
+}
+
+/** The `"agentload": {...}, ` prefix of a line (keys sorted as json.dumps sorts them), or "" when the line needs none. */
+function extensionOf(node: RequestNode, scaffold: Scaffold | undefined): string {
+  const parts: string[] = [];
+  if (node.kind !== undefined && node.kind !== "turn") parts.push(`"kind": ${pythonString(node.kind)}`);
+  if (scaffold && scaffoldSize(scaffold) > 0) {
+    parts.push(`"scaffold": {"id": ${pythonString(scaffold.id)}, "system_tokens": ${scaffold.systemTokens}, "tool_tokens": ${scaffold.toolTokens}}`);
+  }
+  return parts.length === 0 ? "" : `"agentload": {${parts.join(", ")}}, `;
 }
 
 /** A whole workload as Veeksha JSONL text (every line ends with a newline). */
