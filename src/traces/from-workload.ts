@@ -6,7 +6,7 @@ import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest } from "./types.js";
 
 /**
- * Conversations: a chain of history parents is one; a node without one starts a new conversation
+ * Conversations (the session's first is named as the session, the others `<session>/<k>`): a chain of history parents is one; a node without one starts a new conversation
  * when it is a session's first or a spawned subagent's first, and continues its first parent's
  * otherwise (the request after a compaction).
  */
@@ -16,7 +16,8 @@ function conversations(session: SessionGraph): Map<string, string> {
   for (const node of session.nodes) {
     let c: string;
     if (node.historyParent !== null) c = of.get(node.historyParent)!;
-    else if (node.parents.length === 0 || node.kind === "spawn") c = `${session.id}/${next++}`;
+    // The session's own conversation is named as the session, so its graph keeps the session's id.
+    else if (node.parents.length === 0 || node.kind === "spawn") c = next++ === 0 ? session.id : `${session.id}/${next - 1}`;
     else c = of.get(node.parents[0]!)!;
     of.set(node.id, c);
   }

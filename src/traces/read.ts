@@ -39,7 +39,7 @@ async function listJsonl(dir: string): Promise<string[]> {
  * - a file of any format (docs/traces.md); a Claude Code session file brings its subagent
  *   transcripts (`<sessionId>/subagents/agent-*.jsonl`, or `agent-*.jsonl` beside it);
  * - an OpenClaw `sessions.json`: the sessions it lists, from the `<sessionId>.jsonl` files beside it;
- * - a directory: its `dag.json`; else its OpenClaw session logs (with `sessions.json` if there);
+ * - a directory: an agentload run folder's records.jsonl; its `dag.json`; else its OpenClaw session logs (with `sessions.json` if there);
  *   else its Claude Code session transcripts.
  */
 export async function readTrace(path: string, options: ReadTraceOptions = {}): Promise<Trace> {
@@ -61,6 +61,11 @@ export async function readTrace(path: string, options: ReadTraceOptions = {}): P
 
 async function readDirectory(dir: string, options: ReadTraceOptions): Promise<Trace> {
   const names = await readdir(dir);
+  // An agentload run folder (records.jsonl beside spec.resolved.json).
+  if (names.includes("records.jsonl") && options.format === undefined) {
+    const file = join(dir, "records.jsonl");
+    return parseTraceText(file, await text(file), { ...options, format: "agentload-run" });
+  }
   if (names.includes("dag.json") && (options.format === undefined || traceFormat(options.format) === "openclaw-dag")) {
     const file = join(dir, "dag.json");
     return parseOpenClawDag(await text(file), file);

@@ -13,6 +13,9 @@ export type TraceFormat =
   | "veeksha-shared-prefix"
   | "mooncake"
   | "csv"
+  | "agentload-run"
+  | "veeksha-dispatch-trace"
+  | "veeksha-request-metrics"
   // Not a file format: a generated workload seen as a trace (from-workload.ts).
   | "workload";
 
@@ -26,6 +29,9 @@ export const TRACE_FORMATS: readonly Exclude<TraceFormat, "workload">[] = [
   "veeksha-shared-prefix",
   "mooncake",
   "csv",
+  "agentload-run",
+  "veeksha-dispatch-trace",
+  "veeksha-request-metrics",
 ];
 
 /**
