@@ -17,6 +17,7 @@ import {
   parseVeekshaSession,
   parseVeekshaSharedPrefix,
 } from "./veeksha.js";
+import { looksLikeVeekshaDispatchTrace, looksLikeVeekshaRequestMetrics, parseVeekshaDispatchTrace, parseVeekshaRequestMetrics } from "./veeksha-run.js";
 import { TraceError } from "./where.js";
 
 export interface ParseTraceOptions {
@@ -26,6 +27,8 @@ export interface ParseTraceOptions {
   blockSize?: number;
   /** Counts fresh input of raw transcripts (OpenClaw session logs, Claude Code; default tiktoken o200k_base). */
   tokenizer?: Tokenizer;
+  /** A Veeksha dispatch trace's run metrics (request_level_metrics.jsonl), which read.ts finds beside it. */
+  veekshaMetrics?: { text: string; file: string };
 }
 
 const ALIASES: Record<string, TraceFormat> = {
@@ -68,6 +71,9 @@ export function detectFormat(name: string, text: string): TraceFormat | "opencla
   if (looksLikeRunRecords(first)) return "agentload-run";
   if (looksLikeOpenClawSession(first)) return "openclaw-session";
   if (looksLikeClaudeCode(first)) return "claude-code";
+  // Before timed_synthetic_session: a dispatch trace line has a session_context too.
+  if (looksLikeVeekshaDispatchTrace(first)) return "veeksha-dispatch-trace";
+  if (looksLikeVeekshaRequestMetrics(first)) return "veeksha-request-metrics";
   if (looksLikeVeekshaSharedPrefix(first)) return "veeksha-shared-prefix";
   if (looksLikeVeekshaSession(first)) return "veeksha-session";
   if (looksLikeMooncake(first)) return "mooncake";
@@ -107,6 +113,10 @@ export async function parseTraceText(name: string, text: string, options: ParseT
       return parseCsvTrace(text, name);
     case "agentload-run":
       return parseRunRecords(text, name);
+    case "veeksha-dispatch-trace":
+      return parseVeekshaDispatchTrace(text, name, options.veekshaMetrics);
+    case "veeksha-request-metrics":
+      return parseVeekshaRequestMetrics(text, name);
     case "openclaw-index":
       throw new TraceError(`${name}: an OpenClaw sessions.json lists sessions; read it with the session files beside it (readTrace)`);
     default:
