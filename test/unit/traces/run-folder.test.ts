@@ -124,6 +124,18 @@ describe("a run folder read back as a trace", () => {
     });
     expect(analyzeTrace(trace)).toMatchObject({ requests: records.length, sessions: 2 });
   });
+
+  it("record -> replay -> record: the replay's own folder reads back as the same graph", async () => {
+    const replay = await runWorkload({ plan: planFromTrace(trace, { timed: true }), target: { apiUrl: server.baseUrl }, outDir: mkdtempSync(join(tmpdir(), "agentload-replayed-")) });
+    const again = await readTrace(replay.dir);
+    const shape = (t: Trace) =>
+      t.requests
+        .map((r) => ({ id: r.id.replace(/^(\w+):\1:/, "$1:"), conversation: r.conversation, kind: r.kind, scaffold: r.scaffold, fresh: r.freshInputTokens, output: r.outputTokens, parents: r.parents.length }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(again.requests).toHaveLength(trace.requests.length);
+    expect(shape(again).map((r) => [r.kind, r.scaffold?.id, r.fresh, r.output, r.parents])).toEqual(shape(trace).map((r) => [r.kind, r.scaffold?.id, r.fresh, r.output, r.parents]));
+    expect(again.conversations!.filter((c) => c.spawnedBy).length).toBe(trace.conversations!.filter((c) => c.spawnedBy).length);
+  }, 60_000);
 });
 
 const line = (r: Partial<RequestRecord> & { sessionId: string; nodeId: string }) =>
