@@ -64,7 +64,7 @@ export async function readTrace(path: string, options: ReadTraceOptions = {}): P
 async function readDirectory(dir: string, options: ReadTraceOptions): Promise<Trace> {
   const names = await readdir(dir);
   // An agentload run folder (records.jsonl beside spec.resolved.json).
-  if (names.includes("records.jsonl") && options.format === undefined) {
+  if (names.includes("records.jsonl") && (options.format === undefined || traceFormat(options.format) === "agentload-run")) {
     const file = join(dir, "records.jsonl");
     return parseTraceText(file, await text(file), { ...options, format: "agentload-run" });
   }

@@ -178,6 +178,7 @@ describe("records.jsonl rules", () => {
     await mkdir(dir);
     writeFileSync(join(dir, "records.jsonl"), `${line({ sessionId: "0", nodeId: "0" })}\n`);
     expect((await readTrace(dir)).format).toBe("agentload-run");
+    expect((await readTrace(dir, { format: "agentload-run" })).format).toBe("agentload-run");
     expect((await readTrace(join(dir, "records.jsonl"))).format).toBe("agentload-run");
   });
 });
