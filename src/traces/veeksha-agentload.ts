@@ -47,7 +47,7 @@ export function hasAgentloadExtension(data: unknown): boolean {
 
 /**
  * Requests read from Veeksha's fields (topologically ordered, ids `<session>:<node>`, a root's
- * freshInputTokens its new_input_length) and the lines' extensions, by request id, as the
+ * freshInputTokens its new_input_length: its whole prompt, scaffold included) and the lines' extensions, by request id, as the
  * workload they were generated from, seen as a trace. Every input_length must be what the
  * scaffold, the history parent's prompt and output and new_input_length add up to: a line that
  * disagrees was edited, and its structure cannot be trusted.
@@ -87,6 +87,11 @@ export function generatedWorkloadTrace(
       }
       scaffolds.set(scaffold.id, scaffold);
       node.scaffoldId = scaffold.id;
+      // A first request's new_input_length is its whole prompt; the graph's fresh input is what follows the scaffold.
+      node.freshInputTokens = r.freshInputTokens - scaffold.systemTokens - scaffold.toolTokens;
+      if (node.freshInputTokens < 0) {
+        throw new TraceError(`${at(r.id)}: new_input_length ${r.freshInputTokens} is shorter than its scaffold '${scaffold.id}' (${scaffold.systemTokens} + ${scaffold.toolTokens} tokens)`);
+      }
     }
     let session = sessions.get(r.conversation);
     if (!session) {

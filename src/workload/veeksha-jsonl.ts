@@ -4,7 +4,9 @@
 //
 // Per request: input_length = its whole prompt (scaffold + inherited history + fresh);
 // cacheable_history_tokens = its history parent's prompt + reply (0 without a history parent);
-// new_input_length = fresh tokens; wait_after_ready in seconds. Veeksha numbers sessions and nodes,
+// new_input_length = fresh tokens, except a request without history parent, whose new input is
+// its whole prompt, scaffold included (Veeksha sends new_input_length tokens on top of the
+// inherited history, so that is what makes its replay's prompts the right size); wait_after_ready in seconds. Veeksha numbers sessions and nodes,
 // so session_id is the session's position in the stream and node_id the node's position in its
 // (topologically ordered) session, whatever ids the graph uses.
 //
@@ -65,7 +67,7 @@ export function* veekshaLines(
       const extension = extensionOf(node, node.historyParent === null ? nodeScaffold(session, node, options.scaffolds) : undefined);
       yield (
         `{${extension}"cacheable_history_tokens": ${t.sharedPrefixTokens}, "input_length": ${t.promptTokens}, ` +
-        `"new_input_length": ${node.freshInputTokens}, "node_id": ${i}, "output_length": ${node.outputTokens}, ` +
+        `"new_input_length": ${node.historyParent === null ? t.promptTokens : node.freshInputTokens}, "node_id": ${i}, "output_length": ${node.outputTokens}, ` +
         `"session_context": {"history_parent": ${history}, "node_id": ${i}, "parent_nodes": [${parents}], ` +
         `"wait_after_ready": ${pythonFloat(node.waitAfterReadyMs / 1000)}}, ` +
         `"session_id": ${sessionIndex}, "workload": ${workload}}`

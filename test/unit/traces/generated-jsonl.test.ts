@@ -117,6 +117,19 @@ describe("generated Veeksha JSONL read back", () => {
     expect(lines.some((l) => l.startsWith('{"agentload": {"kind": "spawn", "scaffold": {"id": "helper", "system_tokens": 500, "tool_tokens": 0}}'))).toBe(true);
   });
 
+  it("Veeksha's replay sends every prompt at its input_length: a first request's new input is its whole prompt", () => {
+    // Veeksha renders new_input_length tokens on top of the history parent's prompt and reply.
+    const rows = text.trimEnd().split("\n").map((l) => JSON.parse(l) as { session_id: number; input_length: number; new_input_length: number; output_length: number; session_context: { node_id: number; history_parent: number | null } });
+    const sent = new Map<string, number>();
+    for (const row of rows) {
+      const h = row.session_context.history_parent;
+      const parent = h === null ? undefined : rows.find((r) => r.session_id === row.session_id && r.session_context.node_id === h)!;
+      const prompt = (parent ? sent.get(`${row.session_id}:${h}`)! + parent.output_length : 0) + row.new_input_length;
+      sent.set(`${row.session_id}:${row.session_context.node_id}`, prompt);
+      expect(prompt).toBe(row.input_length);
+    }
+  });
+
   it("names the line of an edited input_length, a bad kind and a scaffold that changes size", async () => {
     const lines = text.trimEnd().split("\n");
     const edited = [...lines];
