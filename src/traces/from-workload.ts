@@ -59,6 +59,7 @@ export function workloadTrace(workload: Workload): Trace {
         if (scaffold && scaffoldSize(scaffold) > 0) request.scaffold = { ...scaffold };
       }
       if (node.kind !== undefined) request.kind = node.kind;
+      if (session.agent !== undefined) request.agent = session.agent;
       if (node.parents.length > 0) request.waitAfterReadyMs = node.waitAfterReadyMs;
       if (node.kind === "spawn" && node.parents.length > 0) spawnedBy.set(c, conversation.get(node.parents[0]!)!);
       requests.push(request);

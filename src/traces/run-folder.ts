@@ -148,7 +148,8 @@ export function parseRunRecords(text: string, file: string): Trace {
       }
       known.add(node.id);
     }
-    sessions.push({ id: sessionId, nodes });
+    const agent = group.find((l) => l.record.agent !== undefined)?.record.agent;
+    sessions.push(agent === undefined ? { id: sessionId, nodes } : { id: sessionId, agent, nodes });
   }
   const byId = new Map(lines.map((l) => [`${l.record.sessionId}:${l.record.nodeId}`, l.record]));
   const made = workloadTrace({ name: file, seed: "run", scaffolds: [...scaffolds.values()], sessions });

@@ -161,6 +161,9 @@ export function traceSessionGraphs(trace: Trace): SessionGraph[] {
       return node;
     });
     const graph: SessionGraph = { id: session.id, nodes };
+    // Per-agent sub-metrics (e2e{agent:x}) of a replay need the session's agent type.
+    const agent = session.requests[0]?.agent;
+    if (agent !== undefined) graph.agent = agent;
     if (session.arrivalMs !== undefined) graph.arrivalMs = session.arrivalMs;
     return graph;
   });

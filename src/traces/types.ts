@@ -94,6 +94,8 @@ export interface TraceRequest {
   scaffold?: Scaffold;
   /** What the request stands for in the agent's life, when the trace says (generated workloads, run folders). */
   kind?: NodeKind;
+  /** The agent type of the request's session (spec `agents[].name`), when the trace says (generated workloads, run folders). */
+  agent?: string;
   /** Tokens at the start of the prompt that repeat an earlier request's prompt (Veeksha's cacheable history). */
   sharedPrefixTokens?: number;
   /** Prefix block hashes (Mooncake, Veeksha shared_prefix): equal leading ids mean equal prompt prefixes. */

@@ -14,6 +14,8 @@ const KINDS: readonly NodeKind[] = ["turn", "spawn", "report", "compaction"];
 
 /** What one line's `agentload` key says. */
 export interface AgentloadExtension {
+  /** The session's agent type (on a session's first line). */
+  agent?: string;
   kind?: NodeKind;
   scaffold?: Scaffold;
 }
@@ -28,6 +30,10 @@ export function agentloadExtensionAt(data: Record<string, unknown>, where: Where
   if (value.kind !== undefined) {
     if (typeof value.kind !== "string" || !(KINDS as readonly string[]).includes(value.kind)) at.at("kind").expected(`one of ${KINDS.join(", ")}`, value.kind);
     out.kind = value.kind as NodeKind;
+  }
+  if (value.agent !== undefined) {
+    if (typeof value.agent !== "string" || value.agent === "") at.at("agent").expected("a non-empty string", value.agent);
+    out.agent = value.agent as string;
   }
   if (value.scaffold !== undefined) {
     const s = asObject(value.scaffold, at.at("scaffold"));
@@ -98,6 +104,7 @@ export function generatedWorkloadTrace(
       session = { id: r.conversation, nodes: [] };
       sessions.set(r.conversation, session);
     }
+    if (extension?.agent !== undefined) session.agent = extension.agent;
     session.nodes.push(node);
   }
   const written = new Map(requests.map((r) => [r.id, r.promptTokens]));

@@ -14,7 +14,8 @@
 // it names and ignores the rest), written only on lines that need it, so a plain chain stays
 // byte-identical to Veeksha's own file: {"kind": "spawn" | "report" | "compaction"} (a "turn" is
 // not written) and, on a request without history parent whose scaffold is not empty,
-// {"scaffold": {"id", "system_tokens", "tool_tokens"}}. agentload's reader (traces/veeksha.ts)
+// {"scaffold": {"id", "system_tokens", "tool_tokens"}}; a session's first line that has the key also
+// names the session's agent type ({"agent": name}). agentload's reader (traces/veeksha.ts)
 // turns them back into subagents (which conversation each request is in), compactions and the
 // scaffold every session of an agent shares.
 import { validateSession } from "./graph.js";
@@ -64,7 +65,7 @@ export function* veekshaLines(
       const t = tokens.get(node.id)!;
       const history = node.historyParent === null ? "null" : String(position.get(node.historyParent));
       const parents = node.parents.map((p) => position.get(p)).join(", ");
-      const extension = extensionOf(node, node.historyParent === null ? nodeScaffold(session, node, options.scaffolds) : undefined);
+      const extension = extensionOf(node, node.historyParent === null ? nodeScaffold(session, node, options.scaffolds) : undefined, i === 0 ? session.agent : undefined);
       yield (
         `{${extension}"cacheable_history_tokens": ${t.sharedPrefixTokens}, "input_length": ${t.promptTokens}, ` +
         `"new_input_length": ${node.historyParent === null ? t.promptTokens : node.freshInputTokens}, "node_id": ${i}, "output_length": ${node.outputTokens}, ` +
@@ -78,12 +79,14 @@ export function* veekshaLines(
 }
 
 /** The `"agentload": {...}, ` prefix of a line (keys sorted as json.dumps sorts them), or "" when the line needs none. */
-function extensionOf(node: RequestNode, scaffold: Scaffold | undefined): string {
+function extensionOf(node: RequestNode, scaffold: Scaffold | undefined, agent: string | undefined): string {
   const parts: string[] = [];
   if (node.kind !== undefined && node.kind !== "turn") parts.push(`"kind": ${pythonString(node.kind)}`);
   if (scaffold && scaffoldSize(scaffold) > 0) {
     parts.push(`"scaffold": {"id": ${pythonString(scaffold.id)}, "system_tokens": ${scaffold.systemTokens}, "tool_tokens": ${scaffold.toolTokens}}`);
   }
+  // The session's agent type rides along only where the key is written anyway, so a plain chain stays Veeksha's bytes.
+  if (parts.length > 0 && agent !== undefined) parts.unshift(`"agent": ${pythonString(agent)}`);
   return parts.length === 0 ? "" : `"agentload": {${parts.join(", ")}}, `;
 }
 

@@ -58,6 +58,7 @@ describe("generated Veeksha JSONL read back", () => {
     expect(trace.requests).toEqual(expected.requests);
     expect(trace.conversations).toEqual(expected.conversations);
     expect(trace.conversations!.filter((c) => c.spawnedBy !== undefined).length).toBeGreaterThan(3);
+    expect(new Set(trace.requests.map((r) => r.agent))).toEqual(new Set(["lead"]));
   });
 
   it("gives back the same session graphs, with each root's scaffold shared by name", async () => {
@@ -106,7 +107,7 @@ describe("generated Veeksha JSONL read back", () => {
   it("writes the agentload key only where Veeksha's fields fall short, as json.dumps would", () => {
     const lines = text.trimEnd().split("\n");
     const first = lines[0]!;
-    expect(first.startsWith('{"agentload": {"scaffold": {"id": "lead", "system_tokens": 900, "tool_tokens": 300}}, "cacheable_history_tokens": 0, ')).toBe(true);
+    expect(first.startsWith('{"agentload": {"agent": "lead", "scaffold": {"id": "lead", "system_tokens": 900, "tool_tokens": 300}}, "cacheable_history_tokens": 0, ')).toBe(true);
     const turns = lines.filter((l) => !l.includes('"agentload"'));
     expect(turns.length).toBeGreaterThan(0);
     for (const line of lines) {

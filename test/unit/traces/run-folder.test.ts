@@ -135,6 +135,9 @@ describe("a run folder read back as a trace", () => {
     expect(again.requests).toHaveLength(trace.requests.length);
     expect(shape(again).map((r) => [r.kind, r.scaffold?.id, r.fresh, r.output, r.parents])).toEqual(shape(trace).map((r) => [r.kind, r.scaffold?.id, r.fresh, r.output, r.parents]));
     expect(again.conversations!.filter((c) => c.spawnedBy).length).toBe(trace.conversations!.filter((c) => c.spawnedBy).length);
+    // The replay's records name each session's agent type, as the recorded run's did (per-agent sub-metrics).
+    const replayed = readFileSync(join(replay.dir, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as RequestRecord);
+    expect(new Set(replayed.map((r) => r.agent))).toEqual(new Set(["lead"]));
   }, 60_000);
 });
 
