@@ -135,10 +135,18 @@ function mapSessionGenerator(m: Mapper, raw: unknown): Partial<AgentSpec> {
     agent.waitMs = m.wait(graph.take("request_wait_generator"), [...graphPath, "request_wait_generator"], ["agents", 0, "waitMs"]);
   } else if (graphType === "single_request") {
     agent.turns = 1;
+  } else if (graphType === "branching") {
+    // Its keys are not looked at one by one: the whole graph type is what cannot be mapped.
+    m.problem(
+      [...graphPath, "type"],
+      "cannot map a \"branching\" session graph: its nodes fork one conversation (children inherit a shared history), which a spec cannot express " +
+        "(a spec's subagents start from their own scaffold); generate the sessions with Veeksha and replay its timed_synthetic_session JSONL (`agentload run <file>`)",
+    );
+    graph.finish(true);
   } else {
     m.problem([...graphPath, "type"], `cannot map a ${JSON.stringify(graphType)} session graph; supported: linear, single_request`);
   }
-  graph.finish();
+  if (graphType !== "branching") graph.finish();
 
   const channels = gen.take("channels");
   if (channels === undefined) {

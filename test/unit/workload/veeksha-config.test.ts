@@ -191,6 +191,15 @@ describe("fixed_stair and sequential_launch", () => {
     ]);
   });
 
+  test("a branching graph is refused once, saying why and what to do instead", () => {
+    const graph = { type: "branching", num_layers_generator: { type: "fixed", value: 3 }, fan_out_generator: { type: "fixed", value: 2 }, inherit_history: true };
+    const problems = specErrorOf(() => veekshaToSpec(config({ session_generator: { ...(config().session_generator as object), session_graph: graph } }))).problems;
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'session_generator.session_graph.type: cannot map a "branching" session graph: its nodes fork one conversation (children inherit a shared history), which a spec cannot express ' +
+        "(a spec's subagents start from their own scaffold); generate the sessions with Veeksha and replay its timed_synthetic_session JSONL (`agentload run <file>`)",
+    ]);
+  });
+
   test("sequential_launch starts every session at once, in order: a lane per session, no ramp-up", () => {
     const { spec, warnings } = map({ traffic_scheduler: { type: "sequential_launch", cancel_session_on_failure: false }, runtime: { max_sessions: 6, benchmark_timeout: -1 } });
     expect(spec.traffic).toMatchObject({ mode: "concurrent", concurrency: 6, rampUpSeconds: 0, maxSessions: 6, onError: "continue" });
