@@ -2,7 +2,7 @@
 // trace): records.jsonl has one line per request with its session, node, parents, history parent,
 // kind, root scaffold, the sizes it asked for and what it measured. Sessions become the session
 // graphs that ran (subagents as conversations of their own, compactions, scaffolds shared by name),
-// timed by the measured dispatches and ends, so `run --trace <run> --timed` releases every session
+// timed by the measured dispatches and ends, so `agentload run <run-folder> --timed` releases every session
 // when it was released and every request waits after its parents as long as it did.
 //
 // Failed requests are kept: they were sent (and loaded the server), and their children ran after

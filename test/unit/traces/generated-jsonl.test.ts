@@ -1,5 +1,5 @@
 // agentload generate -> Veeksha JSONL -> read back: the same graph as the generated workload
-// (subagents, compactions, the scaffold per agent, waits), so analyze, fit and run --trace see
+// (subagents, compactions, the scaffold per agent, waits), so analyze, fit and `agentload run <file>` see
 // what the spec made, and the lines stay what Veeksha reads.
 import { describe, expect, it } from "vitest";
 import { parseTraceText } from "../../../src/traces/detect.js";
@@ -93,7 +93,7 @@ describe("generated Veeksha JSONL read back", () => {
     });
   });
 
-  it("replays (run --trace) with the same prompt sizes and the scaffolds as shared text", async () => {
+  it("replays (agentload run <file>) with the same prompt sizes and the scaffolds as shared text", async () => {
     const plan = planFromTrace(await parseTraceText("w.jsonl", text));
     expect(plan.scaffolds).toEqual(workload.scaffolds);
     workload.sessions.forEach((original, i) => {

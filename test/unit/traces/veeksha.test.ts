@@ -154,7 +154,7 @@ describe.skipIf(!haveShared)(haveShared ? "Veeksha case-study-2 traces against t
     }
   });
 
-  it("dag: run --trace replays the DAG, not a chain: prompt tokens as the metadata says (379,000, not x2.4)", async () => {
+  it("dag: a replay (agentload run <file>) keeps the DAG, not a chain: prompt tokens as the metadata says (379,000, not x2.4)", async () => {
     const meta = JSON.parse(await readFile(join(dir, "workload_shape_metadata.json"), "utf8"));
     const plan = planFromTrace(await readTrace(join(dir, "workload_b_dag.jsonl")));
     let total = 0;
