@@ -5,6 +5,7 @@ import { loadSpecFile } from "../../../src/workload/spec-file.js";
 import { parseSpecText } from "../../../src/workload/spec-text.js";
 import { SpecError, validateSpec } from "../../../src/workload/spec.js";
 import { isVeekshaConfig, veekshaToSpec } from "../../../src/workload/veeksha-config.js";
+import { dimensionsOfBlock, setPath, sweepPoints } from "../../../src/search/sweep.js";
 import { specErrorOf } from "../../support/spec-error.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -155,6 +156,14 @@ describe("fixed_stair and sequential_launch", () => {
     expect(spec.sessions).toBe(10);
     expect(spec.agents[0]).toMatchObject({ turns: 1, freshInput: 8, output: 1 });
     expect(spec.traffic).toMatchObject({ mode: "concurrent", concurrency: 1, maxSessions: 10, durationSeconds: 600, onError: "continue" });
+    // agentload sweep's points: one run per value, each the same 10 one-request sessions at that size.
+    const points = sweepPoints(dimensionsOfBlock(spec.sweep, "sweep")).map((p) => validateSpec(p.assignments.reduce((doc, a) => setPath(doc, a.path, a.value), mapped.spec)));
+    expect(points.map((p) => [p.agents[0]!.freshInput, p.sessions])).toEqual([
+      [8, 10],
+      [16, 10],
+      [32, 10],
+      [64, 10],
+    ]);
     expect(mapped.warnings).toContain(
       "session_generator.channels[0].body_length_generator: fixed_stair: maps to `sweep: { agents[0].freshInput: [8, 16, 32, 64] }`, 10 sessions a value; " +
         "run it with `agentload sweep` (one run per value, one after another; Veeksha steps through them in one run)",
