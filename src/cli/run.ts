@@ -45,7 +45,7 @@ options:
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
-  trace replay (the file is a trace: dag.json, session logs, Veeksha, Mooncake, CSV):
+  trace replay (a trace: dag.json, session logs, Veeksha, Mooncake, CSV, an agentload run folder):
   --timed              release sessions at their recorded arrivals (default: untimed, --concurrency 4)
   --speed X            timed: arrivals and waits X times faster (default 1)
   --waits keep|zero    untimed: keep the recorded waits (default) or drop them

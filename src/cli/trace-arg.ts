@@ -13,7 +13,8 @@ export const TRACE_FLAGS = {
 
 export const TRACE_FLAGS_HELP = `  --format F        the trace format, when detection should not decide: openclaw-dag,
                     openclaw-session, claude-code, veeksha-session, veeksha-request-log,
-                    veeksha-shared-prefix, mooncake, csv
+                    veeksha-shared-prefix, mooncake, csv, agentload-run (a run folder's
+                    records.jsonl), veeksha-dispatch-trace, veeksha-request-metrics
   --block-size N    tokens per hash id block (Mooncake, Veeksha shared_prefix; default 512)
   --tokenizer T     counts fresh input of raw transcripts: o200k_base (default), cl100k_base, approximate`;
 

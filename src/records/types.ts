@@ -1,7 +1,7 @@
 // One line of records.jsonl per request, and how a request failed. Times are monotonic
 // milliseconds (performance.now()), one clock for the whole run.
 
-import type { NodeKind } from "../workload/types.js";
+import type { NodeKind, Scaffold } from "../workload/types.js";
 
 export type ErrorKind =
   | "http" // non-2xx status (the message names the URL, never the key; 429/503 keep Retry-After)
@@ -42,6 +42,17 @@ export interface RequestRecord {
    * report can draw spawn and join edges; absent when it waited for none (a session's first request).
    */
   parents?: string[];
+  /**
+   * The parent whose conversation (prompt and reply) this request's prompt continues; absent when
+   * it starts afresh (a session's or subagent's first request, the request after a compaction).
+   * Runs before this field existed lack it everywhere.
+   */
+  historyParent?: string;
+  /**
+   * Of a request without history parent: the shared scaffold (system prompt and tools) its prompt
+   * starts with, when not empty. With historyParent and kind, the run folder reads back as a trace.
+   */
+  scaffold?: Scaffold;
   /** When all parents had finished (planned dispatch = readyAt + waitAfterReadyMs). */
   readyAt: number;
   plannedAt: number;

@@ -1,6 +1,6 @@
 // The line of records.jsonl for one request: its times relative to the run's start (rounded to
 // microseconds), what the server reported, and what the content stage expected it to hold.
-import type { NodeTokens } from "../workload/tokens.js";
+import { nodeScaffold, scaffoldSize, type NodeTokens, type ScaffoldLookup } from "../workload/tokens.js";
 import type { NodeStart } from "./session-runner.js";
 import type { RequestRecord, StreamObservation } from "./types.js";
 
@@ -10,7 +10,7 @@ export function requestRecord(
   { session, node, readyAt, plannedAt }: NodeStart,
   obs: StreamObservation,
   expected: NodeTokens,
-  run: { t0: number; warmup: boolean },
+  run: { t0: number; warmup: boolean; scaffolds?: ScaffoldLookup },
 ): RequestRecord {
   const { t0 } = run;
   const record: RequestRecord = {
@@ -35,6 +35,12 @@ export function requestRecord(
   if (session.agent) record.agent = session.agent;
   // Absent rather than [] when there are none, like every optional field: one line per request adds up.
   if (node.parents.length > 0) record.parents = [...node.parents];
+  // What a run folder read back as a trace needs to rebuild the conversations (traces/run-folder.ts).
+  if (node.historyParent !== null) record.historyParent = node.historyParent;
+  else if (run.scaffolds) {
+    const scaffold = nodeScaffold(session, node, run.scaffolds);
+    if (scaffold && scaffoldSize(scaffold) > 0) record.scaffold = { ...scaffold };
+  }
   if (run.warmup) record.warmup = true;
   if (obs.attempts !== undefined && obs.attempts > 1) record.attempts = obs.attempts;
   if (obs.error) record.error = obs.error;

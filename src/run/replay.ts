@@ -4,13 +4,13 @@
 // through the trace again (sessions renamed `id~2`, arrivals shifted by the trace's span) until
 // the session limit or the duration ends the run. Content is regenerated to the trace's token
 // counts: the runner renders every node, inheriting its history parent's conversation.
-import { traceSessionGraphs } from "../traces/sessions.js";
+import { traceScaffolds, traceSessionGraphs } from "../traces/sessions.js";
 import type { Trace } from "../traces/types.js";
 import { MAX_TOKENS } from "../workload/limits.js";
 import { fieldProblem } from "../workload/spec-schema-check.js";
 import { specDefaults, type ResolvedRequestOptionsSpec, type ResolvedSloSpec } from "../workload/spec.js";
 import { sessionTokens } from "../workload/tokens.js";
-import type { SessionGraph } from "../workload/types.js";
+import type { Scaffold, SessionGraph } from "../workload/types.js";
 import type { RunPlan } from "./run.js";
 
 export interface ReplayOptions {
@@ -46,7 +46,8 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
   checkOptions(opts);
   const graphs = traceSessionGraphs(trace);
   if (graphs.length === 0) throw new Error(`${trace.source}: the trace has no requests to replay`);
-  checkSizes(trace.source, graphs);
+  const scaffolds = traceScaffolds(trace);
+  checkSizes(trace.source, graphs, scaffolds);
   const timed = opts.timed ?? false;
   const speed = opts.speed ?? 1;
   if (!(speed > 0)) throw new Error(`--speed must be a number > 0, got ${speed}`);
@@ -104,7 +105,7 @@ export function planFromTrace(trace: Trace, opts: ReplayOptions = {}): RunPlan {
       : opts.rate !== undefined
         ? { mode: "rate", arrivals: { type: opts.arrivals ?? "poisson", rate: opts.rate }, ...common }
         : { mode: "concurrent", concurrency: opts.concurrency ?? 4, rampUpSeconds: 0, ...common },
-    scaffolds: [],
+    scaffolds,
     sessions: count,
     sessionAt,
     resolved: { replay: { source: trace.source, format: trace.format, timed, speed, waits: opts.waits ?? "keep", wrap: opts.wrap ?? false, sessions: count, traceSessions: graphs.length } },
@@ -122,10 +123,10 @@ function checkOptions(opts: ReplayOptions): void {
 }
 
 /** Every request within MAX_TOKENS: content for a larger one would not fit in memory. */
-function checkSizes(source: string, graphs: readonly SessionGraph[]): void {
+function checkSizes(source: string, graphs: readonly SessionGraph[], scaffolds: readonly Scaffold[]): void {
   const most = MAX_TOKENS.toLocaleString("en-US");
   for (const graph of graphs) {
-    const tokens = sessionTokens(graph, []);
+    const tokens = sessionTokens(graph, scaffolds);
     for (const node of graph.nodes) {
       const prompt = tokens.get(node.id)!.promptTokens;
       if (prompt > MAX_TOKENS || node.outputTokens > MAX_TOKENS) {

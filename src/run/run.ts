@@ -227,7 +227,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
       const prompt = prompts.promptFor(start.node);
       const obs = await client.send(nodeRequest(plan, target, prompt.body, start.node), inflight);
       prompts.tellReply(start.node, obs);
-      recorder.add(requestRecord(start, obs, await prompt.expected, { t0, warmup }));
+      recorder.add(requestRecord(start, obs, await prompt.expected, { t0, warmup, scaffolds }));
       return !obs.error;
     };
     await runSession(session, { timers, now, execute, onError: traffic.onError, stopped }, startAt);

@@ -7,6 +7,7 @@ import { firstJsonLine } from "./jsonl.js";
 import { looksLikeMooncake, parseMooncake } from "./mooncake.js";
 import { looksLikeOpenClawDag, parseOpenClawDag } from "./openclaw-dag.js";
 import { looksLikeOpenClawIndex, looksLikeOpenClawSession, parseOpenClawSessions } from "./openclaw-session.js";
+import { looksLikeRunRecords, parseRunRecords } from "./run-folder.js";
 import { TRACE_FORMATS, type Trace, type TraceFormat } from "./types.js";
 import {
   looksLikeVeekshaRequestLog,
@@ -16,6 +17,7 @@ import {
   parseVeekshaSession,
   parseVeekshaSharedPrefix,
 } from "./veeksha.js";
+import { looksLikeVeekshaDispatchTrace, looksLikeVeekshaRequestMetrics, parseVeekshaDispatchTrace, parseVeekshaRequestMetrics } from "./veeksha-run.js";
 import { TraceError } from "./where.js";
 
 export interface ParseTraceOptions {
@@ -25,6 +27,8 @@ export interface ParseTraceOptions {
   blockSize?: number;
   /** Counts fresh input of raw transcripts (OpenClaw session logs, Claude Code; default tiktoken o200k_base). */
   tokenizer?: Tokenizer;
+  /** A Veeksha dispatch trace's run metrics (request_level_metrics.jsonl), which read.ts finds beside it. */
+  veekshaMetrics?: { text: string; file: string };
 }
 
 const ALIASES: Record<string, TraceFormat> = {
@@ -64,8 +68,12 @@ export function detectFormat(name: string, text: string): TraceFormat | "opencla
   }
   const first = firstJsonLine(text);
   if (first === undefined) return undefined;
+  if (looksLikeRunRecords(first)) return "agentload-run";
   if (looksLikeOpenClawSession(first)) return "openclaw-session";
   if (looksLikeClaudeCode(first)) return "claude-code";
+  // Before timed_synthetic_session: a dispatch trace line has a session_context too.
+  if (looksLikeVeekshaDispatchTrace(first)) return "veeksha-dispatch-trace";
+  if (looksLikeVeekshaRequestMetrics(first)) return "veeksha-request-metrics";
   if (looksLikeVeekshaSharedPrefix(first)) return "veeksha-shared-prefix";
   if (looksLikeVeekshaSession(first)) return "veeksha-session";
   if (looksLikeMooncake(first)) return "mooncake";
@@ -79,7 +87,7 @@ export function undetectable(name: string): TraceError {
     `${name}: cannot tell the trace format from its first line; give it with --format (one of ${TRACE_FORMATS.join(", ")}). ` +
       "Expected a dag.json (nodes, edges), an OpenClaw session log (first line type \"session\"), a Claude Code transcript " +
       "(sessionId, uuid), Veeksha JSONL (session_context or session_id + new_input_length; hash_ids for shared_prefix; " +
-      "input_length + output_length for request_log), Mooncake JSONL (timestamp, input_length, output_length) or a .csv",
+      "input_length + output_length for request_log), Mooncake JSONL (timestamp, input_length, output_length), an agentload records.jsonl or a .csv",
   );
 }
 
@@ -103,6 +111,12 @@ export async function parseTraceText(name: string, text: string, options: ParseT
       return parseMooncake(text, name, options.blockSize);
     case "csv":
       return parseCsvTrace(text, name);
+    case "agentload-run":
+      return parseRunRecords(text, name);
+    case "veeksha-dispatch-trace":
+      return parseVeekshaDispatchTrace(text, name, options.veekshaMetrics);
+    case "veeksha-request-metrics":
+      return parseVeekshaRequestMetrics(text, name);
     case "openclaw-index":
       throw new TraceError(`${name}: an OpenClaw sessions.json lists sessions; read it with the session files beside it (readTrace)`);
     default:

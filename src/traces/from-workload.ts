@@ -1,12 +1,12 @@
 // A generated workload seen as a trace, in memory: what a perfect recording of it would hold (no
 // timestamps), fresh input counted as traces count it (docs/traces.md). Lets the analyzer and the
 // fitter run on synthetic workloads (round trips, benchmarks) through the same path as real traces.
-import { sessionTokens } from "../workload/tokens.js";
+import { nodeScaffold, scaffoldSize, sessionTokens } from "../workload/tokens.js";
 import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest } from "./types.js";
 
 /**
- * Conversations: a chain of history parents is one; a node without one starts a new conversation
+ * Conversations (the session's first is named as the session, the others `<session>/<k>`): a chain of history parents is one; a node without one starts a new conversation
  * when it is a session's first or a spawned subagent's first, and continues its first parent's
  * otherwise (the request after a compaction).
  */
@@ -16,7 +16,8 @@ function conversations(session: SessionGraph): Map<string, string> {
   for (const node of session.nodes) {
     let c: string;
     if (node.historyParent !== null) c = of.get(node.historyParent)!;
-    else if (node.parents.length === 0 || node.kind === "spawn") c = `${session.id}/${next++}`;
+    // The session's own conversation is named as the session, so its graph keeps the session's id.
+    else if (node.parents.length === 0 || node.kind === "spawn") c = next++ === 0 ? session.id : `${session.id}/${next - 1}`;
     else c = of.get(node.parents[0]!)!;
     of.set(node.id, c);
   }
@@ -56,8 +57,13 @@ export function workloadTrace(workload: Workload): Trace {
         promptTokens: t.promptTokens,
         sharedPrefixTokens: t.sharedPrefixTokens,
       };
-      if (node.historyParent === null) request.scaffoldTokens = t.scaffoldTokens;
-      else request.replyTokens = reply;
+      if (node.historyParent === null) {
+        request.scaffoldTokens = t.scaffoldTokens;
+        const scaffold = nodeScaffold(session, node, workload.scaffolds);
+        if (scaffold && scaffoldSize(scaffold) > 0) request.scaffold = { ...scaffold };
+      } else request.replyTokens = reply;
+      if (node.kind !== undefined) request.kind = node.kind;
+      if (session.agent !== undefined) request.agent = session.agent;
       if (node.parents.length > 0) request.waitAfterReadyMs = node.waitAfterReadyMs;
       if (node.kind === "spawn" && node.parents.length > 0) spawnedBy.set(c, conversation.get(node.parents[0]!)!);
       requests.push(request);

@@ -39,7 +39,8 @@ async function listJsonl(dir: string): Promise<string[]> {
  * - a file of any format (docs/traces.md); a Claude Code session file brings its subagent
  *   transcripts (`<sessionId>/subagents/agent-*.jsonl`, or `agent-*.jsonl` beside it);
  * - an OpenClaw `sessions.json`: the sessions it lists, from the `<sessionId>.jsonl` files beside it;
- * - a directory: its `dag.json`; else its OpenClaw session logs (with `sessions.json` if there);
+ * - a Veeksha dispatch_trace.jsonl: joined with its run's metrics/request_level_metrics.jsonl;
+ * - a directory: an agentload run folder's records.jsonl; a Veeksha run folder; its `dag.json`; else its OpenClaw session logs (with `sessions.json` if there);
  *   else its Claude Code session transcripts.
  */
 export async function readTrace(path: string, options: ReadTraceOptions = {}): Promise<Trace> {
@@ -56,11 +57,22 @@ export async function readTrace(path: string, options: ReadTraceOptions = {}): P
   if (format === "openclaw-index") return readOpenClawIndex(path, body, options);
   if (format === "claude-code") return readClaudeCodeSessions([{ name: path, text: body }], options, path);
   if (format === undefined) throw undetectable(path);
+  if (format === "veeksha-dispatch-trace") return readVeekshaRun(path, body, options);
   return parseTraceText(path, body, { ...options, format });
 }
 
 async function readDirectory(dir: string, options: ReadTraceOptions): Promise<Trace> {
   const names = await readdir(dir);
+  // An agentload run folder (records.jsonl beside spec.resolved.json).
+  if (names.includes("records.jsonl") && (options.format === undefined || traceFormat(options.format) === "agentload-run")) {
+    const file = join(dir, "records.jsonl");
+    return parseTraceText(file, await text(file), { ...options, format: "agentload-run" });
+  }
+  // A Veeksha run folder: traces/dispatch_trace.jsonl (the graph) with metrics/request_level_metrics.jsonl (sizes, times).
+  const dispatch = join(dir, "traces", "dispatch_trace.jsonl");
+  const metrics = join(dir, "metrics", "request_level_metrics.jsonl");
+  if (names.includes("traces") && (await exists(dispatch))) return readVeekshaRun(dispatch, await text(dispatch), options);
+  if (names.includes("metrics") && (await exists(metrics))) return parseTraceText(metrics, await text(metrics), { ...options, format: "veeksha-request-metrics" });
   if (names.includes("dag.json") && (options.format === undefined || traceFormat(options.format) === "openclaw-dag")) {
     const file = join(dir, "dag.json");
     return parseOpenClawDag(await text(file), file);
@@ -75,6 +87,25 @@ async function readDirectory(dir: string, options: ReadTraceOptions): Promise<Tr
   const claude = files.filter((f) => !basename(f.name).startsWith("agent-") && looksLikeClaudeCode(firstJsonLine(f.text)));
   if (claude.length > 0) return readClaudeCodeSessions(claude, options, dir);
   throw new TraceError(`${dir}: no trace found in this directory (expected dag.json, sessions.json, OpenClaw session logs or Claude Code transcripts)`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A Veeksha dispatch trace with its run's request_level_metrics.jsonl (in ../metrics/, or beside it). */
+async function readVeekshaRun(path: string, body: string, options: ReadTraceOptions): Promise<Trace> {
+  const dir = dirname(path);
+  for (const candidate of [join(dir, "..", "metrics", "request_level_metrics.jsonl"), join(dir, "request_level_metrics.jsonl")]) {
+    if (await exists(candidate)) {
+      return parseTraceText(path, body, { ...options, format: "veeksha-dispatch-trace", veekshaMetrics: { text: await text(candidate), file: candidate } });
+    }
+  }
+  return parseTraceText(path, body, { ...options, format: "veeksha-dispatch-trace" });
 }
 
 /** The sessions an OpenClaw sessions.json lists, from the session logs beside it (missing ones are skipped). */

@@ -1,7 +1,7 @@
 // From a trace's requests to workload sessions: each connected group of requests (a main agent
 // with all the subagents it spawned) is one session, arriving when its first request was sent.
 // Also the conversion to the SessionGraphs the runner dispatches.
-import type { NodeKind, RequestNode, SessionGraph, Workload } from "../workload/types.js";
+import type { NodeKind, RequestNode, Scaffold, SessionGraph, Workload } from "../workload/types.js";
 import type { Trace, TraceRequest } from "./types.js";
 
 export interface TraceSession {
@@ -128,6 +128,7 @@ export function waitAfterReady(request: TraceRequest, parentsOf: (id: string) =>
 }
 
 function kindOf(request: TraceRequest): NodeKind {
+  if (request.kind !== undefined) return request.kind;
   if (request.parents.some((e) => e.type === "subagent_spawn")) return "spawn";
   if (request.parents.some((e) => e.type === "subagent_result")) return "report";
   return "turn";
@@ -136,29 +137,46 @@ function kindOf(request: TraceRequest): NodeKind {
 /**
  * The trace as session graphs: one per session, nodes in topological order with the trace's
  * request ids, fresh input and output tokens, and waits after readiness; `arrivalMs` set for
- * timed traces. A first request's fresh input is its whole prompt, so the graphs need no scaffold.
+ * timed traces. A first request's fresh input is its whole prompt, except the shared scaffold a
+ * request names (`scaffold`): that part is rendered from the scaffold (`traceScaffolds`), so sessions
+ * share it as they did when the trace was made.
  */
 export function traceSessionGraphs(trace: Trace): SessionGraph[] {
   const at = indexTrace(trace);
   const byId = (id: string) => trace.requests[at.index.get(id)!]!;
   return traceSessions(trace, at).map((session) => {
-    const nodes: RequestNode[] = session.requests.map((r) => ({
-      id: r.id,
-      parents: r.parents.map((e) => e.from),
-      historyParent: r.historyParent,
-      freshInputTokens: r.freshInputTokens,
-      outputTokens: r.outputTokens,
-      waitAfterReadyMs: waitAfterReady(r, byId),
-      kind: kindOf(r),
-      ...(r.hashIds?.length && r.historyParent === null && trace.blockSize ? { prefixBlocks: { ids: r.hashIds, blockSize: trace.blockSize } } : {}),
-    }));
+    const nodes: RequestNode[] = session.requests.map((r) => {
+      const scaffold = r.historyParent === null ? r.scaffold : undefined;
+      const node: RequestNode = {
+        id: r.id,
+        parents: r.parents.map((e) => e.from),
+        historyParent: r.historyParent,
+        freshInputTokens: scaffold ? Math.max(0, r.freshInputTokens - scaffold.systemTokens - scaffold.toolTokens) : r.freshInputTokens,
+        outputTokens: r.outputTokens,
+        waitAfterReadyMs: waitAfterReady(r, byId),
+        kind: kindOf(r),
+        ...(r.hashIds?.length && r.historyParent === null && trace.blockSize ? { prefixBlocks: { ids: r.hashIds, blockSize: trace.blockSize } } : {}),
+      };
+      if (scaffold) node.scaffoldId = scaffold.id;
+      return node;
+    });
     const graph: SessionGraph = { id: session.id, nodes };
+    // Per-agent sub-metrics (e2e{agent:x}) of a replay need the session's agent type.
+    const agent = session.requests[0]?.agent;
+    if (agent !== undefined) graph.agent = agent;
     if (session.arrivalMs !== undefined) graph.arrivalMs = session.arrivalMs;
     return graph;
   });
 }
 
-/** The trace as a workload (no scaffolds: first requests carry their whole prompt as fresh input). */
+/** The shared scaffolds the trace's requests name, once each (first seen wins; readers check they agree). */
+export function traceScaffolds(trace: Trace): Scaffold[] {
+  const seen = new Map<string, Scaffold>();
+  for (const r of trace.requests) if (r.scaffold && r.historyParent === null && !seen.has(r.scaffold.id)) seen.set(r.scaffold.id, { ...r.scaffold });
+  return [...seen.values()];
+}
+
+/** The trace as a workload (first requests carry their whole prompt as fresh input, less a named scaffold). */
 export function traceWorkload(trace: Trace, name = trace.source): Workload {
-  return { name, seed: "trace", scaffolds: [], sessions: traceSessionGraphs(trace) };
+  return { name, seed: "trace", scaffolds: traceScaffolds(trace), sessions: traceSessionGraphs(trace) };
 }

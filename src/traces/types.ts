@@ -1,6 +1,7 @@
 // A trace as every reader returns it: the requests an agent really made, with what the trace knows
 // about each (token counts, server usage, timestamps, dependencies). Plain data, one shape for all
 // formats, so analysis, fitting and the conversion to session graphs never look at a format again.
+import type { NodeKind, Scaffold } from "../workload/types.js";
 
 /** The trace formats readTrace understands (see docs/traces.md). */
 export type TraceFormat =
@@ -12,6 +13,9 @@ export type TraceFormat =
   | "veeksha-shared-prefix"
   | "mooncake"
   | "csv"
+  | "agentload-run"
+  | "veeksha-dispatch-trace"
+  | "veeksha-request-metrics"
   // Not a file format: a generated workload seen as a trace (from-workload.ts).
   | "workload";
 
@@ -25,6 +29,9 @@ export const TRACE_FORMATS: readonly Exclude<TraceFormat, "workload">[] = [
   "veeksha-shared-prefix",
   "mooncake",
   "csv",
+  "agentload-run",
+  "veeksha-dispatch-trace",
+  "veeksha-request-metrics",
 ];
 
 /**
@@ -79,6 +86,16 @@ export interface TraceRequest {
    * and tool definitions rather than the task, when the trace tells them apart.
    */
   scaffoldTokens?: number;
+  /**
+   * Of a request without history parent: the shared scaffold its prompt starts with, when the trace
+   * names it (generated workloads, agentload run folders). Requests naming one id start with the same
+   * scaffoldTokens (its systemTokens + toolTokens) byte for byte, across sessions too.
+   */
+  scaffold?: Scaffold;
+  /** What the request stands for in the agent's life, when the trace says (generated workloads, run folders). */
+  kind?: NodeKind;
+  /** The agent type of the request's session (spec `agents[].name`), when the trace says (generated workloads, run folders). */
+  agent?: string;
   /** Tokens at the start of the prompt that repeat an earlier request's prompt (Veeksha's cacheable history). */
   sharedPrefixTokens?: number;
   /** Prefix block hashes (Mooncake, Veeksha shared_prefix): equal leading ids mean equal prompt prefixes. */

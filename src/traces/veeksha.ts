@@ -8,8 +8,11 @@
 // - shared_prefix: `session_id`, `input_length`, `new_input_length`, `output_length`, `hash_ids`
 //   (prefix blocks of `blockSize` tokens), optional `wait_after_previous_response_s`; each session
 //   a chain in row order.
+// A timed_synthetic_session file agentload generated may carry an `agentload` key on some lines
+// (node kinds, scaffolds): then it reads back as the workload it was generated from (veeksha-agentload.ts).
 import { jsonLines } from "./jsonl.js";
 import { orderedRequests } from "./order.js";
+import { agentloadExtensionAt, generatedWorkloadTrace, type AgentloadExtension } from "./veeksha-agentload.js";
 import type { Trace, TraceEdge, TraceRequest } from "./types.js";
 import { asCount, asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, type JsonObject, type Where } from "./where.js";
 
@@ -69,6 +72,7 @@ export function parseVeekshaSession(text: string, file: string): Trace {
   const rows = rowsOf(text, file);
   const requests: TraceRequest[] = [];
   const ordered: Row[] = [];
+  const extensions = new Map<string, AgentloadExtension>();
   for (const [session, group] of groupBySession(rows)) {
     const contexts = group.map((row) => row.data.session_context);
     const present = contexts.filter((c) => c !== undefined && c !== null).length;
@@ -111,11 +115,18 @@ export function parseVeekshaSession(text: string, file: string): Trace {
       request.historyParent = history === null ? null : `${session}:${history}`;
       const wait = optionalNonNegativeAt(context, "wait_after_ready", at);
       if (wait !== undefined && (parents.length > 0 || wait > 0)) request.waitAfterReadyMs = wait * 1000;
+      const extension = agentloadExtensionAt(row.data, row.where);
+      if (extension) extensions.set(request.id, extension);
       requests.push(request);
       ordered.push(row);
     }
   }
-  return { format: "veeksha-session", source: file, requests: orderedRequests(requests, file, describeLines(ordered, requests)) };
+  const sorted = orderedRequests(requests, file, describeLines(ordered, requests));
+  if (extensions.size > 0) {
+    const line = new Map(requests.map((r, i) => [r.id, ordered[i]!.line]));
+    return generatedWorkloadTrace(sorted, extensions, file, (id) => line.get(id));
+  }
+  return { format: "veeksha-session", source: file, requests: sorted };
 }
 
 function turnIndex(row: Row): number {

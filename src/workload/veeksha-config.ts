@@ -90,16 +90,23 @@ export function veekshaToSpec(config: Record<string, unknown>, options: VeekshaO
   const traffic = mapTraffic(m, top.take("traffic_scheduler"), sessions, timeout);
   const request = mapClient(m, top.take("client"));
   top.finish();
+  const sweep = stairSweep(m, agent, sessions ?? veekshaDefaults.maxSessions);
 
   if (m.problems.length > 0) throw new SpecError(m.problems, options);
 
   const spec: WorkloadSpec = {
     name: options.name ?? "veeksha",
     seed: specSeed,
-    sessions: sessions ?? veekshaDefaults.maxSessions,
+    sessions: sweep?.sessions ?? sessions ?? veekshaDefaults.maxSessions,
     agents: [agent as AgentSpec],
   };
-  if (traffic) spec.traffic = traffic;
+  if (traffic) {
+    // sequential_launch releases every session at once: as many lanes as sessions.
+    if (traffic.mode === "concurrent" && traffic.concurrency === SESSIONS_AT_ONCE) traffic.concurrency = spec.sessions;
+    if (sweep && traffic.maxSessions !== undefined) traffic.maxSessions = sweep.sessions;
+    spec.traffic = traffic;
+  }
+  if (sweep) spec.sweep = { [sweep.field]: sweep.values };
   if (Object.keys(request).length > 0) spec.request = request;
   m.origins.push([["sessions"], ["runtime", "max_sessions"]], [["seed"], ["seed"]]);
   return { spec, warnings: m.warnings, origin: (path) => m.origin(path) };
@@ -119,17 +126,27 @@ function mapSessionGenerator(m: Mapper, raw: unknown): Partial<AgentSpec> {
   const graph = m.section(gen.take("session_graph") ?? {}, graphPath);
   const graphType = graph.type("linear");
   if (graphType === "linear") {
-    if (graph.take("inherit_history") === false) {
-      m.problem([...graphPath, "inherit_history"], "cannot map inherit_history: false; agentload sessions always carry their history");
-    }
+    const inherit = graph.take("inherit_history");
     agent.turns = m.length(graph.take("num_request_generator"), [...graphPath, "num_request_generator"], ["agents", 0, "turns"]);
+    // A session of one request has no history to carry (Veeksha's prefill microbenchmarks).
+    if (inherit === false && agent.turns !== 1) {
+      m.problem([...graphPath, "inherit_history"], "cannot map inherit_history: false; agentload sessions always carry their history (it maps only when every session is one request)");
+    }
     agent.waitMs = m.wait(graph.take("request_wait_generator"), [...graphPath, "request_wait_generator"], ["agents", 0, "waitMs"]);
   } else if (graphType === "single_request") {
     agent.turns = 1;
+  } else if (graphType === "branching") {
+    // Its keys are not looked at one by one: the whole graph type is what cannot be mapped.
+    m.problem(
+      [...graphPath, "type"],
+      "cannot map a \"branching\" session graph: its nodes fork one conversation (children inherit a shared history), which a spec cannot express " +
+        "(a spec's subagents start from their own scaffold); generate the sessions with Veeksha and replay its timed_synthetic_session JSONL (`agentload run <file>`)",
+    );
+    graph.finish(true);
   } else {
     m.problem([...graphPath, "type"], `cannot map a ${JSON.stringify(graphType)} session graph; supported: linear, single_request`);
   }
-  graph.finish();
+  if (graphType !== "branching") graph.finish();
 
   const channels = gen.take("channels");
   if (channels === undefined) {
@@ -198,8 +215,18 @@ function mapTraffic(m: Mapper, raw: unknown, sessions: number | undefined, timeo
     const arrivals = m.arrivals(t.take("interval_generator"), [...path, "interval_generator"]);
     if (arrivals) traffic = { mode: "rate", arrivals, ...common };
     m.origins.push([["traffic", "arrivals"], [...path, "interval_generator"]]);
+  } else if (type === "sequential_launch") {
+    // Veeksha activates every session at once and hands their first requests tickets, so they are
+    // sent in session order with no gap; each session then runs at its own pace. Here: a lane per
+    // session (set once the session count is known), no ramp-up; lanes start in session order.
+    const ordering = t.take("ordering");
+    if (ordering !== undefined && ordering !== "dispatch") {
+      m.problem([...path, "ordering"], `cannot map ordering ${JSON.stringify(ordering)}; only "dispatch" (the default: the next session starts once the previous one's request is sent) maps`);
+    }
+    traffic = { mode: "concurrent", concurrency: SESSIONS_AT_ONCE, rampUpSeconds: 0, ...common };
+    m.warn([...path, "type"], "sequential_launch: every session starts at once, in session order (agentload does not hold first requests to a strict ticket order)");
   } else {
-    m.problem([...path, "type"], `cannot map a ${JSON.stringify(type)} traffic scheduler; supported: concurrent, rate`);
+    m.problem([...path, "type"], `cannot map a ${JSON.stringify(type)} traffic scheduler; supported: concurrent, rate, sequential_launch`);
   }
   m.origins.push([["traffic"], path]);
   t.finish();
@@ -249,12 +276,68 @@ function mapClient(m: Mapper, raw: unknown): RequestOptionsSpec {
   return request;
 }
 
+/** Placeholder concurrency of sequential_launch until the session count is known. */
+const SESSIONS_AT_ONCE = -1;
+
+/** A Veeksha fixed_stair length generator: values in order, each repeat_each draws, then the next (wrap: from the start again). */
+interface Stair {
+  values: number[];
+  repeatEach: number;
+  wrap: boolean;
+  path: SpecPath;
+  ours: SpecPath;
+}
+
+/**
+ * A fixed_stair as a `sweep:` over the field it sets: Veeksha's k-th draw takes the stair's step
+ * floor(k / repeat_each), and every session here draws each quantity from its own stream, so the
+ * order cannot be kept within one run. It maps when one run per value is the same workload: the
+ * stair is drawn once per session (turns, or any length when every session is one request) and the
+ * sessions give every value equally many draws; each point then runs that many sessions.
+ */
+function stairSweep(m: Mapper, agent: Partial<AgentSpec>, sessions: number): { field: string; values: number[]; sessions: number } | undefined {
+  if (m.stairs.length === 0) return undefined;
+  if (m.stairs.length > 1) {
+    for (const stair of m.stairs.slice(1)) m.problem([...stair.path, "type"], "cannot map more than one fixed_stair (agentload would sweep them against each other, Veeksha steps them together)");
+    return undefined;
+  }
+  const stair = m.stairs[0]!;
+  const perSession = stair.ours[2] === "turns" || agent.turns === 1;
+  if (!perSession) {
+    m.problem([...stair.path, "type"], "cannot map a fixed_stair drawn for every request of sessions longer than one request (agentload draws each session's sizes from its own stream); it maps for turns, or when sessions are one request");
+    return undefined;
+  }
+  const counts = new Array<number>(stair.values.length).fill(0);
+  for (let k = 0; k < sessions; k++) {
+    const step = Math.floor(k / stair.repeatEach);
+    counts[stair.wrap ? step % stair.values.length : Math.min(step, stair.values.length - 1)]!++;
+  }
+  if (counts.some((c) => c !== counts[0])) {
+    const shown = stair.values.map((v, i) => `${v}: ${counts[i]}`).join(", ");
+    m.problem(
+      [...stair.path, "type"],
+      `cannot map this fixed_stair: it maps to one run per value with equally many sessions each, and max_sessions ${sessions} gives (value: sessions) ${shown}; ` +
+        `use max_sessions = ${stair.wrap ? "a multiple of " : ""}${stair.values.length * stair.repeatEach} (values x repeat_each)`,
+    );
+    return undefined;
+  }
+  const field = `agents[0].${String(stair.ours[2])}`;
+  m.warn(
+    stair.path,
+    `fixed_stair: maps to \`sweep: { ${field}: [${stair.values.join(", ")}] }\`, ${counts[0]} sessions a value; run it with \`agentload sweep\` ` +
+      "(one run per value, one after another; Veeksha steps through them in one run)",
+  );
+  return { field, values: stair.values, sessions: counts[0]! };
+}
+
 /** Collects problems, warnings and path origins while the sections are read. */
 class Mapper {
   readonly problems: SpecProblem[] = [];
   readonly warnings: string[] = [];
   /** [path in our spec, path in the Veeksha config], most specific first when looked up. */
   readonly origins: [SpecPath, SpecPath][] = [];
+  /** fixed_stair generators met, resolved into a sweep once the session shape is known. */
+  readonly stairs: Stair[] = [];
 
   constructor(private readonly from: SpecSource) {}
 
@@ -304,13 +387,40 @@ class Mapper {
       case "inverse_gaussian":
         dist = { type: "inverse_gaussian", mean: g.number("mean", 8) ?? 8, shape: g.number("shape", 4) ?? 4 };
         break;
+      case "fixed_stair": {
+        const stair = this.stair(g, path, ours);
+        if (stair) dist = stair.values[0]!;
+        break;
+      }
       default:
-        this.problem([...path, "type"], `cannot map a ${JSON.stringify(type)} length generator; supported: fixed, uniform, inverse_gaussian`);
+        this.problem([...path, "type"], `cannot map a ${JSON.stringify(type)} length generator; supported: fixed, uniform, inverse_gaussian, fixed_stair`);
         g.finish(true);
         return undefined;
     }
     g.finish();
     return dist;
+  }
+
+  /** A fixed_stair generator's settings, checked as Veeksha checks them, kept for stairSweep. */
+  private stair(g: Section, path: SpecPath, ours: SpecPath): Stair | undefined {
+    const values = g.take("values") ?? [8, 16, 32, 64];
+    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== "number" || !Number.isInteger(v) || v <= 0)) {
+      this.problem([...path, "values"], `expected a non-empty list of whole numbers > 0, got ${JSON.stringify(values)}`);
+      return undefined;
+    }
+    const repeatEach = g.number("repeat_each", 1);
+    if (repeatEach === undefined || !Number.isInteger(repeatEach) || repeatEach < 1) {
+      this.problem([...path, "repeat_each"], `expected a whole number > 0, got ${JSON.stringify(repeatEach)}`);
+      return undefined;
+    }
+    const wrap = g.take("wrap") ?? true;
+    if (typeof wrap !== "boolean") {
+      this.problem([...path, "wrap"], `expected true or false, got ${JSON.stringify(wrap)}`);
+      return undefined;
+    }
+    const stair: Stair = { values: values as number[], repeatEach, wrap, path, ours };
+    this.stairs.push(stair);
+    return stair;
   }
 
   /** A Veeksha interval generator used for waits between requests (seconds there, ms here). */

@@ -4,12 +4,23 @@
 //
 // Per request: input_length = its whole prompt (scaffold + inherited history + fresh);
 // cacheable_history_tokens = its history parent's prompt + reply (0 without a history parent);
-// new_input_length = fresh tokens; wait_after_ready in seconds. Veeksha numbers sessions and nodes,
+// new_input_length = fresh tokens, except a request without history parent, whose new input is
+// its whole prompt, scaffold included (Veeksha sends new_input_length tokens on top of the
+// inherited history, so that is what makes its replay's prompts the right size); wait_after_ready in seconds. Veeksha numbers sessions and nodes,
 // so session_id is the session's position in the stream and node_id the node's position in its
 // (topologically ordered) session, whatever ids the graph uses.
+//
+// What Veeksha's fields cannot say rides in one extra key, `agentload` (Veeksha reads the columns
+// it names and ignores the rest), written only on lines that need it, so a plain chain stays
+// byte-identical to Veeksha's own file: {"kind": "spawn" | "report" | "compaction"} (a "turn" is
+// not written) and, on a request without history parent whose scaffold is not empty,
+// {"scaffold": {"id", "system_tokens", "tool_tokens"}}; a session's first line that has the key also
+// names the session's agent type ({"agent": name}). agentload's reader (traces/veeksha.ts)
+// turns them back into subagents (which conversation each request is in), compactions and the
+// scaffold every session of an agent shares.
 import { validateSession } from "./graph.js";
-import { sessionTokens, type ScaffoldLookup } from "./tokens.js";
-import type { SessionGraph, Workload } from "./types.js";
+import { nodeScaffold, scaffoldSize, sessionTokens, type ScaffoldLookup } from "./tokens.js";
+import type { RequestNode, Scaffold, SessionGraph, Workload } from "./types.js";
 
 export interface VeekshaOptions {
   /** The `workload` field of every line (usually the workload's name). */
@@ -54,9 +65,10 @@ export function* veekshaLines(
       const t = tokens.get(node.id)!;
       const history = node.historyParent === null ? "null" : String(position.get(node.historyParent));
       const parents = node.parents.map((p) => position.get(p)).join(", ");
+      const extension = extensionOf(node, node.historyParent === null ? nodeScaffold(session, node, options.scaffolds) : undefined, i === 0 ? session.agent : undefined);
       yield (
-        `{"cacheable_history_tokens": ${t.sharedPrefixTokens}, "input_length": ${t.promptTokens}, ` +
-        `"new_input_length": ${node.freshInputTokens}, "node_id": ${i}, "output_length": ${node.outputTokens}, ` +
+        `{${extension}"cacheable_history_tokens": ${t.sharedPrefixTokens}, "input_length": ${t.promptTokens}, ` +
+        `"new_input_length": ${node.historyParent === null ? t.promptTokens : node.freshInputTokens}, "node_id": ${i}, "output_length": ${node.outputTokens}, ` +
         `"session_context": {"history_parent": ${history}, "node_id": ${i}, "parent_nodes": [${parents}], ` +
         `"wait_after_ready": ${pythonFloat(node.waitAfterReadyMs / 1000)}}, ` +
         `"session_id": ${sessionIndex}, "workload": ${workload}}`
@@ -64,6 +76,18 @@ export function* veekshaLines(
     }
     sessionIndex++;
   }
+}
+
+/** The `"agentload": {...}, ` prefix of a line (keys sorted as json.dumps sorts them), or "" when the line needs none. */
+function extensionOf(node: RequestNode, scaffold: Scaffold | undefined, agent: string | undefined): string {
+  const parts: string[] = [];
+  if (node.kind !== undefined && node.kind !== "turn") parts.push(`"kind": ${pythonString(node.kind)}`);
+  if (scaffold && scaffoldSize(scaffold) > 0) {
+    parts.push(`"scaffold": {"id": ${pythonString(scaffold.id)}, "system_tokens": ${scaffold.systemTokens}, "tool_tokens": ${scaffold.toolTokens}}`);
+  }
+  // The session's agent type rides along only where the key is written anyway, so a plain chain stays Veeksha's bytes.
+  if (parts.length > 0 && agent !== undefined) parts.unshift(`"agent": ${pythonString(agent)}`);
+  return parts.length === 0 ? "" : `"agentload": {${parts.join(", ")}}, `;
 }
 
 /** A whole workload as Veeksha JSONL text (every line ends with a newline). */

@@ -5,7 +5,9 @@ import { analyzeTrace } from "../../../src/traces/analyze.js";
 import { readTrace } from "../../../src/traces/read.js";
 import { traceSessionGraphs } from "../../../src/traces/sessions.js";
 import { parseVeekshaRequestLog, parseVeekshaSession, parseVeekshaSharedPrefix } from "../../../src/traces/veeksha.js";
-import { validateSession } from "../../../src/workload/graph.js";
+import { planFromTrace } from "../../../src/run/replay.js";
+import { depth, validateSession } from "../../../src/workload/graph.js";
+import { sessionTokens } from "../../../src/workload/tokens.js";
 import { generateWorkload } from "../../../src/workload/generate.js";
 import { toVeekshaJsonl } from "../../../src/workload/veeksha-jsonl.js";
 import { fixtures, haveShared, sharedSkipReason, sharedTraces } from "../../support/traces.js";
@@ -150,6 +152,23 @@ describe.skipIf(!haveShared)(haveShared ? "Veeksha case-study-2 traces against t
       }));
       expect(nodes).toEqual(topology);
     }
+  });
+
+  it("dag: a replay (agentload run <file>) keeps the DAG, not a chain: prompt tokens as the metadata says (379,000, not x2.4)", async () => {
+    const meta = JSON.parse(await readFile(join(dir, "workload_shape_metadata.json"), "utf8"));
+    const plan = planFromTrace(await readTrace(join(dir, "workload_b_dag.jsonl")));
+    let total = 0;
+    let most = 0;
+    for (let i = 0; i < plan.sessions; i++) {
+      const session = plan.sessionAt(i);
+      expect(depth(session)).toBe(5);
+      for (const t of sessionTokens(session, plan.scaffolds).values()) {
+        total += t.promptTokens;
+        most = Math.max(most, t.promptTokens);
+      }
+    }
+    expect(total).toBe(meta.workloads.dag.total_effective_input_tokens);
+    expect(most).toBe(meta.workloads.dag.max_effective_input_tokens);
   });
 
   it("dag: longest path 5, width 9 (the third level's fan-out), fan-out and fan-in 4", async () => {

@@ -345,7 +345,9 @@ describe("Veeksha JSONL", () => {
   it("counts the scaffold in input_length and the history parent's prompt and reply as cacheable", () => {
     const w = generateWorkload(spec([{ name: "x", turns: 2, freshInput: 10, output: 4, waitMs: 250, scaffold: { systemTokens: 90, toolTokens: 10 } }]));
     expect(toVeekshaJsonl(w)).toBe(
-      '{"cacheable_history_tokens": 0, "input_length": 110, "new_input_length": 10, "node_id": 0, "output_length": 4, "session_context": {"history_parent": null, "node_id": 0, "parent_nodes": [], "wait_after_ready": 0.0}, "session_id": 0, "workload": "t"}\n' +
+      // The scaffold rides in the agentload key of the line that starts from it (Veeksha ignores the
+      // key); that line's new input is its whole prompt, what Veeksha must send to match it.
+      '{"agentload": {"agent": "x", "scaffold": {"id": "x", "system_tokens": 90, "tool_tokens": 10}}, "cacheable_history_tokens": 0, "input_length": 110, "new_input_length": 110, "node_id": 0, "output_length": 4, "session_context": {"history_parent": null, "node_id": 0, "parent_nodes": [], "wait_after_ready": 0.0}, "session_id": 0, "workload": "t"}\n' +
         '{"cacheable_history_tokens": 114, "input_length": 124, "new_input_length": 10, "node_id": 1, "output_length": 4, "session_context": {"history_parent": 0, "node_id": 1, "parent_nodes": [0], "wait_after_ready": 0.25}, "session_id": 0, "workload": "t"}\n',
     );
   });

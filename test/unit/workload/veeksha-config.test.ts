@@ -5,6 +5,7 @@ import { loadSpecFile } from "../../../src/workload/spec-file.js";
 import { parseSpecText } from "../../../src/workload/spec-text.js";
 import { SpecError, validateSpec } from "../../../src/workload/spec.js";
 import { isVeekshaConfig, veekshaToSpec } from "../../../src/workload/veeksha-config.js";
+import { dimensionsOfBlock, setPath, sweepPoints } from "../../../src/search/sweep.js";
 import { specErrorOf } from "../../support/spec-error.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -129,6 +130,92 @@ describe("mapping", () => {
   });
 });
 
+describe("fixed_stair and sequential_launch", () => {
+  /** Veeksha's sample prefill microbenchmark (microbench_prefill.yml), its workload sections. */
+  const prefill = {
+    seed: 42,
+    traffic_scheduler: { type: "concurrent", target_concurrent_sessions: 1, rampup_seconds: 0, cancel_session_on_failure: false },
+    session_generator: {
+      type: "synthetic",
+      session_graph: {
+        type: "linear",
+        inherit_history: false,
+        num_request_generator: { type: "fixed", value: 1 },
+        request_wait_generator: { type: "fixed", interval: 0 },
+      },
+      channels: [{ type: "text", body_length_generator: { type: "fixed_stair", values: [8, 16, 32, 64], repeat_each: 10, wrap: false } }],
+      output_spec: { text: { output_length_generator: { type: "fixed", value: 1 } } },
+    },
+    runtime: { max_sessions: 40, benchmark_timeout: 600 },
+  };
+
+  test("a stair of one-request sessions is a sweep over its values, each point the sessions Veeksha gives a value", () => {
+    const mapped = veekshaToSpec(prefill);
+    const spec = validateSpec(mapped.spec);
+    expect(spec.sweep).toEqual({ "agents[0].freshInput": [8, 16, 32, 64] });
+    expect(spec.sessions).toBe(10);
+    expect(spec.agents[0]).toMatchObject({ turns: 1, freshInput: 8, output: 1 });
+    expect(spec.traffic).toMatchObject({ mode: "concurrent", concurrency: 1, maxSessions: 10, durationSeconds: 600, onError: "continue" });
+    // agentload sweep's points: one run per value, each the same 10 one-request sessions at that size.
+    const points = sweepPoints(dimensionsOfBlock(spec.sweep, "sweep")).map((p) => validateSpec(p.assignments.reduce((doc, a) => setPath(doc, a.path, a.value), mapped.spec)));
+    expect(points.map((p) => [p.agents[0]!.freshInput, p.sessions])).toEqual([
+      [8, 10],
+      [16, 10],
+      [32, 10],
+      [64, 10],
+    ]);
+    expect(mapped.warnings).toContain(
+      "session_generator.channels[0].body_length_generator: fixed_stair: maps to `sweep: { agents[0].freshInput: [8, 16, 32, 64] }`, 10 sessions a value; " +
+        "run it with `agentload sweep` (one run per value, one after another; Veeksha steps through them in one run)",
+    );
+  });
+
+  test("a stair of turns maps for any session shape; wrap: a multiple of values x repeat_each", () => {
+    const graph = { type: "linear", num_request_generator: { type: "fixed_stair", values: [2, 5], repeat_each: 2, wrap: true }, request_wait_generator: { type: "fixed", interval: 0 } };
+    const { spec } = map({ session_generator: { ...(config().session_generator as object), session_graph: graph }, runtime: { max_sessions: 8 } });
+    expect(spec.sweep).toEqual({ "agents[0].turns": [2, 5] });
+    expect(spec.sessions).toBe(4);
+    expect(spec.agents[0]?.turns).toBe(2);
+  });
+
+  test("a stair drawn for every request of longer sessions, two stairs, inherit_history: false with history: refused", () => {
+    const problems = (overrides: Record<string, unknown>) => specErrorOf(() => veekshaToSpec(config(overrides))).problems.map((p) => `${p.path}: ${p.message}`);
+    const stairBody = { type: "fixed_stair", values: [8, 16] };
+    expect(problems({ session_generator: { ...(config().session_generator as object), channels: [{ type: "text", body_length_generator: stairBody }] } })).toEqual([
+      "session_generator.channels[0].body_length_generator.type: cannot map a fixed_stair drawn for every request of sessions longer than one request " +
+        "(agentload draws each session's sizes from its own stream); it maps for turns, or when sessions are one request",
+    ]);
+    const one = { type: "single_request" };
+    expect(
+      problems({
+        session_generator: { ...(config().session_generator as object), session_graph: one, channels: [{ type: "text", body_length_generator: stairBody }], output_spec: { text: { output_length_generator: stairBody } } },
+        runtime: { max_sessions: 2 },
+      }),
+    ).toEqual([
+      "session_generator.output_spec.text.output_length_generator.type: cannot map more than one fixed_stair (agentload would sweep them against each other, Veeksha steps them together)",
+    ]);
+    const graph = { type: "linear", inherit_history: false, num_request_generator: { type: "fixed", value: 2 }, request_wait_generator: { type: "fixed", interval: 0 } };
+    expect(problems({ session_generator: { ...(config().session_generator as object), session_graph: graph } })).toEqual([
+      "session_generator.session_graph.inherit_history: cannot map inherit_history: false; agentload sessions always carry their history (it maps only when every session is one request)",
+    ]);
+  });
+
+  test("a branching graph is refused once, saying why and what to do instead", () => {
+    const graph = { type: "branching", num_layers_generator: { type: "fixed", value: 3 }, fan_out_generator: { type: "fixed", value: 2 }, inherit_history: true };
+    const problems = specErrorOf(() => veekshaToSpec(config({ session_generator: { ...(config().session_generator as object), session_graph: graph } }))).problems;
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'session_generator.session_graph.type: cannot map a "branching" session graph: its nodes fork one conversation (children inherit a shared history), which a spec cannot express ' +
+        "(a spec's subagents start from their own scaffold); generate the sessions with Veeksha and replay its timed_synthetic_session JSONL (`agentload run <file>`)",
+    ]);
+  });
+
+  test("sequential_launch starts every session at once, in order: a lane per session, no ramp-up", () => {
+    const { spec, warnings } = map({ traffic_scheduler: { type: "sequential_launch", cancel_session_on_failure: false }, runtime: { max_sessions: 6, benchmark_timeout: -1 } });
+    expect(spec.traffic).toMatchObject({ mode: "concurrent", concurrency: 6, rampUpSeconds: 0, maxSessions: 6, onError: "continue" });
+    expect(warnings).toEqual(["traffic_scheduler.type: sequential_launch: every session starts at once, in session order (agentload does not hold first requests to a strict ticket order)"]);
+  });
+});
+
 describe("what cannot be mapped is refused by name", () => {
   const problemsOf = (overrides: Record<string, unknown>) =>
     specErrorOf(() => veekshaToSpec(config(overrides))).problems.map((p) => `${p.path}: ${p.message}`);
@@ -161,8 +248,9 @@ describe("what cannot be mapped is refused by name", () => {
     const e = await loadSpecFile(unsupported).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(SpecError);
     expect((e as SpecError).message.split("\n")).toEqual([
-      `${unsupported}:9:36: session_generator.session_graph.num_request_generator.type: cannot map a "fixed_stair" length generator; supported: fixed, uniform, inverse_gaussian`,
-      `${unsupported}:4:9: traffic_scheduler.type: cannot map a "sequential_launch" traffic scheduler; supported: concurrent, rate`,
+      `${unsupported}:5:13: traffic_scheduler.ordering: cannot map ordering "request"; only "dispatch" (the default: the next session starts once the previous one's request is sent) maps`,
+      `${unsupported}:10:36: session_generator.session_graph.num_request_generator.type: cannot map this fixed_stair: it maps to one run per value with equally many sessions each, ` +
+        "and max_sessions 3 gives (value: sessions) 1: 2, 2: 1; use max_sessions = a multiple of 2 (values x repeat_each)",
     ]);
   });
 

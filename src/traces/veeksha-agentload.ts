@@ -1,0 +1,126 @@
+// agentload's own Veeksha JSONL (workload/veeksha-jsonl.ts) read back whole: the `agentload` key of
+// a line names its node kind (spawn, report, compaction) and, on a request without history parent,
+// the shared scaffold its prompt starts with. With them the lines are the generated session graphs
+// again, and the trace is exactly what workloadTrace makes of the workload in memory: subagents as
+// conversations of their own (spawnedBy), compactions continuing their conversation, the scaffold
+// per agent. Veeksha ignores the key, so the same file still replays in Veeksha.
+import { sessionTokens } from "../workload/tokens.js";
+import type { NodeKind, RequestNode, Scaffold, SessionGraph } from "../workload/types.js";
+import { workloadTrace } from "./from-workload.js";
+import type { Trace, TraceRequest } from "./types.js";
+import { asCount, asObject, isObject, TraceError, type Where } from "./where.js";
+
+const KINDS: readonly NodeKind[] = ["turn", "spawn", "report", "compaction"];
+
+/** What one line's `agentload` key says. */
+export interface AgentloadExtension {
+  /** The session's agent type (on a session's first line). */
+  agent?: string;
+  kind?: NodeKind;
+  scaffold?: Scaffold;
+}
+
+/** The `agentload` key of a line, checked; undefined when the line has none. */
+export function agentloadExtensionAt(data: Record<string, unknown>, where: Where): AgentloadExtension | undefined {
+  const raw = data.agentload;
+  if (raw === undefined || raw === null) return undefined;
+  const at = where.at("agentload");
+  const value = asObject(raw, at);
+  const out: AgentloadExtension = {};
+  if (value.kind !== undefined) {
+    if (typeof value.kind !== "string" || !(KINDS as readonly string[]).includes(value.kind)) at.at("kind").expected(`one of ${KINDS.join(", ")}`, value.kind);
+    out.kind = value.kind as NodeKind;
+  }
+  if (value.agent !== undefined) {
+    if (typeof value.agent !== "string" || value.agent === "") at.at("agent").expected("a non-empty string", value.agent);
+    out.agent = value.agent as string;
+  }
+  if (value.scaffold !== undefined) {
+    const s = asObject(value.scaffold, at.at("scaffold"));
+    if (typeof s.id !== "string" || s.id === "") at.at("scaffold", "id").expected("a non-empty string", s.id);
+    out.scaffold = {
+      id: s.id as string,
+      systemTokens: asCount(s.system_tokens, at.at("scaffold", "system_tokens")),
+      toolTokens: asCount(s.tool_tokens, at.at("scaffold", "tool_tokens")),
+    };
+  }
+  return out;
+}
+
+export function hasAgentloadExtension(data: unknown): boolean {
+  return isObject(data) && data.agentload !== undefined && data.agentload !== null;
+}
+
+/**
+ * Requests read from Veeksha's fields (topologically ordered, ids `<session>:<node>`, a root's
+ * freshInputTokens its new_input_length: its whole prompt, scaffold included) and the lines' extensions, by request id, as the
+ * workload they were generated from, seen as a trace. Every input_length must be what the
+ * scaffold, the history parent's prompt and output and new_input_length add up to: a line that
+ * disagrees was edited, and its structure cannot be trusted.
+ */
+export function generatedWorkloadTrace(
+  requests: readonly TraceRequest[],
+  extensions: ReadonlyMap<string, AgentloadExtension>,
+  file: string,
+  lineOf: (id: string) => number | undefined,
+): Trace {
+  const at = (id: string) => `${file}:${lineOf(id) ?? "?"}`;
+  const scaffolds = new Map<string, Scaffold>();
+  const sessions = new Map<string, SessionGraph>();
+  for (const r of requests) {
+    const extension = extensions.get(r.id);
+    const nodeId = r.id.slice(r.conversation.length + 1);
+    const local = (id: string) => id.slice(r.conversation.length + 1);
+    const node: RequestNode = {
+      id: nodeId,
+      parents: r.parents.map((e) => local(e.from)),
+      historyParent: r.historyParent === null ? null : local(r.historyParent),
+      freshInputTokens: r.freshInputTokens,
+      outputTokens: r.outputTokens,
+      waitAfterReadyMs: r.waitAfterReadyMs ?? 0,
+      // The writer leaves "turn" out: it is what a line without a kind is.
+      kind: extension?.kind ?? "turn",
+    };
+    const scaffold = extension?.scaffold;
+    if (scaffold) {
+      if (r.historyParent !== null) throw new TraceError(`${at(r.id)}: agentload.scaffold: only a request without history parent starts from a scaffold`);
+      const known = scaffolds.get(scaffold.id);
+      if (known && (known.systemTokens !== scaffold.systemTokens || known.toolTokens !== scaffold.toolTokens)) {
+        throw new TraceError(
+          `${at(r.id)}: agentload.scaffold: scaffold '${scaffold.id}' has ${scaffold.systemTokens} + ${scaffold.toolTokens} tokens here, ` +
+            `${known.systemTokens} + ${known.toolTokens} on an earlier line (one scaffold is one text)`,
+        );
+      }
+      scaffolds.set(scaffold.id, scaffold);
+      node.scaffoldId = scaffold.id;
+      // A first request's new_input_length is its whole prompt; the graph's fresh input is what follows the scaffold.
+      node.freshInputTokens = r.freshInputTokens - scaffold.systemTokens - scaffold.toolTokens;
+      if (node.freshInputTokens < 0) {
+        throw new TraceError(`${at(r.id)}: new_input_length ${r.freshInputTokens} is shorter than its scaffold '${scaffold.id}' (${scaffold.systemTokens} + ${scaffold.toolTokens} tokens)`);
+      }
+    }
+    let session = sessions.get(r.conversation);
+    if (!session) {
+      session = { id: r.conversation, nodes: [] };
+      sessions.set(r.conversation, session);
+    }
+    if (extension?.agent !== undefined) session.agent = extension.agent;
+    session.nodes.push(node);
+  }
+  const written = new Map(requests.map((r) => [r.id, r.promptTokens]));
+  for (const session of sessions.values()) {
+    const tokens = sessionTokens(session, [...scaffolds.values()]);
+    for (const node of session.nodes) {
+      const id = `${session.id}:${node.id}`;
+      const inputLength = written.get(id);
+      const expected = tokens.get(node.id)!.promptTokens;
+      if (inputLength !== undefined && inputLength !== expected) {
+        throw new TraceError(
+          `${at(id)}: input_length ${inputLength}, but the scaffold, the history parent's prompt and output and new_input_length add up to ${expected}`,
+        );
+      }
+    }
+  }
+  const trace = workloadTrace({ name: file, seed: "trace", scaffolds: [...scaffolds.values()], sessions: [...sessions.values()] });
+  return { ...trace, format: "veeksha-session", source: file };
+}
