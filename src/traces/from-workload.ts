@@ -43,8 +43,11 @@ export function workloadTrace(workload: Workload): Trace {
       const t = tokens.get(node.id)!;
       const id = `${session.id}:${node.id}`;
       const c = conversation.get(node.id)!;
-      // The generator carries the history parent's whole output into this prompt.
-      const reply = node.historyParent === null ? 0 : byId.get(node.historyParent)!.outputTokens;
+      // The parent's reply as a trace counts it in fresh input: its visible part (the whole output
+      // without reasoning), as OpenClaw's from_previous_assistant does; reasoning a prompt carries
+      // shows in its size only.
+      const parentNode = node.historyParent === null ? undefined : byId.get(node.historyParent)!;
+      const reply = parentNode ? parentNode.outputTokens - (parentNode.reasoningTokens ?? 0) : 0;
       const request: TraceRequest = {
         id,
         conversation: c,
@@ -63,6 +66,8 @@ export function workloadTrace(workload: Workload): Trace {
         if (scaffold && scaffoldSize(scaffold) > 0) request.scaffold = { ...scaffold };
       } else request.replyTokens = reply;
       if (node.kind !== undefined) request.kind = node.kind;
+      // A prompt that drops the reasoning of every earlier reply answers a new user message.
+      if (node.dropReasoning === "all") request.trigger = "user";
       if (session.agent !== undefined) request.agent = session.agent;
       if (node.parents.length > 0) request.waitAfterReadyMs = node.waitAfterReadyMs;
       if (node.kind === "spawn" && node.parents.length > 0) spawnedBy.set(c, conversation.get(node.parents[0]!)!);

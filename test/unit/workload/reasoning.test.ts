@@ -85,3 +85,19 @@ describe.skipIf(!haveShared)(haveShared ? "fitting reasoning from case-study-1-i
     expect(reasoning.userTurnProbability).toBeCloseTo(3 / 128, 4);
   });
 });
+
+describe("a generated workload with reasoning, fitted again", () => {
+  it("fit finds the share, the history mode and the rate of user turns it was generated with", async () => {
+    const { workloadTrace } = await import("../../../src/traces/from-workload.js");
+    const s = { ...spec({ share: 0.5, inHistory: "visible_across_user_turns", userTurnProbability: 0.1 }, { output: { type: "lognormal", mu: 5, sigma: 0.5 } }), sessions: 20 };
+    const reasoning = fitTrace(workloadTrace(generateWorkload(s))).spec.agents[0]!.reasoning!;
+    expect(reasoning.inHistory).toBe("visible_across_user_turns");
+    expect(reasoning.share).toBeGreaterThan(0.45);
+    expect(reasoning.share).toBeLessThan(0.55);
+    expect(reasoning.userTurnProbability).toBeGreaterThan(0.06);
+    expect(reasoning.userTurnProbability).toBeLessThan(0.14);
+    const visible = fitTrace(workloadTrace(generateWorkload({ ...s, agents: [{ ...s.agents[0]!, reasoning: { share: 0.5, inHistory: "visible" } }] }))).spec.agents[0]!.reasoning!;
+    expect(visible.inHistory).toBe("visible");
+    expect(fitTrace(workloadTrace(generateWorkload({ ...s, agents: [{ ...s.agents[0]!, reasoning: { share: 0.5 } }] }))).spec.agents[0]!.reasoning).toBeUndefined();
+  });
+});
