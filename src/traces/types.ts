@@ -118,4 +118,6 @@ export interface Trace {
   userMessages?: number;
   /** Tokens per hash id block (traces with hashIds). */
   blockSize?: number;
+  /** Rows the reader left out, and why (Mooncake: an empty prompt or no output). */
+  skipped?: { rows: number; why: string };
 }
