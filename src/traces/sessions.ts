@@ -146,7 +146,8 @@ export function traceSessionGraphs(trace: Trace): SessionGraph[] {
       id: r.id,
       parents: r.parents.map((e) => e.from),
       historyParent: r.historyParent,
-      freshInputTokens: r.freshInputTokens,
+      // The runner carries the parent's reply over by itself: only what the trace adds beyond it.
+      freshInputTokens: r.historyParent === null ? r.freshInputTokens : Math.max(0, r.freshInputTokens - (r.replyTokens ?? 0)),
       outputTokens: r.outputTokens,
       waitAfterReadyMs: waitAfterReady(r, byId),
       kind: kindOf(r),

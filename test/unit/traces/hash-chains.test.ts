@@ -4,7 +4,9 @@ import { analyzeTrace } from "../../../src/traces/analyze.js";
 import { majorityPrefix, rebuildHashChains } from "../../../src/traces/hash-chains.js";
 import { parseMooncake } from "../../../src/traces/mooncake.js";
 import { readTrace } from "../../../src/traces/read.js";
+import { traceSessionGraphs } from "../../../src/traces/sessions.js";
 import type { TraceRequest } from "../../../src/traces/types.js";
+import { sessionTokens } from "../../../src/workload/tokens.js";
 import { fixtures } from "../../support/traces.js";
 
 // fixtures/traces/mooncake-chains.jsonl, blocks of 16 tokens, every prompt starting with block 1
@@ -78,5 +80,13 @@ describe("conversations rebuilt from hash ids", () => {
     expect(() => parseMooncake('{"timestamp": 0, "input_length": 0, "output_length": 3}\n', "z.jsonl")).toThrow(
       "z.jsonl: the trace has no requests (1 rows left out: input_length or output_length 0)",
     );
+  });
+
+  it("replays a continuation at the trace's prompt size: the runner carries the parent's reply, the node adds the rest", async () => {
+    const trace = await read();
+    const prompts = new Map(trace.requests.map((r) => [r.id, r.promptTokens]));
+    for (const graph of traceSessionGraphs(trace)) {
+      for (const [id, tokens] of sessionTokens(graph, [])) expect([id, tokens.promptTokens]).toEqual([id, prompts.get(id)]);
+    }
   });
 });
