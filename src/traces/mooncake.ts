@@ -5,7 +5,7 @@
 // ids (hash-chains.ts: a prompt that starts with an earlier whole prompt continues it). Rows with
 // an empty prompt or no output are left out and counted: no server can be sent the one, and the
 // other is a request cut off before its first token.
-import { rebuildHashChains } from "./hash-chains.js";
+import { linkHashChains } from "./hash-chains.js";
 import { jsonLines } from "./jsonl.js";
 import { orderedRequests } from "./order.js";
 import type { Trace, TraceRequest } from "./types.js";
@@ -52,31 +52,21 @@ export function parseMooncake(text: string, file: string, blockSize = DEFAULT_BL
   if (requests.length === 0) {
     throw new TraceError(`${file}: the trace has no requests${skipped > 0 ? ` (${skipped} rows left out: input_length or output_length 0)` : ""}`);
   }
-  const chained = chainSessionless(requests, blockSize);
+  chainSessionless(requests, blockSize);
   const trace: Trace = {
     format: "mooncake",
     source: file,
-    requests: orderedRequests(chained, file, (i) => `line ${lines[i]}`),
+    requests: orderedRequests(requests, file, (i) => `line ${lines[i]}`),
     blockSize,
   };
   if (skipped > 0) trace.skipped = { rows: skipped, why: "input_length or output_length 0" };
   return trace;
 }
 
-/** The rows without a session id, linked by hash ids in dispatch order; the others kept in place. */
-function chainSessionless(requests: TraceRequest[], blockSize: number): TraceRequest[] {
-  const at: number[] = [];
-  requests.forEach((r, i) => {
-    if (r.conversation === r.id) at.push(i);
-  });
-  if (at.length === 0) return requests;
+/** Links the rows without a session id by hash ids, in dispatch order (in place). */
+function chainSessionless(requests: TraceRequest[], blockSize: number): void {
+  const sessionless = requests.filter((r) => r.conversation === r.id);
   // Stable: rows dispatched at the same millisecond keep their line order.
-  at.sort((a, b) => requests[a]!.dispatchedMs! - requests[b]!.dispatchedMs! || a - b);
-  const { requests: linked } = rebuildHashChains(
-    at.map((i) => requests[i]!),
-    blockSize,
-  );
-  const out = [...requests];
-  at.forEach((i, k) => (out[i] = linked[k]!));
-  return out;
+  sessionless.sort((a, b) => a.dispatchedMs! - b.dispatchedMs!);
+  if (sessionless.length > 0) linkHashChains(sessionless, blockSize);
 }

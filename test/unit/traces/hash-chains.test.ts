@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeTrace } from "../../../src/traces/analyze.js";
-import { majorityPrefix, rebuildHashChains } from "../../../src/traces/hash-chains.js";
+import { majorityPrefix, linkHashChains } from "../../../src/traces/hash-chains.js";
 import { parseMooncake } from "../../../src/traces/mooncake.js";
 import { readTrace } from "../../../src/traces/read.js";
 import { traceSessionGraphs } from "../../../src/traces/sessions.js";
@@ -61,18 +61,17 @@ describe("conversations rebuilt from hash ids", () => {
       req("f", 40, [1, 14, 15]),
       req("g", 50, [1, 2, 10, 11]),
     ];
-    const chains = rebuildHashChains(requests, 16);
-    expect(chains).toMatchObject({ scaffoldBlocks: 1, continued: 2, siblings: 0, forks: 1 });
+    expect(linkHashChains(requests, 16)).toEqual({ scaffoldBlocks: 1, continued: 2, siblings: 0, forks: 1 });
     // d shares only block 1 with b, whose whole blocks are just that: a scaffold, not a conversation.
-    expect(chains.requests.map((r) => r.historyParent)).toEqual([null, null, "a", null, null, null, "a"]);
+    expect(requests.map((r) => r.historyParent)).toEqual([null, null, "a", null, null, null, "a"]);
     // Not longer than the request whose whole blocks it repeats, with nothing earlier: a sibling.
-    const sib = rebuildHashChains([req("p", 60, [5, 6, 7, 8]), req("s", 56, [5, 6, 7, 9]), req("q", 20, [10, 11]), req("t", 20, [12, 13])], 16);
-    expect(sib).toMatchObject({ continued: 1, siblings: 1 });
-    expect(sib.requests[1]).toMatchObject({ historyParent: "p", freshInputTokens: 56 - 48, replyTokens: 0 });
+    const sib = [req("p", 60, [5, 6, 7, 8]), req("s", 56, [5, 6, 7, 9]), req("q", 20, [10, 11]), req("t", 20, [12, 13])];
+    expect(linkHashChains(sib, 16)).toMatchObject({ continued: 1, siblings: 1 });
+    expect(sib[1]).toMatchObject({ historyParent: "p", freshInputTokens: 56 - 48, replyTokens: 0 });
     // Without a shared scaffold the same single block links.
-    const bare = rebuildHashChains([req("x", 20, [5, 6]), req("y", 30, [5, 7]), req("z", 40, [8, 9, 10]), req("w", 20, [11, 12])], 16);
-    expect(bare.scaffoldBlocks).toBe(0);
-    expect(bare.requests.map((r) => r.historyParent)).toEqual([null, "x", null, null]);
+    const bare = [req("x", 20, [5, 6]), req("y", 30, [5, 7]), req("z", 40, [8, 9, 10]), req("w", 20, [11, 12])];
+    expect(linkHashChains(bare, 16).scaffoldBlocks).toBe(0);
+    expect(bare.map((r) => r.historyParent)).toEqual([null, "x", null, null]);
   });
 
   it("finds the leading ids more than half of the requests share", () => {
