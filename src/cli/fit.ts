@@ -103,6 +103,7 @@ export const fitCommand: Command = async (argv) => {
     return 0;
   }
   const trace = await readTraceArg("fit", positionals, values);
+  if (trace.skipped) process.stderr.write(`left out ${trace.skipped.rows} rows of the trace: ${trace.skipped.why}\n`);
   const crop = cropFlag(values.crop);
   const sessions = values.sessions === undefined ? undefined : intFlag("sessions", values.sessions, 0);
   if (sessions === 0) throw new CliError("--sessions expects a whole number >= 1, got '0'");

@@ -26,6 +26,7 @@ export function renderAnalysis(a: TraceAnalysis): string {
   const c = a.conversations;
   const lines = [
     `trace ${a.source} (${a.format})`,
+    ...(a.skipped ? [`left out ${a.skipped.rows} rows: ${a.skipped.why}`] : []),
     `requests ${a.requests}, sessions ${a.sessions}; conversations ${c.listed} listed, ${c.withRequests} with requests, ${c.spawned} spawned subagents`,
   ];
   if (a.userMessages !== null) {

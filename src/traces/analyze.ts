@@ -43,6 +43,8 @@ export interface PrefixOverlap {
 export interface TraceAnalysis {
   source: string;
   format: TraceFormat;
+  /** Rows the reader left out, and why (null: none). */
+  skipped: { rows: number; why: string } | null;
   requests: number;
   /** Connected groups of requests (an agent with all its subagents). */
   sessions: number;
@@ -144,6 +146,7 @@ export function analyzeTrace(trace: Trace, options: AnalyzeOptions = {}): TraceA
   return {
     source: trace.source,
     format: trace.format,
+    skipped: trace.skipped ?? null,
     requests: requests.length,
     sessions: sessions.length,
     conversations: {

@@ -1,8 +1,11 @@
 // Mooncake traces (JSONL): `timestamp` (milliseconds from the trace start), `input_length`,
 // `output_length`, `hash_ids` (one id per `blockSize`-token block of the prompt; equal leading
-// ids mean an equal prefix). Each line is a request of its own, arriving at its timestamp. Rows
-// with a `session_id` (Mooncake's conversation variant) chain in row order within their session,
-// adding `new_input_length` tokens each.
+// ids mean an equal prefix). Rows with a `session_id` chain in row order within their session,
+// adding `new_input_length` tokens each; the others are linked into conversations by their hash
+// ids (hash-chains.ts: a prompt that starts with an earlier whole prompt continues it). Rows with
+// an empty prompt or no output are left out and counted: no server can be sent the one, and the
+// other is a request cut off before its first token.
+import { linkHashChains } from "./hash-chains.js";
 import { jsonLines } from "./jsonl.js";
 import { orderedRequests } from "./order.js";
 import type { Trace, TraceRequest } from "./types.js";
@@ -17,11 +20,17 @@ export function parseMooncake(text: string, file: string, blockSize = DEFAULT_BL
   const requests: TraceRequest[] = [];
   const lines: number[] = [];
   const last = new Map<string, string>();
+  let skipped = 0;
   for (const { value, where, line } of jsonLines(text, file)) {
     const data = asObject(value, where);
     const input = countAt(data, "input_length", where);
     const timestamp = optionalNonNegativeAt(data, "timestamp", where);
     if (timestamp === undefined) where.at("timestamp").expected("milliseconds from the trace start", data.timestamp);
+    const output = countAt(data, "output_length", where);
+    if (input === 0 || output === 0) {
+      skipped++;
+      continue;
+    }
     const session = data.session_id === undefined || data.session_id === null ? undefined : String(data.session_id);
     const previous = session === undefined ? undefined : last.get(session);
     const id = session === undefined ? `line-${line}` : `${session}:${line}`;
@@ -31,7 +40,7 @@ export function parseMooncake(text: string, file: string, blockSize = DEFAULT_BL
       parents: previous === undefined ? [] : [{ from: previous, type: "sequential" }],
       historyParent: previous ?? null,
       freshInputTokens: previous === undefined ? input : (optionalCountAt(data, "new_input_length", where) ?? input),
-      outputTokens: countAt(data, "output_length", where),
+      outputTokens: output,
       promptTokens: input,
       dispatchedMs: timestamp,
     };
@@ -40,11 +49,24 @@ export function parseMooncake(text: string, file: string, blockSize = DEFAULT_BL
     requests.push(request);
     lines.push(line);
   }
-  if (requests.length === 0) throw new TraceError(`${file}: the trace has no requests`);
-  return {
+  if (requests.length === 0) {
+    throw new TraceError(`${file}: the trace has no requests${skipped > 0 ? ` (${skipped} rows left out: input_length or output_length 0)` : ""}`);
+  }
+  chainSessionless(requests, blockSize);
+  const trace: Trace = {
     format: "mooncake",
     source: file,
     requests: orderedRequests(requests, file, (i) => `line ${lines[i]}`),
     blockSize,
   };
+  if (skipped > 0) trace.skipped = { rows: skipped, why: "input_length or output_length 0" };
+  return trace;
+}
+
+/** Links the rows without a session id by hash ids, in dispatch order (in place). */
+function chainSessionless(requests: TraceRequest[], blockSize: number): void {
+  const sessionless = requests.filter((r) => r.conversation === r.id);
+  // Stable: rows dispatched at the same millisecond keep their line order.
+  sessionless.sort((a, b) => a.dispatchedMs! - b.dispatchedMs!);
+  if (sessionless.length > 0) linkHashChains(sessionless, blockSize);
 }

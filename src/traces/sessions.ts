@@ -151,7 +151,13 @@ export function traceSessionGraphs(trace: Trace): SessionGraph[] {
         id: r.id,
         parents: r.parents.map((e) => e.from),
         historyParent: r.historyParent,
-        freshInputTokens: scaffold ? Math.max(0, r.freshInputTokens - scaffold.systemTokens - scaffold.toolTokens) : r.freshInputTokens,
+        // A first request's scaffold is rendered from its own id; a later one's parent reply is
+        // carried over by the runner itself: only what the trace adds beyond them.
+        freshInputTokens: scaffold
+          ? Math.max(0, r.freshInputTokens - scaffold.systemTokens - scaffold.toolTokens)
+          : r.historyParent === null
+            ? r.freshInputTokens
+            : Math.max(0, r.freshInputTokens - (r.replyTokens ?? 0)),
         outputTokens: r.outputTokens,
         waitAfterReadyMs: waitAfterReady(r, byId),
         kind: kindOf(r),

@@ -5,6 +5,7 @@
 import type { DistributionSpec } from "../workload/distributions.js";
 import type { AgentSpec, ReasoningSpec, SubagentSpec, TrafficSpec, WorkloadSpec } from "../workload/spec-types.js";
 import { analyzeTrace, spawnedConversations } from "./analyze.js";
+import { majorityPrefix } from "./hash-chains.js";
 import { fitFamilies, fitSpikeTail, type Family, type FitReport, type SpikeTailFit } from "./fit.js";
 import { indexTrace } from "./sessions.js";
 import type { Trace, TraceRequest } from "./types.js";
@@ -139,24 +140,9 @@ function byConversation(trace: Trace): Map<string, TraceRequest[]> {
 function scaffoldEstimate(roots: TraceRequest[], blockSize: number | undefined): number {
   const told = roots.filter((r) => r.scaffoldTokens !== undefined).map((r) => r.scaffoldTokens!);
   if (told.length > 0) return Math.round(median(told));
-  const hashed = roots.filter((r) => r.hashIds && r.hashIds.length > 0);
-  if (!blockSize || hashed.length < 2) return 0;
-  let shared = hashed;
-  let blocks = 0;
-  for (let i = 0; ; i++) {
-    const counts = new Map<number, TraceRequest[]>();
-    for (const r of shared) {
-      const id = r.hashIds![i];
-      if (id === undefined) continue;
-      const list = counts.get(id);
-      if (list) list.push(r);
-      else counts.set(id, [r]);
-    }
-    const top = [...counts.values()].sort((a, b) => b.length - a.length)[0];
-    if (!top || top.length * 2 <= roots.length) break;
-    shared = top;
-    blocks = i + 1;
-  }
+  if (!blockSize || roots.filter((r) => r.hashIds && r.hashIds.length > 0).length < 2) return 0;
+  // The same majority rule that keeps a shared scaffold from chaining conversations (hash-chains.ts).
+  const { blocks, sharing: shared } = majorityPrefix(roots);
   // The last block of a prompt may be partial: never more than the shortest sharing prompt.
   let shortest = Infinity;
   for (const r of shared) shortest = Math.min(shortest, r.promptTokens ?? r.hashIds!.length * blockSize);

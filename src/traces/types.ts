@@ -137,4 +137,6 @@ export interface Trace {
   blockSize?: number;
   /** What the reader skipped, one line each naming file:line (a transcript's last line cut short while being written). */
   warnings?: string[];
+  /** Rows the reader left out, and why (Mooncake: an empty prompt or no output). */
+  skipped?: { rows: number; why: string };
 }

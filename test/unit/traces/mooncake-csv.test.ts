@@ -9,20 +9,23 @@ import { validateSession } from "../../../src/workload/graph.js";
 import { fixtures } from "../../support/traces.js";
 
 describe("Mooncake traces", () => {
-  it("reads each line as a request of its own arriving at its timestamp", async () => {
+  it("reads each line as a request arriving at its timestamp; a prompt that starts with an earlier whole prompt continues it", async () => {
     const trace = await readTrace(join(fixtures, "mooncake.jsonl"), { blockSize: 16 });
     expect(trace.format).toBe("mooncake");
     expect(trace.blockSize).toBe(16);
+    // Line 4 ([1, 2, 3, 9], 64 tokens) starts with line 1's three whole blocks: it continues line 1.
+    // Blocks [1, 2] are shared by three of five prompts (a scaffold), so line 2 continues nothing.
+    expect(trace.requests.map((r) => r.historyParent)).toEqual([null, null, null, "line-1", null]);
     const a = analyzeTrace(trace);
-    expect(a).toMatchObject({ requests: 5, sessions: 5, peakInFlight: null, waitAfterReadyMs: null });
-    expect(a.arrivals).toMatchObject({ sessions: 5, spanMs: 900 });
-    expect(traceSessionGraphs(trace).map((g) => g.arrivalMs)).toEqual([0, 100, 100, 250, 900]);
+    expect(a).toMatchObject({ requests: 5, sessions: 4, peakInFlight: null, waitAfterReadyMs: { count: 1, max: 250 } });
+    expect(a.arrivals).toMatchObject({ sessions: 4, spanMs: 900 });
+    expect(traceSessionGraphs(trace).map((g) => g.arrivalMs)).toEqual([0, 100, 100, 900]);
   });
 
-  it("measures prefix overlap with the previous request and with anything seen before, by hash ids", async () => {
+  it("measures prefix overlap with the history parent and with anything seen before, by hash ids", async () => {
     const a = analyzeTrace(await readTrace(join(fixtures, "mooncake.jsonl"), { blockSize: 16 }));
-    // In time order: [1,2,3] -> [1,2,4] shares 2 blocks (32 of 40), -> [7,8] none, -> [1,2,3,9] none, -> [7] none.
-    expect(a.prefixOverlap).toMatchObject({ measuredBy: "hash_ids", pairs: 4, sharedTokens: 32, promptTokens: 40 + 20 + 64 + 16 });
+    // Line 4 repeats its parent's 3 blocks: 48 of 64 tokens.
+    expect(a.prefixOverlap).toMatchObject({ measuredBy: "hash_ids", pairs: 1, sharedTokens: 48, promptTokens: 64 });
     // Seen in any earlier request: 32 of line 2, 48 of line 4, 16 of line 5 (capped at its 16-token prompt).
     expect(a.reusablePrefix).toMatchObject({ tokens: 32 + 48 + 16, promptTokens: 48 + 40 + 20 + 64 + 16 });
   });
