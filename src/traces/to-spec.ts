@@ -199,8 +199,9 @@ function agentFor(f: Fitter, group: Group, trace: Trace, childrenOf: Map<string,
  * messages of case study 1 it is 10k to 12k tokens, the reasoning of the turn before. Read as: the
  * visible share of a reply is the reply the next prompt carries over its parent's output; the
  * history mode is `visible` when requests in a turn drop most of their parent's reasoning, else
- * `visible_across_user_turns` when new user messages drop most of what their turn carried.
- * Needs the trace to tell the reply (replyTokens) and prompt sizes; else nothing is written.
+ * `visible_across_user_turns` when new user messages drop most of what their turn carried, else
+ * the share alone (whole replies stay). Needs the trace to tell the reply (replyTokens) and prompt
+ * sizes; else nothing is written.
  */
 function reasoningFor(group: Group, trace: Trace): ReasoningSpec | undefined {
   const { index } = indexTrace(trace);
@@ -240,7 +241,9 @@ function reasoningFor(group: Group, trace: Trace): ReasoningSpec | undefined {
   const mid = (xs: number[]) => (xs.length === 0 ? 0 : median(xs));
   if (mid(inTurn) > 0.5) return { share: round(share), inHistory: "visible" };
   if (userTurns > 0 && mid(atUser) > 0.5) return { share: round(share), inHistory: "visible_across_user_turns", userTurnProbability: round(userTurns / later) };
-  return undefined;
+  // Whole replies stay in every prompt: the share changes no prompt, but says what of each reply
+  // is visible (what a trace counts as the reply in the next request's fresh input).
+  return { share: round(share) };
 }
 
 /**

@@ -109,7 +109,8 @@ describe("agentload fit", () => {
     const { spec } = await loadSpecFile(out);
     expect(spec).toMatchObject({ name: "requests-fit", seed: "5", sessions: 20 });
     expect(spec.agents.map((a) => a.name)).toEqual(["main", "subagent"]);
-    expect(spec.agents[0]!.subagents).toMatchObject({ agent: "subagent", spawnProbability: 0.5, fanOut: 1 });
+    // The trace's one spawn is at turn 1 of its conversation's 3: the window holds that turn only, where it always spawns.
+    expect(spec.agents[0]!.subagents).toMatchObject({ agent: "subagent", spawnProbability: 1, spawnWindow: { from: 0.333333, to: 0.333333 }, fanOut: 1 });
   });
 
   it("writes the spec to standard output without --out, the report to standard error", async () => {

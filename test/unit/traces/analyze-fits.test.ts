@@ -149,11 +149,12 @@ describe.skipIf(!haveShared)(haveShared ? "the shared OpenClaw traces: analyze's
         expect(Math.abs(generated.freshInputWithoutReplyTokens!.p50 - want) / want).toBeLessThan(0.3);
       });
 
-      it("fresh input as the trace counts it: the generated median is no longer far below the trace's", () => {
-        // The generator carries a parent's whole output into the next prompt, a real trace only
-        // its visible reply (case study 1: 31003 of 79298 output tokens), so the generated median
-        // sits above the trace's (issue 15, item 3), never at the -82% of a reply left out.
-        expect(generated.freshInputTokens.p50).toBeGreaterThan(trace.freshInputTokens.p50);
+      it("fresh input as the trace counts it: generated median within 25% of the trace's", () => {
+        // A trace counts the parent's visible reply (case study 1: 31003 of 79298 output tokens);
+        // fit writes the reasoning share, so the generated workload counts the same part (before:
+        // +51% and +45% with whole outputs, -82% with the reply left out).
+        const want = trace.freshInputTokens.p50;
+        expect(Math.abs(generated.freshInputTokens.p50 - want) / want).toBeLessThan(0.25);
       });
     });
   }
