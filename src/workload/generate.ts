@@ -30,6 +30,8 @@ import { createDistribution } from "./distributions.js";
 import { FIELD_LIMITS, MAX_NODES_PER_SESSION, MAX_TOKENS } from "./limits.js";
 import { SpecError, type SpecPath } from "./spec-errors.js";
 import { rngFor } from "../stats/random.js";
+import { standardNormal } from "../stats/samplers.js";
+import { normalCdf } from "../stats/special.js";
 import type { AgentSpec, CompactionSpec, DistributionSpec, ReasoningSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
 import { inheritedPrompt, replyOf, rootPrompt, type NodeTokens } from "./tokens.js";
 import type { NodeKind, RequestNode, Rng, Scaffold, SessionGraph, Workload } from "./types.js";
@@ -215,6 +217,12 @@ class SessionBuilder {
     const turns = chain.turns ?? Math.max(1, this.counts(chain, "turns", agent.turns).draw());
     chain.reasoning = agent.reasoning ? new Reasoning(agent.reasoning, this.plan.spec.seed, chain.path) : null;
     const fresh = this.counts(chain, "fresh", agent.freshInput);
+    // This chain's own factor on what its turns add, from its own stream.
+    const sigma = agent.freshInputSpread ?? 0;
+    const spread = sigma > 0 ? spreadFactor(sigma, rngFor(this.plan.spec.seed, `${chain.path}/freshSpread`)) : 1;
+    // A factor never takes a turn past the distribution's own max (the largest a trace showed).
+    const bound = typeof agent.freshInput === "object" ? agent.freshInput.max : undefined;
+    const freshMost = Math.min(FIELD_LIMITS.tokens.most, bound ?? Infinity);
     // Its own stream even when it defaults to freshInput, so a spec with defaults filled in
     // (resolveSpec) generates the same sessions as the spec as written.
     // A request never asks for 0 tokens, and a chain's first prompt is never empty: a fitted
@@ -250,7 +258,7 @@ class SessionBuilder {
     for (let t = 1; t < turns; t++) {
       let parents = [prev];
       // Drawn on every turn, used or not, so turning subagents on leaves the other turns' sizes alone.
-      let freshTokens = fresh.draw();
+      let freshTokens = spread === 1 ? fresh.draw() : Math.min(freshMost, Math.round(fresh.draw() * spread));
       let kind: NodeKind = "turn";
       let children = 0;
       if (spawning) {
@@ -378,6 +386,23 @@ class SessionBuilder {
     this.nodes.push(node);
     return id;
   }
+}
+
+/** A chain's factor stays within this many standard deviations of 1 (in log space). */
+const SPREAD_LIMIT = 2;
+
+/**
+ * exp(sigma Z) / E[exp(sigma Z)] for Z a standard normal truncated to +-SPREAD_LIMIT, so the factor
+ * has mean 1 and no chain draws sizes beyond what conversations of the trace showed (the branching
+ * trace's conversations lie within 1.6 standard deviations); untruncated, one seed's chain drew a
+ * factor that grew a prompt to 1.08M tokens against the trace's 167k.
+ */
+function spreadFactor(sigma: number, rng: Rng): number {
+  let z = standardNormal(rng);
+  for (let tries = 0; Math.abs(z) > SPREAD_LIMIT && tries < 1000; tries++) z = standardNormal(rng);
+  z = Math.max(-SPREAD_LIMIT, Math.min(SPREAD_LIMIT, z));
+  const mean = (Math.exp((sigma * sigma) / 2) * (normalCdf(SPREAD_LIMIT - sigma) - normalCdf(-SPREAD_LIMIT - sigma))) / (normalCdf(SPREAD_LIMIT) - normalCdf(-SPREAD_LIMIT));
+  return Math.exp(sigma * z) / mean;
 }
 
 /**

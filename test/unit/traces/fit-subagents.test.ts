@@ -116,3 +116,18 @@ describe.skipIf(!haveShared)(
     });
   },
 );
+
+describe("fit of how conversations differ in what their turns add", () => {
+  it("finds a known spread, and none where chains are alike", () => {
+    const spec = (spread: number): WorkloadSpec => ({
+      name: "spread",
+      seed: 6,
+      sessions: 60,
+      agents: [{ name: "a", turns: 20, freshInput: { type: "lognormal", mu: 5, sigma: 0.7 }, output: 20, freshInputSpread: spread }],
+    });
+    const fitted = fitOf(spec(1)).agents[0]!;
+    expect(fitted.freshInputSpread).toBeGreaterThan(0.75);
+    expect(fitted.freshInputSpread).toBeLessThan(1.25);
+    expect(fitOf(spec(0)).agents[0]!.freshInputSpread).toBeUndefined();
+  });
+});

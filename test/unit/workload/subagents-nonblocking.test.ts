@@ -152,3 +152,28 @@ describe("zero-length draws", () => {
     }
   });
 });
+
+describe("conversations that differ in what their turns add (freshInputSpread)", () => {
+  const base = (spread: number, sessions = 400, max?: number): WorkloadSpec => ({
+    name: "spread",
+    seed: 8,
+    sessions,
+    agents: [{ name: "a", turns: 6, freshInput: max === undefined ? 100 : { type: "fixed", value: 100, max }, output: 5, freshInputSpread: spread }],
+  });
+  const chainMeans = (w: ReturnType<typeof generateWorkload>) => w.sessions.map((s) => s.nodes.slice(1).reduce((t, n) => t + n.freshInputTokens, 0) / (s.nodes.length - 1));
+
+  it("each chain draws its own factor, of mean 1, within two standard deviations", () => {
+    const means = chainMeans(generateWorkload(base(0.8)));
+    const overall = means.reduce((s, m) => s + m, 0) / means.length;
+    expect(Math.abs(overall / 100 - 1)).toBeLessThan(0.08);
+    // Within a chain every turn has the same factor: the fixed 100 times it, rounded.
+    for (const s of generateWorkload(base(0.8, 20)).sessions) expect(new Set(s.nodes.slice(1).map((n) => n.freshInputTokens)).size).toBe(1);
+    expect(Math.min(...means)).toBeGreaterThanOrEqual(Math.floor(100 * Math.exp(-1.6) / 1.38));
+    expect(Math.max(...means)).toBeLessThanOrEqual(Math.ceil(100 * Math.exp(1.6)));
+    expect(new Set(chainMeans(generateWorkload(base(0, 20)))).size).toBe(1);
+  });
+
+  it("a turn never passes freshInput's max", () => {
+    for (const m of chainMeans(generateWorkload(base(1.5, 100, 150)))) expect(m).toBeLessThanOrEqual(150);
+  });
+});
