@@ -100,6 +100,7 @@ export function idealCacheOfRun(
         sessionId,
         prompt,
         dispatchAt: r.dispatchedAt,
+        prefilledAt: r.firstTokenAt ?? requestEndAt(r),
         endAt: requestEndAt(r),
         waitMs: r.dispatchedAt - r.readyAt,
         measured: !r.warmup && !r.error,

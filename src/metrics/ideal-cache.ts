@@ -3,8 +3,9 @@
 // prompt token classed as a hit, a miss with its reason, or new input.
 //
 // Definitions (docs/metrics.md, "Ideal prefix cache"):
-//   - A request's prompt enters the cache at its dispatch, its reply (what its children inherit)
-//     when it ends. A hit is the prompt's longest leading part in the cache (prefix semantics:
+//   - A request looks the cache up at its dispatch; its prompt enters the cache with its first
+//     token (a prefix still being computed serves no one: two sessions sent together both compute
+//     their scaffold), its reply (what its children inherit) when it ends. A hit is the prompt's longest leading part in the cache (prefix semantics:
 //     nothing after the first missing token counts). Hit rate = hit tokens / prompt tokens.
 //   - The infinite cache works per token: it is the bound for any prefix cache, whatever its page
 //     size. It misses only content seen for the first time.
@@ -18,6 +19,8 @@
 //     the request's reason:
 //       scaffold    a session's first request: its scaffold (cold the first time it is seen,
 //                   evicted later);
+//       blocks      a session's first request that starts with hash-id blocks (no scaffold):
+//                   blocks an earlier session sent, evicted;
 //       spawn       a subagent's first request (it starts from its scaffold);
 //       compaction  the request after a compaction (it starts from its scaffold again);
 //       ttl         a request that waited longer than `ttlMs` before its dispatch lost what it inherits;
@@ -31,15 +34,19 @@ import { promptSegments, type PromptSegments, type Segment } from "../workload/p
 import { sessionTokens, type ScaffoldLookup } from "../workload/tokens.js";
 import type { SessionGraph } from "../workload/types.js";
 
-export type MissReason = "scaffold" | "spawn" | "compaction" | "ttl" | "fork" | "history";
-export const MISS_REASONS: readonly MissReason[] = ["scaffold", "spawn", "compaction", "ttl", "fork", "history"];
+export type MissReason = "scaffold" | "blocks" | "spawn" | "compaction" | "ttl" | "fork" | "history";
+export const MISS_REASONS: readonly MissReason[] = ["scaffold", "blocks", "spawn", "compaction", "ttl", "fork", "history"];
 
 /** One dispatched request, as the simulation needs it. */
 export interface CacheRequest {
   sessionId: string;
   prompt: PromptSegments;
-  /** When it was sent and when its reply was whole (any one clock; a given order: its index). */
+  /**
+   * When it was sent, when its prompt was in the server's cache (its first token: a prefix still
+   * being computed serves nobody) and when its reply was whole; any one clock.
+   */
   dispatchAt: number;
+  prefilledAt: number;
   endAt: number;
   /** Milliseconds it waited, once ready, before its dispatch (the TTL reason compares it). */
   waitMs: number;
@@ -84,7 +91,7 @@ export interface SimulationResult {
   lru: CacheOutcome[] | null;
 }
 
-export const noMisses = (): Record<MissReason, number> => ({ scaffold: 0, spawn: 0, compaction: 0, ttl: 0, fork: 0, history: 0 });
+export const noMisses = (): Record<MissReason, number> => ({ scaffold: 0, blocks: 0, spawn: 0, compaction: 0, ttl: 0, fork: 0, history: 0 });
 
 /** Interned prompt prefixes: one node per distinct list of segments from the prompt's start. */
 class PrefixTrie {
@@ -140,23 +147,17 @@ export function simulatePrefixCache(requests: readonly CacheRequest[], options: 
   };
   requests.forEach((_, i) => nodeOf(i));
 
-  // Dispatches and ends in time order; at one instant ends first (a child sent the moment its parent ended sees the reply).
-  const events: { at: number; end: boolean; i: number }[] = [];
-  requests.forEach((r, i) => {
-    events.push({ at: r.dispatchAt, end: false, i });
-    if (r.replied) events.push({ at: r.endAt, end: true, i });
-  });
-  events.sort((a, b) => a.at - b.at || Number(b.end) - Number(a.end) || a.i - b.i);
-
+  const steps = cacheSteps(requests);
   // The reasons depend on the order only: a fork is a history parent's second child dispatched.
   const reasons = new Array<MissReason>(requests.length);
   const childrenSent = new Map<string, number>();
-  for (const e of events) {
-    if (e.end) continue;
+  for (const e of steps) {
+    if (e.phase !== LOOKUP) continue;
     const r = requests[e.i]!;
     const start = r.prompt.start;
     if (start.from !== "history") {
-      reasons[e.i] = start.from === "session" ? "scaffold" : start.from;
+      const first = r.prompt.own[0]?.kind;
+      reasons[e.i] = start.from !== "session" ? start.from : first === "block" ? "blocks" : "scaffold";
       continue;
     }
     const parent = keyOf(r, start.parent);
@@ -165,9 +166,55 @@ export function simulatePrefixCache(requests: readonly CacheRequest[], options: 
     reasons[e.i] = r.waitMs > options.ttlMs ? "ttl" : sent > 0 ? "fork" : "history";
   }
 
-  const infinite = infiniteCache(trie, events, promptNode, conversationNode, reasons, requests);
-  const lru = options.lru ? lruCache(trie, events, promptNode, conversationNode, reasons, requests, options.lru) : null;
+  const infinite = infiniteCache(trie, steps, promptNode, conversationNode, reasons, requests);
+  const lru = options.lru ? lruCache(trie, steps, promptNode, conversationNode, reasons, requests, options.lru) : null;
   return { infinite, lru };
+}
+
+/** A request's lookup at dispatch, its prompt entering the cache, its reply entering it: in this order. */
+const LOOKUP = 1;
+const PROMPT = 2;
+const REPLY = 3;
+interface Step {
+  at: number;
+  phase: typeof LOOKUP | typeof PROMPT | typeof REPLY;
+  i: number;
+}
+
+/**
+ * Every request's steps in time order; at one instant replies and prompts enter before lookups (a
+ * child sent the moment its parent ended sees the reply). A step due before its request's previous
+ * one (equal or rounded times) comes right after it.
+ */
+function cacheSteps(requests: readonly CacheRequest[]): Step[] {
+  const raw: Step[] = [];
+  requests.forEach((r, i) => {
+    raw.push({ at: r.dispatchAt, phase: LOOKUP, i }, { at: r.prefilledAt, phase: PROMPT, i });
+    if (r.replied) raw.push({ at: r.endAt, phase: REPLY, i });
+  });
+  const rank = (s: Step) => (s.phase === LOOKUP ? 1 : 0);
+  raw.sort((a, b) => a.at - b.at || rank(a) - rank(b) || b.phase - a.phase || a.i - b.i);
+  const done = new Uint8Array(requests.length);
+  const waiting = new Map<number, Step[]>();
+  const out: Step[] = [];
+  for (const step of raw) {
+    if (done[step.i] !== step.phase - 1) {
+      const list = waiting.get(step.i) ?? [];
+      list.push(step);
+      waiting.set(step.i, list);
+      continue;
+    }
+    out.push(step);
+    done[step.i] = step.phase;
+    const later = waiting.get(step.i)?.sort((a, b) => a.phase - b.phase) ?? [];
+    for (const next of later) {
+      if (done[step.i] !== next.phase - 1) break;
+      out.push(next);
+      done[step.i] = next.phase;
+    }
+    waiting.delete(step.i);
+  }
+  return out;
 }
 
 function emptyOutcome(reason: MissReason, promptTokens: number): CacheOutcome {
@@ -176,7 +223,7 @@ function emptyOutcome(reason: MissReason, promptTokens: number): CacheOutcome {
 
 function infiniteCache(
   trie: PrefixTrie,
-  events: readonly { end: boolean; i: number }[],
+  steps: readonly Step[],
   promptNode: readonly number[],
   conversationNode: readonly number[],
   reasons: readonly MissReason[],
@@ -185,30 +232,29 @@ function infiniteCache(
   const inserted = new Uint8Array(trie.parent.length);
   inserted[0] = 1;
   const out = new Array<CacheOutcome>(requests.length);
-  for (const e of events) {
-    const path = trie.path(e.end ? conversationNode[e.i]! : promptNode[e.i]!);
-    if (!e.end) {
+  for (const e of steps) {
+    const path = trie.path(e.phase === REPLY ? conversationNode[e.i]! : promptNode[e.i]!);
+    if (e.phase === LOOKUP) {
       const o = emptyOutcome(reasons[e.i]!, trie.end[promptNode[e.i]!]!);
       let k = 0;
       for (; k < path.length && inserted[path[k]!]; k++) o.hitTokens = trie.end[path[k]!]!;
       for (; k < path.length; k++) {
         const n = path[k]!;
         const s = trie.segment[n]!;
-        // In a cache that never evicts, what is not there was never seen.
+        // In a cache that never evicts, what is not there was never seen (or is still being computed).
         if (s.kind === "scaffold") o.missed.scaffold += s.tokens;
         else if (s.kind === "reply") o.missed[o.reason] += s.tokens; // its parent's reply never arrived
         else o.fresh += s.tokens;
       }
       out[e.i] = o;
-    }
-    for (const n of path) inserted[n] = 1;
+    } else for (const n of path) inserted[n] = 1;
   }
   return out;
 }
 
 function lruCache(
   trie: PrefixTrie,
-  events: readonly { end: boolean; i: number }[],
+  steps: readonly Step[],
   promptNode: readonly number[],
   conversationNode: readonly number[],
   reasons: readonly MissReason[],
@@ -217,55 +263,136 @@ function lruCache(
 ): CacheOutcome[] {
   if (!(Number.isInteger(size) && size >= 1)) throw new Error(`LRU cache: blockTokens must be a positive integer, got ${size}`);
   if (!(Number.isInteger(capacity) && capacity >= 1)) throw new Error(`LRU cache: blocks must be a positive integer, got ${capacity}`);
-  // Map order is recency: a touched block is deleted and set again, the first key is the least recent.
-  const cache = new Map<string, true>();
-  const seen = new Set<string>();
+  const cache = new LruBlocks(capacity);
   const out = new Array<CacheOutcome>(requests.length);
-  for (const e of events) {
-    const blocks = blocksOf(trie, e.end ? conversationNode[e.i]! : promptNode[e.i]!, size);
-    if (!e.end) {
+  const blocks: BlockList = { ids: [], scaffoldOnly: [] };
+  for (const e of steps) {
+    blocksOf(trie, e.phase === REPLY ? conversationNode[e.i]! : promptNode[e.i]!, size, cache, blocks);
+    const n = blocks.ids.length;
+    if (e.phase === LOOKUP) {
       const total = trie.end[promptNode[e.i]!]!;
       const o = emptyOutcome(reasons[e.i]!, total);
       let k = 0;
-      for (; k < blocks.length && cache.has(blocks[k]!.key); k++) o.hitTokens += size;
-      for (; k < blocks.length; k++) {
-        const b = blocks[k]!;
-        if (seen.has(b.key)) o.missed[o.reason] += size;
-        else if (b.scaffoldOnly) o.missed.scaffold += size;
+      for (; k < n && cache.has(blocks.ids[k]!); k++) o.hitTokens += size;
+      for (; k < n; k++) {
+        if (cache.touchedBefore(blocks.ids[k]!)) o.missed[o.reason] += size;
+        else if (blocks.scaffoldOnly[k]) o.missed.scaffold += size;
         else o.fresh += size;
       }
-      o.fresh += total - blocks.length * size;
+      o.fresh += total - n * size;
       out[e.i] = o;
-    }
-    for (let k = blocks.length - 1; k >= 0; k--) {
-      const key = blocks[k]!.key;
-      cache.delete(key);
-      cache.set(key, true);
-      seen.add(key);
-      if (cache.size > capacity) cache.delete(cache.keys().next().value!);
-    }
+    } else for (let k = n - 1; k >= 0; k--) cache.touch(blocks.ids[k]!);
   }
   return out;
 }
 
-/** The whole blocks of the prompt ending at `node`: each named by where its last token lies. */
-function blocksOf(trie: PrefixTrie, node: number, size: number): { key: string; scaffoldOnly: boolean }[] {
-  const path = trie.path(node);
-  const out: { key: string; scaffoldOnly: boolean }[] = [];
+/**
+ * Blocks by interned id in a doubly linked recency list (0 is the sentinel: next[0] is the least
+ * recent, prev[0] the most recent), so a touch and an eviction are O(1) whatever the cache holds.
+ */
+class LruBlocks {
+  private readonly index = new Map<number, number>();
+  private prev = new Int32Array(1024);
+  private next = new Int32Array(1024);
+  private present = new Uint8Array(1024);
+  private touched = new Uint8Array(1024);
+  private size = 0;
+  /** Ids handed out so far (ids start at 1). */
+  private count = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  /** The id of a block key, interned on first sight. */
+  id(key: number): number {
+    let id = this.index.get(key);
+    if (id === undefined) {
+      id = ++this.count;
+      this.index.set(key, id);
+      if (id >= this.prev.length) this.grow();
+    }
+    return id;
+  }
+
+  has(id: number): boolean {
+    return this.present[id] === 1;
+  }
+
+  /** Whether the block was ever in the cache. */
+  touchedBefore(id: number): boolean {
+    return this.touched[id] === 1;
+  }
+
+  touch(id: number): void {
+    if (this.present[id]) this.unlink(id);
+    else this.size++;
+    this.present[id] = 1;
+    this.touched[id] = 1;
+    const last = this.prev[0]!;
+    this.next[last] = id;
+    this.prev[id] = last;
+    this.next[id] = 0;
+    this.prev[0] = id;
+    if (this.size > this.capacity) {
+      const lru = this.next[0]!;
+      this.unlink(lru);
+      this.present[lru] = 0;
+      this.size--;
+    }
+  }
+
+  private unlink(id: number): void {
+    const p = this.prev[id]!;
+    const n = this.next[id]!;
+    this.next[p] = n;
+    this.prev[n] = p;
+  }
+
+  private grow(): void {
+    const grown = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.prev = grown(this.prev);
+    this.next = grown(this.next);
+    const bytes = (a: Uint8Array) => {
+      const b = new Uint8Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.present = bytes(this.present);
+    this.touched = bytes(this.touched);
+  }
+}
+
+interface BlockList {
+  ids: number[];
+  scaffoldOnly: boolean[];
+}
+
+// A block's key: the trie node holding its last token and that token's end within the node's
+// segment. Exact in a double while nodes < 2^29 and segments < 2^24 tokens (limits.ts caps a
+// request at 10^7 tokens).
+const OFFSET_SPAN = 2 ** 24;
+
+/** The whole blocks of the prompt ending at `node` into `out`: each named by where its last token lies. */
+function blocksOf(trie: PrefixTrie, node: number, size: number, cache: LruBlocks, out: BlockList): void {
+  out.ids.length = 0;
+  out.scaffoldOnly.length = 0;
   let blockStart = 0;
   let scaffoldOnly = true;
-  for (const n of path) {
+  for (const n of trie.path(node)) {
     const segmentStart = trie.end[trie.parent[n]!]!;
     const isScaffold = trie.segment[n]!.kind === "scaffold";
     // Every block that ends inside this segment.
     for (let blockEnd = blockStart + size; blockEnd <= trie.end[n]!; blockEnd += size) {
-      out.push({ key: `${n}:${blockEnd - segmentStart}`, scaffoldOnly: scaffoldOnly && isScaffold });
+      out.ids.push(cache.id(n * OFFSET_SPAN + (blockEnd - segmentStart)));
+      out.scaffoldOnly.push(scaffoldOnly && isScaffold);
       blockStart = blockEnd;
       scaffoldOnly = true;
     }
     if (trie.end[n]! > blockStart) scaffoldOnly &&= isScaffold;
   }
-  return out;
 }
 
 /** The outcomes of the measured requests added up. */
@@ -294,7 +421,7 @@ export function requestsInOrder(sessions: readonly SessionGraph[], scaffolds: Sc
     const prompts = promptSegments(graph, sessionTokens(graph, scaffolds));
     for (const node of graph.nodes) {
       const at = out.length;
-      out.push({ sessionId: graph.id, prompt: prompts.get(node.id)!, dispatchAt: at, endAt: at + 0.5, waitMs: node.waitAfterReadyMs, measured: true, replied: true });
+      out.push({ sessionId: graph.id, prompt: prompts.get(node.id)!, dispatchAt: at, prefilledAt: at + 0.25, endAt: at + 0.5, waitMs: node.waitAfterReadyMs, measured: true, replied: true });
     }
   }
   return out;

@@ -84,7 +84,7 @@ describe("agentload report", () => {
     writer.close();
     folder.writeJson("spec.resolved.json", { name: "ideal", slo: {} });
     const summary = summarizeRecords(records, { wallMs: 10_000 });
-    const missed = { scaffold: 0, spawn: 0, compaction: 0, ttl: 0, fork: 0, history: 250 };
+    const missed = { scaffold: 0, blocks: 0, spawn: 0, compaction: 0, ttl: 0, fork: 0, history: 250 };
     const totals = { requests: 10, promptTokens: 1000, hitTokens: 500, hitRate: 0.5, missed: { ...missed, history: 0 }, fresh: 500 };
     summary.prefix.ideal = { ttlMs: 300_000, infinite: totals, lru: null, achieved: { requests: 10, idealTokens: 500, cachedTokens: 250, ratio: 0.5, missed, beyondIdeal: 0 } };
     folder.writeJson("summary.json", { name: "ideal", interrupted: false, passed: true, summary, verdicts: [] });

@@ -22,7 +22,7 @@ function inOrder(graphs: SessionGraph[], order: string[], waits: Record<string, 
   const prompts = new Map(graphs.map((g) => [g.id, promptSegments(g, sessionTokens(g, scaffolds))]));
   return order.map((key, i) => {
     const [sessionId, nodeId] = key.split("/") as [string, string];
-    return { sessionId, prompt: prompts.get(sessionId)!.get(nodeId)!, dispatchAt: i, endAt: i + 0.5, waitMs: waits[key] ?? 0, measured: true, replied: true };
+    return { sessionId, prompt: prompts.get(sessionId)!.get(nodeId)!, dispatchAt: i, prefilledAt: i + 0.25, endAt: i + 0.5, waitMs: waits[key] ?? 0, measured: true, replied: true };
   });
 }
 
@@ -65,6 +65,25 @@ describe("the infinite prefix cache", () => {
     expect(result.infinite[2]).toMatchObject({ hitTokens: 50, missed: noMisses(), reason: "spawn" });
   });
 
+  it("shares a prompt only once its first token is out: two sessions sent together both compute their scaffold", () => {
+    const g = [graph("s1", "a", [node("0")]), graph("s2", "a", [node("0")]), graph("s3", "a", [node("0")])];
+    const prompts = g.map((x) => promptSegments(x, sessionTokens(x, scaffolds)).get("0")!);
+    const request = (k: number, dispatchAt: number, prefilledAt: number): CacheRequest => ({ sessionId: `s${k + 1}`, prompt: prompts[k]!, dispatchAt, prefilledAt, endAt: prefilledAt + 5, waitMs: 0, measured: true, replied: true });
+    // s2 is sent before s1's first token; s3 after it (times may come in any order in the list).
+    const result = simulatePrefixCache([request(2, 25, 40), request(0, 0, 20), request(1, 10, 30)], { ttlMs: 500, lru: { blocks: 100, blockTokens: 10 } });
+    expect(result.infinite.map((o) => o.hitTokens)).toEqual([100, 0, 0]);
+    expect(result.infinite.map((o) => o.missed.scaffold)).toEqual([0, 100, 100]);
+    expect(result.lru!.map((o) => o.hitTokens)).toEqual([100, 0, 0]);
+    expect(result.lru!.map((o) => o.missed.scaffold)).toEqual([0, 100, 100]);
+  });
+
+  it("takes a first token stamped at its dispatch instant as after it", () => {
+    const g = graph("s1", "a", [node("0")]);
+    const prompt = promptSegments(g, sessionTokens(g, scaffolds)).get("0")!;
+    const result = simulatePrefixCache([{ sessionId: "s1", prompt, dispatchAt: 3, prefilledAt: 3, endAt: 3, waitMs: 0, measured: true, replied: true }], { ttlMs: 500 });
+    expect(result.infinite[0]).toMatchObject({ hitTokens: 0, missed: { ...noMisses(), scaffold: 100 } });
+  });
+
   it("does not count the warm-up's requests, which still fill the cache", () => {
     const requests = requestsInOrder([graph("s1", "a", [node("0")]), graph("s2", "a", [node("0")])], scaffolds);
     requests[0]!.measured = false;
@@ -75,7 +94,7 @@ describe("the infinite prefix cache", () => {
   it("sees a parent's reply only once the parent has ended", () => {
     const g = graph("s1", "a", [node("0"), child("1", "0")]);
     const prompts = promptSegments(g, sessionTokens(g, scaffolds));
-    const at = (id: string, dispatchAt: number, endAt: number): CacheRequest => ({ sessionId: "s1", prompt: prompts.get(id)!, dispatchAt, endAt, waitMs: 0, measured: true, replied: id !== "0" });
+    const at = (id: string, dispatchAt: number, endAt: number): CacheRequest => ({ sessionId: "s1", prompt: prompts.get(id)!, dispatchAt, prefilledAt: dispatchAt + 0.5, endAt, waitMs: 0, measured: true, replied: id !== "0" });
     // The parent's reply never reached the cache (it failed): the child misses it as history.
     const result = simulatePrefixCache([at("0", 0, 1), at("1", 2, 3)], { ttlMs: 500 });
     expect(result.infinite[1]).toMatchObject({ hitTokens: 110, missed: { ...noMisses(), history: 10 }, fresh: 10 });
@@ -148,6 +167,15 @@ describe("the LRU prefix cache", () => {
     // 12 blocks of A's conversation, then B/0's 21 and its reply's 1 in a 25-block cache: A's first 3 survive.
     const result = simulatePrefixCache(inOrder([a, b], ["A/0", "B/0", "A/1"]), lru(25));
     expect(result.lru![2]).toMatchObject({ hitTokens: 30, missed: { ...noMisses(), history: 90 } });
+  });
+
+  it("names a session's lost hash-id blocks a blocks miss, and tells a block seen before from a new one", () => {
+    const m = (id: string, ids: number[]) => graph(id, undefined, [node("0", { freshInputTokens: 40, prefixBlocks: { ids, blockSize: 20 } })]);
+    // M2's 4 blocks (and its reply's) evict M1's from a 4-block cache; M3 repeats M1's 40 tokens.
+    const result = simulatePrefixCache(inOrder([m("M1", [1, 2]), m("M2", [3, 4]), m("M3", [1, 2]), m("M4", [1, 5])], ["M1/0", "M2/0", "M3/0", "M4/0"]), lru(4));
+    expect(result.lru![2]).toMatchObject({ hitTokens: 0, missed: { ...noMisses(), blocks: 40 }, fresh: 0, reason: "blocks" });
+    // M4 finds M3's first block (20 tokens), and its second block is new.
+    expect(result.lru![3]).toMatchObject({ hitTokens: 20, missed: noMisses(), fresh: 20, reason: "blocks" });
   });
 
   it("refuses a block size or capacity that is not a positive integer", () => {

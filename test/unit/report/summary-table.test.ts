@@ -81,7 +81,7 @@ describe("renderSummary", () => {
   });
 
   it("shows the ideal cache as the reuse the workload intends, and the run's shortfall against it by reason", () => {
-    const missed = { scaffold: 0, spawn: 120, compaction: 0, ttl: 0, fork: 30, history: 1500 };
+    const missed = { scaffold: 0, blocks: 0, spawn: 120, compaction: 0, ttl: 0, fork: 30, history: 1500 };
     const ideal = {
       ttlMs: 300_000,
       infinite: { requests: 20, promptTokens: 20_000, hitTokens: 18_000, hitRate: 0.9, missed: { ...missed, spawn: 0, fork: 0, history: 0, scaffold: 400 }, fresh: 1600 },
