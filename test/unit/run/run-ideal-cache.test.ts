@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MISS_REASONS } from "../../../src/metrics/ideal-cache.js";
 import type { RunSummary } from "../../../src/metrics/summary.js";
+import type { RequestRecord } from "../../../src/records/types.js";
 import { runWorkload } from "../../../src/run/run.js";
 import { validateSpec } from "../../../src/workload/spec.js";
 import { normalStream, startFaultServer, type FaultServer, type ReceivedRequest } from "../../support/fault-server.js";
@@ -56,6 +57,9 @@ describe("a run's ideal prefix cache", () => {
     expect(achieved.missed.scaffold).toBeGreaterThan(0);
     expect(achieved.missed.history + achieved.missed.fork).toBeGreaterThan(0);
     expect(Object.keys(achieved.missed)).toEqual([...MISS_REASONS]);
+    // Each record keeps its scaffold's tokens (template included), the part sessions share.
+    const records = readFileSync(join(result.dir, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as RequestRecord);
+    for (const r of records) expect(r.scaffoldTokens).toBeGreaterThanOrEqual(r.kind === "spawn" ? 100 : 200);
     const written = JSON.parse(readFileSync(join(result.dir, "summary.json"), "utf8")) as { summary: RunSummary };
     expect(written.summary.prefix.ideal).toEqual(ideal);
   }, 30_000);
