@@ -136,3 +136,44 @@ export function idealCacheOfRun(
 export function missesByReason(missed: Record<MissReason, number>): [MissReason, number][] {
   return MISS_REASONS.map((r) => [r, missed[r]] as [MissReason, number]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
 }
+
+/**
+ * Several runs' ideal caches as one (the runs of a repeated workload): token sums added, rates
+ * made again from them. Undefined unless every run has one, with the same TTL and LRU cache.
+ */
+export function mergeIdealCaches(list: readonly (IdealCacheSummary | undefined)[]): IdealCacheSummary | undefined {
+  const first = list[0];
+  if (!first || list.some((x) => !x || x.ttlMs !== first.ttlMs || x.lru?.blocks !== first.lru?.blocks || x.lru?.blockTokens !== first.lru?.blockTokens)) return undefined;
+  const all = list as readonly IdealCacheSummary[];
+  const totals = (pick: (x: IdealCacheSummary) => CacheTotals): CacheTotals => {
+    const t: CacheTotals = { requests: 0, promptTokens: 0, hitTokens: 0, hitRate: null, missed: noMisses(), fresh: 0 };
+    for (const x of all.map(pick)) {
+      t.requests += x.requests;
+      t.promptTokens += x.promptTokens;
+      t.hitTokens += x.hitTokens;
+      t.fresh += x.fresh;
+      for (const r of MISS_REASONS) t.missed[r] += x.missed[r] ?? 0;
+    }
+    t.hitRate = t.promptTokens > 0 ? t.hitTokens / t.promptTokens : null;
+    return t;
+  };
+  const achievedList = all.map((x) => x.achieved).filter((a): a is AchievedCache => a !== null);
+  let achieved: AchievedCache | null = null;
+  if (achievedList.length > 0) {
+    achieved = { requests: 0, idealTokens: 0, cachedTokens: 0, ratio: null, missed: noMisses(), beyondIdeal: 0 };
+    for (const a of achievedList) {
+      achieved.requests += a.requests;
+      achieved.idealTokens += a.idealTokens;
+      achieved.cachedTokens += a.cachedTokens;
+      achieved.beyondIdeal += a.beyondIdeal;
+      for (const r of MISS_REASONS) achieved.missed[r] += a.missed[r] ?? 0;
+    }
+    achieved.ratio = achieved.idealTokens > 0 ? achieved.cachedTokens / achieved.idealTokens : null;
+  }
+  return {
+    ttlMs: first.ttlMs,
+    infinite: totals((x) => x.infinite),
+    lru: first.lru ? { ...totals((x) => x.lru!), blocks: first.lru.blocks, blockTokens: first.lru.blockTokens } : null,
+    achieved,
+  };
+}
