@@ -5,17 +5,18 @@
 // Definitions (docs/metrics.md, "Ideal prefix cache"):
 //   - A request looks the cache up at its dispatch; its prompt enters the cache with its first
 //     token (a prefix still being computed serves no one: two sessions sent together both compute
-//     their scaffold), its reply (what its children inherit) when it ends. A hit is the prompt's longest leading part in the cache (prefix semantics:
-//     nothing after the first missing token counts). Hit rate = hit tokens / prompt tokens.
+//     their scaffold), its reply (what its children inherit) when it ends. A hit is the prompt's
+//     longest leading part in the cache (prefix semantics: nothing after the first missing token
+//     counts). Hit rate = hit tokens / prompt tokens.
 //   - The infinite cache works per token: it is the bound for any prefix cache, whatever its page
-//     size. It misses only content seen for the first time.
+//     size. It misses only content seen for the first time (or still being computed).
 //   - The LRU cache works in blocks of `blockTokens` (vLLM's default block is 16 tokens); a block
 //     is the prompt's first (k+1)·B tokens, so equal blocks mean equal prefixes. Touching a prompt
 //     refreshes its blocks last-first, so the start of a prefix is evicted last (as vLLM frees a
 //     request's blocks tail first). A prompt's partial last block is never cached.
 //   - fresh (new input): content no earlier request had: the node's own message, a hash id seen for
 //     the first time, a block cache's partial last block. No cache could have it: it is not a miss.
-//   - A miss is a token some earlier request had (or the scaffold, seen for the first time), by
+//   - A miss is a token some earlier request sent (or the scaffold, seen for the first time), by
 //     the request's reason:
 //       scaffold    a session's first request: its scaffold (cold the first time it is seen,
 //                   evicted later);
