@@ -71,6 +71,8 @@ export function judgeRunFolder(dir: string, options: { slo?: unknown; sloWhere?:
     ...(serverBefore ? { serverBefore } : {}),
     ...(serverAfter ? { serverAfter } : {}),
   });
+  // The ideal cache needs the run's session graphs, which records alone do not hold; it does not change on re-judging.
+  if (previous?.summary?.prefix?.ideal) summary.prefix.ideal = previous.summary.prefix.ideal;
   const verdicts = evaluateSlos(objectives, summary);
   const interrupted = previous?.interrupted ?? previous === null;
   // The client's CPU and the load it offered were measured during the run, not recorded per

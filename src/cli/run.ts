@@ -14,7 +14,8 @@ import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
+import { DEFAULT_CACHE_BLOCK_TOKENS, type IdealCacheOptions } from "../metrics/cache-attribution.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { liveProgress } from "./live-progress.js";
 import { printCacheReset } from "./point-runner.js";
@@ -42,6 +43,9 @@ options:
   --duration S         stop releasing sessions after S seconds (traffic.durationSeconds)
   --grace-ms N         after Ctrl-C, SIGTERM or SIGHUP, how long in-flight requests may finish (default 10000)
   --reset-cache        empty the server's prefix cache before the run (vLLM, SGLang, llama.cpp endpoints)
+  --cache-ttl S        the ideal prefix cache names a miss after a wait longer than S seconds "ttl" (default 300)
+  --cache-blocks N     also simulate an LRU prefix cache of N blocks (the summary's "LRU cache" row)
+  --cache-block-tokens N  tokens per block of that LRU cache (default 16, vLLM's block size)
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
@@ -74,6 +78,9 @@ export const runCommand: Command = async (argv) => {
     "keep-runs": { type: "string" },
     "grace-ms": { type: "string" },
     "reset-cache": { type: "boolean" },
+    "cache-ttl": { type: "string" },
+    "cache-blocks": { type: "string" },
+    "cache-block-tokens": { type: "string" },
     "no-prefix-cache": { type: "boolean" },
     slots: { type: "string" },
     timed: { type: "boolean" },
@@ -127,6 +134,7 @@ export const runCommand: Command = async (argv) => {
   }
   // Read before the run so a bad value fails now, not after it; 0 keeps all, as no flag does.
   const keepRuns = intFlag("keep-runs", values["keep-runs"], 0);
+  const idealCache = idealCacheFlags(values["cache-ttl"], values["cache-blocks"], values["cache-block-tokens"]);
   const startedAt = new Date();
   // Checked before anything is started or created (run-checks.ts): each failed late, after the
   // engine started or the run folder was made, or failed every request.
@@ -211,6 +219,7 @@ export const runCommand: Command = async (argv) => {
       onRecord: progress.onRecord,
       onNote: (line) => console.error(`agentload: ${line}`),
       health: () => (engineDied ? [engineDied] : []),
+      idealCache,
     });
     progress.finish();
     console.log(renderSummary(result.summary, result.verdicts, { color: process.stdout.isTTY === true, validity: result.validity }));
@@ -286,4 +295,21 @@ async function isTrace(path: string, format: string | undefined): Promise<boolea
   } catch {
     return false; // the spec reader names the missing file
   }
+}
+
+/** --cache-ttl, --cache-blocks and --cache-block-tokens as the ideal cache's options, checked before the run. */
+export function idealCacheFlags(ttl: string | undefined, blocks: string | undefined, blockTokens: string | undefined): IdealCacheOptions {
+  const options: IdealCacheOptions = {};
+  const ttlSeconds = positiveFlag("cache-ttl", ttl);
+  if (ttlSeconds !== undefined) options.ttlMs = ttlSeconds * 1000;
+  if (blockTokens !== undefined && blocks === undefined) throw new CliError("--cache-block-tokens sizes the blocks of --cache-blocks N; give both");
+  if (blocks !== undefined) {
+    const n = intFlag("cache-blocks", blocks, 0);
+    if (n < 1) throw new CliError(`--cache-blocks expects a whole number of blocks >= 1, got '${blocks}'`);
+    options.lruBlocks = n;
+    const size = intFlag("cache-block-tokens", blockTokens, DEFAULT_CACHE_BLOCK_TOKENS);
+    if (size < 1) throw new CliError(`--cache-block-tokens expects a whole number of tokens >= 1, got '${blockTokens}'`);
+    options.blockTokens = size;
+  }
+  return options;
 }

@@ -5,6 +5,7 @@
 // overlap, goodput, prompt-token accuracy, the output-from-usage share, the server's own window
 // gauges) is taken from the first run.
 import { LatencyHistogram, type SerializedHistogram } from "../stats/histogram.js";
+import { mergeIdealCaches } from "./cache-attribution.js";
 import type { ServerCacheHitRate } from "./server-cache.js";
 import type { HistogramName, RunSummary } from "./summary.js";
 
@@ -100,6 +101,8 @@ export function mergeRunSummaries(summaries: readonly RunSummary[]): RunSummary 
       // not keep: weighted by reported prompt tokens, exact when every request reports both.
       requestHitRate: weighted(summaries, (s) => s.prefix.requestHitRate, (s) => s.tokens.reportedPrompt),
       server: mergeServerHitRate(summaries.map((s) => s.prefix.server)),
+      // Not the first run's: the runs' ideal caches added up (left out unless every run has one).
+      ideal: mergeIdealCaches(summaries.map((s) => s.prefix.ideal)),
     },
     dispatch: { ...first.dispatch, lateness: dispatchLateness, healthy: dispatchHealthy },
     health: { healthy: problems.length === 0, problems },

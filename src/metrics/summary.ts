@@ -5,6 +5,7 @@ import type { ErrorKind } from "../records/types.js";
 import type { DecodeOverlap } from "./decode-overlap.js";
 import type { DistributionStats, SerializedHistogram } from "../stats/histogram.js";
 import type { ServerCacheHitRate } from "./server-cache.js";
+import type { IdealCacheSummary } from "./cache-attribution.js";
 
 export type LatencyMetric = "ttfc" | "ttfv" | "tbc" | "tpot" | "e2e";
 /** The built-in latency metrics, all kept as histograms (see catalogue.ts). */
@@ -86,12 +87,21 @@ export interface TokenSummary {
 }
 
 export interface PrefixSummary {
-  /** Share of prompt tokens the workload means to be a reusable prefix: Σ shared / Σ expected. */
+  /**
+   * Share of prompt tokens each request repeats of its history parent: Σ shared / Σ expected
+   * (within sessions only; `ideal.infinite.hitRate` adds scaffolds and hash-id blocks shared across them).
+   */
   expectedReuse: number | null;
   /** Σ cachedTokens / Σ promptTokens over successful requests that report both (usage details). */
   requestHitRate: number | null;
   /** From the server's counters before and after the run. */
   server: ServerCacheHitRate | null;
+  /**
+   * The ideal prefix cache of the run's requests in their dispatch order, and the server's cached
+   * tokens against it (cache-attribution.ts); absent when it was not computed (records alone,
+   * merged runs).
+   */
+  ideal?: IdealCacheSummary;
 }
 
 export interface DispatchSummary {

@@ -67,6 +67,8 @@ export interface RequestRecord {
   /** As the workload intends. */
   expectedPromptTokens: number;
   sharedPrefixTokens: number;
+  /** The scaffold's tokens at the start of the prompt as expected (template included); absent when 0. */
+  scaffoldTokens?: number;
   freshInputTokens: number;
   requestedOutputTokens: number;
   warmup?: boolean;

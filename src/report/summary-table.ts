@@ -8,6 +8,7 @@ import { CPU_BUSY_THRESHOLD, lagLimitText, loadText, ordinal, type ClientChecks 
 import type { SloVerdict } from "../metrics/slo.js";
 import type { RunValidity } from "../metrics/validity.js";
 import type { RunSummary } from "../metrics/summary.js";
+import { missesByReason } from "../metrics/cache-attribution.js";
 
 export interface RenderOptions {
   /** ANSI colors for verdicts and health (default false). */
@@ -57,8 +58,9 @@ export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], optio
     "",
     paint.bold("Prefix cache"),
     ...section([
-      ["reuse the workload intends", ratio(prefix.expectedReuse)],
+      ...idealRows(prefix),
       ["hit rate from usage", ratio(prefix.requestHitRate)],
+      ...achievedRows(prefix),
       ["hit rate from server metrics", server],
       [
         "prompt tokens exact",
@@ -92,6 +94,34 @@ export function renderSummary(summary: RunSummary, verdicts: SloVerdict[], optio
     for (const v of verdicts) out.push(`  ${v.pass ? paint.green(v.message) : paint.red(v.message)}`);
   }
   return out.join("\n") + "\n";
+}
+
+/**
+ * The reuse the workload intends: the ideal (infinite) prefix cache's hit rate when the run
+ * computed it (scaffolds and hash-id blocks across sessions, history within them), else the
+ * history share alone; the LRU cache when one was simulated.
+ */
+function idealRows(prefix: RunSummary["prefix"]): [string, string][] {
+  const ideal = prefix.ideal;
+  if (!ideal) return [["reuse the workload intends", `${ratio(prefix.expectedReuse)}${prefix.expectedReuse === null ? "" : "   (history within sessions)"}`]];
+  const inf = ideal.infinite;
+  const share = (n: number) => (inf.promptTokens > 0 ? formatPercent(n / inf.promptTokens) : NONE);
+  const cold = inf.missed.scaffold > 0 ? `first sight of a scaffold ${share(inf.missed.scaffold)}, ` : "";
+  const rows: [string, string][] = [["reuse the workload intends", `${ratio(inf.hitRate)}   (an infinite prefix cache; ${cold}new input ${share(inf.fresh)})`]];
+  if (ideal.lru) {
+    const lost = missesByReason(ideal.lru.missed).map(([reason, n]) => `${reason} ${share(n)}`);
+    rows.push([`LRU cache of ${formatNumber(ideal.lru.blocks)} blocks`, `${ratio(ideal.lru.hitRate)}   (${ideal.lru.blockTokens}-token blocks${lost.length ? `; missed: ${lost.join(", ")}` : ""})`]);
+  }
+  return rows;
+}
+
+/** The server's cached tokens against the ideal's, and the shortfall by reason. */
+function achievedRows(prefix: RunSummary["prefix"]): [string, string][] {
+  const a = prefix.ideal?.achieved;
+  if (!a) return [];
+  const lost = missesByReason(a.missed).map(([reason, n]) => `${reason} ${formatNumber(n)}`);
+  const beyond = a.beyondIdeal > 0 ? `; beyond ideal ${formatNumber(a.beyondIdeal)}` : "";
+  return [["achieved / ideal", `${ratio(a.ratio)}   (${formatNumber(a.cachedTokens)} of ${formatNumber(a.idealTokens)} tokens; short by reason: ${lost.length ? lost.join(", ") : "none"}${beyond})`]];
 }
 
 /** The client's own checks (metrics/client-checks.ts), green when they pass. */

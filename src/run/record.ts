@@ -25,6 +25,8 @@ export function requestRecord(
     freshInputTokens: node.freshInputTokens,
     requestedOutputTokens: node.outputTokens,
   };
+  // For the ideal cache (metrics/cache-attribution.ts): the part of the prompt every session of the scaffold shares.
+  if (expected.scaffoldTokens > 0) record.scaffoldTokens = expected.scaffoldTokens;
   if (obs.firstTokenAt !== undefined) record.firstTokenAt = round3(obs.firstTokenAt - t0);
   if (obs.firstContentAt !== undefined) record.firstContentAt = round3(obs.firstContentAt - t0);
   if (obs.doneAt !== undefined) record.doneAt = round3(obs.doneAt - t0);

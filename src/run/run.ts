@@ -26,6 +26,8 @@ import { clientOptions, nodeRequest, warmUpRequest } from "./request.js";
 import { setUpSteps, startRunControl } from "./run-control.js";
 import { runMetadata } from "./run-metadata.js";
 import { writeHtmlReport } from "./html-report.js";
+import { idealCacheOfFolder } from "./ideal-cache.js";
+import type { IdealCacheOptions } from "../metrics/cache-attribution.js";
 import { runSession, type NodeStart } from "./session-runner.js";
 import { TimerQueue } from "./timer-queue.js";
 import { trafficRunner } from "./traffic/index.js";
@@ -116,6 +118,11 @@ export interface RunOptions {
   catalogue?: MetricCatalogue;
   /** Check the server before the run (default true): see preflight.ts. */
   preflight?: boolean;
+  /**
+   * The ideal prefix cache worked out when the run ends (summary.prefix.ideal): its TTL and an LRU
+   * cache's size (metrics/cache-attribution.ts); false leaves it out. Default: on, TTL 5 minutes, no LRU.
+   */
+  idealCache?: IdealCacheOptions | false;
   /** Write report.html into the run folder when the run ends (default true). */
   report?: boolean;
   /**
@@ -265,6 +272,14 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     return null;
   });
   const summary = recorder.summarize(wallMs, before, after);
+  if (opts.idealCache !== false) {
+    // A cache that cannot be worked out (records too large to read back) is a note: nothing measured is lost.
+    try {
+      summary.prefix.ideal = idealCacheOfFolder(folder, plan, nextIndex, opts.idealCache ?? {});
+    } catch (err) {
+      opts.onNote?.(`ideal prefix cache not worked out: ${(err as Error).message}`);
+    }
+  }
   const verdicts = evaluateSlos(objectives, summary, catalogue);
   const passed = verdicts.every((v) => v.pass);
   const interrupted = stopped();

@@ -75,6 +75,24 @@ describe("agentload report", () => {
     expect(json.validity.problems.some((p) => p.startsWith("load short: "))).toBe(true);
   });
 
+  it("keeps the run's ideal prefix cache, which needs the session graphs the records do not hold", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "agentload-report-ideal-"));
+    const folder = RunFolder.create(parent, "ideal");
+    const records = syntheticRecords({ seed: "report", requests: 10 });
+    const writer = new RecordWriter(folder.path("records.jsonl"));
+    for (const r of records) writer.append(r);
+    writer.close();
+    folder.writeJson("spec.resolved.json", { name: "ideal", slo: {} });
+    const summary = summarizeRecords(records, { wallMs: 10_000 });
+    const missed = { scaffold: 0, blocks: 0, spawn: 0, compaction: 0, ttl: 0, fork: 0, history: 250 };
+    const totals = { requests: 10, promptTokens: 1000, hitTokens: 500, hitRate: 0.5, missed: { ...missed, history: 0 }, fresh: 500 };
+    summary.prefix.ideal = { ttlMs: 300_000, infinite: totals, lru: null, achieved: { requests: 10, idealTokens: 500, cachedTokens: 250, ratio: 0.5, missed, beyondIdeal: 0 } };
+    folder.writeJson("summary.json", { name: "ideal", interrupted: false, passed: true, summary, verdicts: [] });
+    expect(await report(folder.dir)).toBe(0);
+    expect(out.join("")).toMatch(/reuse the workload intends +50% +\(an infinite prefix cache; new input 50%\)/);
+    expect(out.join("")).toMatch(/achieved \/ ideal +50% +\(250 of 500 tokens; short by reason: history 250\)/);
+  });
+
   it("writes JSON, CSV and JUnit", async () => {
     expect(await report(dir, "--format", "json")).toBe(0);
     const doc = JSON.parse(out.join("")) as { summary: { counts: { requests: number } }; verdicts: unknown[] };

@@ -110,6 +110,25 @@ describe("mergeRunSummaries", () => {
     expect(twice.prefix.expectedReuse).toBeCloseTo(s.prefix.expectedReuse!, 12);
   });
 
+  test("the ideal caches add up: tokens summed, rates made again; none unless every run has one", () => {
+    const missed = (history: number) => ({ scaffold: 10, blocks: 0, spawn: 0, compaction: 0, ttl: 0, fork: 0, history });
+    const idealOf = (prompt: number, hit: number, ideal: number, cached: number) => ({
+      ttlMs: 300_000,
+      infinite: { requests: 10, promptTokens: prompt, hitTokens: hit, hitRate: hit / prompt, missed: missed(0), fresh: prompt - hit - 10 },
+      lru: null,
+      achieved: { requests: 10, idealTokens: ideal, cachedTokens: cached, ratio: cached / ideal, missed: missed(ideal - cached), beyondIdeal: 0 },
+    });
+    const a = { ...one, prefix: { ...one.prefix, ideal: idealOf(1000, 800, 800, 400) } };
+    const b = { ...two, prefix: { ...two.prefix, ideal: idealOf(3000, 1500, 1500, 1500) } };
+    const ideal = mergeRunSummaries([a, b]).prefix.ideal!;
+    expect(ideal.infinite).toMatchObject({ requests: 20, promptTokens: 4000, hitTokens: 2300, hitRate: 2300 / 4000, fresh: 1680 });
+    expect(ideal.infinite.missed.scaffold).toBe(20);
+    expect(ideal.achieved).toMatchObject({ requests: 20, idealTokens: 2300, cachedTokens: 1900, ratio: 1900 / 2300, beyondIdeal: 0 });
+    expect(ideal.achieved!.missed.history).toBe(400);
+    expect(mergeRunSummaries([a, two]).prefix.ideal).toBeUndefined();
+    expect(mergeRunSummaries([a, { ...b, prefix: { ...b.prefix, ideal: { ...b.prefix.ideal, ttlMs: 60_000 } } }]).prefix.ideal).toBeUndefined();
+  });
+
   test("expected reuse is shared over expected tokens across runs, not a mean per request", () => {
     const at = (seed: string, expected: number, shared: number) =>
       summarizeRecords(

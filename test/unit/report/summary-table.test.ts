@@ -73,10 +73,26 @@ describe("renderSummary", () => {
   });
 
   it("sets prefix reuse beside the cache hit rates", () => {
-    expect(line(/reuse the workload intends/)).toMatch(/95%$/);
+    expect(line(/reuse the workload intends/)).toMatch(/95% +\(history within sessions\)$/);
+    expect(line(/achieved \/ ideal/)).toBe("");
     expect(line(/hit rate from usage/)).toMatch(/90%$/);
     expect(line(/hit rate from server metrics/)).toMatch(/85% +\(vllm counters over the run\)/);
     expect(line(/prompt tokens exact/)).toMatch(/100% of 20/);
+  });
+
+  it("shows the ideal cache as the reuse the workload intends, and the run's shortfall against it by reason", () => {
+    const missed = { scaffold: 0, blocks: 0, spawn: 120, compaction: 0, ttl: 0, fork: 30, history: 1500 };
+    const ideal = {
+      ttlMs: 300_000,
+      infinite: { requests: 20, promptTokens: 20_000, hitTokens: 18_000, hitRate: 0.9, missed: { ...missed, spawn: 0, fork: 0, history: 0, scaffold: 400 }, fresh: 1600 },
+      lru: { requests: 20, promptTokens: 20_000, hitTokens: 16_000, hitRate: 0.8, missed: { ...missed, history: 1000, spawn: 0, fork: 0, scaffold: 400 }, fresh: 2600, blocks: 4096, blockTokens: 16 },
+      achieved: { requests: 20, idealTokens: 18_000, cachedTokens: 16_400, ratio: 16_400 / 18_000, missed, beyondIdeal: 50 },
+    };
+    const withIdeal = renderSummary({ ...summary, prefix: { ...summary.prefix, ideal } }, []).split("\n");
+    const row = (re: RegExp) => withIdeal.find((l) => re.test(l));
+    expect(row(/reuse the workload intends/)).toMatch(/90% +\(an infinite prefix cache; first sight of a scaffold 2%, new input 8%\)$/);
+    expect(row(/LRU cache of 4,096 blocks/)).toMatch(/80% +\(16-token blocks; missed: history 5%, scaffold 2%\)$/);
+    expect(row(/achieved \/ ideal/)).toMatch(/91.11% +\(16,400 of 18,000 tokens; short by reason: history 1,500, spawn 120, fork 30; beyond ideal 50\)$/);
   });
 
   it("lists errors, decode overlap, health and SLO verdicts", () => {
