@@ -140,6 +140,10 @@ export function simulatePrefixCache(requests: readonly CacheRequest[], options: 
       seen.add(i);
       nodeOf(p, seen);
       at = conversationNode[p]!;
+      // A prompt that drops reasoning repeats the conversation only so far: the deepest prefix
+      // that ends there (its end is where an earlier prompt of the conversation ended).
+      const upTo = r.prompt.start.upTo;
+      if (upTo !== undefined) while (at > 0 && trie.end[at]! > upTo) at = trie.parent[at]!;
     }
     for (const s of r.prompt.own) at = trie.child(at, s);
     promptNode[i] = at;

@@ -30,8 +30,12 @@ export type PromptStart =
   | { from: "spawn" }
   /** From the scaffold again: the request after a compaction (a parent of kind "compaction"). */
   | { from: "compaction" }
-  /** From the history parent's whole conversation. */
-  | { from: "history"; parent: string };
+  /**
+   * From the history parent's whole conversation; with `upTo`, only its first upTo tokens (a
+   * prompt that drops reasoning, RequestNode.dropReasoning: it differs from the first dropped
+   * reply on, which is where an earlier prompt of the conversation ended).
+   */
+  | { from: "history"; parent: string; upTo?: number };
 
 /** One node's prompt as segments: what it inherits (by reference) and what it adds. */
 export interface PromptSegments {
@@ -62,10 +66,16 @@ export function promptSegments(graph: SessionGraph, counts: ReadonlyMap<string, 
     const own: Segment[] = [];
     let start: PromptStart;
     let fresh: number;
-    if (node.historyParent !== null && out.has(node.historyParent)) {
+    const parentPrompt = node.historyParent === null ? 0 : (counts.get(node.historyParent)?.promptTokens ?? 0);
+    if (node.historyParent !== null && out.has(node.historyParent) && node.dropReasoning !== undefined && c.sharedPrefixTokens <= parentPrompt) {
+      // It repeats the conversation only up to the first reply it drops the reasoning of; what
+      // follows (visible parts, its new input) is its own. Its parent's reply length is left to a
+      // child that carries it whole.
+      start = { from: "history", parent: node.historyParent, upTo: c.sharedPrefixTokens };
+      fresh = c.promptTokens - c.sharedPrefixTokens;
+    } else if (node.historyParent !== null && out.has(node.historyParent)) {
       start = { from: "history", parent: node.historyParent };
       const parent = out.get(node.historyParent)!;
-      const parentPrompt = counts.get(node.historyParent)!.promptTokens;
       if (parent.reply === null) {
         const replyTokens = Math.max(0, c.sharedPrefixTokens - parentPrompt);
         parent.reply = { key: `r:${graph.id}/${node.historyParent}`, tokens: replyTokens, kind: "reply" };

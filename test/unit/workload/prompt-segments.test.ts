@@ -50,3 +50,22 @@ describe("a prompt as shared segments", () => {
     expect(p.get("1")!.own).toEqual([{ key: "f:s/1", tokens: 143, kind: "fresh" }]);
   });
 });
+
+describe("prompts that drop reasoning", () => {
+  it("repeat their conversation only up to the first dropped reply; the ideal cache hits that far", async () => {
+    const { sessionTokens } = await import("../../../src/workload/tokens.js");
+    const { simulatePrefixCache } = await import("../../../src/metrics/ideal-cache.js");
+    const r = (id: string, parent: string | null, extra: Partial<RequestNode> = {}) =>
+      node(id, { parents: parent ? [parent] : [], historyParent: parent, outputTokens: 10, reasoningTokens: 6, ...extra });
+    // 0 -> 1 -> 2 (a new user turn: drops all reasoning) ; 1 -> 3 (visible only: its parent's reply)
+    const graph: SessionGraph = { id: "s", scaffoldId: "a", nodes: [r("0", null), r("1", "0"), r("2", "1", { dropReasoning: "all" }), r("3", "1", { dropReasoning: "parent" })] };
+    const tokens = sessionTokens(graph, [{ id: "a", systemTokens: 100, toolTokens: 0 }]);
+    const p = promptSegments(graph, tokens);
+    expect(p.get("2")!.start).toEqual({ from: "history", parent: "1", upTo: tokens.get("0")!.promptTokens });
+    expect(p.get("3")!.start).toEqual({ from: "history", parent: "1", upTo: tokens.get("1")!.promptTokens });
+    const requests = graph.nodes.map((n, i) => ({ sessionId: "s", prompt: p.get(n.id)!, dispatchAt: i * 10, prefilledAt: i * 10 + 1, endAt: i * 10 + 5, waitMs: 0 }));
+    const outcome = simulatePrefixCache(requests, { ttlMs: 1e9 }).infinite;
+    expect(outcome[2]!.hitTokens).toBe(tokens.get("0")!.promptTokens);
+    expect(outcome[3]!.hitTokens).toBe(tokens.get("1")!.promptTokens);
+  });
+});
