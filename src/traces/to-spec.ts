@@ -7,6 +7,7 @@ import type { AgentSpec, ReasoningSpec, SubagentSpec, TrafficSpec, WorkloadSpec 
 import { analyzeTrace, spawnedConversations } from "./analyze.js";
 import { majorityPrefix } from "./hash-chains.js";
 import { fitFamilies, fitSpikeTail, type Family, type FitReport, type SpikeTailFit } from "./fit.js";
+import { forksAsSpawns } from "./forks.js";
 import { indexTrace } from "./sessions.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { TraceError } from "./where.js";
@@ -319,6 +320,7 @@ function spawningFor(
   let children = 0;
   const joinGaps: number[] = [];
   const shares: number[] = [];
+  let inherits = 0;
   const shape = burstsOf(group, childrenOf);
   for (const c of group.conversations) {
     // Which request of this conversation reads each child conversation's report.
@@ -335,6 +337,7 @@ function spawningFor(
       fanOuts.push(spawned.length);
       for (const child of spawned) {
         children++;
+        if (child[0]!.historyParent === r.id) inherits++;
         lastReplies.push(child[child.length - 1]!.outputTokens);
         shares.push(child.length / Math.max(1, c.length - 1 - i));
         let at: number | undefined;
@@ -345,7 +348,10 @@ function spawningFor(
   }
   if (spawning === 0) return undefined;
   // Keys in the order docs/spec-format.md writes them.
-  const spec = { agent: subagentName, spawnProbability: round(Math.min(1, shape.lengths.length / Math.max(1, shape.opportunities))) } as SubagentSpec;
+  const spec = { agent: subagentName } as SubagentSpec;
+  // Forks (forks.ts): every child's first request continues its spawner's conversation.
+  if (inherits > 0 && inherits === children) spec.inheritHistory = true;
+  spec.spawnProbability = round(Math.min(1, shape.lengths.length / Math.max(1, shape.opportunities)));
   if (shape.from > 0 || shape.to < 1) spec.spawnWindow = { from: round(shape.from), to: round(shape.to) };
   if (shape.lengths.some((n) => n > 1)) spec.burstTurns = countDistribution(f, agent, "subagents.burstTurns", shape.lengths)!;
   spec.fanOut = countDistribution(f, agent, "subagents.fanOut", fanOuts)!;
@@ -405,6 +411,8 @@ function groupName(depth: number): string {
 
 /** Fits a spec to a trace; `spec` validates with validateSpec. */
 export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
+  // Forks within a conversation (Veeksha DAGs) are fitted as subagents that inherit history.
+  trace = forksAsSpawns(trace);
   const f: Fitter = { quantities: [], options };
   const analysis = analyzeTrace(trace);
   const conversations = byConversation(trace);

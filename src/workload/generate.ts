@@ -18,8 +18,9 @@
 //   each a chain of its template agent from that agent's scaffold (first node kind "spawn",
 //   historyParent null); turn t+1 becomes a "report" whose parents are turn t and every child's
 //   last node and whose fresh input is the children's summaries (blocking, the default). With
-//   blocking: false the parent goes on at once, and each child's report is read, with
-//   joinProbability, by the turn joinAfterTurns later (at most the last), else never. A spawn may
+//   inheritHistory a child's first request continues the parent's conversation (a fork) instead
+//   of starting from its scaffold. With blocking: false the parent goes on at once, and each
+//   child's report is read, with joinProbability, by the turn joinAfterTurns later (at most the last), else never. A spawn may
 //   start only within spawnWindow (fractions of the chain) and then goes on for burstTurns
 //   consecutive turns (default 1), each spawning fanOut children. A chain at depth d spawns with
 //   its agent's own `subagents` (else the one it was spawned under) while d < maxDepth;
@@ -135,6 +136,8 @@ interface Chain {
   spawning: SubagentSpec | undefined;
   /** Its length when its spawner set it (turnsShare); else drawn from its agent's turns. */
   turns?: number;
+  /** A fork (inheritHistory): the node whose conversation its first request continues. */
+  historyFrom?: string;
   /** Its agent's reasoning, with the stream of each reply's share (set by runChain). */
   reasoning?: Reasoning | null;
 }
@@ -247,7 +250,7 @@ class SessionBuilder {
 
     let prev = this.add(chain, {
       parents: after,
-      historyParent: null,
+      historyParent: chain.historyFrom ?? null,
       freshInputTokens: task.draw(),
       outputTokens: output.draw(),
       waitAfterReadyMs: after.length > 0 ? wait.draw() : 0,
@@ -306,6 +309,7 @@ class SessionBuilder {
       const after = k >= limit ? [from, lasts[k - limit]!] : [from];
       const path = `${chain.path}/turn${turn}/child${k}`;
       const child: Chain = { agent: template, path, depth: chain.depth + 1, spawning: template.subagents ?? spawning };
+      if (spawning.inheritHistory === true) child.historyFrom = from;
       if (spawning.turnsShare !== undefined) {
         const share = createDistribution(spawning.turnsShare, rngFor(this.plan.spec.seed, `${path}/turnsShare`)).sample();
         child.turns = Math.min(FIELD_LIMITS.count.most, Math.max(1, Math.round(share * left)));

@@ -482,6 +482,10 @@ export interface SubagentSpec {
    */
   agent: string;
   /**
+   * true: a child's first request continues the spawning turn's conversation (a fork of it, as Veeksha's DAG branches are) instead of starting from its template's scaffold; the template gives its turns and sizes.
+   */
+  inheritHistory?: boolean;
+  /**
    * Chance per parent turn of spawning subagents.
    */
   spawnProbability: number;
@@ -1484,6 +1488,11 @@ export const workloadSpecSchema: Record<string, unknown> = {
           "type": "string",
           "minLength": 1,
           "description": "Name of the agents[] entry used as the subagent template."
+        },
+        "inheritHistory": {
+          "type": "boolean",
+          "default": false,
+          "description": "true: a child's first request continues the spawning turn's conversation (a fork of it, as Veeksha's DAG branches are) instead of starting from its template's scaffold; the template gives its turns and sizes."
         },
         "spawnProbability": {
           "type": "number",

@@ -63,7 +63,7 @@ describe("prompts that drop reasoning", () => {
     const p = promptSegments(graph, tokens);
     expect(p.get("2")!.start).toEqual({ from: "history", parent: "1", upTo: tokens.get("0")!.promptTokens });
     expect(p.get("3")!.start).toEqual({ from: "history", parent: "1", upTo: tokens.get("1")!.promptTokens });
-    const requests = graph.nodes.map((n, i) => ({ sessionId: "s", prompt: p.get(n.id)!, dispatchAt: i * 10, prefilledAt: i * 10 + 1, endAt: i * 10 + 5, waitMs: 0 }));
+    const requests = graph.nodes.map((n, i) => ({ sessionId: "s", prompt: p.get(n.id)!, dispatchAt: i * 10, prefilledAt: i * 10 + 1, endAt: i * 10 + 5, waitMs: 0, measured: true, replied: true }));
     const outcome = simulatePrefixCache(requests, { ttlMs: 1e9 }).infinite;
     expect(outcome[2]!.hitTokens).toBe(tokens.get("0")!.promptTokens);
     expect(outcome[3]!.hitTokens).toBe(tokens.get("1")!.promptTokens);
