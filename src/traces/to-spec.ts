@@ -256,7 +256,7 @@ const MIN_CONVERSATIONS_FOR_SPREAD = 3;
  * How much conversations differ in what their turns add (freshInputSpread): the variance of the
  * conversations' mean log sizes beyond what their own scatter explains (a method-of-moments
  * random effect), and the values with each conversation's factor divided out (shrunk toward 1 by
- * how little its own requests tell), rescaled to the data's mean, for the family fit. In the
+ * how little its own requests tell), for the family fit. In the
  * branching trace conversations' medians run from 19 to 1,663 tokens: between-conversation
  * variance of log sizes 1.0 against 4.0 within; drawn alike for every chain, the generated prompts
  * bunched (p50 1.34x, p90 0.63x the trace's).
@@ -285,10 +285,11 @@ function freshSpread(later: TraceRequest[]): { sigma: number; values: number[] }
     const shrink = between / (between + c.noise);
     for (const i of c.g) factor[i] = Math.exp(shrink * (c.m - grand));
   }
-  const divided = raw.map((x, i) => x / factor[i]!);
-  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const k = mean(raw) / mean(divided);
-  return { sigma: Math.sqrt(between), values: divided.map((x) => Math.max(0, Math.round(x * k))) };
+  // Factors of median 1 (in log space about the mean conversation), as the generator draws them;
+  // kept within the values' own range, which the fit is truncated to.
+  const lo = Math.min(...raw);
+  const hi = Math.max(...raw);
+  return { sigma: Math.sqrt(between), values: raw.map((x, i) => Math.min(hi, Math.max(lo, Math.round(x / factor[i]!)))) };
 }
 
 /**

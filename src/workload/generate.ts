@@ -32,7 +32,6 @@ import { FIELD_LIMITS, MAX_NODES_PER_SESSION, MAX_TOKENS } from "./limits.js";
 import { SpecError, type SpecPath } from "./spec-errors.js";
 import { rngFor } from "../stats/random.js";
 import { standardNormal } from "../stats/samplers.js";
-import { normalCdf } from "../stats/special.js";
 import type { AgentSpec, CompactionSpec, DistributionSpec, ReasoningSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
 import { inheritedPrompt, replyOf, rootPrompt, type NodeTokens } from "./tokens.js";
 import type { NodeKind, RequestNode, Rng, Scaffold, SessionGraph, Workload } from "./types.js";
@@ -396,17 +395,16 @@ class SessionBuilder {
 const SPREAD_LIMIT = 2;
 
 /**
- * exp(sigma Z) / E[exp(sigma Z)] for Z a standard normal truncated to +-SPREAD_LIMIT, so the factor
- * has mean 1 and no chain draws sizes beyond what conversations of the trace showed (the branching
- * trace's conversations lie within 1.6 standard deviations); untruncated, one seed's chain drew a
- * factor that grew a prompt to 1.08M tokens against the trace's 167k.
+ * exp(sigma Z) for Z a standard normal truncated to +-SPREAD_LIMIT: a factor of median 1, so
+ * chains keep the trace's typical size and its mean comes from the spread (fit divides each
+ * conversation's factor out the same way), and no chain draws sizes beyond what conversations of
+ * the trace showed (the branching trace's lie within 1.6 standard deviations); untruncated, one
+ * seed's chain drew a factor that grew a prompt to 1.08M tokens against the trace's 167k.
  */
 function spreadFactor(sigma: number, rng: Rng): number {
   let z = standardNormal(rng);
   for (let tries = 0; Math.abs(z) > SPREAD_LIMIT && tries < 1000; tries++) z = standardNormal(rng);
-  z = Math.max(-SPREAD_LIMIT, Math.min(SPREAD_LIMIT, z));
-  const mean = (Math.exp((sigma * sigma) / 2) * (normalCdf(SPREAD_LIMIT - sigma) - normalCdf(-SPREAD_LIMIT - sigma))) / (normalCdf(SPREAD_LIMIT) - normalCdf(-SPREAD_LIMIT));
-  return Math.exp(sigma * z) / mean;
+  return Math.exp(sigma * Math.max(-SPREAD_LIMIT, Math.min(SPREAD_LIMIT, z)));
 }
 
 /**

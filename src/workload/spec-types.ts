@@ -157,7 +157,7 @@ export interface AgentSpec {
    */
   freshInput: DistributionSpec;
   /**
-   * How much conversations differ in the size of what their turns add: each chain multiplies its freshInput draws by its own lognormal factor of mean 1 and this log-space standard deviation, kept within 2 standard deviations; a turn never passes freshInput's max (default 0: every chain alike). In the branching OpenClaw trace one subagent's median tool result is 19 tokens and another's 1,663.
+   * How much conversations differ in the size of what their turns add: each chain multiplies its freshInput draws by its own lognormal factor of median 1 and this log-space standard deviation, kept within 2 standard deviations; a turn never passes freshInput's max (default 0: every chain alike). In the branching OpenClaw trace one subagent's median tool result is 19 tokens and another's 1,663.
    */
   freshInputSpread?: number;
   /**
@@ -1672,7 +1672,7 @@ export const workloadSpecSchema: Record<string, unknown> = {
           "type": "number",
           "minimum": 0,
           "maximum": 5,
-          "description": "How much conversations differ in the size of what their turns add: each chain multiplies its freshInput draws by its own lognormal factor of mean 1 and this log-space standard deviation, kept within 2 standard deviations; a turn never passes freshInput's max (default 0: every chain alike). In the branching OpenClaw trace one subagent's median tool result is 19 tokens and another's 1,663."
+          "description": "How much conversations differ in the size of what their turns add: each chain multiplies its freshInput draws by its own lognormal factor of median 1 and this log-space standard deviation, kept within 2 standard deviations; a turn never passes freshInput's max (default 0: every chain alike). In the branching OpenClaw trace one subagent's median tool result is 19 tokens and another's 1,663."
         },
         "output": {
           "description": "Output tokens per request.",

@@ -162,13 +162,17 @@ describe("conversations that differ in what their turns add (freshInputSpread)",
   });
   const chainMeans = (w: ReturnType<typeof generateWorkload>) => w.sessions.map((s) => s.nodes.slice(1).reduce((t, n) => t + n.freshInputTokens, 0) / (s.nodes.length - 1));
 
-  it("each chain draws its own factor, of mean 1, within two standard deviations", () => {
+  it("each chain draws its own factor, of median 1, within two standard deviations", () => {
     const means = chainMeans(generateWorkload(base(0.8)));
+    const sorted = [...means].sort((a, b) => a - b);
+    expect(Math.abs(sorted[means.length / 2]! / 100 - 1)).toBeLessThan(0.12);
+    // Its mean is exp(sigma^2 / 2) = 1.38 (a little less, truncated at 2 sigma).
     const overall = means.reduce((s, m) => s + m, 0) / means.length;
-    expect(Math.abs(overall / 100 - 1)).toBeLessThan(0.08);
+    expect(overall / 100).toBeGreaterThan(1.2);
+    expect(overall / 100).toBeLessThan(1.45);
     // Within a chain every turn has the same factor: the fixed 100 times it, rounded.
     for (const s of generateWorkload(base(0.8, 20)).sessions) expect(new Set(s.nodes.slice(1).map((n) => n.freshInputTokens)).size).toBe(1);
-    expect(Math.min(...means)).toBeGreaterThanOrEqual(Math.floor(100 * Math.exp(-1.6) / 1.38));
+    expect(Math.min(...means)).toBeGreaterThanOrEqual(Math.floor(100 * Math.exp(-1.6)));
     expect(Math.max(...means)).toBeLessThanOrEqual(Math.ceil(100 * Math.exp(1.6)));
     expect(new Set(chainMeans(generateWorkload(base(0, 20)))).size).toBe(1);
   });
