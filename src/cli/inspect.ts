@@ -2,6 +2,8 @@
 // token distributions, expected prefix reuse) without running it.
 import { iterateSessions, scaffoldsOf } from "../workload/generate.js";
 import { inspectSessions, renderStats } from "../workload/inspect.js";
+import type { Scaffold, SessionGraph } from "../workload/types.js";
+import { cacheTotals, requestsInOrder, simulatePrefixCache } from "../metrics/ideal-cache.js";
 import { parseFlags, type Command } from "./args.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS } from "./spec-arg.js";
 
@@ -24,8 +26,32 @@ export const inspectCommand: Command = async (argv) => {
     return 0;
   }
   const spec = await readSpecArg("inspect", positionals, values);
-  const stats = inspectSessions(iterateSessions(spec), scaffoldsOf(spec), spec.name);
-  if (values.json) console.log(JSON.stringify(stats, null, 2));
-  else process.stdout.write(renderStats(stats));
+  const scaffolds = scaffoldsOf(spec);
+  const stats = inspectSessions(iterateSessions(spec), scaffolds, spec.name);
+  const ideal = idealCache(iterateSessions(spec), scaffolds);
+  if (values.json) console.log(JSON.stringify({ ...stats, idealCache: ideal }, null, 2));
+  else {
+    process.stdout.write(renderStats(stats));
+    const of = ideal.sessions < spec.sessions ? ` (the first ${ideal.sessions} sessions)` : "";
+    console.log(
+      `ideal prefix cache${of}: ${(ideal.hitRate * 100).toFixed(1)}% of prompt tokens (an infinite cache, sessions one after another: ` +
+        `scaffolds and hash-id blocks shared across sessions count, unlike the reuse ratio above)`,
+    );
+  }
   return 0;
 };
+
+/** Sessions the ideal cache of `inspect` simulates at most: its requests are held in memory. */
+const IDEAL_SESSIONS = 2000;
+
+/** The infinite prefix cache's hit rate over the first sessions, run one after another (metrics/ideal-cache.ts). */
+function idealCache(sessions: Iterable<SessionGraph>, scaffolds: Scaffold[]): { hitRate: number; sessions: number } {
+  const first: SessionGraph[] = [];
+  for (const s of sessions) {
+    if (first.length >= IDEAL_SESSIONS) break;
+    first.push(s);
+  }
+  const requests = requestsInOrder(first, scaffolds);
+  const totals = cacheTotals(requests, simulatePrefixCache(requests, { ttlMs: Infinity }).infinite);
+  return { hitRate: totals.hitRate ?? 0, sessions: first.length };
+}

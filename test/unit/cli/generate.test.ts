@@ -134,6 +134,12 @@ describe("agentload inspect", () => {
     expect(stats.requests).toBe(firstFive.length);
     expect(stats.promptReuseRatio).toBeGreaterThan(0);
     expect(stats.promptReuseRatio).toBeLessThan(1);
+    // The ideal cache counts the scaffolds shared across sessions too: never less than history alone.
+    const ideal = (JSON.parse(json) as { idealCache: { hitRate: number; sessions: number } }).idealCache;
+    expect(ideal.sessions).toBe(5);
+    expect(ideal.hitRate).toBeGreaterThan(stats.promptReuseRatio);
+    expect(ideal.hitRate).toBeLessThan(1);
+    expect(out).toMatch(/^ideal prefix cache: \d+\.\d% of prompt tokens/m);
   });
 
   it("reports a missing spec argument as a CliError", async () => {
