@@ -181,3 +181,22 @@ describe("conversations that differ in what their turns add (freshInputSpread)",
     for (const m of chainMeans(generateWorkload(base(1.5, 100, 150)))) expect(m).toBeLessThanOrEqual(150);
   });
 });
+
+describe("the TypeScript DSL", () => {
+  it("takes the same subagent, reasoning and spread settings as a YAML spec, through the same validation", async () => {
+    const { agent, workload } = await import("../../../src/workload/dsl.js");
+    const lead = agent("lead", {
+      turns: 12,
+      freshInput: 80,
+      freshInputSpread: 0.5,
+      output: 30,
+      reasoning: { share: 0.5, inHistory: "visible_across_user_turns", userTurnProbability: 0.1 },
+      subagents: { agent: "worker", spawnProbability: 0.5, spawnWindow: { from: 0, to: 0.5 }, burstTurns: 2, turnsShare: 0.8, summaryTokens: 20, blocking: false, joinProbability: 0.5 },
+    });
+    const built = workload("dsl", { seed: 2, sessions: 3, agents: [lead, agent("worker", { weight: 0, turns: 3, freshInput: 10, output: 5 })] });
+    expect(generateWorkload(built).sessions).toHaveLength(3);
+    expect(() => workload("bad", { seed: 2, sessions: 1, agents: [{ ...lead, subagents: { ...lead.subagents!, blocking: true } }, agent("worker", { weight: 0, turns: 1, freshInput: 1, output: 1 })] })).toThrow(
+      /workload\("bad"\).*joinProbability.*applies only to subagents that do not block/s,
+    );
+  });
+});
