@@ -166,12 +166,49 @@ export function traceSessionGraphs(trace: Trace): SessionGraph[] {
       if (scaffold) node.scaffoldId = scaffold.id;
       return node;
     });
+    markReasoning(session.requests, nodes);
     const graph: SessionGraph = { id: session.id, nodes };
     // Per-agent sub-metrics (e2e{agent:x}) of a replay need the session's agent type.
     const agent = session.requests[0]?.agent;
     if (agent !== undefined) graph.agent = agent;
     if (session.arrivalMs !== undefined) graph.arrivalMs = session.arrivalMs;
     return graph;
+  });
+}
+
+/**
+ * Where the trace shows its prompts dropping reasoning, the nodes say so, so a replay sends what
+ * the trace's prompts held: a parent's reasoning is its output less the reply its child's prompt
+ * carries (replyTokens), and a prompt that dropped most of the reasoning it would carry (its
+ * parent's prompt and output plus what it adds, less its size) drops it all (a new user message,
+ * OpenClaw) or its parent's alone. Replayed without this, case study 1 sent 1.27 times the trace's
+ * prompt tokens. Traces that do not tell replies or prompt sizes are left as they are.
+ */
+function markReasoning(requests: readonly TraceRequest[], nodes: RequestNode[]): void {
+  const index = new Map(requests.map((r, i) => [r.id, i]));
+  // Reasoning each prompt carries from earlier replies, by request index.
+  const carried = new Float64Array(requests.length);
+  requests.forEach((r, i) => {
+    // A prompt that carries none of its parent's reply (a Mooncake sibling, a regeneration) tells nothing of reasoning.
+    if (r.historyParent === null || r.replyTokens === undefined || r.replyTokens <= 0) return;
+    const k = index.get(r.historyParent);
+    if (k === undefined) return;
+    const p = requests[k]!;
+    if (p.promptTokens === undefined || r.promptTokens === undefined || p.outputTokens <= 1) return;
+    const reasoning = Math.max(0, Math.min(p.outputTokens - 1, p.outputTokens - r.replyTokens));
+    if (reasoning === 0) {
+      carried[i] = carried[k]!;
+      return;
+    }
+    nodes[k]!.reasoningTokens ??= reasoning;
+    const dropped = p.promptTokens + p.outputTokens + Math.max(0, r.freshInputTokens - r.replyTokens) - r.promptTokens;
+    if (carried[k]! > 0 && dropped > 0.5 * (carried[k]! + reasoning)) {
+      nodes[i]!.dropReasoning = "all";
+      carried[i] = 0;
+    } else if (dropped > 0.5 * reasoning) {
+      nodes[i]!.dropReasoning = "parent";
+      carried[i] = carried[k]!;
+    } else carried[i] = carried[k]! + reasoning;
   });
 }
 

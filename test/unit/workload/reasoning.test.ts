@@ -103,3 +103,19 @@ describe("a generated workload with reasoning, fitted again", () => {
     expect(kept.share).toBeCloseTo(0.5, 1);
   });
 });
+
+describe.skipIf(!haveShared)(haveShared ? "replaying case-study-1-interp" : `replaying case study 1 (${sharedSkipReason})`, () => {
+  it("drops reasoning where the trace's prompts did, so the replay sends the trace's prompt tokens", async () => {
+    const { traceWorkload } = await import("../../../src/traces/sessions.js");
+    const trace = await readTrace(join(sharedTraces, "openclaw/case-study-1-interp/dag.json"));
+    const workload = traceWorkload(trace);
+    const nodes = workload.sessions.flatMap((s) => s.nodes);
+    // The three new user messages after the first drop the turn's reasoning.
+    expect(nodes.filter((n) => n.dropReasoning === "all")).toHaveLength(3);
+    let replayed = 0;
+    for (const g of workload.sessions) for (const t of sessionTokens(g, workload.scaffolds).values()) replayed += t.promptTokens;
+    const traced = trace.requests.reduce((s, r) => s + r.promptTokens!, 0);
+    // 1.27 times the trace's when every reply was carried whole.
+    expect(Math.abs(replayed / traced - 1)).toBeLessThan(0.02);
+  });
+});
