@@ -54,7 +54,7 @@ export function forksAsSpawns(trace: Trace): Trace {
       const from = conversation.get(e.from);
       let type: EdgeType = e.type;
       if (spawned.has(r.id) && e.from === r.historyParent) type = "subagent_spawn";
-      else if (from !== undefined && from !== c && e.type === "sequential") type = "subagent_result";
+      else if (from !== undefined && from !== c && (e.type === "sequential" || e.type === "dependency")) type = "subagent_result";
       return type === e.type ? e : { ...e, type };
     });
     return c === r.conversation && parents.every((e, k) => e === r.parents[k]) ? r : { ...r, conversation: c, parents };

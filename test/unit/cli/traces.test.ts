@@ -127,7 +127,10 @@ describe("agentload fit", () => {
   it("prints the spec and every ranked fit as JSON with --json", async () => {
     const { out } = await captured(() => fitCommand([join(fixtures, "veeksha/session.jsonl"), "--json"]));
     const json = JSON.parse(out) as { spec: { agents: unknown[] }; quantities: { quantity: string }[] };
-    expect(json.spec.agents).toHaveLength(1);
+    // Its first session forks (nodes 1 and 2 both continue node 0): one branch is a subagent that
+    // inherits history, whose result node 3 reads.
+    expect(json.spec.agents).toHaveLength(2);
+    expect(json.spec.agents[0]).toMatchObject({ subagents: { agent: "subagent", inheritHistory: true, joinProbability: 1 } });
     expect(json.quantities.map((q) => q.quantity)).toContain("freshInput");
   });
 
