@@ -13,6 +13,7 @@ import { resetPrefixCache, type CacheReset } from "../run/cache-reset.js";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { runWorkload, type RunResult, type RunTarget } from "../run/run.js";
+import type { IdealCacheOptions } from "../metrics/cache-attribution.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 
 /** The built-in engine's options a point may vary. */
@@ -37,6 +38,8 @@ export interface PointRunnerOptions {
   resetCache?: boolean;
   /** Told each reset (to say once how the cache is emptied). */
   onCacheReset?: (reset: CacheReset) => void;
+  /** The ideal prefix cache each point's run reports (--cache-ttl, --cache-blocks, --cache-block-tokens). */
+  idealCache?: IdealCacheOptions;
 }
 
 /** The flags of every command that runs points (search, sweep): the server, the output, the built-in engine. */
@@ -51,7 +54,15 @@ export const POINT_FLAGS = {
   "reset-cache": { type: "boolean" },
   "no-prefix-cache": { type: "boolean" },
   slots: { type: "string" },
+  "cache-ttl": { type: "string" },
+  "cache-blocks": { type: "string" },
+  "cache-block-tokens": { type: "string" },
 } as const;
+
+/** The help lines of the ideal-cache flags every point's run takes (as `run` does). */
+export const IDEAL_CACHE_HELP = `  --cache-ttl S        each point's ideal prefix cache names a miss after a wait longer than S seconds "ttl" (default 300)
+  --cache-blocks N     each point also simulates an LRU prefix cache of N blocks
+  --cache-block-tokens N  tokens per block of that LRU cache (default 16)`;
 
 /** What --reset-cache does to a server agentload starts: start it afresh before each point. */
 const RESTARTED: CacheReset = { engine: "restart", endpoint: "restart" };
@@ -102,7 +113,14 @@ export class PointRunner {
     this.point = new AbortController();
     if (this.o.signal.aborted) this.point.abort();
     this.points++;
-    return runWorkload({ spec, target: this.target(), outDir, signal: this.point.signal, health: () => (this.engineDied ? [this.engineDied] : []) });
+    return runWorkload({
+      spec,
+      target: this.target(),
+      outDir,
+      signal: this.point.signal,
+      health: () => (this.engineDied ? [this.engineDied] : []),
+      ...(this.o.idealCache ? { idealCache: this.o.idealCache } : {}),
+    });
   }
 
   async close(): Promise<void> {

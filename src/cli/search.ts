@@ -15,7 +15,8 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { cacheResetPrinter, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
+import { idealCacheFlags } from "./run.js";
+import { cacheResetPrinter, IDEAL_CACHE_HELP, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSearch } from "./search-folder.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS, SPEC_RUN_FLAGS } from "./spec-arg.js";
@@ -50,6 +51,7 @@ options:
   built-in engine only:
   --restart            start the engine afresh before each point (no cache or queue carried over)
   --reset-cache        empty the server's prefix cache before each point, for a server given by --url
+${IDEAL_CACHE_HELP}
                        (vLLM POST /reset_prefix_cache with VLLM_SERVER_DEV_MODE=1, SGLang POST
                        /flush_cache, llama.cpp slot erase; anything else: exit 3)
   --no-prefix-cache    start llama-server with prompt caching off
@@ -89,6 +91,7 @@ export const searchCommand: Command = async (argv) => {
   });
   if (values.over === undefined) throw new CliError(`search needs --over: one of ${LOAD_DIMENSIONS.join(", ")}`);
   if (!isLoadDimension(values.over)) throw new CliError(`--over expects one of ${LOAD_DIMENSIONS.join(", ")}, got '${values.over}'`);
+  const idealCache = idealCacheFlags(values["cache-ttl"], values["cache-blocks"], values["cache-block-tokens"]);
   const spec = await readSpecArg("search", positionals, values);
   if (!spec.slo || Object.keys(spec.slo).length === 0) {
     throw new CliError(`${positionals[0]}: slo: a capacity search needs SLOs to judge each load by; the spec has none`);
@@ -128,7 +131,7 @@ export const searchCommand: Command = async (argv) => {
     forced: (label) => `second ${label}: quitting now (search.json keeps every point that finished)`,
   });
 
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter() });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter(), idealCache });
   const builtIn = runner.builtIn;
 
   const points: CapacityPoint<PointFigures>[] = [];

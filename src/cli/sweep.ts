@@ -12,7 +12,8 @@ import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import { CliError, intFlag, parseFlags, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
-import { cacheResetPrinter, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile, type EngineChoice } from "./point-runner.js";
+import { idealCacheFlags } from "./run.js";
+import { cacheResetPrinter, IDEAL_CACHE_HELP, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile, type EngineChoice } from "./point-runner.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { readSpecArg, SPEC_OVERRIDE_FLAGS, SPEC_RUN_FLAGS } from "./spec-arg.js";
 import { serverLaunch } from "../workload/server-spec.js";
@@ -36,6 +37,7 @@ options:
   built-in engine only:
   --restart            start the engine afresh before each point (no cache or queue carried over)
   --reset-cache        empty the server's prefix cache before each point, for a server given by --url
+${IDEAL_CACHE_HELP}
                        (vLLM POST /reset_prefix_cache with VLLM_SERVER_DEV_MODE=1, SGLang POST
                        /flush_cache, llama.cpp slot erase; anything else: exit 3)
   --no-prefix-cache    start llama-server with prompt caching off (unless engine.prefixCache is swept)
@@ -82,6 +84,7 @@ export const sweepCommand: Command = async (argv) => {
     "max-points": { type: "string" },
     ...POINT_FLAGS,
   });
+  const idealCache = idealCacheFlags(values["cache-ttl"], values["cache-blocks"], values["cache-block-tokens"]);
   const spec = await readSpecArg("sweep", positionals, values);
   const file = positionals[0]!;
   let dimensions: SweepDimension[];
@@ -119,7 +122,7 @@ export const sweepCommand: Command = async (argv) => {
     return { point: p, spec: { ...named, name: `${spec.name} ${p.label}` }, engine: { ...engineDefault, ...split.engine } };
   });
   const controller = new AbortController();
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter() });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter(), idealCache });
   if (!runner.builtIn && dimensions.some((d) => d.path.startsWith("engine."))) {
     const against = runner.managed ? `the spec's server command ${spec.server!.command}` : (values.url ?? spec.request.baseUrl);
     throw new CliError(`${dimensions.find((d) => d.path.startsWith("engine."))!.path} varies the built-in engine; this sweep runs against ${against}`);

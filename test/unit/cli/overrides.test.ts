@@ -148,6 +148,11 @@ describe("CLI commands with overrides", () => {
     expect(await usageError(() => sweepCommand([specPath, "--set", "sessions=4,5", "--url", "http://127.0.0.1:9/v1", "--duration", "0"]))).toMatch(/^--duration: expected a number > 0/);
   });
 
+  it("search and sweep take run's ideal-cache flags, checked before any point runs", async () => {
+    expect(await usageError(() => searchCommand([rateSpecPath, "--over", "rho", "--url", "http://127.0.0.1:9/v1", "--cache-ttl", "0"]))).toMatch(/--cache-ttl expects a number > 0, got '0'/);
+    expect(await usageError(() => sweepCommand([specPath, "--set", "sessions=4,5", "--url", "http://127.0.0.1:9/v1", "--cache-block-tokens", "16"]))).toMatch(/--cache-block-tokens sizes the blocks of --cache-blocks N; give both/);
+  });
+
   it("run --duration 0 is a usage error naming the flag", async () => {
     expect(await usageError(() => runCommand([specPath, "--url", "http://127.0.0.1:9/v1", "--duration", "0"]))).toMatch(/^--duration: expected a number > 0/);
   });
