@@ -353,20 +353,10 @@ class LruBlocks {
   }
 
   private grow(): void {
-    const grown = (a: Int32Array) => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.prev = grown(this.prev);
-    this.next = grown(this.next);
-    const bytes = (a: Uint8Array) => {
-      const b = new Uint8Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.present = bytes(this.present);
-    this.touched = bytes(this.touched);
+    this.prev = doubled(this.prev, Int32Array);
+    this.next = doubled(this.next, Int32Array);
+    this.present = doubled(this.present, Uint8Array);
+    this.touched = doubled(this.touched, Uint8Array);
   }
 }
 
@@ -430,4 +420,11 @@ export function requestsInOrder(sessions: readonly SessionGraph[], scaffolds: Sc
     }
   }
   return out;
+}
+
+/** A copy of `a` with twice its length, the new half zeroed. */
+function doubled<T extends Int32Array | Uint8Array>(a: T, Kind: new (length: number) => T): T {
+  const b = new Kind(a.length * 2);
+  b.set(a);
+  return b;
 }
