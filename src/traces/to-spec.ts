@@ -29,10 +29,12 @@ export interface QuantityFit {
   quantity: string;
   values: number;
   spec: DistributionSpec;
-  /** "fixed", "empirical", a family name or "spike_tail". */
+  /** "fixed", "empirical", a family name, "<family>+cap" (an atom at a cap, the family below it) or "spike_tail". */
   method: string;
   report?: FitReport;
   spikeTail?: SpikeTailFit;
+  /** The cap the values piled at (method "<family>+cap"): its value and how many sat there. */
+  cap?: { value: number; count: number };
 }
 
 export interface TraceFit {
@@ -85,10 +87,47 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: num
   if (floor !== undefined) options.floor = floor;
   if (f.options.crop !== undefined) options.crop = f.options.crop;
   if (f.options.families !== undefined) options.families = f.options.families;
+  const cap = capOf(samples);
+  if (cap) {
+    // A limit the trace's producer applied (OpenClaw cuts a tool result at 50,000 tokens): an atom
+    // at the cap, the family fitted to the values below it.
+    const below = samples.filter((v) => v < cap.lowest);
+    const report = fitFamilies(below, options);
+    const best = report.fits[0];
+    const tail: DistributionSpec = best ? best.spec : { type: "empirical", samples: below };
+    const spec: DistributionSpec = { type: "spike_tail", spikeProbability: cap.count / samples.length, spike: cap.value, tail, max: cap.value };
+    return record(rounded(spec), `${best ? best.family : "empirical"}+cap`, { report, cap: { value: cap.value, count: cap.count } });
+  }
   const report = fitFamilies(values, options);
   const best = report.fits[0];
   if (!best) return record({ type: "empirical", samples }, "empirical", { report });
   return record(rounded(best.spec), best.family, { report });
+}
+
+/** Values this close to the largest (a share of it) count as sitting at a cap. */
+const CAP_TOLERANCE = 0.001;
+/** At least this many values at the largest make it a cap rather than the tail's last draw. */
+const MIN_AT_CAP = 3;
+
+/**
+ * A cap the values pile at: at least MIN_AT_CAP of them within CAP_TOLERANCE of the largest, and
+ * at least MIN_VALUES_TO_FIT distinct values below it (a few repeated values are not a cap). A continuous family puts almost no mass there: in the branching
+ * trace 6 of 538 turns add 49,995-50,000 tokens (tool results cut at 50,000), 30% of all fresh
+ * input, and without the atom its fitted prompts came out 0.60x the trace's at p90.
+ */
+export function capOf(values: readonly number[]): { value: number; lowest: number; count: number } | undefined {
+  let max = -Infinity;
+  for (const v of values) if (v > max) max = v;
+  if (!(max > 0)) return undefined;
+  const lowest = max * (1 - CAP_TOLERANCE);
+  let count = 0;
+  for (const v of values) if (v >= lowest) count++;
+  if (count < MIN_AT_CAP) return undefined;
+  // The family below the cap needs values to fit: as many distinct ones as any fit needs values.
+  const below = new Set<number>();
+  for (const v of values) if (v < lowest) below.add(v);
+  if (below.size < MIN_VALUES_TO_FIT) return undefined;
+  return { value: max, lowest, count };
 }
 
 /** Quantiles kept when a count distribution is resampled (empirical). */
@@ -172,7 +211,7 @@ function agentFor(f: Fitter, group: Group, trace: Trace, childrenOf: Map<string,
       if (r.waitAfterReadyMs !== undefined) waits.push(r.waitAfterReadyMs);
     }
   }
-  const spread = freshSpread(later);
+  const spread = freshSpread(later, new Map(group.conversations.map((c) => [c[0]!.conversation, c.length])));
   const freshInput = distributionFor(f, name, "freshInput", spread.values) ?? task ?? 0;
   const output = distributionFor(f, name, "output", all.map((r) => r.outputTokens)) ?? 1;
   // Keys in the order docs/spec-format.md writes them.
@@ -182,6 +221,10 @@ function agentFor(f: Fitter, group: Group, trace: Trace, childrenOf: Map<string,
   agent.turns = turns;
   agent.freshInput = freshInput;
   if (spread.sigma > 0) agent.freshInputSpread = round(spread.sigma);
+  if (spread.byTurns) {
+    const { exponent, referenceTurns, minTurns, maxTurns } = spread.byTurns;
+    agent.freshInputByTurns = { exponent: round(exponent), referenceTurns: round(referenceTurns), minTurns, maxTurns };
+  }
   agent.output = output;
   const wait = waitsFor(f, name, waits);
   if (wait !== undefined) agent.waitMs = wait;
@@ -251,45 +294,89 @@ function reasoningFor(group: Group, trace: Trace): ReasoningSpec | undefined {
 
 /** Below this many conversations with two or more later requests, no spread is estimated. */
 const MIN_CONVERSATIONS_FOR_SPREAD = 3;
+/** Below this many such conversations, no dependence on the chain's length is estimated. */
+const MIN_CONVERSATIONS_FOR_TURNS = 6;
+/** The dependence on length is kept only when its slope is this many standard errors from 0. */
+const TURNS_SLOPE_STANDARD_ERRORS = 2;
+
+interface FreshSpread {
+  sigma: number;
+  /** freshInputByTurns: log mean size = exponent * log(turns / referenceTurns) + the chain's own factor. */
+  byTurns?: { exponent: number; referenceTurns: number; minTurns: number; maxTurns: number };
+  values: number[];
+}
 
 /**
- * How much conversations differ in what their turns add (freshInputSpread): the variance of the
- * conversations' mean log sizes beyond what their own scatter explains (a method-of-moments
- * random effect), and the values with each conversation's factor divided out (shrunk toward 1 by
- * how little its own requests tell), for the family fit. In the
- * branching trace conversations' medians run from 19 to 1,663 tokens: between-conversation
- * variance of log sizes 1.0 against 4.0 within; drawn alike for every chain, the generated prompts
- * bunched (p50 1.34x, p90 0.63x the trace's).
+ * How much conversations differ in what their turns add (freshInputSpread, freshInputByTurns): a
+ * random effect on each conversation's mean log size, with its length as a covariate. The slope of
+ * mean log size on log turns (least squares over conversations) is kept when it is at least
+ * TURNS_SLOPE_STANDARD_ERRORS standard errors from 0; the spread is the variance of what remains
+ * beyond what each conversation's own scatter explains (method of moments). The values are
+ * returned with each conversation's factor divided out (its own part shrunk toward 1 by how little
+ * its requests tell), for the family fit. In the branching trace conversations' medians run from
+ * 19 to 1,663 tokens (between-conversation variance of log sizes 1.0 against 4.0 within): drawn
+ * alike for every chain, the generated prompts bunched (p50 1.34x, p90 0.63x the trace's). And
+ * long conversations add more per turn: a geometric mean of 344 tokens a turn in those of 20
+ * requests or more, 123 in shorter ones; with the spread alone the fitted chains had 202 and 187,
+ * and the long ones' prompts came out 0.68x the trace's at p90.
  */
-function freshSpread(later: TraceRequest[]): { sigma: number; values: number[] } {
+function freshSpread(later: TraceRequest[], turnsOf: ReadonlyMap<string, number>): FreshSpread {
   const raw = later.map(addedTokens);
+  // Values at a cap are the producer's limit, not the conversation's scale: left out of the
+  // spread and kept as they are (the generator leaves a draw at the cap alone too).
+  const cap = capOf(raw);
+  const atCap = (x: number) => cap !== undefined && x >= cap.lowest;
   const byConversation = new Map<string, number[]>();
   later.forEach((r, i) => {
+    if (atCap(raw[i]!)) return;
     const list = byConversation.get(r.conversation);
     if (list) list.push(i);
     else byConversation.set(r.conversation, [i]);
   });
   const log = raw.map((x) => Math.log(Math.max(1, x)));
-  const groups = [...byConversation.values()].filter((g) => g.length >= 2);
+  const groups = [...byConversation.entries()].filter(([, g]) => g.length >= 2);
   if (groups.length < MIN_CONVERSATIONS_FOR_SPREAD) return { sigma: 0, values: raw };
-  const stats = groups.map((g) => {
+  const stats = groups.map(([conversation, g]) => {
     const m = g.reduce((s, i) => s + log[i]!, 0) / g.length;
     const v = g.reduce((s, i) => s + (log[i]! - m) ** 2, 0) / (g.length - 1);
-    return { g, m, noise: v / g.length };
+    return { g, m, noise: v / g.length, x: Math.log(turnsOf.get(conversation) ?? g.length + 1) };
   });
-  const grand = stats.reduce((s, c) => s + c.m, 0) / stats.length;
-  const between = stats.reduce((s, c) => s + (c.m - grand) ** 2, 0) / (stats.length - 1) - stats.reduce((s, c) => s + c.noise, 0) / stats.length;
-  if (!(between > 0.01)) return { sigma: 0, values: raw };
+  const k = stats.length;
+  const grand = stats.reduce((s, c) => s + c.m, 0) / k;
+  const center = stats.reduce((s, c) => s + c.x, 0) / k;
+  const sxx = stats.reduce((s, c) => s + (c.x - center) ** 2, 0);
+  let slope = 0;
+  // Lengths must differ (three distinct ones at least) for a slope to mean anything: conversations
+  // all of 5 requests gave a slope of rounding errors over rounding errors.
+  if (k >= MIN_CONVERSATIONS_FOR_TURNS && new Set(stats.map((c) => c.x)).size >= 3) {
+    const b = stats.reduce((s, c) => s + (c.x - center) * (c.m - grand), 0) / sxx;
+    const residual = stats.reduce((s, c) => s + (c.m - grand - b * (c.x - center)) ** 2, 0) / (k - 2);
+    if (residual > 0 && Math.abs(b) >= TURNS_SLOPE_STANDARD_ERRORS * Math.sqrt(residual / sxx)) slope = b;
+  }
+  const explained = (c: { x: number }) => slope * (c.x - center);
+  const freedom = slope === 0 ? k - 1 : k - 2;
+  const between = stats.reduce((s, c) => s + (c.m - grand - explained(c)) ** 2, 0) / freedom - stats.reduce((s, c) => s + c.noise, 0) / k;
+  const sigma = between > 0.01 ? Math.sqrt(between) : 0;
+  if (sigma === 0 && slope === 0) return { sigma: 0, values: raw };
   const factor = new Float64Array(raw.length).fill(1);
   for (const c of stats) {
-    const shrink = between / (between + c.noise);
-    for (const i of c.g) factor[i] = Math.exp(shrink * (c.m - grand));
+    const shrink = sigma === 0 ? 0 : between / (between + c.noise);
+    for (const i of c.g) factor[i] = Math.exp(explained(c) + shrink * (c.m - grand - explained(c)));
   }
   // Factors of median 1 (in log space about the mean conversation), as the generator draws them;
   // kept within the values' own range, which the fit is truncated to.
-  const lo = Math.min(...raw);
-  const hi = Math.max(...raw);
-  return { sigma: Math.sqrt(between), values: raw.map((x, i) => Math.min(hi, Math.max(lo, Math.round(x / factor[i]!)))) };
+  const inside = raw.filter((x) => !atCap(x));
+  const lo = Math.min(...inside);
+  const hi = Math.max(...inside);
+  const out: FreshSpread = {
+    sigma,
+    values: raw.map((x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / factor[i]!))))),
+  };
+  if (slope !== 0) {
+    const lengths = stats.map((c) => Math.round(Math.exp(c.x)));
+    out.byTurns = { exponent: slope, referenceTurns: Math.exp(center), minTurns: Math.min(...lengths), maxTurns: Math.max(...lengths) };
+  }
+  return out;
 }
 
 /**

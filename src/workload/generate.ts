@@ -221,7 +221,8 @@ class SessionBuilder {
     const fresh = this.counts(chain, "fresh", agent.freshInput);
     // This chain's own factor on what its turns add, from its own stream.
     const sigma = agent.freshInputSpread ?? 0;
-    const spread = sigma > 0 ? spreadFactor(sigma, rngFor(this.plan.spec.seed, `${chain.path}/freshSpread`)) : 1;
+    const byTurns = agent.freshInputByTurns ? lengthFactor(agent.freshInputByTurns, turns) : 1;
+    const spread = (sigma > 0 ? spreadFactor(sigma, rngFor(this.plan.spec.seed, `${chain.path}/freshSpread`)) : 1) * byTurns;
     // A factor never takes a turn past the distribution's own max (the largest a trace showed).
     const bound = typeof agent.freshInput === "object" ? agent.freshInput.max : undefined;
     const freshMost = Math.min(FIELD_LIMITS.tokens.most, bound ?? Infinity);
@@ -260,7 +261,9 @@ class SessionBuilder {
     for (let t = 1; t < turns; t++) {
       let parents = [prev];
       // Drawn on every turn, used or not, so turning subagents on leaves the other turns' sizes alone.
-      let freshTokens = spread === 1 ? fresh.draw() : Math.min(freshMost, Math.round(fresh.draw() * spread));
+      // A draw at the distribution's max (a fitted cap: tool results cut at a limit) stays there.
+      let freshTokens = fresh.draw();
+      if (spread !== 1 && freshTokens < freshMost) freshTokens = Math.min(freshMost, Math.round(freshTokens * spread));
       let kind: NodeKind = "turn";
       let children = 0;
       if (spawning) {
@@ -392,6 +395,12 @@ class SessionBuilder {
 }
 
 /** A chain's factor stays within this many standard deviations of 1 (in log space). */
+/** freshInputByTurns's factor for a chain of `turns`, the length kept within [minTurns, maxTurns]. */
+function lengthFactor(by: NonNullable<AgentSpec["freshInputByTurns"]>, turns: number): number {
+  const length = Math.min(by.maxTurns ?? Infinity, Math.max(by.minTurns ?? 0, turns));
+  return (length / by.referenceTurns) ** by.exponent;
+}
+
 const SPREAD_LIMIT = 2;
 
 /**

@@ -161,6 +161,27 @@ export interface AgentSpec {
    */
   freshInputSpread?: number;
   /**
+   * Longer chains add more per turn: a chain of T turns multiplies its freshInput draws by (T / referenceTurns) ^ exponent, with freshInputSpread's factor on top; a turn never passes freshInput's max (default: no dependence). In the branching OpenClaw trace conversations of 20 requests or more add a geometric mean of 344 tokens a turn, shorter ones 123.
+   */
+  freshInputByTurns?: {
+    /**
+     * How per-turn size grows with the chain's turns (0: not at all, 1: in proportion).
+     */
+    exponent: number;
+    /**
+     * The length at which the factor is 1.
+     */
+    referenceTurns: number;
+    /**
+     * Shorter chains take the factor of this length (fit: the shortest it saw), so the factor is not extrapolated.
+     */
+    minTurns?: number;
+    /**
+     * Longer chains take the factor of this length (fit: the longest it saw).
+     */
+    maxTurns?: number;
+  };
+  /**
    * Output tokens per request.
    */
   output: DistributionSpec;
@@ -1673,6 +1694,38 @@ export const workloadSpecSchema: Record<string, unknown> = {
           "minimum": 0,
           "maximum": 5,
           "description": "How much conversations differ in the size of what their turns add: each chain multiplies its freshInput draws by its own lognormal factor of median 1 and this log-space standard deviation, kept within 2 standard deviations; a turn never passes freshInput's max (default 0: every chain alike). In the branching OpenClaw trace one subagent's median tool result is 19 tokens and another's 1,663."
+        },
+        "freshInputByTurns": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "exponent",
+            "referenceTurns"
+          ],
+          "description": "Longer chains add more per turn: a chain of T turns multiplies its freshInput draws by (T / referenceTurns) ^ exponent, with freshInputSpread's factor on top; a turn never passes freshInput's max (default: no dependence). In the branching OpenClaw trace conversations of 20 requests or more add a geometric mean of 344 tokens a turn, shorter ones 123.",
+          "properties": {
+            "exponent": {
+              "type": "number",
+              "minimum": -3,
+              "maximum": 3,
+              "description": "How per-turn size grows with the chain's turns (0: not at all, 1: in proportion)."
+            },
+            "referenceTurns": {
+              "type": "number",
+              "exclusiveMinimum": 0,
+              "description": "The length at which the factor is 1."
+            },
+            "minTurns": {
+              "type": "number",
+              "exclusiveMinimum": 0,
+              "description": "Shorter chains take the factor of this length (fit: the shortest it saw), so the factor is not extrapolated."
+            },
+            "maxTurns": {
+              "type": "number",
+              "exclusiveMinimum": 0,
+              "description": "Longer chains take the factor of this length (fit: the longest it saw)."
+            }
+          }
         },
         "output": {
           "description": "Output tokens per request.",

@@ -131,3 +131,89 @@ describe("fit of how conversations differ in what their turns add", () => {
     expect(fitOf(spec(0)).agents[0]!.freshInputSpread).toBeUndefined();
   });
 });
+
+describe("fit of how what turns add grows with the chain's length (freshInputByTurns)", () => {
+  const spec = (exponent: number): WorkloadSpec => ({
+    name: "by-turns",
+    seed: 11,
+    sessions: 80,
+    agents: [
+      {
+        name: "a",
+        turns: { type: "uniform", min: 4, max: 40 },
+        freshInput: { type: "lognormal", mu: 5, sigma: 0.7 },
+        output: 20,
+        freshInputSpread: 0.3,
+        ...(exponent !== 0 ? { freshInputByTurns: { exponent, referenceTurns: 15 } } : {}),
+      },
+    ],
+  });
+
+  it("finds a known exponent, the lengths it saw, and the spread left beside it", () => {
+    const fitted = fitOf(spec(1)).agents[0]!;
+    const by = fitted.freshInputByTurns!;
+    expect(by.exponent).toBeGreaterThan(0.8);
+    expect(by.exponent).toBeLessThan(1.2);
+    expect(by.minTurns).toBe(4);
+    expect(by.maxTurns).toBe(40);
+    // Its reference is the conversations' geometric mean length: between the shortest and longest.
+    expect(by.referenceTurns).toBeGreaterThan(10);
+    expect(by.referenceTurns).toBeLessThan(25);
+    expect(fitted.freshInputSpread).toBeGreaterThan(0.15);
+    expect(fitted.freshInputSpread).toBeLessThan(0.45);
+  });
+
+  it("writes none where length and size are unrelated", () => {
+    expect(fitOf(spec(0)).agents[0]!.freshInputByTurns).toBeUndefined();
+  });
+});
+
+describe("sizes that pile at a cap (a tool result cut at a limit)", () => {
+  const capped = (spread: number): WorkloadSpec => ({
+    name: "capped",
+    seed: 9,
+    sessions: 40,
+    agents: [
+      {
+        name: "a",
+        turns: 30,
+        freshInput: {
+          type: "spike_tail",
+          spikeProbability: 0.05,
+          spike: 5000,
+          tail: { type: "lognormal", mu: 5, sigma: 1, min: 1, max: 4000, truncate: true },
+          max: 5000,
+        },
+        output: 20,
+        ...(spread > 0 ? { freshInputSpread: spread } : {}),
+      },
+    ],
+  });
+
+  it("is fitted as an atom at the cap with the family below it, its share and value as drawn", () => {
+    for (const spread of [0, 0.6]) {
+      const fresh = fitOf(capped(spread)).agents[0]!.freshInput as unknown as Record<string, unknown>;
+      expect(fresh.type).toBe("spike_tail");
+      expect(fresh.spike).toBe(5000);
+      expect(fresh.max).toBe(5000);
+      expect(Math.abs((fresh.spikeProbability as number) - 0.05)).toBeLessThan(0.015);
+      // The family below the cap is truncated below it.
+      expect((fresh.tail as { max: number }).max).toBeLessThan(5000 * 0.999);
+    }
+  });
+
+  it("is not found where values thin out toward their largest", () => {
+    const spec: WorkloadSpec = { name: "plain", seed: 9, sessions: 40, agents: [{ name: "a", turns: 30, freshInput: { type: "lognormal", mu: 5, sigma: 1 }, output: 20 }] };
+    expect((fitOf(spec).agents[0]!.freshInput as { type: string }).type).not.toBe("spike_tail");
+  });
+
+  it("capOf needs at least three values at the largest and enough below it to fit", async () => {
+    const { capOf } = await import("../../../src/traces/to-spec.js");
+    const below = [10, 20, 30, 40, 50, 60, 70, 80];
+    expect(capOf([...below, 100, 100, 99.95])).toEqual({ value: 100, lowest: 99.9, count: 3 });
+    expect(capOf([...below, 100, 100])).toBeUndefined();
+    expect(capOf([...below.slice(1), 100, 100, 100])).toBeUndefined();
+    // Repeated values below are not enough: eight distinct ones are.
+    expect(capOf([...below.slice(1), ...below.slice(1), 100, 100, 100])).toBeUndefined();
+  });
+});

@@ -180,6 +180,27 @@ describe("conversations that differ in what their turns add (freshInputSpread)",
   it("a turn never passes freshInput's max", () => {
     for (const m of chainMeans(generateWorkload(base(1.5, 100, 150)))) expect(m).toBeLessThanOrEqual(150);
   });
+
+  it("freshInputByTurns scales a chain's turns by (turns / referenceTurns) ^ exponent, its length kept within [minTurns, maxTurns]", () => {
+    const spec = (turns: number): WorkloadSpec => ({
+      name: "by-turns",
+      seed: 3,
+      sessions: 1,
+      agents: [{ name: "a", turns, freshInput: 100, output: 5, freshInputByTurns: { exponent: 1, referenceTurns: 10, minTurns: 5, maxTurns: 20 } }],
+    });
+    const mean = (turns: number) => chainMeans(generateWorkload(spec(turns)))[0]!;
+    expect(mean(10)).toBe(100);
+    expect(mean(15)).toBe(150);
+    expect(mean(20)).toBe(200);
+    // Past the lengths the factor was fitted on it is not extrapolated.
+    expect(mean(40)).toBe(200);
+    expect(mean(3)).toBe(50);
+  });
+
+  it("a draw at freshInput's max (a fitted cap) stays there whatever the chain's factor", () => {
+    const spec = base(1.5, 100, 100);
+    for (const m of chainMeans(generateWorkload(spec))) expect(m).toBe(100);
+  });
 });
 
 describe("the TypeScript DSL", () => {
