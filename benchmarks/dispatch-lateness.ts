@@ -1,19 +1,23 @@
 // Dispatch-lateness benchmark: does the dispatcher send each request when it planned to, at
-// 200 requests/s? Single-request sessions arrive as a Poisson process against the calibration
-// server (its own process, streaming 16 paced chunks per request), through the real run path:
-// content rendering, client, record writing, aggregation. Prints lateness p50/p99/max.
-// Target: p99 under 2 ms.
+// 200 requests/s (or the rate given)? Single-request sessions arrive as a Poisson process against
+// the calibration server (its own process, streaming 16 paced chunks per request), through the
+// real run path: content rendering, client, record writing, aggregation. Prints lateness
+// p50/p99/max, and beside it the sources a late dispatch can have in this process: garbage
+// collection pauses (a PerformanceObserver of "gc" entries: count, total, longest) and the event
+// loop's own delay (monitorEventLoopDelay, 1 ms resolution: how long a timer waited for the loop).
+// Targets (issue 16): p99 under 1 ms at 500 requests/s; under 2 ms at 200.
 //
-// Run: npx tsx benchmarks/dispatch-lateness.ts
+// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { runWorkload } from "../src/run/run.js";
 import { validateSpec } from "../src/workload/spec.js";
 import { startCalibrationServer } from "./support/calibration-server.js";
 
-const RATE = 200;
-const SECONDS = 10;
+const RATE = Number(process.argv[2] ?? 200);
+const SECONDS = Number(process.argv[3] ?? 10);
 
 const server = await startCalibrationServer();
 const outDir = mkdtempSync(join(tmpdir(), "agentload-lateness-"));
@@ -26,13 +30,30 @@ try {
     traffic: { mode: "rate", arrivals: { type: "poisson", rate: RATE } },
     request: { extraBody: { calibration: { chunks: 16, gapMs: 2 } } },
   });
+  const gcPauses: number[] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  });
+  gc.observe({ entryTypes: ["gc"] });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const result = await runWorkload({ spec, target: { apiUrl: server.baseUrl }, outDir });
+  loop.disable();
+  gc.disconnect();
   const s = result.summary;
   const l = s.dispatch.lateness!;
   const f = (x: number) => x.toFixed(3).padStart(8);
   console.log(`dispatch lateness at ${RATE} requests/s, ${s.counts.requests} requests (${s.counts.failed} failed), ${(s.wallMs / 1000).toFixed(1)} s`);
-  console.log(`  p50 ${f(l.p50)} ms   p99 ${f(l.p99)} ms   max ${f(l.max)} ms   target p99 < 2 ms: ${l.p99 < 2 ? "met" : "NOT met"}`);
+  const target = RATE >= 500 ? 1 : 2;
+  console.log(`  p50 ${f(l.p50)} ms   p99 ${f(l.p99)} ms   max ${f(l.max)} ms   target p99 < ${target} ms: ${l.p99 < target ? "met" : "NOT met"}`);
   console.log(`  achieved ${s.throughput.requestsPerSec.toFixed(1)} requests/s; TTFC p50 ${s.latency.ttfc?.p50.toFixed(2)} ms`);
+  const gcTotal = gcPauses.reduce((t, d) => t + d, 0);
+  const over1 = gcPauses.filter((d) => d > 1).length;
+  console.log(
+    `  gc: ${gcPauses.length} pauses (set-up included), ${gcTotal.toFixed(1)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms, ${over1} over 1 ms`,
+  );
+  const ms = (ns: number) => (ns / 1e6).toFixed(2);
+  console.log(`  event-loop delay: p50 ${ms(loop.percentile(50))} ms  p99 ${ms(loop.percentile(99))} ms  max ${ms(loop.max)} ms`);
 } finally {
   await server.stop();
   rmSync(outDir, { recursive: true, force: true });
