@@ -1,17 +1,24 @@
 // `rate` (open loop): sessions start at the times of an arrival process, however many are still
 // running. The process comes from the spec's arrivals and its own random stream of the seed
-// ("traffic/arrivals"), so the same seed gives the same schedule.
+// ("traffic/arrivals"), so the same seed gives the same schedule. A shard (run/shard.ts) releases
+// the arrivals of its own sessions out of that one schedule.
 import { rngFor } from "../../stats/random.js";
 import { createArrivals, type ArrivalProcess } from "../../workload/arrivals.js";
+import { shardArrivals } from "../shard.js";
 import type { TrafficDeps, TrafficMode } from "./types.js";
 
 export const rate: TrafficMode<"rate"> = (traffic, plan) => {
   const arrivals = createArrivals(traffic.arrivals, rngFor(plan.seed, "traffic/arrivals"));
-  return (deps) => runRate(arrivals, deps);
+  if (!plan.shard) return (deps) => runRate(arrivals, deps);
+  const own = shardArrivals(plan.shard, arrivals);
+  return (deps) => runRate(own.arrivals, deps, own.firstGapMs);
 };
 
-/** Starts a session at every arrival until nextSession has none; resolves when all have ended. */
-export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps): Promise<number> {
+/**
+ * Starts a session at every arrival until nextSession has none; resolves when all have ended.
+ * The first arrival is `firstGapMs` after the clock's start (a shard's first session's place in the schedule).
+ */
+export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps, firstGapMs = 0): Promise<number> {
   deps.load?.rate(1000 / arrivals.meanGapMs());
   return new Promise((resolve) => {
     let released = 0;
@@ -51,7 +58,13 @@ export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps): Promise<nu
       }
       deps.timers.at(next, () => arrive(next));
     };
-    const t0 = deps.now();
-    deps.timers.at(t0, () => arrive(t0));
+    const first = deps.now() + firstGapMs;
+    if (deps.releaseEndsAt !== undefined && firstGapMs > 0 && first >= deps.releaseEndsAt) {
+      // The duration ends before this shard's first arrival: it releases nothing.
+      exhausted = true;
+      maybeDone();
+      return;
+    }
+    deps.timers.at(first, () => arrive(first));
   });
 }
