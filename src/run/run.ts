@@ -217,7 +217,10 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   // A per-run salt keeps a server's prefix cache from serving this run's prompts from an
   // earlier run's identical ones, while scaffolds stay shared within the run.
   const { seed, scaffolds, request } = plan;
-  const { stage: content, notes } = await setUp.step("tokenizer and calibration", () => setUpContent({ server: target, headers: auth, seed, scaffolds, api: request.api, salt: folder.id }));
+  // Shards that share a start time share the salt too: one run's scaffolds are one text on the
+  // server whichever shard sends them, as in one process.
+  const salt = plan.shard && opts.startAt !== undefined ? `shards-${opts.startAt}` : folder.id;
+  const { stage: content, notes } = await setUp.step("tokenizer and calibration", () => setUpContent({ server: target, headers: auth, seed, scaffolds, api: request.api, salt }));
   for (const n of notes) opts.onNote?.(n);
   content.warmUp(plannedSessions(plan) > 0 ? plan.sessionAt(sessionIndexOf(plan.shard, 0)) : undefined);
 
@@ -300,7 +303,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
 
   let clientCpu: ClientCpuSamples;
   try {
-    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped, load, ...(releaseEndsAt !== undefined ? { releaseEndsAt } : {}) });
+    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped, load, clockStart: t0, ...(releaseEndsAt !== undefined ? { releaseEndsAt } : {}) });
   } finally {
     clientCpu = recorder.markStalls(cpu.stop());
     control.dispose();

@@ -16,7 +16,7 @@ export const concurrent: TrafficMode<"concurrent"> = (traffic, plan) => {
 
 /** `shard`: run only its lanes (default all); `sessions`: the sessions this process releases at most. */
 export async function runConcurrent(plan: { concurrency: number; rampUpMs: number; sessions?: number; shard?: Shard }, deps: TrafficDeps): Promise<number> {
-  const t0 = deps.now();
+  const t0 = deps.clockStart ?? deps.now();
   const joinAt = (k: number) => t0 + (plan.concurrency > 1 ? (k * plan.rampUpMs) / plan.concurrency : 0);
   const { shard } = plan;
   const ownLanes = shard ? shardSessionCount(shard, plan.concurrency) : plan.concurrency;

@@ -58,7 +58,7 @@ export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps, firstGapMs 
       }
       deps.timers.at(next, () => arrive(next));
     };
-    const first = deps.now() + firstGapMs;
+    const first = (deps.clockStart ?? deps.now()) + firstGapMs;
     if (deps.releaseEndsAt !== undefined && firstGapMs > 0 && first >= deps.releaseEndsAt) {
       // The duration ends before this shard's first arrival: it releases nothing.
       exhausted = true;

@@ -139,7 +139,7 @@ async function drive(p: RunPlan, all: SessionGraph[], sessionMs: number) {
   return { starts, load: meter.result(clock) };
 }
 
-const common = { warmupSessions: 0, onError: "continue" as const };
+const common = { maxSessions: 1000, warmupSessions: 0, onError: "continue" as const };
 
 function planOf(traffic: RunPlan["traffic"], sessions: SessionGraph[], shard?: Shard): RunPlan {
   return { seed: "5", traffic, sessions: sessions.length, sessionAt: (i: number) => sessions[i]!, ...(shard ? { shard } : {}) } as Partial<RunPlan> as RunPlan;

@@ -1,0 +1,148 @@
+// Shards of one run merged (`agentload merge`): run against a scripted server (the client's own
+// plan, not the engine: test/integration/shards.test.ts runs llama.cpp), two shards send the
+// unsharded run's requests, and their merge has its counts and token totals exactly, its
+// histograms those of the shards' summaries merged (metrics/merge.ts), verdicts judged on the
+// merged requests; folders that are not the shards of one run are refused, naming file and field.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LatencyHistogram } from "../../../src/stats/histogram.js";
+import { mergeRunSummaries } from "../../../src/metrics/merge.js";
+import { checkShardSet, mergeShards, ShardSetError, type ShardFolder } from "../../../src/metrics/merge-shards.js";
+import { resolveSlo } from "../../../src/metrics/slo.js";
+import type { RunSummary } from "../../../src/metrics/summary.js";
+import { readRunFolder } from "../../../src/records/read.js";
+import { planFromSpec, runWorkload } from "../../../src/run/run.js";
+import type { RequestRecord } from "../../../src/run/types.js";
+import { validateSpec } from "../../../src/workload/spec.js";
+import { normalStream, startFaultServer, type FaultServer, type ReceivedRequest } from "../../support/fault-server.js";
+
+let server: FaultServer;
+beforeAll(async () => {
+  server = await startFaultServer({
+    fallback: (req: ReceivedRequest) =>
+      req.url.endsWith("/chat/completions")
+        ? normalStream({ tokens: ["a", " b", " c", " d"], firstDelayMs: 15, gapMs: 5, usage: { prompt: 10, completion: 4 } })
+        : { status: 404, headers: { "content-type": "text/plain" }, steps: [{ raw: "not found" }] },
+  });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const spec = validateSpec({
+  name: "sharded",
+  seed: 21,
+  sessions: 11,
+  agents: [{ name: "a", turns: { type: "uniform", min: 1, max: 3 }, freshInput: { type: "uniform", min: 8, max: 40 }, output: 4, scaffold: { systemTokens: 20 } }],
+  traffic: { mode: "rate", arrivals: { type: "poisson", rate: 40 }, warmupSessions: 2 },
+  slo: { ttfc: { p95: 5000 }, errorRate: { max: 0.01 } },
+});
+
+const folderOf = (dir: string): ShardFolder => {
+  const f = readRunFolder(dir);
+  return { dir, metadata: f.metadata, summary: f.summary as ShardFolder["summary"], records: f.records };
+};
+/** What a request is, not when it ran: the same for the same session and node in any run. */
+const identity = (r: RequestRecord) => `${r.sessionId}/${r.nodeId} prompt ${r.expectedPromptTokens} out ${r.requestedOutputTokens}/${r.completionTokens} fresh ${r.freshInputTokens}${r.warmup ? " warmup" : ""}`;
+
+describe("shards of one run, merged", () => {
+  let whole: { summary: RunSummary; records: RequestRecord[] };
+  let shards: ShardFolder[];
+
+  beforeAll(async () => {
+    const out = mkdtempSync(join(tmpdir(), "agentload-shards-"));
+    const one = await runWorkload({ spec, target: { apiUrl: server.baseUrl }, outDir: out, report: false });
+    whole = { summary: one.summary, records: readRunFolder(one.dir).records };
+    const startAt = Date.now() + 1500;
+    const plan = planFromSpec(spec);
+    const dirs = await Promise.all(
+      [0, 1].map(async (index) => (await runWorkload({ plan: { ...plan, shard: { index, count: 2 } }, target: { apiUrl: server.baseUrl }, outDir: out, report: false, startAt })).dir),
+    );
+    shards = dirs.map(folderOf);
+  }, 60_000);
+
+  it("the two shards sent the unsharded run's requests, each once, warm-up sessions included", () => {
+    const sharded = shards.flatMap((s) => s.records.map(identity)).sort();
+    expect(sharded).toEqual(whole.records.map(identity).sort());
+    expect(whole.records.filter((r) => r.warmup).length).toBeGreaterThan(0);
+    // Sessions dealt round robin: shard 0 has the even ones.
+    expect(new Set(shards[0]!.records.map((r) => Number(r.sessionId) % 2))).toEqual(new Set([0]));
+    expect(shards.map((s) => s.metadata?.shard)).toEqual([0, 1].map((index) => ({ index, count: 2, startAt: expect.any(String) })));
+  });
+
+  it("merge: counts and token totals exactly the unsharded run's; histograms those of the shards merged; verdicts on the merged requests", () => {
+    const set = checkShardSet(shards);
+    const merged = mergeShards(set, { objectives: resolveSlo(spec.slo) });
+    const pick = (s: RunSummary) => ({ counts: s.counts, output: s.tokens.output, expectedPrompt: s.tokens.expectedPrompt, reportedPrompt: s.tokens.reportedPrompt });
+    expect(pick(merged.summary)).toEqual(pick(whole.summary));
+    expect(merged.summary.counts.requests).toBeGreaterThan(10);
+    // From the records or from the shards' summaries' histograms: the same merged histograms.
+    const fromSummaries = mergeRunSummaries(shards.map((s) => s.summary!.summary!));
+    for (const name of ["ttfc", "e2e", "tbc", "dispatchLateness"]) {
+      const [a, b] = [merged.summary.histograms[name]!, fromSummaries.histograms[name]!];
+      const { mean, ...exact } = LatencyHistogram.fromJSON(a).stats()!;
+      const { mean: mean2, ...exact2 } = LatencyHistogram.fromJSON(b).stats()!;
+      // Counts, extremes and percentiles exact; the mean's sum was added in another order.
+      expect(exact).toEqual(exact2);
+      expect(mean).toBeCloseTo(mean2, 9);
+    }
+    expect(merged.summary.latency.ttfc?.count).toBe(whole.summary.latency.ttfc?.count);
+    // Shards ran side by side: the merged run lasts as long as the longest shard, not their sum.
+    expect(merged.summary.wallMs).toBe(Math.max(...shards.map((s) => s.summary!.summary!.wallMs)));
+    expect(merged.verdicts.map((v) => v.metric).sort()).toEqual(["errorRate", "ttfc"]);
+    expect(merged.validity.problems).toEqual([]);
+    expect(merged.passed).toBe(true);
+    expect(merged.records).toHaveLength(whole.records.length);
+  });
+
+  it("a shard missing makes the merged run not valid, naming it", () => {
+    const set = checkShardSet([shards[1]!]);
+    expect(set.missing).toEqual([0]);
+    const merged = mergeShards(set, { objectives: [] });
+    expect(merged.validity.valid).toBe(false);
+    expect(merged.validity.problems).toContain("shard 0/2 missing: the merged run holds 1 of 2 shares of the workload");
+  });
+
+  it("a shard without summary.json (it did not finish) or interrupted makes the merged run not valid", () => {
+    const unfinished = { ...shards[0]!, summary: null };
+    const interrupted = { ...shards[1]!, summary: { ...shards[1]!.summary!, interrupted: true } };
+    const merged = mergeShards(checkShardSet([unfinished, interrupted]), { objectives: [] });
+    expect(merged.interrupted).toBe(true);
+    expect(merged.validity.problems.join("\n")).toMatch(/shard 0\/2 \(.*\): no summary\.json: the shard did not finish/);
+    expect(merged.validity.problems.join("\n")).toMatch(/shard 1\/2 \(.*\): interrupted before its share of the workload ended/);
+  });
+
+  it("refuses folders that are not the shards of one run, naming the file and the field", () => {
+    const [a, b] = shards as [ShardFolder, ShardFolder];
+    const problems = (folders: ShardFolder[]) => {
+      try {
+        checkShardSet(folders);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ShardSetError);
+        return (err as ShardSetError).problems;
+      }
+      throw new Error("accepted");
+    };
+    const other = { ...b, metadata: { ...b.metadata!, workload: { ...b.metadata!.workload, fingerprint: { spec: "0123456789abcdef", sessions: 11 } } } };
+    expect(problems([a, other])).toEqual([`${b.dir}/run.json: workload.fingerprint.spec is "0123456789abcdef", expected "${a.metadata!.workload.fingerprint!.spec}" as in ${a.dir}/run.json: another workload (its spec or seed differ)`]);
+    expect(problems([a, a])).toEqual([`shard 0/2 given twice: ${a.dir} and ${a.dir}`]);
+    const three = { ...b, metadata: { ...b.metadata!, shard: { ...b.metadata!.shard!, count: 3 } } };
+    expect(problems([a, three])).toEqual([`${b.dir}/run.json: shard.count is 3, expected 2 as in ${a.dir}/run.json`]);
+    const notShard = { ...b, metadata: { ...b.metadata!, shard: undefined } };
+    expect(problems([a, notShard])).toEqual([`${b.dir}/run.json: no shard: this run was not started with --shard i/N`]);
+    expect(problems([{ ...a, metadata: null }])[0]).toMatch(/run\.json: not found/);
+    const otherStart = { ...b, metadata: { ...b.metadata!, shard: { index: 1, count: 2, startAt: "2026-01-01T00:00:00.000Z" } } };
+    expect(problems([a, otherStart])[0]).toMatch(/shard\.startAt is "2026-01-01T00:00:00\.000Z", expected ".*" as in .*: the shards did not share one start time/);
+  });
+
+  it("each session's first request is planned at its place in the unsharded schedule, on the shards' one time zero", () => {
+    const firstPlanned = (records: RequestRecord[]) => new Map(records.filter((r) => r.nodeId === "0").map((r) => [r.sessionId, r.plannedAt]));
+    const unsharded = firstPlanned(whole.records);
+    const sharded = firstPlanned(shards.flatMap((s) => s.records));
+    expect([...sharded.keys()].sort()).toEqual([...unsharded.keys()].sort());
+    // Records keep microseconds (record.ts rounds to 0.001 ms).
+    for (const [id, at] of unsharded) expect(Math.abs(sharded.get(id)! - at)).toBeLessThanOrEqual(0.002);
+  });
+});
