@@ -3,7 +3,7 @@
 // unsharded run's requests, and their merge has its counts and token totals exactly, its
 // histograms those of the shards' summaries merged (metrics/merge.ts), verdicts judged on the
 // merged requests; folders that are not the shards of one run are refused, naming file and field.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
