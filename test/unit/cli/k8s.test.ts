@@ -22,6 +22,8 @@ async function manifest(args: string[]) {
   vi.spyOn(console, "error").mockImplementation(() => {});
   expect(await k8sCommand([SPEC, "--out", out, ...args])).toBe(0);
   const text = readFileSync(out, "utf8");
+  // Read as a test reads YAML: any field may be asked for.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, any>);
   return { text, configMap: docs[0]!, job: docs[1]! };
 }
