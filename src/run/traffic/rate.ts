@@ -4,6 +4,7 @@
 // the arrivals of its own sessions out of that one schedule.
 import { rngFor } from "../../stats/random.js";
 import { createArrivals, type ArrivalProcess } from "../../workload/arrivals.js";
+import type { SessionGraph } from "../../workload/types.js";
 import { shardArrivals } from "../shard.js";
 import type { TrafficDeps, TrafficMode } from "./types.js";
 
@@ -27,13 +28,15 @@ export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps, firstGapMs 
     const maybeDone = () => {
       if (exhausted && running === 0) resolve(released);
     };
-    const arrive = (at: number) => {
-      const session = deps.stopped() ? undefined : deps.nextSession();
-      if (!session) {
-        exhausted = true;
-        maybeDone();
-        return;
-      }
+    const none = () => {
+      exhausted = true;
+      maybeDone();
+    };
+    // Each arrival's session is taken when the previous one is released: a run whose sessions are
+    // all out then ends when they end, not at an arrival that finds none (one mean gap later, N of
+    // them on a shard of N: its wall time and rates took that idle wait in).
+    const arrive = (at: number, session: SessionGraph | undefined) => {
+      if (!session || deps.stopped()) return none();
       released++;
       running++;
       deps.load?.released(at, deps.now());
@@ -51,20 +54,16 @@ export function runRate(arrivals: ArrivalProcess, deps: TrafficDeps, firstGapMs 
       const next = at + arrivals.nextGapMs();
       // An arrival past the end of the release is not waited for (a slow rate's gap, or a trace's
       // hour-long one, would hold the run open with nothing to do).
-      if (deps.releaseEndsAt !== undefined && next >= deps.releaseEndsAt) {
-        exhausted = true;
-        maybeDone();
-        return;
-      }
-      deps.timers.at(next, () => arrive(next));
+      if (deps.releaseEndsAt !== undefined && next >= deps.releaseEndsAt) return none();
+      const following = deps.stopped() ? undefined : deps.nextSession();
+      if (!following) return none();
+      deps.timers.at(next, () => arrive(next, following));
     };
     const first = (deps.clockStart ?? deps.now()) + firstGapMs;
-    if (deps.releaseEndsAt !== undefined && firstGapMs > 0 && first >= deps.releaseEndsAt) {
-      // The duration ends before this shard's first arrival: it releases nothing.
-      exhausted = true;
-      maybeDone();
-      return;
-    }
-    deps.timers.at(first, () => arrive(first));
+    // The duration ends before this shard's first arrival: it releases nothing.
+    if (deps.releaseEndsAt !== undefined && firstGapMs > 0 && first >= deps.releaseEndsAt) return none();
+    const session = deps.stopped() ? undefined : deps.nextSession();
+    if (!session) return none();
+    deps.timers.at(first, () => arrive(first, session));
   });
 }
