@@ -136,7 +136,7 @@ async function drive(p: RunPlan, all: SessionGraph[], sessionMs: number) {
     step.fn();
   }
   await done;
-  return { starts, load: meter.result(clock) };
+  return { starts, load: meter.result(clock), end: clock };
 }
 
 const common = { maxSessions: 1000, warmupSessions: 0, onError: "continue" as const };
@@ -171,6 +171,14 @@ describe("sharded traffic keeps the unsharded schedule", () => {
       for (const [id, at] of whole) expect(union.get(id)).toBeCloseTo(at, 9);
       expect(loads.map((l) => l && "targetPerSec" in l && l.targetPerSec)).toEqual([arrivals.rate / 3, arrivals.rate / 3, arrivals.rate / 3].map((r) => expect.closeTo(r, 9)));
     }
+  });
+
+  it("rate: a shard's run ends when its last session ends, not at a later arrival that finds none", async () => {
+    const traffic = { mode: "rate" as const, arrivals: { type: "constant" as const, rate: 1 }, ...common };
+    // Arrivals every second, sessions of 100 ms: shard 0/2 runs sessions 0 and 2 (at 0 and 2000 ms).
+    expect((await drive(planOf(traffic, chains(4), { index: 0, count: 2 }), chains(4), 100)).end).toBe(2100);
+    expect((await drive(planOf(traffic, chains(4), { index: 1, count: 2 }), chains(4), 100)).end).toBe(3100);
+    expect((await drive(planOf(traffic, chains(4)), chains(4), 100)).end).toBe(3100);
   });
 
   it("timed (trace replay): each session at its recorded arrival counted from the trace's first", async () => {
