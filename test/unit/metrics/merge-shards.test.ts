@@ -13,7 +13,9 @@ import { checkShardSet, mergeShards, ShardSetError, type ShardFolder } from "../
 import { resolveSlo } from "../../../src/metrics/slo.js";
 import type { RunSummary } from "../../../src/metrics/summary.js";
 import { readRunFolder } from "../../../src/records/read.js";
-import { planFromSpec, runWorkload } from "../../../src/run/run.js";
+import { planFromTrace } from "../../../src/run/replay.js";
+import { planFromSpec, runWorkload, type RunPlan } from "../../../src/run/run.js";
+import type { Trace, TraceRequest } from "../../../src/traces/types.js";
 import type { RequestRecord } from "../../../src/run/types.js";
 import { validateSpec } from "../../../src/workload/spec.js";
 import { normalStream, startFaultServer, type FaultServer, type ReceivedRequest } from "../../support/fault-server.js";
@@ -145,4 +147,30 @@ describe("shards of one run, merged", () => {
     // Records keep microseconds (record.ts rounds to 0.001 ms).
     for (const [id, at] of unsharded) expect(Math.abs(sharded.get(id)! - at)).toBeLessThanOrEqual(0.002);
   });
+});
+
+describe("a trace replay, sharded", () => {
+  it("timed: the shards replay the trace's requests, each session at its recorded arrival on the one time zero", async () => {
+    // 7 conversations of 2 requests, arriving every 90 ms.
+    const requests: TraceRequest[] = [];
+    for (let i = 0; i < 7; i++) {
+      requests.push({ id: `${i}a`, conversation: `c${i}`, parents: [], historyParent: null, freshInputTokens: 20 + i, outputTokens: 3, dispatchedMs: 90 * i });
+      requests.push({ id: `${i}b`, conversation: `c${i}`, parents: [{ from: `${i}a`, type: "sequential" }], historyParent: `${i}a`, freshInputTokens: 5, outputTokens: 2, dispatchedMs: 90 * i + 200 });
+    }
+    const trace: Trace = { format: "mooncake", source: "seven.jsonl", requests };
+    const plan = planFromTrace(trace, { timed: true });
+    const out = mkdtempSync(join(tmpdir(), "agentload-replay-shards-"));
+    const run = async (p: RunPlan, startAt?: number) => readRunFolder((await runWorkload({ plan: p, target: { apiUrl: server.baseUrl }, outDir: out, report: false, ...(startAt ? { startAt } : {}) })).dir).records;
+    const whole = await run(plan);
+    const startAt = Date.now() + 1500;
+    const shards = await Promise.all([0, 1, 2].map((index) => run({ ...plan, shard: { index, count: 3 } }, startAt)));
+    const key = (r: RequestRecord) => `${r.sessionId}/${r.nodeId} fresh ${r.freshInputTokens} out ${r.requestedOutputTokens}/${r.completionTokens}`;
+    expect(shards.flat().map(key).sort()).toEqual(whole.map(key).sort());
+    expect(whole).toHaveLength(14);
+    const firstPlanned = (records: RequestRecord[]) => new Map(records.filter((r) => r.parents === undefined).map((r) => [r.sessionId, r.plannedAt]));
+    const unsharded = firstPlanned(whole);
+    const sharded = firstPlanned(shards.flat());
+    for (const [id, at] of unsharded) expect(Math.abs(sharded.get(id)! - at)).toBeLessThanOrEqual(0.002);
+    expect([...unsharded.values()].sort((a, b) => a - b)).toEqual([0, 90, 180, 270, 360, 450, 540]);
+  }, 60_000);
 });
