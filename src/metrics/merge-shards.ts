@@ -41,6 +41,8 @@ export interface ShardSet {
   missing: number[];
   /** The start time every shard waited for (ISO), when they had one. */
   startAt?: string;
+  /** Whether every shard's run.json names the same server URL (its counters then cover all shards' requests). */
+  oneServer: boolean;
   /** Said, not fatal (no shared start time, several servers). */
   warnings: string[];
 }
@@ -110,6 +112,7 @@ export function checkShardSet(folders: readonly ShardFolder[]): ShardSet {
     shards: [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, f]) => f),
     missing,
     ...(first.shard.startAt !== undefined ? { startAt: first.shard.startAt } : {}),
+    oneServer: servers.size === 1,
     warnings,
   };
 }
@@ -140,7 +143,7 @@ function widest(scrapes: (PrometheusScrape | undefined)[], pick: (a: number, b: 
 export function mergeShards(set: ShardSet, options: { objectives: readonly Objective[]; catalogue?: MetricCatalogue }): MergedShards {
   const records = set.shards.flatMap((s) => s.records).sort((a, b) => requestEndAt(a) - requestEndAt(b));
   const wallMs = Math.max(0, ...set.shards.map((s) => s.summary?.summary?.wallMs ?? spanOf(s.records)));
-  const oneServer = !set.warnings.some((w) => w.includes("servers"));
+  const { oneServer } = set;
   const serverBefore = oneServer ? widest(set.shards.map((s) => s.serverBefore), Math.min) : undefined;
   const serverAfter = oneServer ? widest(set.shards.map((s) => s.serverAfter), Math.max) : undefined;
   const summary = summarizeRecords(records, {
