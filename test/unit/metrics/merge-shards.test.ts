@@ -99,6 +99,22 @@ describe("shards of one run, merged", () => {
     expect(merged.records).toHaveLength(whole.records.length);
   });
 
+  it("the server's counters: the widest window over the shards' scrapes (one server), left out for several", () => {
+    const scrape = (cached: number, total: number) => new Map([["vllm:prefix_cache_hits_total", cached], ["vllm:prefix_cache_queries_total", total]]);
+    // Shard 0 scraped first before and first after; the widest window is shard 0's before, shard 1's after.
+    const [a, b] = [
+      { ...shards[0]!, serverBefore: scrape(100, 1000), serverAfter: scrape(700, 3000) },
+      { ...shards[1]!, serverBefore: scrape(150, 1200), serverAfter: scrape(900, 3500) },
+    ];
+    const merged = mergeShards(checkShardSet([a, b]), { objectives: [] });
+    expect(merged.summary.prefix.server).toMatchObject({ engine: "vllm", kind: "counters", hits: 800, queries: 2500, rate: 800 / 2500 });
+    const elsewhere = { ...b, metadata: { ...b.metadata!, server: { url: "http://other:8000" } } };
+    const two = checkShardSet([a, elsewhere]);
+    expect(two.oneServer).toBe(false);
+    expect(two.warnings.join("\n")).toContain("the shards ran against 2 servers");
+    expect(mergeShards(two, { objectives: [] }).summary.prefix.server).toBeNull();
+  });
+
   it("a shard missing makes the merged run not valid, naming it", () => {
     const set = checkShardSet([shards[1]!]);
     expect(set.missing).toEqual([0]);
