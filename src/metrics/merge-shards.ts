@@ -76,6 +76,11 @@ export function checkShardSet(folders: readonly ShardFolder[]): ShardSet {
       problems.push(`${f.dir}/run.json: no shard: this run was not started with --shard i/N`);
       return [];
     }
+    const { index, count } = f.metadata.shard as { index?: unknown; count?: unknown };
+    if (!Number.isInteger(count) || !Number.isInteger(index) || (count as number) < 1 || (index as number) < 0 || (index as number) >= (count as number)) {
+      problems.push(`${f.dir}/run.json: shard: expected { index, count } with whole numbers 0 <= index < count, got ${JSON.stringify(f.metadata.shard)}`);
+      return [];
+    }
     return [{ folder: f, metadata: f.metadata, shard: f.metadata.shard }];
   });
   const [first] = shards;

@@ -151,6 +151,8 @@ describe("shards of one run, merged", () => {
     const notShard = { ...b, metadata: { ...b.metadata!, shard: undefined } };
     expect(problems([a, notShard])).toEqual([`${b.dir}/run.json: no shard: this run was not started with --shard i/N`]);
     expect(problems([{ ...a, metadata: null }])[0]).toMatch(/run\.json: not found/);
+    const broken = { ...b, metadata: { ...b.metadata!, shard: { index: 2, count: 2 } } };
+    expect(problems([a, broken])).toEqual([`${b.dir}/run.json: shard: expected { index, count } with whole numbers 0 <= index < count, got {"index":2,"count":2}`]);
     const otherStart = { ...b, metadata: { ...b.metadata!, shard: { index: 1, count: 2, startAt: "2026-01-01T00:00:00.000Z" } } };
     expect(problems([a, otherStart])[0]).toMatch(/shard\.startAt is "2026-01-01T00:00:00\.000Z", expected ".*" as in .*: the shards did not share one start time/);
   });
