@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<Command>> = {
   generate: async () => (await import("./generate.js")).generateCommand,
   init: async () => (await import("./init.js")).initCommand,
   inspect: async () => (await import("./inspect.js")).inspectCommand,
+  k8s: async () => (await import("./k8s.js")).k8sCommand,
+  merge: async () => (await import("./merge.js")).mergeCommand,
   report: async () => (await import("./report.js")).reportCommand,
   run: async () => (await import("./run.js")).runCommand,
   search: async () => (await import("./search.js")).searchCommand,

@@ -9,7 +9,9 @@ import { resetPrefixCache } from "../run/cache-reset.js";
 import { PreflightError } from "../run/preflight.js";
 import { RecordsLostError } from "../run/recorder.js";
 import { RunInterrupted } from "../run/run-control.js";
-import { planFromSpec, runWorkload, SummaryNotWrittenError, type RunPlan, type RunResult } from "../run/run.js";
+import { planFromSpec, plannedSessions, runWorkload, SummaryNotWrittenError, type RunPlan, type RunResult } from "../run/run.js";
+import { parseShard, shardProblem } from "../run/shard.js";
+import { MAX_START_WAIT_MS, parseStartAt, parseStartIn, START_TOLERANCE_MS, StartMissedError } from "../run/start-at.js";
 import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
@@ -46,6 +48,12 @@ options:
   --cache-ttl S        the ideal prefix cache names a miss after a wait longer than S seconds "ttl" (default 300)
   --cache-blocks N     also simulate an LRU prefix cache of N blocks (the summary's "LRU cache" row)
   --cache-block-tokens N  tokens per block of that LRU cache (default 16, vLLM's block size)
+  many machines (docs/cluster.md; agentload merge joins the shards' run folders):
+  --shard i/N          run shard i of N (from 0): sessions i, i+N, i+2N, ... at their places in the one
+                       seeded schedule (rate: the same arrivals; concurrent: lane k runs on shard k mod N)
+  --start-at T         start the clock at T (ISO time with zone, or epoch ms) after set-up, so every shard
+                       shares one time zero; at most ${START_TOLERANCE_MS / 1000} s in the past, at most ${MAX_START_WAIT_MS / 60_000} minutes ahead
+  --start-in D         the same, T = now + D (90s, 5m): for shards started together on one machine
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
@@ -59,7 +67,7 @@ options:
 ${TRACE_FLAGS_HELP}
 exit codes: 0 passed; 1 an SLO failed; 2 usage or spec error; 3 preflight failed (the spec's server did not start, server unreachable,
   key refused, model not served, largest request does not fit the server's context, first request
-  failed, --reset-cache refused); 4 run not valid (no request succeeded, too many failed, the built-in engine exited, the
+  failed, --reset-cache refused, set-up ended after --start-at); 4 run not valid (no request succeeded, too many failed, the built-in engine exited, the
   client lagged, was saturated or stalled, or offered less load than asked); 5 records or summary could
   not be written (disk full, I/O error: the run stops, the summary goes to stderr); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP)`;
 
@@ -89,6 +97,9 @@ export const runCommand: Command = async (argv) => {
     arrivals: { type: "string" },
     waits: { type: "string" },
     wrap: { type: "boolean" },
+    shard: { type: "string" },
+    "start-at": { type: "string" },
+    "start-in": { type: "string" },
     ...SPEC_RUN_FLAGS,
     ...TRACE_FLAGS,
   });
@@ -132,6 +143,19 @@ export const runCommand: Command = async (argv) => {
     }
     plan = planFromSpec(spec);
   }
+  const shard = values.shard === undefined ? undefined : cliCheck(() => parseShard(values.shard!));
+  if (shard) {
+    const problem = shardProblem(shard, { sessions: plan.sessions, ...(plan.traffic.mode === "concurrent" ? { concurrency: plan.traffic.concurrency } : {}) });
+    if (problem) throw new CliError(problem);
+    plan = { ...plan, shard };
+  }
+  if (values["start-at"] !== undefined && values["start-in"] !== undefined) throw new CliError("give --start-at (a time) or --start-in (a delay), not both");
+  const startAt =
+    values["start-at"] !== undefined
+      ? cliCheck(() => parseStartAt(values["start-at"]!, Date.now()))
+      : values["start-in"] !== undefined
+        ? cliCheck(() => parseStartIn(values["start-in"]!, Date.now()))
+        : undefined;
   // Read before the run so a bad value fails now, not after it; 0 keeps all, as no flag does.
   const keepRuns = intFlag("keep-runs", values["keep-runs"], 0);
   const idealCache = idealCacheFlags(values["cache-ttl"], values["cache-blocks"], values["cache-block-tokens"]);
@@ -204,7 +228,7 @@ export const runCommand: Command = async (argv) => {
     controller.abort();
   });
   const target = { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) };
-  const progress = liveProgress(plan.sessions);
+  const progress = liveProgress(plannedSessions(plan));
   try {
     if (values["reset-cache"]) {
       if (engine) console.error(`agentload: --reset-cache: the ${engineName} was started for this run; its cache is empty`);
@@ -220,6 +244,7 @@ export const runCommand: Command = async (argv) => {
       onNote: (line) => console.error(`agentload: ${line}`),
       health: () => (engineDied ? [engineDied] : []),
       idealCache,
+      ...(startAt !== undefined ? { startAt } : {}),
     });
     progress.finish();
     console.log(renderSummary(result.summary, result.verdicts, { color: process.stdout.isTTY === true, validity: result.validity }));
@@ -228,7 +253,7 @@ export const runCommand: Command = async (argv) => {
     if (removed.length > 0) console.error(`agentload: removed ${removed.length} old run folder(s) from ${values.out ?? "runs"} (--keep-runs ${keepRuns})`);
     return exitCode(result, interrupts.received() !== undefined);
   } catch (err) {
-    if (err instanceof PreflightError) {
+    if (err instanceof PreflightError || err instanceof StartMissedError) {
       progress.finish();
       console.error(`agentload: ${err.message}`);
       return EXIT.preflight;
@@ -283,6 +308,15 @@ export function exitCode(result: Pick<RunResult, "interrupted" | "passed" | "val
   if (result.interrupted && userInterrupted) return EXIT.interrupted;
   if (!result.validity.valid) return EXIT.invalid;
   return result.passed ? EXIT.passed : EXIT.sloFailed;
+}
+
+/** A parse whose Error is the user's mistake, as a CliError (exit 2). */
+function cliCheck<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 }
 
 /** A trace rather than a spec: a directory, a --format, or a file whose content a trace reader recognises. */

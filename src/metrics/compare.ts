@@ -132,6 +132,18 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return a === b ? a : a + (b - a) * (at - i);
 }
 
+/**
+ * A percentile bootstrap confidence interval of one run's percentile p: how far the percentile of
+ * another sample of the same requests would fall (a sharded run's against one process, say).
+ */
+export function percentileInterval(w: WeightedValues, percentile: number, options: { confidence: number; resamples: number; rng: Rng }): { value: number; low: number; high: number } {
+  const values = new Float64Array(options.resamples);
+  for (let i = 0; i < options.resamples; i++) values[i] = resampledPercentile(w, percentile, options.rng);
+  values.sort();
+  const alpha = 1 - options.confidence;
+  return { value: percentileOf(w, percentile), low: quantileSorted(values, alpha / 2), high: quantileSorted(values, 1 - alpha / 2) };
+}
+
 export interface RatioInterval {
   /** Point estimate: new percentile / old percentile. */
   ratio: number;

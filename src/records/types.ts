@@ -100,4 +100,11 @@ export interface RunMetadata {
   /** The workload's name, and its fingerprint (run/fingerprint.ts): the resolved spec's hash and its session count. */
   workload: { name: string; fingerprint?: { spec: string; sessions: number } };
   host: HostEnvironment;
+  /**
+   * A shard's run (`agentload run --shard i/N`): its index, the shard count and the start time
+   * every shard waited for (`--start-at`, ISO), when one was given; `agentload merge` checks them.
+   */
+  shard?: { index: number; count: number; startAt?: string };
+  /** A merged run (`agentload merge`): the shard folders it was merged from, in shard order. */
+  mergedFrom?: string[];
 }

@@ -42,12 +42,13 @@ export function toolVersion(): string {
   return version;
 }
 
-export function runMetadata(o: { name: string; apiUrl: string; model?: string; fingerprint?: WorkloadFingerprint; startedAt: Date }): RunMetadata {
+export function runMetadata(o: { name: string; apiUrl: string; model?: string; fingerprint?: WorkloadFingerprint; startedAt: Date; shard?: RunMetadata["shard"] }): RunMetadata {
   return {
     tool: { name: "agentload", version: toolVersion() },
     startedAt: o.startedAt.toISOString(),
     server: { url: publicServerUrl(o.apiUrl), ...(o.model ? { model: o.model } : {}) },
     workload: { name: o.name, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}) },
     host: hostEnvironment(),
+    ...(o.shard ? { shard: o.shard } : {}),
   };
 }

@@ -31,6 +31,8 @@ import type { IdealCacheOptions } from "../metrics/cache-attribution.js";
 import { runSession, type NodeStart } from "./session-runner.js";
 import { TimerQueue } from "./timer-queue.js";
 import { trafficRunner } from "./traffic/index.js";
+import { sessionIndexOf, shardSessionCount, type Shard } from "./shard.js";
+import { StartMissedError, waitForStart } from "./start-at.js";
 import { createLoadMeter } from "./traffic/load.js";
 import type { RequestRecord } from "./types.js";
 
@@ -44,6 +46,11 @@ export class SummaryNotWrittenError extends Error {
     super(`${writeError.message}: every request's record is in records.jsonl, summary.json was not written`, { cause: writeError });
     this.name = "SummaryNotWrittenError";
   }
+}
+
+/** The sessions a plan's run releases at most: the workload's, or its shard's share. */
+export function plannedSessions(plan: Pick<RunPlan, "sessions" | "shard">): number {
+  return plan.shard ? shardSessionCount(plan.shard, plan.sessions) : plan.sessions;
 }
 
 export interface RunTarget {
@@ -72,6 +79,11 @@ export interface RunPlan {
   sessionAt(i: number): SessionGraph;
   /** Written to spec.resolved.json. */
   resolved: unknown;
+  /**
+   * Run only this share of the sessions (run/shard.ts: session i when i mod count = index); the
+   * traffic keeps the whole workload's schedule for them. `sessions` stays the whole workload's.
+   */
+  shard?: Shard;
 }
 
 export interface ResolvedTimedTraffic {
@@ -123,6 +135,12 @@ export interface RunOptions {
    * cache's size (metrics/cache-attribution.ts); false leaves it out. Default: on, TTL 5 minutes, no LRU.
    */
   idealCache?: IdealCacheOptions | false;
+  /**
+   * Start the clock at this wall-clock time (epoch ms) after set-up, so shards on several
+   * machines share one time zero (run/start-at.ts); a set-up that ends later than it by more than
+   * the tolerance throws StartMissedError.
+   */
+  startAt?: number;
   /** Write report.html into the run folder when the run ends (default true). */
   report?: boolean;
   /**
@@ -171,7 +189,14 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   }
   const folder = RunFolder.create(opts.outDir ?? "runs", plan.name);
   const fingerprint = workloadFingerprint(plan.resolved, plan.sessions);
-  const metadata = runMetadata({ name: plan.name, apiUrl: target.apiUrl, ...(target.model ? { model: target.model } : {}), fingerprint, startedAt: new Date() });
+  const metadata = runMetadata({
+    name: plan.name,
+    apiUrl: target.apiUrl,
+    ...(target.model ? { model: target.model } : {}),
+    fingerprint,
+    startedAt: new Date(),
+    ...(plan.shard ? { shard: { ...plan.shard, ...(opts.startAt !== undefined ? { startAt: new Date(opts.startAt).toISOString() } : {}) } } : {}),
+  });
   try {
     folder.writeJson("spec.resolved.json", plan.resolved);
     // Where and how the run is measured, for its report (and anyone reading the folder later);
@@ -192,9 +217,12 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   // A per-run salt keeps a server's prefix cache from serving this run's prompts from an
   // earlier run's identical ones, while scaffolds stay shared within the run.
   const { seed, scaffolds, request } = plan;
-  const { stage: content, notes } = await setUp.step("tokenizer and calibration", () => setUpContent({ server: target, headers: auth, seed, scaffolds, api: request.api, salt: folder.id }));
+  // Shards that share a start time share the salt too: one run's scaffolds are one text on the
+  // server whichever shard sends them, as in one process.
+  const salt = plan.shard && opts.startAt !== undefined ? `shards-${opts.startAt}` : folder.id;
+  const { stage: content, notes } = await setUp.step("tokenizer and calibration", () => setUpContent({ server: target, headers: auth, seed, scaffolds, api: request.api, salt }));
   for (const n of notes) opts.onNote?.(n);
-  content.warmUp(plan.sessions > 0 ? plan.sessionAt(0) : undefined);
+  content.warmUp(plannedSessions(plan) > 0 ? plan.sessionAt(sessionIndexOf(plan.shard, 0)) : undefined);
 
   // One 1-token request first, not recorded: connection set-up and cold client code would
   // otherwise land in the first dispatches (4 to 10 ms late here). Before the counter scrape,
@@ -206,6 +234,20 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   }
   const serverRoot = target.apiUrl.replace(/\/v1\/?$/, "");
   const before = await setUp.step("server counters", () => saveServerMetrics(serverRoot, folder, "before", auth));
+  if (opts.startAt !== undefined) {
+    const startAt = opts.startAt;
+    opts.onNote?.(`waiting for the start time ${new Date(startAt).toISOString()} (${Math.max(0, (startAt - Date.now()) / 1000).toFixed(1)} s)`);
+    try {
+      await setUp.step("waiting for the start time", () => waitForStart(startAt, opts.signal));
+    } catch (err) {
+      // Missed: this shard measured nothing, and a folder holding only the spec would merge as a shard.
+      if (err instanceof StartMissedError) {
+        await client.close();
+        rmSync(folder.dir, { recursive: true, force: true });
+      }
+      throw err;
+    }
+  }
 
   const aggregator = { slo: objectives, catalogue };
   const recorder = createRecorder({ path: folder.path("records.jsonl"), aggregator, now, onRecord: opts.onRecord });
@@ -228,7 +270,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   // prompts, then its record once its expected prompt tokens are counted.
   const runOne = async (session: SessionGraph, startAt: number) => {
     load.sessionStarted(now());
-    const warmup = recorder.sessionStarted() < (traffic.warmupSessions ?? 0);
+    // The workload's session index decides (sessions start in index order), so a shard's warm-up
+    // sessions are those of the unsharded run.
+    const warmup = sessionIndexOf(plan.shard, recorder.sessionStarted()) < (traffic.warmupSessions ?? 0);
     const prompts = content.session(session);
     const execute = async (start: NodeStart): Promise<boolean> => {
       const prompt = prompts.promptFor(start.node);
@@ -242,17 +286,24 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     recorder.sessionDone();
     load.sessionEnded(now());
   };
-  let nextIndex = 0;
+  // A shard releases its own sessions only: index, index + count, ...
+  const stride = plan.shard?.count ?? 1;
+  let nextIndex = plan.shard?.index ?? 0;
+  let releasedCount = 0;
   const nextSession = () => {
     const released = stopped() || nextIndex >= plan.sessions || (releaseEndsAt !== undefined && now() >= releaseEndsAt);
-    const session = released ? undefined : plan.sessionAt(nextIndex++);
+    const session = released ? undefined : plan.sessionAt(nextIndex);
+    if (session) {
+      nextIndex += stride;
+      releasedCount++;
+    }
     if (!session) load.rampDown(now());
     return session;
   };
 
   let clientCpu: ClientCpuSamples;
   try {
-    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped, load, ...(releaseEndsAt !== undefined ? { releaseEndsAt } : {}) });
+    await trafficRunner(plan)({ timers, now, nextSession, runSession: runOne, stopped, load, clockStart: t0, ...(releaseEndsAt !== undefined ? { releaseEndsAt } : {}) });
   } finally {
     clientCpu = recorder.markStalls(cpu.stop());
     control.dispose();
@@ -275,7 +326,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   if (opts.idealCache !== false) {
     // A cache that cannot be worked out (records too large to read back) is a note: nothing measured is lost.
     try {
-      summary.prefix.ideal = idealCacheOfFolder(folder, plan, nextIndex, opts.idealCache ?? {});
+      const own = { scaffolds: plan.scaffolds, sessionAt: (k: number) => plan.sessionAt(sessionIndexOf(plan.shard, k)) };
+      summary.prefix.ideal = idealCacheOfFolder(folder, own, releasedCount, opts.idealCache ?? {});
     } catch (err) {
       opts.onNote?.(`ideal prefix cache not worked out: ${(err as Error).message}`);
     }

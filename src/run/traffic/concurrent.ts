@@ -1,22 +1,33 @@
 // `concurrent` (closed loop): N lanes, each running one session after another, so N sessions are
 // active at once; lane k joins at k/N of rampUpSeconds, so concurrency grows linearly to N.
+// A shard (run/shard.ts) runs only its lanes, at their join times, over its own sessions.
+import { shardLanes, shardSessionCount, type Shard } from "../shard.js";
 import type { TrafficDeps, TrafficMode } from "./types.js";
 
 export const concurrent: TrafficMode<"concurrent"> = (traffic, plan) => {
-  const lanes = { concurrency: traffic.concurrency, rampUpMs: traffic.rampUpSeconds * 1000, sessions: plan.sessions };
+  const lanes = {
+    concurrency: traffic.concurrency,
+    rampUpMs: traffic.rampUpSeconds * 1000,
+    sessions: plan.shard ? shardSessionCount(plan.shard, plan.sessions) : plan.sessions,
+    ...(plan.shard ? { shard: plan.shard } : {}),
+  };
   return (deps) => runConcurrent(lanes, deps);
 };
 
-export async function runConcurrent(plan: { concurrency: number; rampUpMs: number; sessions?: number }, deps: TrafficDeps): Promise<number> {
-  const t0 = deps.now();
-  // Steady once the last lane has joined.
-  deps.load?.concurrency(plan.concurrency, t0 + (plan.concurrency > 1 ? ((plan.concurrency - 1) * plan.rampUpMs) / plan.concurrency : 0));
+/** `shard`: run only its lanes (default all); `sessions`: the sessions this process releases at most. */
+export async function runConcurrent(plan: { concurrency: number; rampUpMs: number; sessions?: number; shard?: Shard }, deps: TrafficDeps): Promise<number> {
+  const t0 = deps.clockStart ?? deps.now();
+  const joinAt = (k: number) => t0 + (plan.concurrency > 1 ? (k * plan.rampUpMs) / plan.concurrency : 0);
+  const { shard } = plan;
+  const ownLanes = shard ? shardSessionCount(shard, plan.concurrency) : plan.concurrency;
+  // Steady once the last of its lanes has joined.
+  deps.load?.concurrency(ownLanes, joinAt(shard ? shard.index + (ownLanes - 1) * shard.count : plan.concurrency - 1));
   let released = 0;
   const lane = async (k: number) => {
     // Lane k joins at k/N of the ramp: concurrency grows linearly to N.
-    const joinAt = t0 + (plan.concurrency > 1 ? (k * plan.rampUpMs) / plan.concurrency : 0);
-    if (joinAt > deps.now()) await new Promise<void>((r) => deps.timers.at(joinAt, r));
-    let startAt = joinAt;
+    const joins = joinAt(k);
+    if (joins > deps.now()) await new Promise<void>((r) => deps.timers.at(joins, r));
+    let startAt = joins;
     for (;;) {
       if (deps.stopped()) return;
       const session = deps.nextSession();
@@ -29,7 +40,6 @@ export async function runConcurrent(plan: { concurrency: number; rampUpMs: numbe
   // Lane k takes a session only if every earlier lane took one when it joined, so lanes past the
   // session count would never run one: only as many lanes as sessions (concurrency 10^9 on two
   // sessions allocated a billion lanes and ran out of memory).
-  const lanes = Math.min(plan.concurrency, plan.sessions ?? plan.concurrency);
-  await Promise.all(Array.from({ length: lanes }, (_, k) => lane(k)));
+  await Promise.all(shardLanes(shard, plan.concurrency, plan.sessions ?? ownLanes).map(lane));
   return released;
 }

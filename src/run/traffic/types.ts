@@ -17,6 +17,11 @@ export interface TrafficDeps {
   /** Runs a released session to its end. `startAt` is its planned release time. */
   runSession(session: SessionGraph, startAt: number): Promise<unknown>;
   stopped(): boolean;
+  /**
+   * The run's clock start, which schedules count from (a rate's arrivals, lanes' joins); default
+   * the runner's own start. Shards that share a start time (--start-at) so share one schedule.
+   */
+  clockStart?: number;
   /** No session is released at or after this time (the traffic's duration); nextSession says so too. */
   releaseEndsAt?: number;
   /** Told the load the mode means to offer, to be checked against what it achieved (load.ts). */

@@ -13,6 +13,8 @@ import { fitCommand } from "../../../src/cli/fit.js";
 import { generateCommand } from "../../../src/cli/generate.js";
 import { initCommand } from "../../../src/cli/init.js";
 import { inspectCommand } from "../../../src/cli/inspect.js";
+import { k8sCommand } from "../../../src/cli/k8s.js";
+import { mergeCommand } from "../../../src/cli/merge.js";
 import { reportCommand } from "../../../src/cli/report.js";
 import { runCommand } from "../../../src/cli/run.js";
 import { searchCommand } from "../../../src/cli/search.js";
@@ -45,6 +47,8 @@ const COMMANDS: [string, Command, string[]][] = [
   ["generate", generateCommand, []],
   ["init", initCommand, []],
   ["inspect", inspectCommand, []],
+  ["k8s", k8sCommand, []],
+  ["merge", mergeCommand, []],
   ["report", reportCommand, []],
   ["run", runCommand, []],
   ["search", searchCommand, []],
