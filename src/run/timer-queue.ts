@@ -1,23 +1,11 @@
 // Planned dispatches in time order behind one timer. A single setTimeout for the earliest entry
-// keeps the event loop light at hundreds of planned requests per second. setTimeout counts whole
-// milliseconds of the event loop's clock, so it fires up to a millisecond off the planned time: the
-// timer wakes FINAL_APPROACH_MS early and the last stretch is polled one event-loop turn at a time
-// (setImmediate, which lets I/O run between turns), so an entry runs within POLL_HORIZON_MS of its
-// time when the loop is free. Long sleeps wake early too (WAKE_EARLY_MS).
+// keeps the event loop light at hundreds of planned requests per second; entries due within
+// half a millisecond run at once instead of waiting for a timer tick; long sleeps wake early.
 
-// setImmediate where the runtime has it (Node, Bun, Deno); a zero timeout elsewhere, which is
-// itself a millisecond or more, so there the last stretch is not polled (POLL_WINDOW_MS 0).
-const hasImmediate = typeof setImmediate === "function";
-const runSoon: (fn: () => void) => void = hasImmediate ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+// setImmediate where the runtime has it (Node, Bun); a zero timeout elsewhere.
+const runSoon: (fn: () => void) => void =
+  typeof setImmediate === "function" ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
-/**
- * The timer wakes this long before an entry's time and the rest is polled. Measured against the
- * calibration server at 500 requests/s (benchmarks/dispatch-lateness.ts): with the timer alone the
- * median dispatch was 0.6-0.7 ms late, from setTimeout's whole-millisecond clock.
- */
-const FINAL_APPROACH_MS = hasImmediate ? 1.5 : 0;
-/** Entries due within this run now: polled turns land about this close to the planned time. */
-const POLL_HORIZON_MS = hasImmediate ? 0.02 : 0.5;
 const WAKE_EARLY_MS = 20;
 const WAKE_EARLY_BEYOND_MS = 30;
 /**
@@ -71,9 +59,8 @@ export class TimerQueue {
     const first = this.heap[0];
     if (!first) return;
     const now = this.now();
-    if (first.at - now <= Math.max(POLL_HORIZON_MS, FINAL_APPROACH_MS)) {
-      // Due now or on the final approach: poll on the next turn (setTimeout(0) would wait a whole
-      // millisecond). A timer armed for a later entry stays armed; fire() re-arms from the heap.
+    if (first.at - now <= 0.5) {
+      // Due now: setTimeout(0) would wait a whole millisecond.
       if (!this.immediatePending) {
         this.immediatePending = true;
         runSoon(() => {
@@ -84,8 +71,8 @@ export class TimerQueue {
       return;
     }
     // A long sleep wakes a few ms late on an idle machine; a short one is on time. So wake 20 ms
-    // early from a long sleep and arm again for the rest, and a short one in time for the final approach.
-    const fireAt = first.at - now > WAKE_EARLY_BEYOND_MS ? first.at - WAKE_EARLY_MS : first.at - FINAL_APPROACH_MS;
+    // early from a long sleep and arm again for the rest.
+    const fireAt = first.at - now > WAKE_EARLY_BEYOND_MS ? first.at - WAKE_EARLY_MS : first.at;
     if (this.timer && fireAt >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = fireAt;
@@ -96,7 +83,8 @@ export class TimerQueue {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
-    const horizon = this.now() + POLL_HORIZON_MS;
+    // setTimeout may fire up to ~1 ms early or late; run everything due within 0.5 ms.
+    const horizon = this.now() + 0.5;
     while (this.heap.length > 0 && this.heap[0]!.at <= horizon) {
       const e = this.pop();
       e.fn();
