@@ -24,6 +24,7 @@ import { printCacheReset } from "./point-runner.js";
 import { catchInterrupts } from "./interrupts.js";
 import { buildProgressPrinter } from "../engine/build-progress.js";
 import { readSpecArg, specFlag, SPEC_OVERRIDE_FLAGS, SPEC_RUN_FLAGS } from "./spec-arg.js";
+import { runWorkers } from "./run-workers.js";
 import { serverLaunch } from "../workload/server-spec.js";
 import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import { MAX_TIMER_MS } from "../workload/limits.js";
@@ -54,6 +55,9 @@ options:
   --start-at T         start the clock at T (ISO time with zone, or epoch ms) after set-up, so every shard
                        shares one time zero; at most ${START_TOLERANCE_MS / 1000} s in the past, at most ${MAX_START_WAIT_MS / 60_000} minutes ahead
   --start-in D         the same, T = now + D (90s, 5m): for shards started together on one machine
+  --workers N          run the workload on N cores of this machine: N worker threads, one shard each, on one
+                       start time (--start-in, default 10 s after the engine is ready), merged into one run folder
+                       (the shards' folders are kept beside it); the same requests as one process
   built-in engine only:
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
@@ -98,6 +102,7 @@ export const runCommand: Command = async (argv) => {
     waits: { type: "string" },
     wrap: { type: "boolean" },
     shard: { type: "string" },
+    workers: { type: "string" },
     "start-at": { type: "string" },
     "start-in": { type: "string" },
     ...SPEC_RUN_FLAGS,
@@ -148,6 +153,14 @@ export const runCommand: Command = async (argv) => {
     const problem = shardProblem(shard, { sessions: plan.sessions, ...(plan.traffic.mode === "concurrent" ? { concurrency: plan.traffic.concurrency } : {}) });
     if (problem) throw new CliError(problem);
     plan = { ...plan, shard };
+  }
+  const workers = values.workers === undefined ? 1 : intFlag("workers", values.workers, 1, { most: MAX_WORKERS, why: "one a core is the point" });
+  if (workers < 1) throw new CliError(`--workers expects a whole number >= 1, got '${values.workers}'`);
+  if (workers > 1) {
+    if (shard) throw new CliError("--workers runs the shards of one machine's run itself; give --workers N or --shard i/N, not both");
+    if (values["keep-runs"] !== undefined) throw new CliError("--keep-runs does not go with --workers yet: prune the run folders afterwards");
+    const problem = shardProblem({ index: 0, count: workers }, { sessions: plan.sessions, ...(plan.traffic.mode === "concurrent" ? { concurrency: plan.traffic.concurrency } : {}) });
+    if (problem) throw new CliError(problem.replace(/^--shard [^:\s]+/, `--workers ${workers}`));
   }
   if (values["start-at"] !== undefined && values["start-in"] !== undefined) throw new CliError("give --start-at (a time) or --start-in (a delay), not both");
   const startAt =
@@ -228,6 +241,26 @@ export const runCommand: Command = async (argv) => {
     controller.abort();
   });
   const target = { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) };
+  if (workers > 1) {
+    try {
+      if (values["reset-cache"]) {
+        if (engine) console.error(`agentload: --reset-cache: the ${engineName} was started for this run; its cache is empty`);
+        else printCacheReset(await resetPrefixCache(target));
+      }
+      // Each worker sets up (tokenizer, calibration, warm-up request) before the shared start.
+      const at = startAt ?? Date.now() + WORKERS_START_IN_MS;
+      console.error(`agentload: ${workers} workers, one shard each, starting at ${new Date(at).toISOString()}`);
+      const code = await runWorkers({ argv, workers, apiUrl, model, startAt: at, out: values.out ?? "runs", name: plan.name, signal: controller.signal });
+      if (engineDied) {
+        console.error(`agentload: ${engineDied}`);
+        return EXIT.invalid;
+      }
+      return code;
+    } finally {
+      await engine?.stop();
+      interrupts.dispose();
+    }
+  }
   const progress = liveProgress(plannedSessions(plan));
   try {
     if (values["reset-cache"]) {
@@ -299,6 +332,11 @@ export const runCommand: Command = async (argv) => {
     interrupts.dispose();
   }
 };
+
+/** The most worker threads `--workers` starts. */
+const MAX_WORKERS = 256;
+/** Without --start-at or --start-in, workers start this long after the engine is ready: each sets up first (about 2 s each on 2 busy cores). */
+const WORKERS_START_IN_MS = 10_000;
 
 /** The exit codes of `agentload run` (documented in its --help and the README). */
 export const EXIT = { passed: 0, sloFailed: 1, usage: 2, preflight: 3, invalid: 4, recordsLost: 5, interrupted: 130 } as const;

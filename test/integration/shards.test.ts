@@ -136,6 +136,39 @@ describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on on
     expect(JSON.parse(report.stdout).summary.counts.requests).toBe(w.summary.counts.requests);
   }, 60_000);
 
+  it("run --workers 2: two worker threads, one shard each, merged into one run folder with the unsharded run's requests", async () => {
+    const out = join(root, "workers");
+    const r = await runCli(["run", spec, "--url", engine.apiUrl, "--workers", "2", "--start-in", "15s", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("merged 2 of 2 shards into:");
+    // The merged run folder, and beside it the folder of the workers' own run folders.
+    const entries = readdirSync(out).sort();
+    expect(entries).toHaveLength(2);
+    const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
+    const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
+    const shards = [0, 1].map((i) => only(join(workers, `worker-${i}`)));
+    expect(identities(shards.flatMap(lines))).toEqual(identities(lines(whole)));
+    const m = summaryOf(merged);
+    const w = summaryOf(whole);
+    expect(m.summary.counts).toEqual(w.summary.counts);
+    expect(m.summary.tokens.output).toBe(w.summary.tokens.output);
+    expect(m.summary.tokens.reportedPrompt).toBe(m.summary.tokens.expectedPrompt);
+    expect(m.validity).toMatchObject({ valid: true, problems: [] });
+    expect(JSON.parse(readFileSync(join(merged, "run.json"), "utf8")).mergedFrom).toEqual(shards);
+    // Each worker's notes come through its thread, named.
+    expect(r.stderr).toMatch(/\[worker 1\] /);
+  }, 120_000);
+
+  it("run --workers refuses what it cannot split: more workers than sessions, or beside --shard (exit 2)", async () => {
+    const many = await runCli(["run", spec, "--url", engine.apiUrl, "--workers", "9", "--out", join(root, "refused")]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain("--workers 9: the workload has 8 sessions, fewer than 9 shards");
+    const both = await runCli(["run", spec, "--url", engine.apiUrl, "--workers", "2", "--shard", "0/2", "--out", join(root, "refused")]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give --workers N or --shard i/N, not both");
+    expect(existsSync(join(root, "refused"))).toBe(false);
+  }, 30_000);
+
   it("a shard missing: refused, naming it (exit 2); with --partial merged but not valid (exit 4)", async () => {
     const refused = await runCli(["merge", shardDirs[1]!, "--out", join(root, "partial")]);
     expect(refused.code).toBe(2);
