@@ -13,8 +13,9 @@
 import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
 import { readLines, type LineReader } from "./lines.js";
 import { orderedRequests } from "./order.js";
-import { agentloadExtensionAt, generatedWorkloadTrace, type AgentloadExtension } from "./veeksha-agentload.js";
-import type { Trace, TraceEdge, TraceRequest } from "./types.js";
+import { agentloadExtensionAt, GeneratedSessions } from "./veeksha-agentload.js";
+import { SessionRows } from "./veeksha-session-rows.js";
+import type { Trace, TraceRequest } from "./types.js";
 import { asCount, asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, Where, type JsonObject } from "./where.js";
 
 export const DEFAULT_BLOCK_SIZE = 512;
@@ -66,120 +67,74 @@ export function looksLikeVeekshaRequestLog(first: unknown): boolean {
   return isObject(first) && "input_length" in first && "output_length" in first && !("hash_ids" in first) && !("timestamp" in first);
 }
 
-/** One timed_synthetic_session row as kept: its request (id and edges set when the session is complete) and its place in the graph. */
-interface SessionRow {
-  request: TraceRequest;
-  line: number;
-  /** With session_context: node id, parent node ids, history parent node id. */
-  node: number;
-  parents: number[] | null;
-  history: number | null;
-  /** Seconds: wait_after_ready (with session_context) or wait_after_previous_response_s (without). */
-  wait: number | undefined;
-  /** turn_idx of a legacy row (without session_context), when given. */
-  turn: number | undefined;
-  extension: AgentloadExtension | undefined;
-}
-
 function noRequests(file: string): never {
   throw new TraceError(`${file}: the trace has no requests`);
 }
 
 /** A timed_synthetic_session file read line by line (readLines, or read.ts streaming a file). */
 export function veekshaSessionReader(file: string): LineReader<Trace> {
-  const sessions = new Sessions<SessionRow>();
-  const rows: JsonRowReader<Trace> = {
+  const rows = new SessionRows(file);
+  const reader: JsonRowReader<Trace> = {
     row(value, where, line) {
       const data = asObject(value, where);
       const session = sessionIdAt(data, where);
-      const group = sessions.groups.get(session);
       const raw = data.session_context;
       const hasContext = raw !== undefined && raw !== null;
-      if (group && (group[0]!.parents !== null) !== hasContext) {
+      const before = rows.hasContext(session);
+      if (before !== undefined && before !== hasContext) {
         // Reported at the first row without it, as when the rows were checked session by session.
-        const missing = hasContext ? group[0]!.line : line;
+        const missing = hasContext ? rows.firstLineOf(session) : line;
         new Where(file, missing).at("session_context").fail(`session ${session}: either every row has session_context or none does`);
       }
-      const request = sessionRequest(data, where, session);
-      const row: SessionRow = { request, line, node: 0, parents: null, history: null, wait: undefined, turn: undefined, extension: undefined };
+      const fresh = countAt(data, "new_input_length", where);
+      const output = countAt(data, "output_length", where);
+      const prompt = countAt(data, "input_length", where);
+      const shared = optionalCountAt(data, "cacheable_history_tokens", where);
       if (hasContext) {
         const at = where.at("session_context");
         const context = asObject(raw, at);
-        row.node = countAt(context, "node_id", at);
+        const node = countAt(context, "node_id", at);
         const parentsRaw = context.parent_nodes ?? [];
         if (!Array.isArray(parentsRaw)) at.at("parent_nodes").expected("a list of node ids", parentsRaw);
-        row.history = context.history_parent === null || context.history_parent === undefined ? null : asCount(context.history_parent, at.at("history_parent"));
-        row.parents = (parentsRaw as unknown[]).map((p, k) => asCount(p, at.at("parent_nodes", k)));
-        row.wait = optionalNonNegativeAt(context, "wait_after_ready", at);
-        row.extension = agentloadExtensionAt(data, where);
+        const history = context.history_parent === null || context.history_parent === undefined ? null : asCount(context.history_parent, at.at("history_parent"));
+        const parents = (parentsRaw as unknown[]).map((p, k) => asCount(p, at.at("parent_nodes", k)));
+        const wait = optionalNonNegativeAt(context, "wait_after_ready", at);
+        const extension = agentloadExtensionAt(data, where);
+        rows.add({ session, line, fresh, output, prompt, shared, context: { node, parents, history }, wait, turn: undefined, extension });
       } else {
-        if ("turn_idx" in data) row.turn = asCount(data.turn_idx, where.at("turn_idx"));
-        row.wait = optionalNonNegativeAt(data, "wait_after_previous_response_s", where);
+        const turn = "turn_idx" in data ? asCount(data.turn_idx, where.at("turn_idx")) : undefined;
+        const wait = optionalNonNegativeAt(data, "wait_after_previous_response_s", where);
+        rows.add({ session, line, fresh, output, prompt, shared, context: null, wait, turn, extension: undefined });
       }
-      sessions.add(session, row);
     },
-    end: () => sessionTrace(sessions.groups, file),
+    end: () => sessionTrace(rows, file),
   };
-  return jsonLineReader(file, rows);
+  return jsonLineReader(file, reader);
 }
 
-function sessionTrace(groups: Map<string, SessionRow[]>, file: string): Trace {
-  if (groups.size === 0) noRequests(file);
+function sessionTrace(rows: SessionRows, file: string): Trace {
+  if (rows.size === 0) noRequests(file);
+  // A line with an `agentload` key makes the whole file agentload's own (veeksha-agentload.ts).
+  let current: { requests: TraceRequest[]; lines: number[]; byId?: Map<string, number> } | undefined;
+  const generated = rows.generated
+    ? new GeneratedSessions(file, (id) => {
+        if (!current) return undefined;
+        const c = current;
+        c.byId ??= new Map(c.requests.map((r, i) => [r.id, c.lines[i]!]));
+        return c.byId.get(id);
+      })
+    : undefined;
   const requests: TraceRequest[] = [];
-  const lines: number[] = [];
-  const extensions = new Map<string, AgentloadExtension>();
-  for (const [session, group] of groups) {
-    if (group[0]!.parents === null) {
-      let chain = group;
-      if (group[0]!.turn !== undefined) {
-        const without = group.find((row) => row.turn === undefined);
-        if (without) new Where(file, without.line).at("turn_idx").expected("a whole number >= 0", undefined);
-        chain = [...group].sort((a, b) => a.turn! - b.turn!);
-      }
-      let previous: string | undefined;
-      chain.forEach((row, i) => {
-        const request = row.request;
-        request.id = `${session}:${i}`;
-        if (previous !== undefined) {
-          request.parents = [{ from: previous, type: "sequential" }];
-          request.historyParent = previous;
-          request.waitAfterReadyMs = (row.wait ?? 0) * 1000;
-        }
-        previous = request.id;
-        requests.push(request);
-        lines.push(row.line);
-      });
-      continue;
-    }
-    // Ids of the session's nodes, made once: a parent's edge shares its request's id string.
-    const ids = new Map<number, string>();
-    for (const row of group) {
-      if (ids.has(row.node)) new Where(file, row.line).at("session_context", "node_id").fail(`session ${session} has node ${row.node} twice`);
-      ids.set(row.node, `${session}:${row.node}`);
-    }
-    for (const row of group) {
-      const request = row.request;
-      request.id = ids.get(row.node)!;
-      const history = row.history;
-      const parents: TraceEdge[] = row.parents!.map((id) => ({ from: ids.get(id) ?? `${session}:${id}`, type: id === history ? "sequential" : "dependency" }));
-      request.parents = parents;
-      request.historyParent = history === null ? null : (ids.get(history) ?? `${session}:${history}`);
-      if (row.wait !== undefined && (parents.length > 0 || row.wait > 0)) request.waitAfterReadyMs = row.wait * 1000;
-      if (row.extension) extensions.set(request.id, row.extension);
-      requests.push(request);
-      lines.push(row.line);
-    }
+  for (const { requests: own, lines, extensions } of rows.bySession()) {
+    // A session's edges stay within it: checked and ordered session by session.
+    const sorted = orderedRequests(own, file, describeLines(own, lines));
+    if (generated) {
+      current = { requests: own, lines };
+      generated.add(sorted, extensions);
+    } else for (const r of sorted) requests.push(r);
   }
-  groups.clear();
-  const sorted = orderedRequests(requests, file, describeLines(requests, lines));
-  if (extensions.size > 0) {
-    let line: Map<string, number> | undefined;
-    return generatedWorkloadTrace(sorted, extensions, file, (id) => {
-      line ??= new Map(requests.map((r, i) => [r.id, lines[i]!]));
-      return line.get(id);
-    });
-  }
-  return { format: "veeksha-session", source: file, requests: sorted };
+  if (generated) return generated.trace();
+  return { format: "veeksha-session", source: file, requests };
 }
 
 export function parseVeekshaSession(text: string, file: string): Trace {
