@@ -155,12 +155,17 @@ export const FIT_QUANTILES = 50_000;
 
 /**
  * m evenly spaced quantiles of sorted values: the order statistics at ranks (i + 1/2) n / m, so
- * each stands for n / m values. They are values of the data (whole numbers stay whole).
+ * each stands for n / m values; they are values of the data (whole numbers stay whole). The first
+ * is the smallest value itself, so a family that cannot take it (a 0 among a million positive
+ * counts) fails as it does on all the values, and Pareto's scale is the same. The largest is left
+ * to the truncation range: given the weight of n / m values it moved a heavy tail's fitted mean
+ * 0.05%, against 0.002% without.
  */
 export function evenQuantiles(sorted: Float64Array, m: number): Float64Array {
   const n = sorted.length;
   const out = new Float64Array(m);
   for (let i = 0; i < m; i++) out[i] = sorted[Math.min(n - 1, Math.floor(((i + 0.5) * n) / m))]!;
+  out[0] = sorted[0]!;
   return out;
 }
 

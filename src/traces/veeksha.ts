@@ -97,7 +97,7 @@ export function veekshaSessionReader(file: string): LineReader<Trace> {
         const parentsRaw = context.parent_nodes ?? [];
         if (!Array.isArray(parentsRaw)) at.at("parent_nodes").expected("a list of node ids", parentsRaw);
         const history = context.history_parent === null || context.history_parent === undefined ? null : asCount(context.history_parent, at.at("history_parent"));
-        const parents = (parentsRaw as unknown[]).map((p, k) => asCount(p, at.at("parent_nodes", k)));
+        const parents = (parentsRaw as unknown[]).map((p, k) => (typeof p === "number" && Number.isInteger(p) && p >= 0 ? p : asCount(p, at.at("parent_nodes", k))));
         const wait = optionalNonNegativeAt(context, "wait_after_ready", at);
         const extension = agentloadExtensionAt(data, where);
         rows.add({ session, line, fresh, output, prompt, shared, context: { node, parents, history }, wait, turn: undefined, extension });
