@@ -75,6 +75,8 @@ export interface FitOptions {
    * ones, the figures other tools and the post give (what `analyze` reports).
    */
   reestimate?: boolean;
+  /** Fit to this many evenly spaced quantiles when there are more values (default FIT_QUANTILES; Infinity: all values). */
+  quantiles?: number;
 }
 
 // The fitted CDFs are evaluated only; no sampling happens.
@@ -204,7 +206,8 @@ export function fitFamilies(values: ArrayLike<number>, options: FitOptions = {})
   }
   const range = { min: options.bounds?.min ?? observed.min, max: options.bounds?.max ?? observed.max };
   const n = x.length;
-  const sample = n > FIT_QUANTILES ? evenQuantiles(x, FIT_QUANTILES) : x;
+  const most = options.quantiles ?? FIT_QUANTILES;
+  const sample = n > most ? evenQuantiles(x, most) : x;
   const fits: FamilyFit[] = [];
   const failed: FitReport["failed"] = [];
   for (const family of options.families ?? FAMILIES) {
