@@ -287,7 +287,8 @@ function reusablePrefix(trace: Trace): TraceAnalysis["reusablePrefix"] {
     while (k < r.hashIds.length && seen.has(r.hashIds[k]!)) k++;
     reusable += Math.min(total, k * block);
     prompt += total;
-    for (const id of r.hashIds) seen.add(id);
+    // The first k are seen already.
+    for (let j = k; j < r.hashIds.length; j++) seen.add(r.hashIds[j]!);
   }
   return { tokens: reusable, promptTokens: prompt, ratio: prompt > 0 ? reusable / prompt : 0 };
 }
