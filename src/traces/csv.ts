@@ -150,6 +150,14 @@ export function csvReader(file: string): LineReader<Trace> {
   const rowsOfSession = new Map<string, number>();
   const lastOfSession = new Map<string, string>();
   const pending: Pending[] = [];
+  // One string per session and conversation, not one per row: a million rows kept 1M copies.
+  const strings = new Map<string, string>();
+  const interned = (text: string): string => {
+    const known = strings.get(text);
+    if (known !== undefined) return known;
+    strings.set(text, text);
+    return text;
+  };
   const onRow = (fields: string[], line: number): void => {
     if (!columns) {
       columns = readHeader(fields, file, line);
@@ -158,7 +166,7 @@ export function csvReader(file: string): LineReader<Trace> {
     }
     const row = new Row(file, columns, line, fields);
     if (fields.length !== width) row.where().fail(`expected ${width} fields like the header, got ${fields.length}`);
-    const session = row.text("session_id") ?? `row-${line}`;
+    const session = interned(row.text("session_id") ?? `row-${line}`);
     const position = rowsOfSession.get(session) ?? 0;
     rowsOfSession.set(session, position + 1);
     const id = `${session}:${row.text("request_id") ?? position}`;
@@ -172,7 +180,7 @@ export function csvReader(file: string): LineReader<Trace> {
     const conversation = row.text("conversation");
     const request: TraceRequest = {
       id,
-      conversation: conversation === undefined ? session : `${session}/${conversation}`,
+      conversation: conversation === undefined ? session : interned(`${session}/${conversation}`),
       parents: [],
       historyParent: null,
       freshInputTokens: -1,
@@ -228,6 +236,7 @@ export function csvReader(file: string): LineReader<Trace> {
       if (requests.length === 0) throw new TraceError(`${file}: the trace has no requests (only a header)`);
       rowsOfSession.clear();
       lastOfSession.clear();
+      strings.clear();
       const describe = (i: number) => `line ${lines[i]}`;
       const index = uniqueIds(requests, file, describe);
       resolveEdges(pending, index, file);
@@ -282,9 +291,11 @@ function resolveEdges(pending: Pending[], index: Map<string, number>, file: stri
     }
     const first = !started.has(request.conversation);
     started.add(request.conversation);
-    request.historyParent = history;
-    request.parents = parentIds.map((from) => {
-      const parent = byId.get(from)!;
+    request.historyParent = history === null ? null : byId.get(history)!.id;
+    request.parents = parentIds.map((id) => {
+      const parent = byId.get(id)!;
+      // The parent's own id string: the edge keeps no copy of it.
+      const from = parent.id;
       const type: EdgeType =
         from === history ? "sequential" : parent.conversation === request.conversation ? "dependency" : first ? "subagent_spawn" : "subagent_result";
       return { from, type };
