@@ -7,7 +7,7 @@
 // input and output on all values and on FIT_QUANTILES evenly spaced quantiles and prints how far
 // each family's parameters moved. Not a test: it prints the figures. Timings move with whatever
 // else runs on the machine: compare the CPU time beside them.
-//   npm run build && npx tsx benchmarks/trace-analysis.ts [requests] [--runs N] [--keep DIR]
+//   npm run build && npx tsx benchmarks/trace-analysis.ts [requests] [--runs N] [--keep DIR] [--fits-only]
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +23,7 @@ import type { WorkloadSpec } from "../src/workload/spec-types.js";
 import type { SessionGraph } from "../src/workload/types.js";
 import { veekshaLines } from "../src/workload/veeksha-jsonl.js";
 
-const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, keep: { type: "string" } } });
+const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string" }, keep: { type: "string" }, "fits-only": { type: "boolean" } } });
 const target = Number(positionals[0] ?? 1_000_000);
 const runs = Number(flags.runs ?? 2);
 // About 50 main turns plus 0.1 * 49 spawns of 4-turn subagents: ~70 requests a session.
@@ -155,9 +155,9 @@ function measure(args: string[]): Measured {
   return { wallS: wall, cpuS: user + sys, maxRssMb: rss / 1024 };
 }
 
-console.log(`\nthe built CLI on each file, ${runs} runs each (wall time, CPU time user + system, peak RSS):`);
-console.log(`${"file".padEnd(18)} ${"size".padStart(8)}  ${"command".padEnd(8)} runs`);
-for (const file of [jsonl, csv, mooncake]) {
+if (!flags["fits-only"]) console.log(`\nthe built CLI on each file, ${runs} runs each (wall time, CPU time user + system, peak RSS):`);
+if (!flags["fits-only"]) console.log(`${"file".padEnd(18)} ${"size".padStart(8)}  ${"command".padEnd(8)} runs`);
+for (const file of flags["fits-only"] ? [] : [jsonl, csv, mooncake]) {
   const size = `${(statSync(file).size / 1e6).toFixed(0)} MB`;
   for (const command of ["analyze", "fit"]) {
     const args = command === "fit" ? ["fit", file, "--out", join(dir, "fitted.yaml")] : ["analyze", file];
@@ -185,11 +185,12 @@ function moved(all: FitReport, sampled: FitReport): { family: string; worst: str
         name = key;
       }
     }
-    return { family: a.family, worst: worst === 0 ? "unchanged" : `${name} ${(worst * 100).toFixed(3)}%` };
+    const params = worst === 0 ? "parameters unchanged" : `${name} ${(worst * 100).toFixed(3)}%`;
+    return { family: a.family, worst: `${params}; AIC ${a.aic.toFixed(1)} -> ${b.aic.toFixed(1)}; KS ${a.ks.toFixed(4)} -> ${b.ks.toFixed(4)}` };
   });
 }
 
-console.log(`\nfamilies fitted to all values against ${FIT_QUANTILES} evenly spaced quantiles (largest parameter change):`);
+console.log(`\nfamilies fitted to all values against fits whose costly parts use ${FIT_QUANTILES} evenly spaced quantiles (largest parameter change, AIC, KS):`);
 for (const [name, values] of [
   ["fresh input", fresh],
   ["output", output],

@@ -38,8 +38,8 @@ export interface FitReport {
   /** The bounds every fit is truncated to: the values' smallest and largest (before any crop) unless told otherwise. */
   range: { min: number; max: number };
   /**
-   * Present when there were more than FIT_QUANTILES values: the families were fitted to this many
-   * evenly spaced quantiles of them (log-likelihoods and AIC scaled up to all n values).
+   * Present when there were more than FIT_QUANTILES values: Weibull, the re-estimation under
+   * truncation and the KS statistics used this many evenly spaced quantiles of them (fitFamily).
    */
   quantiles?: number;
   /** Present when a crop was asked for. */
@@ -114,15 +114,25 @@ function rangeOf(x: ArrayLike<number>): { min: number; max: number } {
  * when the range holds too little of the family for truncation (see createDistribution).
  * The parameters are the family's maximum-likelihood ones, not re-estimated under truncation:
  * they stay the figures other tools give, and the truncation only removes the mass no value had.
+ *
+ * With `all` (every value, sorted), `values` are quantiles standing for them (fitFamilies): the
+ * families whose maximum likelihood is one pass over the values (all but Weibull) are fitted to
+ * all of them, exactly; Weibull's iterations, the re-estimation under truncation and the KS
+ * statistic use the quantiles, their log-likelihoods scaled by all.length / values.length.
  */
-export function fitFamily(values: ArrayLike<number>, family: Family, range = rangeOf(values), reestimate = false): FamilyFit {
+export function fitFamily(values: ArrayLike<number>, family: Family, range = rangeOf(values), reestimate = false, all?: Float64Array): FamilyFit {
   const x = values instanceof Float64Array ? values : Float64Array.from(values);
-  const seen = rangeOf(x);
+  const seen = rangeOf(all ?? x);
   if (seen.min < range.min || seen.max > range.max) {
     throw new RangeError(`values from ${seen.min} to ${seen.max} lie outside the range [${range.min}, ${range.max}] to truncate to`);
   }
-  const ordinary = fitOne(family, x);
-  const refit = reestimate ? refitTruncated(family, ordinary, x, range) : null;
+  const n = all?.length ?? x.length;
+  const scale = n / x.length;
+  const exact = all !== undefined && family !== "weibull";
+  const fitted = fitOne(family, exact ? all : x);
+  const ordinary = exact || scale === 1 ? fitted : { ...fitted, logLikelihood: fitted.logLikelihood * scale };
+  const refitted = reestimate ? refitTruncated(family, fitted, x, range) : null;
+  const refit = refitted && scale !== 1 ? { ...refitted, logLikelihood: refitted.logLikelihood * scale } : refitted;
   const fit = refit ?? ordinary;
   const whole = createDistribution(fit.spec, NO_RNG);
   const mass = whole.cdf(range.max) - whole.cdf(range.min);
@@ -134,7 +144,7 @@ export function fitFamily(values: ArrayLike<number>, family: Family, range = ran
     throw new FitError(`truncated to [${range.min}, ${range.max}]: ${(e as Error).message}`);
   }
   const ks = ksStatistic(x, (v) => truncated.cdf(v));
-  const logLikelihood = refit ? refit.logLikelihood : fit.logLikelihood - x.length * Math.log(mass);
+  const logLikelihood = refit ? refit.logLikelihood : fit.logLikelihood - n * Math.log(mass);
   return {
     family,
     spec,
@@ -143,15 +153,15 @@ export function fitFamily(values: ArrayLike<number>, family: Family, range = ran
     aic: 2 * fit.parameters - 2 * logLikelihood,
     untruncated: { logLikelihood: ordinary.logLikelihood, aic: 2 * ordinary.parameters - 2 * ordinary.logLikelihood },
     ks,
-    ksPValue: ksPValue(ks, x.length),
+    ksPValue: ksPValue(ks, n),
   };
 }
 
 /**
- * Above this many values, families are fitted to this many evenly spaced quantiles of them
- * instead: on the million-request benchmark trace the fits took 18 s of the 28.5 s `analyze`
- * took, and with 50,000 quantiles every fitted parameter stayed within 0.1% of the fit to all
- * values, the ranking the same (benchmarks/trace-analysis.ts prints both).
+ * Above this many values, the costly parts of a fit (Weibull's iterations, the re-estimation under
+ * truncation, the KS statistic: a CDF per value) use this many evenly spaced quantiles of them
+ * instead (fitFamily): on the million-request benchmark trace the fits took 18 s of the 28.5 s
+ * `analyze` took; benchmarks/trace-analysis.ts prints how far the fits moved.
  */
 export const FIT_QUANTILES = 50_000;
 
@@ -169,21 +179,6 @@ export function evenQuantiles(sorted: Float64Array, m: number): Float64Array {
   for (let i = 0; i < m; i++) out[i] = sorted[Math.min(n - 1, Math.floor(((i + 0.5) * n) / m))]!;
   out[0] = sorted[0]!;
   return out;
-}
-
-/** A fit to m quantiles standing for n values: log-likelihoods and AIC scaled by n / m, the KS p-value for n. */
-function standingFor(fit: FamilyFit, m: number, n: number): FamilyFit {
-  if (m === n) return fit;
-  const w = n / m;
-  const logLikelihood = fit.logLikelihood * w;
-  const untruncated = fit.untruncated.logLikelihood * w;
-  return {
-    ...fit,
-    logLikelihood,
-    aic: 2 * fit.parameters - 2 * logLikelihood,
-    untruncated: { logLikelihood: untruncated, aic: 2 * fit.parameters - 2 * untruncated },
-    ksPValue: ksPValue(fit.ks, n),
-  };
 }
 
 /** Every family fitted to the values (the body of them with a crop) and truncated to their whole range, ranked by AIC. */
@@ -212,7 +207,7 @@ export function fitFamilies(values: ArrayLike<number>, options: FitOptions = {})
   const failed: FitReport["failed"] = [];
   for (const family of options.families ?? FAMILIES) {
     try {
-      const fit = standingFor(fitFamily(sample, family, range, options.reestimate === true), sample.length, n);
+      const fit = fitFamily(sample, family, range, options.reestimate === true, sample === x ? undefined : x);
       if (!Number.isFinite(fit.aic)) throw new FitError("the likelihood is not finite");
       fits.push(fit);
     } catch (e) {
