@@ -25,11 +25,6 @@ export class LineSplitter {
 
   constructor(private readonly reader: Pick<LineReader<unknown>, "line" | "lastLineWithoutBreak">) {}
 
-  /** Lines handed on so far. */
-  get lines(): number {
-    return this.count;
-  }
-
   push(chunk: string): void {
     let start = 0;
     let end = chunk.indexOf("\n");
