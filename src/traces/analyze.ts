@@ -120,7 +120,8 @@ export function spawnedConversations(trace: Trace): Set<string> {
 export interface AnalyzeOptions {
   /**
    * Fit every family to fresh input and output (`TraceAnalysis.fits`). Off by default: on a
-   * million requests the fits took 18 s more than the 10.7 s of the rest (benchmarks/trace-analysis.ts).
+   * million requests they take 1.8 s (with quantiles where they cost, fit.ts FIT_QUANTILES; 18 s
+   * before), beside about 3 s of CPU for the rest (benchmarks/trace-analysis.ts).
    */
   fits?: boolean;
 }
