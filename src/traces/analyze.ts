@@ -2,11 +2,9 @@
 // bursty waits, prompt and cache sizes, prefix reuse, DAG shape and concurrency. Definitions
 // follow ../shared/reference/trace-truth.md; docs/traces.md lists them all.
 import type { DistributionStats } from "../stats/histogram.js";
-import { depth, fanIn, fanOut, width } from "../workload/graph.js";
 import { percentile, summarizeSorted } from "../workload/inspect.js";
-import type { SessionGraph } from "../workload/types.js";
 import { fitFamilies, paretoTail, type FitReport, type ParetoTail } from "./fit.js";
-import { indexTrace, traceSessions, type TraceIndex } from "./sessions.js";
+import { indexTrace, sessionRoots, traceSessions, type TraceIndex } from "./sessions.js";
 import type { EdgeType, Trace, TraceFormat, TraceRequest } from "./types.js";
 
 /** Distribution of one quantity; percentiles interpolate linearly between order statistics (numpy's default). */
@@ -165,7 +163,7 @@ export function analyzeTrace(trace: Trace, options: AnalyzeOptions = {}): TraceA
     prompt: promptStats(requests),
     prefixOverlap: prefixOverlap(trace, index),
     reusablePrefix: reusablePrefix(trace),
-    graph: graphShape(trace, sessions.map((s) => s.requests)),
+    graph: graphShape(trace, index, sessionRoots(trace, index)),
     peakInFlight: peakInFlight(requests),
     wallTimeMs: wallTime(requests),
     arrivals: arrivals(sessions.map((s) => s.arrivalMs)),
@@ -294,7 +292,13 @@ function reusablePrefix(trace: Trace): TraceAnalysis["reusablePrefix"] {
   return { tokens: reusable, promptTokens: prompt, ratio: prompt > 0 ? reusable / prompt : 0 };
 }
 
-function graphShape(trace: Trace, sessions: TraceRequest[][]): TraceAnalysis["graph"] {
+/**
+ * The DAG's shape from the trace's index, over all requests at once (a session's edges stay within
+ * it): depth of a request = nodes on the longest path ending at it (workload/graph.ts depthLevels),
+ * width = the most requests of one session at one depth. Made per session as SessionGraphs, the
+ * million-request benchmark allocated a million nodes and their maps for it.
+ */
+function graphShape(trace: Trace, at: TraceIndex, roots: Int32Array): TraceAnalysis["graph"] {
   const edgesByType: Record<EdgeType, number> = { sequential: 0, subagent_spawn: 0, subagent_result: 0, dependency: 0 };
   let edges = 0;
   for (const r of trace.requests) {
@@ -303,31 +307,33 @@ function graphShape(trace: Trace, sessions: TraceRequest[][]): TraceAnalysis["gr
       edges++;
     }
   }
+  const n = trace.requests.length;
+  const depthOf = new Int32Array(n);
+  const children = new Int32Array(n);
   let longestPath = 0;
-  let maxWidth = 0;
-  let maxFanOut = 0;
   let maxFanIn = 0;
-  for (const requests of sessions) {
-    if (requests.length === 1) {
-      longestPath = Math.max(longestPath, 1);
-      maxWidth = Math.max(maxWidth, 1);
-      continue;
+  for (let i = 0; i < n; i++) {
+    let d = 1;
+    const from = at.parentStart[i]!;
+    const to = at.parentStart[i + 1]!;
+    for (let k = from; k < to; k++) {
+      const p = at.parentIndex[k]!;
+      d = Math.max(d, depthOf[p]! + 1);
+      children[p]!++;
     }
-    const graph: SessionGraph = {
-      id: "",
-      nodes: requests.map((r) => ({
-        id: r.id,
-        parents: r.parents.map((e) => e.from),
-        historyParent: r.historyParent,
-        freshInputTokens: r.freshInputTokens,
-        outputTokens: r.outputTokens,
-        waitAfterReadyMs: 0,
-      })),
-    };
-    longestPath = Math.max(longestPath, depth(graph));
-    maxWidth = Math.max(maxWidth, width(graph));
-    for (const n of fanOut(graph).values()) maxFanOut = Math.max(maxFanOut, n);
-    for (const n of fanIn(graph).values()) maxFanIn = Math.max(maxFanIn, n);
+    depthOf[i] = d;
+    if (d > longestPath) longestPath = d;
+    if (to - from > maxFanIn) maxFanIn = to - from;
+  }
+  let maxFanOut = 0;
+  for (let i = 0; i < n; i++) if (children[i]! > maxFanOut) maxFanOut = children[i]!;
+  const perLevel = new Map<number, number>();
+  let maxWidth = 0;
+  for (let i = 0; i < n; i++) {
+    const key = roots[i]! * (longestPath + 1) + depthOf[i]!;
+    const count = (perLevel.get(key) ?? 0) + 1;
+    perLevel.set(key, count);
+    if (count > maxWidth) maxWidth = count;
   }
   return { longestPath, maxWidth, maxFanOut, maxFanIn, edges, edgesByType };
 }

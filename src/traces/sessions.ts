@@ -85,8 +85,8 @@ function buildIndex(requests: readonly TraceRequest[]): TraceIndex {
   };
 }
 
-/** The trace's sessions: connected components over all edges, ordered by arrival (else by first request). */
-export function traceSessions(trace: Trace, at: TraceIndex = indexTrace(trace)): TraceSession[] {
+/** Each request's session as the position of one of its requests (connected components over all edges). */
+export function sessionRoots(trace: Trace, at: TraceIndex = indexTrace(trace)): Int32Array {
   const n = trace.requests.length;
   const root = new Int32Array(n);
   for (let i = 0; i < n; i++) root[i] = i;
@@ -104,6 +104,14 @@ export function traceSessions(trace: Trace, at: TraceIndex = indexTrace(trace)):
       if (a !== b) root[Math.max(a, b)] = Math.min(a, b);
     }
   }
+  for (let i = 0; i < n; i++) root[i] = find(i);
+  return root;
+}
+
+/** The trace's sessions: connected components over all edges, ordered by arrival (else by first request). */
+export function traceSessions(trace: Trace, at: TraceIndex = indexTrace(trace)): TraceSession[] {
+  const root = sessionRoots(trace, at);
+  const find = (i: number): number => root[i]!;
   const byRoot = new Map<number, TraceSession>();
   const sessions: TraceSession[] = [];
   const ids = new Set<string>();
