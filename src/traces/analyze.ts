@@ -2,6 +2,7 @@
 // bursty waits, prompt and cache sizes, prefix reuse, DAG shape and concurrency. Definitions
 // follow ../shared/reference/trace-truth.md; docs/traces.md lists them all.
 import type { DistributionStats } from "../stats/histogram.js";
+import { sortNumbers } from "../stats/sort.js";
 import { percentile, summarizeSorted } from "../workload/inspect.js";
 import { fitFamilies, paretoTail, type FitReport, type ParetoTail } from "./fit.js";
 import { indexTrace, sessionRoots, traceSessions, type TraceIndex } from "./sessions.js";
@@ -102,7 +103,7 @@ export interface TraceAnalysis {
 }
 
 export function stats(values: ArrayLike<number>): Stats {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = sortNumbers(Float64Array.from(values));
   const { count, mean, p50, p90, p99, max, sum } = summarizeSorted(sorted);
   return { count, mean, min: count > 0 ? sorted[0]! : 0, p50, p90, p95: percentile(sorted, 0.95), p99, max, sum };
 }
@@ -347,8 +348,8 @@ function peakInFlight(requests: TraceRequest[]): number | null {
     ends.push(r.respondedMs);
   }
   if (starts.length === 0) return null;
-  const s = Float64Array.from(starts).sort();
-  const e = Float64Array.from(ends).sort();
+  const s = sortNumbers(Float64Array.from(starts));
+  const e = sortNumbers(Float64Array.from(ends));
   // A response at the same moment as a dispatch ends first: in flight over [dispatch, response).
   let peak = 0;
   let now = 0;

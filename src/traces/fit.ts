@@ -4,6 +4,7 @@
 // and the spike-plus-tail model of waits (many short waits, a heavy tail of long ones).
 import { createDistribution, type DistributionSpec } from "../workload/distributions.js";
 import { percentile } from "../workload/inspect.js";
+import { sortNumbers } from "../stats/sort.js";
 import { ksPValue, ksStatistic } from "../stats/special.js";
 import { MIN_TRUNCATED_MASS } from "../workload/distributions/law.js";
 import { refitTruncated } from "./fit-truncated.js";
@@ -83,9 +84,7 @@ export interface FitOptions {
 const NO_RNG = { next: () => 0.5 };
 
 function sortedCopy(values: ArrayLike<number>): Float64Array {
-  const x = Float64Array.from(values);
-  x.sort();
-  return x;
+  return sortNumbers(Float64Array.from(values));
 }
 
 /** Values at or below the q-quantile (numpy's linear interpolation), sorted. */
