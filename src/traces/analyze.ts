@@ -2,11 +2,10 @@
 // bursty waits, prompt and cache sizes, prefix reuse, DAG shape and concurrency. Definitions
 // follow ../shared/reference/trace-truth.md; docs/traces.md lists them all.
 import type { DistributionStats } from "../stats/histogram.js";
-import { depth, fanIn, fanOut, width } from "../workload/graph.js";
+import { sortNumbers } from "../stats/sort.js";
 import { percentile, summarizeSorted } from "../workload/inspect.js";
-import type { SessionGraph } from "../workload/types.js";
 import { fitFamilies, paretoTail, type FitReport, type ParetoTail } from "./fit.js";
-import { indexTrace, traceSessions, type TraceIndex } from "./sessions.js";
+import { indexTrace, sessionRoots, traceSessions, type TraceIndex } from "./sessions.js";
 import type { EdgeType, Trace, TraceFormat, TraceRequest } from "./types.js";
 
 /** Distribution of one quantity; percentiles interpolate linearly between order statistics (numpy's default). */
@@ -104,7 +103,7 @@ export interface TraceAnalysis {
 }
 
 export function stats(values: ArrayLike<number>): Stats {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = sortNumbers(Float64Array.from(values));
   const { count, mean, p50, p90, p99, max, sum } = summarizeSorted(sorted);
   return { count, mean, min: count > 0 ? sorted[0]! : 0, p50, p90, p95: percentile(sorted, 0.95), p99, max, sum };
 }
@@ -120,7 +119,8 @@ export function spawnedConversations(trace: Trace): Set<string> {
 export interface AnalyzeOptions {
   /**
    * Fit every family to fresh input and output (`TraceAnalysis.fits`). Off by default: on a
-   * million requests the fits took 18 s more than the 10.7 s of the rest (benchmarks/trace-analysis.ts).
+   * million requests they take 1.8 s (with quantiles where they cost, fit.ts FIT_QUANTILES; 18 s
+   * before), beside about 3 s of CPU for the rest (benchmarks/trace-analysis.ts).
    */
   fits?: boolean;
 }
@@ -164,7 +164,7 @@ export function analyzeTrace(trace: Trace, options: AnalyzeOptions = {}): TraceA
     prompt: promptStats(requests),
     prefixOverlap: prefixOverlap(trace, index),
     reusablePrefix: reusablePrefix(trace),
-    graph: graphShape(trace, sessions.map((s) => s.requests)),
+    graph: graphShape(trace, index, sessionRoots(trace, index)),
     peakInFlight: peakInFlight(requests),
     wallTimeMs: wallTime(requests),
     arrivals: arrivals(sessions.map((s) => s.arrivalMs)),
@@ -287,12 +287,19 @@ function reusablePrefix(trace: Trace): TraceAnalysis["reusablePrefix"] {
     while (k < r.hashIds.length && seen.has(r.hashIds[k]!)) k++;
     reusable += Math.min(total, k * block);
     prompt += total;
-    for (const id of r.hashIds) seen.add(id);
+    // The first k are seen already.
+    for (let j = k; j < r.hashIds.length; j++) seen.add(r.hashIds[j]!);
   }
   return { tokens: reusable, promptTokens: prompt, ratio: prompt > 0 ? reusable / prompt : 0 };
 }
 
-function graphShape(trace: Trace, sessions: TraceRequest[][]): TraceAnalysis["graph"] {
+/**
+ * The DAG's shape from the trace's index, over all requests at once (a session's edges stay within
+ * it): depth of a request = nodes on the longest path ending at it (workload/graph.ts depthLevels),
+ * width = the most requests of one session at one depth. Made per session as SessionGraphs, the
+ * million-request benchmark allocated a million nodes and their maps for it.
+ */
+function graphShape(trace: Trace, at: TraceIndex, roots: Int32Array): TraceAnalysis["graph"] {
   const edgesByType: Record<EdgeType, number> = { sequential: 0, subagent_spawn: 0, subagent_result: 0, dependency: 0 };
   let edges = 0;
   for (const r of trace.requests) {
@@ -301,31 +308,33 @@ function graphShape(trace: Trace, sessions: TraceRequest[][]): TraceAnalysis["gr
       edges++;
     }
   }
+  const n = trace.requests.length;
+  const depthOf = new Int32Array(n);
+  const children = new Int32Array(n);
   let longestPath = 0;
-  let maxWidth = 0;
-  let maxFanOut = 0;
   let maxFanIn = 0;
-  for (const requests of sessions) {
-    if (requests.length === 1) {
-      longestPath = Math.max(longestPath, 1);
-      maxWidth = Math.max(maxWidth, 1);
-      continue;
+  for (let i = 0; i < n; i++) {
+    let d = 1;
+    const from = at.parentStart[i]!;
+    const to = at.parentStart[i + 1]!;
+    for (let k = from; k < to; k++) {
+      const p = at.parentIndex[k]!;
+      d = Math.max(d, depthOf[p]! + 1);
+      children[p]!++;
     }
-    const graph: SessionGraph = {
-      id: "",
-      nodes: requests.map((r) => ({
-        id: r.id,
-        parents: r.parents.map((e) => e.from),
-        historyParent: r.historyParent,
-        freshInputTokens: r.freshInputTokens,
-        outputTokens: r.outputTokens,
-        waitAfterReadyMs: 0,
-      })),
-    };
-    longestPath = Math.max(longestPath, depth(graph));
-    maxWidth = Math.max(maxWidth, width(graph));
-    for (const n of fanOut(graph).values()) maxFanOut = Math.max(maxFanOut, n);
-    for (const n of fanIn(graph).values()) maxFanIn = Math.max(maxFanIn, n);
+    depthOf[i] = d;
+    if (d > longestPath) longestPath = d;
+    if (to - from > maxFanIn) maxFanIn = to - from;
+  }
+  let maxFanOut = 0;
+  for (let i = 0; i < n; i++) if (children[i]! > maxFanOut) maxFanOut = children[i]!;
+  const perLevel = new Map<number, number>();
+  let maxWidth = 0;
+  for (let i = 0; i < n; i++) {
+    const key = roots[i]! * (longestPath + 1) + depthOf[i]!;
+    const count = (perLevel.get(key) ?? 0) + 1;
+    perLevel.set(key, count);
+    if (count > maxWidth) maxWidth = count;
   }
   return { longestPath, maxWidth, maxFanOut, maxFanIn, edges, edgesByType };
 }
@@ -339,8 +348,8 @@ function peakInFlight(requests: TraceRequest[]): number | null {
     ends.push(r.respondedMs);
   }
   if (starts.length === 0) return null;
-  const s = Float64Array.from(starts).sort();
-  const e = Float64Array.from(ends).sort();
+  const s = sortNumbers(Float64Array.from(starts));
+  const e = sortNumbers(Float64Array.from(ends));
   // A response at the same moment as a dispatch ends first: in flight over [dispatch, response).
   let peak = 0;
   let now = 0;

@@ -1,6 +1,7 @@
 // A plain CSV of requests, one row each, for traces from anywhere else (columns in docs/traces.md).
 // A header row names the columns; only output_tokens and one of fresh_input_tokens or
 // prompt_tokens are required. Veeksha's CSV column names are accepted as aliases.
+import { readLines, type LineReader } from "./lines.js";
 import { orderedRequests, uniqueIds } from "./order.js";
 import type { EdgeType, Trace, TraceRequest, Trigger } from "./types.js";
 import { asTimeMs, TraceError, Where } from "./where.js";
@@ -26,63 +27,71 @@ type Column = keyof typeof CSV_COLUMNS;
 
 const TRIGGERS: readonly Trigger[] = ["user", "tool_result", "subagent_result"];
 
-/** Splits CSV text into rows of fields (RFC 4180: quoted fields may hold commas, quotes as "", newlines). */
-export function* csvRows(text: string): Generator<{ line: number; fields: string[] }, void, undefined> {
-  let pos = 0;
-  let line = 1;
-  const n = text.length;
-  while (pos < n) {
-    const start = line;
-    let end = text.indexOf("\n", pos);
-    if (end === -1) end = n;
-    const raw = text.slice(pos, end);
-    if (!raw.includes('"')) {
+/**
+ * Joins lines into CSV rows of fields (RFC 4180: quoted fields may hold commas, quotes as "", and
+ * line breaks, so a row may span lines). Fed line by line; a row is numbered by its first line.
+ */
+export class CsvRowSplitter {
+  /** The row being read while a quoted field spans lines. */
+  private fields: string[] = [];
+  private field = "";
+  private quoted = false;
+  private start = 0;
+
+  constructor(private readonly onRow: (fields: string[], line: number) => void) {}
+
+  line(text: string, line: number): void {
+    if (!this.quoted && !text.includes('"')) {
       // Fast path: no quoting on this line.
-      pos = end + 1;
-      line++;
-      const body = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-      if (body.trim() !== "") yield { line: start, fields: body.split(",") };
-      continue;
+      if (text.trim() !== "") this.onRow(text.split(","), line);
+      return;
     }
-    const fields: string[] = [];
-    let field = "";
-    let quoted = false;
-    for (;;) {
-      if (pos >= n) {
-        if (quoted) throw new TraceError(`line ${start}: a quoted field is not closed`);
-        fields.push(field);
-        break;
-      }
+    if (!this.quoted) {
+      this.fields = [];
+      this.field = "";
+      this.start = line;
+    } else this.field += "\n";
+    let field = this.field;
+    let quoted = this.quoted;
+    const fields = this.fields;
+    for (let pos = 0; pos < text.length; pos++) {
       const c = text[pos]!;
       if (quoted) {
         if (c === '"') {
           if (text[pos + 1] === '"') {
             field += '"';
-            pos += 2;
+            pos++;
             continue;
           }
           quoted = false;
-        } else {
-          if (c === "\n") line++;
-          field += c;
-        }
-        pos++;
+        } else field += c;
         continue;
       }
       if (c === '"' && field === "") quoted = true;
       else if (c === ",") {
         fields.push(field);
         field = "";
-      } else if (c === "\n") {
-        fields.push(field.endsWith("\r") ? field.slice(0, -1) : field);
-        pos++;
-        line++;
-        break;
       } else field += c;
-      pos++;
     }
-    if (fields.length > 1 || fields[0]!.trim() !== "") yield { line: start, fields };
+    this.quoted = quoted;
+    this.field = field;
+    if (quoted) return;
+    fields.push(field);
+    if (fields.length > 1 || fields[0]!.trim() !== "") this.onRow(fields, this.start);
   }
+
+  /** The input ended: a quoted field still open is an error naming the row's line. */
+  end(): void {
+    if (this.quoted) throw new TraceError(`line ${this.start}: a quoted field is not closed`);
+  }
+}
+
+/** Splits CSV text into rows of fields (see CsvRowSplitter). */
+export function* csvRows(text: string): Generator<{ line: number; fields: string[] }, void, undefined> {
+  const rows: { line: number; fields: string[] }[] = [];
+  const splitter = new CsvRowSplitter((fields, line) => rows.push({ line, fields }));
+  readLines(text, { line: (t, n) => splitter.line(t, n), end: () => splitter.end() });
+  yield* rows;
 }
 
 /** A row being read: its fields, with the header's column positions. */
@@ -132,7 +141,8 @@ interface Pending {
   historyId: string | null | undefined;
 }
 
-export function parseCsvTrace(text: string, file: string): Trace {
+/** A CSV trace read line by line (readLines, or read.ts streaming a file). */
+export function csvReader(file: string): LineReader<Trace> {
   let columns: Record<Column, number> | undefined;
   let width = 0;
   const requests: TraceRequest[] = [];
@@ -140,78 +150,104 @@ export function parseCsvTrace(text: string, file: string): Trace {
   const rowsOfSession = new Map<string, number>();
   const lastOfSession = new Map<string, string>();
   const pending: Pending[] = [];
-  try {
-    for (const { line, fields } of csvRows(text)) {
-      if (!columns) {
-        columns = readHeader(fields, file, line);
-        width = fields.length;
-        continue;
-      }
-      const row = new Row(file, columns, line, fields);
-      if (fields.length !== width) row.where().fail(`expected ${width} fields like the header, got ${fields.length}`);
-      const session = row.text("session_id") ?? `row-${line}`;
-      const position = rowsOfSession.get(session) ?? 0;
-      rowsOfSession.set(session, position + 1);
-      const id = `${session}:${row.text("request_id") ?? position}`;
-      const previous = lastOfSession.get(session);
-      lastOfSession.set(session, id);
-      let parentIds: string[];
-      if (columns.parents >= 0) {
-        parentIds = (row.text("parents") ?? "").split(/[\s;]+/).filter((p) => p !== "").map((p) => `${session}:${p}`);
-      } else parentIds = previous === undefined ? [] : [previous];
-      const output = row.count("output_tokens") ?? row.where("output_tokens").expected("a whole number >= 0", "");
-      const conversation = row.text("conversation");
-      const request: TraceRequest = {
-        id,
-        conversation: conversation === undefined ? session : `${session}/${conversation}`,
-        parents: [],
-        historyParent: null,
-        freshInputTokens: -1,
-        outputTokens: output,
-      };
-      const fresh = row.count("fresh_input_tokens");
-      const prompt = row.count("prompt_tokens");
-      if (fresh === undefined && prompt === undefined) row.where().fail("expected fresh_input_tokens or prompt_tokens");
-      if (fresh !== undefined) request.freshInputTokens = fresh;
-      if (prompt !== undefined) request.promptTokens = prompt;
-      const cached = row.count("cached_tokens");
-      if (cached !== undefined) request.cachedTokens = cached;
-      const dispatched = row.ms("dispatched_ms");
-      if (dispatched !== undefined) request.dispatchedMs = dispatched;
-      const responded = row.ms("responded_ms");
-      if (responded !== undefined) request.respondedMs = responded;
-      const wait = row.text("wait_after_ready_ms");
-      if (wait !== undefined) {
-        const w = Number(wait);
-        if (!Number.isFinite(w) || w < 0) row.where("wait_after_ready_ms").expected("a number >= 0", wait);
-        request.waitAfterReadyMs = w;
-      }
-      const trigger = row.text("trigger");
-      if (trigger !== undefined) {
-        if (!(TRIGGERS as readonly string[]).includes(trigger)) row.where("trigger").expected(`one of ${TRIGGERS.join(", ")}`, trigger);
-        request.trigger = trigger as Trigger;
-      }
-      const history = row.text("history_parent");
-      pending.push({
-        request,
-        line,
-        parentIds,
-        historyId: history !== undefined ? `${session}:${history}` : columns.history_parent >= 0 ? null : undefined,
-      });
-      requests.push(request);
-      lines.push(line);
+  // One string per session and conversation, not one per row: a million rows kept 1M copies.
+  const strings = new Map<string, string>();
+  const interned = (text: string): string => {
+    const known = strings.get(text);
+    if (known !== undefined) return known;
+    strings.set(text, text);
+    return text;
+  };
+  const onRow = (fields: string[], line: number): void => {
+    if (!columns) {
+      columns = readHeader(fields, file, line);
+      width = fields.length;
+      return;
     }
-  } catch (e) {
-    // csvRows knows lines but not the file.
-    if (e instanceof TraceError && e.message.startsWith("line ")) throw new TraceError(`${file}:${e.message.slice(5)}`);
-    throw e;
-  }
-  if (!columns) throw new TraceError(`${file}: the file is empty; expected a header row naming the columns`);
-  if (requests.length === 0) throw new TraceError(`${file}: the trace has no requests (only a header)`);
-  const describe = (i: number) => `line ${lines[i]}`;
-  const index = uniqueIds(requests, file, describe);
-  resolveEdges(pending, index, file);
-  return { format: "csv", source: file, requests: orderedRequests(requests, file, describe, index) };
+    const row = new Row(file, columns, line, fields);
+    if (fields.length !== width) row.where().fail(`expected ${width} fields like the header, got ${fields.length}`);
+    const session = interned(row.text("session_id") ?? `row-${line}`);
+    const position = rowsOfSession.get(session) ?? 0;
+    rowsOfSession.set(session, position + 1);
+    const id = `${session}:${row.text("request_id") ?? position}`;
+    const previous = lastOfSession.get(session);
+    lastOfSession.set(session, id);
+    let parentIds: string[];
+    if (columns.parents >= 0) {
+      parentIds = (row.text("parents") ?? "").split(/[\s;]+/).filter((p) => p !== "").map((p) => `${session}:${p}`);
+    } else parentIds = previous === undefined ? [] : [previous];
+    const output = row.count("output_tokens") ?? row.where("output_tokens").expected("a whole number >= 0", "");
+    const conversation = row.text("conversation");
+    const request: TraceRequest = {
+      id,
+      conversation: conversation === undefined ? session : interned(`${session}/${conversation}`),
+      parents: [],
+      historyParent: null,
+      freshInputTokens: -1,
+      outputTokens: output,
+    };
+    const fresh = row.count("fresh_input_tokens");
+    const prompt = row.count("prompt_tokens");
+    if (fresh === undefined && prompt === undefined) row.where().fail("expected fresh_input_tokens or prompt_tokens");
+    if (fresh !== undefined) request.freshInputTokens = fresh;
+    if (prompt !== undefined) request.promptTokens = prompt;
+    const cached = row.count("cached_tokens");
+    if (cached !== undefined) request.cachedTokens = cached;
+    const dispatched = row.ms("dispatched_ms");
+    if (dispatched !== undefined) request.dispatchedMs = dispatched;
+    const responded = row.ms("responded_ms");
+    if (responded !== undefined) request.respondedMs = responded;
+    const wait = row.text("wait_after_ready_ms");
+    if (wait !== undefined) {
+      const w = Number(wait);
+      if (!Number.isFinite(w) || w < 0) row.where("wait_after_ready_ms").expected("a number >= 0", wait);
+      request.waitAfterReadyMs = w;
+    }
+    const trigger = row.text("trigger");
+    if (trigger !== undefined) {
+      if (!(TRIGGERS as readonly string[]).includes(trigger)) row.where("trigger").expected(`one of ${TRIGGERS.join(", ")}`, trigger);
+      request.trigger = trigger as Trigger;
+    }
+    const history = row.text("history_parent");
+    pending.push({
+      request,
+      line,
+      parentIds,
+      historyId: history !== undefined ? `${session}:${history}` : columns.history_parent >= 0 ? null : undefined,
+    });
+    requests.push(request);
+    lines.push(line);
+  };
+  const splitter = new CsvRowSplitter(onRow);
+  // The splitter knows lines but not the file.
+  const named = (run: () => void): void => {
+    try {
+      run();
+    } catch (e) {
+      if (e instanceof TraceError && e.message.startsWith("line ")) throw new TraceError(`${file}:${e.message.slice(5)}`);
+      throw e;
+    }
+  };
+  return {
+    line: (text, line) => splitter.line(text, line),
+    end() {
+      named(() => splitter.end());
+      if (!columns) throw new TraceError(`${file}: the file is empty; expected a header row naming the columns`);
+      if (requests.length === 0) throw new TraceError(`${file}: the trace has no requests (only a header)`);
+      rowsOfSession.clear();
+      lastOfSession.clear();
+      strings.clear();
+      const describe = (i: number) => `line ${lines[i]}`;
+      const index = uniqueIds(requests, file, describe);
+      resolveEdges(pending, index, file);
+      pending.length = 0;
+      return { format: "csv", source: file, requests: orderedRequests(requests, file, describe, index) };
+    },
+  };
+}
+
+export function parseCsvTrace(text: string, file: string): Trace {
+  return readLines(text, csvReader(file));
 }
 
 function readHeader(fields: string[], file: string, line: number): Record<Column, number> {
@@ -255,9 +291,11 @@ function resolveEdges(pending: Pending[], index: Map<string, number>, file: stri
     }
     const first = !started.has(request.conversation);
     started.add(request.conversation);
-    request.historyParent = history;
-    request.parents = parentIds.map((from) => {
-      const parent = byId.get(from)!;
+    request.historyParent = history === null ? null : byId.get(history)!.id;
+    request.parents = parentIds.map((id) => {
+      const parent = byId.get(id)!;
+      // The parent's own id string: the edge keeps no copy of it.
+      const from = parent.id;
       const type: EdgeType =
         from === history ? "sequential" : parent.conversation === request.conversation ? "dependency" : first ? "subagent_spawn" : "subagent_result";
       return { from, type };

@@ -2,20 +2,21 @@
 // behind one call. Web-standard only; reading files (and sibling files) is read.ts's job.
 import type { Tokenizer } from "../content/tokenizer.js";
 import { looksLikeClaudeCode, parseClaudeCode } from "./claude-code.js";
-import { parseCsvTrace } from "./csv.js";
+import { csvReader } from "./csv.js";
 import { firstJsonLine } from "./jsonl.js";
-import { looksLikeMooncake, parseMooncake } from "./mooncake.js";
+import { readLines, type LineReader } from "./lines.js";
+import { looksLikeMooncake, mooncakeReader } from "./mooncake.js";
 import { looksLikeOpenClawDag, parseOpenClawDag } from "./openclaw-dag.js";
 import { looksLikeOpenClawIndex, looksLikeOpenClawSession, parseOpenClawSessions } from "./openclaw-session.js";
-import { looksLikeRunRecords, parseRunRecords } from "./run-folder.js";
+import { looksLikeRunRecords, runRecordsReader } from "./run-folder.js";
 import { TRACE_FORMATS, type Trace, type TraceFormat } from "./types.js";
 import {
   looksLikeVeekshaRequestLog,
   looksLikeVeekshaSession,
   looksLikeVeekshaSharedPrefix,
-  parseVeekshaRequestLog,
-  parseVeekshaSession,
-  parseVeekshaSharedPrefix,
+  veekshaRequestLogReader,
+  veekshaSessionReader,
+  veekshaSharedPrefixReader,
 } from "./veeksha.js";
 import { looksLikeVeekshaDispatchTrace, looksLikeVeekshaRequestMetrics, parseVeekshaDispatchTrace, parseVeekshaRequestMetrics } from "./veeksha-run.js";
 import { TraceError } from "./where.js";
@@ -60,7 +61,7 @@ function jsonDocumentOf(name: string, text: string): unknown {
 
 /** The format of a trace file, or undefined when nothing fits. */
 export function detectFormat(name: string, text: string): TraceFormat | "openclaw-index" | undefined {
-  if (name.toLowerCase().endsWith(".csv")) return "csv";
+  if (isCsvName(name)) return "csv";
   const doc = jsonDocumentOf(name, text);
   if (doc !== undefined) {
     if (looksLikeOpenClawDag(doc)) return "openclaw-dag";
@@ -68,6 +69,16 @@ export function detectFormat(name: string, text: string): TraceFormat | "opencla
   }
   const first = firstJsonLine(text);
   if (first === undefined) return undefined;
+  return detectLineFormat(first);
+}
+
+/** A .csv file (compressed or not). */
+export function isCsvName(name: string): boolean {
+  return /\.csv(\.(gz|zst|zstd))?$/i.test(name);
+}
+
+/** The JSON Lines format a file's first line (parsed) starts, or undefined. */
+export function detectLineFormat(first: unknown): TraceFormat | undefined {
   if (looksLikeRunRecords(first)) return "agentload-run";
   if (looksLikeOpenClawSession(first)) return "openclaw-session";
   if (looksLikeClaudeCode(first)) return "claude-code";
@@ -79,6 +90,36 @@ export function detectFormat(name: string, text: string): TraceFormat | "opencla
   if (looksLikeMooncake(first)) return "mooncake";
   if (looksLikeVeekshaRequestLog(first)) return "veeksha-request-log";
   return undefined;
+}
+
+/** Is this first line (parsed) a whole JSON document of a format read as one (dag.json, sessions.json written on one line)? */
+export function isDocumentFormat(first: unknown): boolean {
+  return looksLikeOpenClawDag(first) || looksLikeOpenClawIndex(first);
+}
+
+/**
+ * A reader fed line by line for the formats read that way (one request a line, nothing spread
+ * over other files), so a file of any size streams through it (read.ts); undefined for the formats
+ * read whole (dag.json, sessions.json, OpenClaw session logs, Claude Code transcripts, Veeksha run
+ * outputs).
+ */
+export function lineReaderFor(format: TraceFormat, name: string, options: ParseTraceOptions = {}): LineReader<Trace> | undefined {
+  switch (format) {
+    case "veeksha-session":
+      return veekshaSessionReader(name);
+    case "veeksha-request-log":
+      return veekshaRequestLogReader(name);
+    case "veeksha-shared-prefix":
+      return veekshaSharedPrefixReader(name, options.blockSize);
+    case "mooncake":
+      return mooncakeReader(name, options.blockSize);
+    case "csv":
+      return csvReader(name);
+    case "agentload-run":
+      return runRecordsReader(name);
+    default:
+      return undefined;
+  }
 }
 
 /** Says why a file's format could not be told, naming what each format starts with. */
@@ -94,6 +135,8 @@ export function undetectable(name: string): TraceError {
 /** Reads one file's text as a trace of the given (or detected) format. */
 export async function parseTraceText(name: string, text: string, options: ParseTraceOptions = {}): Promise<Trace> {
   const detected = options.format !== undefined ? traceFormat(options.format) : detectFormat(name, text);
+  const lines = detected === undefined || detected === "openclaw-index" ? undefined : lineReaderFor(detected, name, options);
+  if (lines) return readLines(text, lines);
   switch (detected) {
     case "openclaw-dag":
       return parseOpenClawDag(text, name);
@@ -101,18 +144,6 @@ export async function parseTraceText(name: string, text: string, options: ParseT
       return parseOpenClawSessions([{ name, text }], withTokenizer(options));
     case "claude-code":
       return parseClaudeCode([{ name, text }], withTokenizer(options));
-    case "veeksha-session":
-      return parseVeekshaSession(text, name);
-    case "veeksha-request-log":
-      return parseVeekshaRequestLog(text, name);
-    case "veeksha-shared-prefix":
-      return parseVeekshaSharedPrefix(text, name, options.blockSize);
-    case "mooncake":
-      return parseMooncake(text, name, options.blockSize);
-    case "csv":
-      return parseCsvTrace(text, name);
-    case "agentload-run":
-      return parseRunRecords(text, name);
     case "veeksha-dispatch-trace":
       return parseVeekshaDispatchTrace(text, name, options.veekshaMetrics);
     case "veeksha-request-metrics":

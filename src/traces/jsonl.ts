@@ -1,5 +1,6 @@
 // JSON Lines text as records that remember their line, so a reader can name file:line in errors.
 import { findDeepNesting } from "../workload/nesting.js";
+import type { LineReader } from "./lines.js";
 import { TraceError, Where } from "./where.js";
 
 /**
@@ -21,6 +22,59 @@ export interface JsonLine {
   line: number;
   value: unknown;
   where: Where;
+}
+
+/** A reader of JSON Lines, fed each non-blank line's value (readers of whole files, through jsonLineReader). */
+export interface JsonRowReader<T> {
+  row(value: unknown, where: Where, line: number): void;
+  end(): T;
+}
+
+/**
+ * What to do with a last line that has no line break and is not JSON (a file cut while being
+ * written): "error" like any other line, or "skip" it (calling `skipped` with its number).
+ */
+export type CutLastLine = "error" | { skip: (line: number) => void };
+
+function parseLine(raw: string, file: string, line: number): unknown {
+  checkNesting(raw, file, line);
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new TraceError(`${file}:${line}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** A line reader that parses every non-blank line as JSON and hands the values on; a line that is not JSON is an error naming it. */
+export function jsonLineReader<T>(file: string, rows: JsonRowReader<T>, cut: CutLastLine = "error"): LineReader<T> {
+  const reader: LineReader<T> = {
+    line(raw, line) {
+      if (isBlank(raw)) return;
+      rows.row(parseLine(raw, file, line), new Where(file, line), line);
+    },
+    end: () => rows.end(),
+  };
+  if (cut !== "error") {
+    reader.lastLineWithoutBreak = (raw, line) => {
+      if (isBlank(raw)) return;
+      let value: unknown;
+      try {
+        value = parseLine(raw, file, line);
+      } catch {
+        cut.skip(line);
+        return;
+      }
+      rows.row(value, new Where(file, line), line);
+    };
+  }
+  return reader;
+}
+
+/** Blank (whitespace only), without allocating for the usual line that starts with "{". */
+function isBlank(raw: string): boolean {
+  const c = raw.charCodeAt(0);
+  if (c === 123 /* { */ || c === 91 /* [ */) return false;
+  return raw.trim() === "";
 }
 
 /** Every non-blank line of `text` parsed as JSON; a line that is not JSON is an error naming it. */

@@ -14,7 +14,8 @@ import { requestEndAt } from "../records/request-end.js";
 import type { RequestRecord } from "../records/types.js";
 import type { NodeKind, RequestNode, Scaffold, SessionGraph } from "../workload/types.js";
 import { workloadTrace } from "./from-workload.js";
-import { jsonLines } from "./jsonl.js";
+import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
+import { readLines, type LineReader } from "./lines.js";
 import { orderedRequests } from "./order.js";
 import type { Trace } from "./types.js";
 import { asObject, isObject, TraceError, type JsonObject, type Where } from "./where.js";
@@ -26,10 +27,6 @@ export function looksLikeRunRecords(first: unknown): boolean {
   return isObject(first) && typeof first.sessionId === "string" && typeof first.nodeId === "string" && "expectedPromptTokens" in first;
 }
 
-interface Line {
-  record: RequestRecord;
-  line: number;
-}
 
 function numberAt(data: JsonObject, key: string, where: Where): number {
   const value = data[key];
@@ -76,17 +73,65 @@ function recordAt(value: unknown, where: Where): RequestRecord {
   return data as unknown as RequestRecord;
 }
 
-/** A torn last line (no newline after it, not JSON: the run stopped while writing it) is left out, as the records reader leaves it. */
-function withoutTornLine(text: string): string {
-  const cut = text.lastIndexOf("\n") + 1;
-  const tail = text.slice(cut);
-  if (tail.trim() === "") return text;
-  try {
-    JSON.parse(tail);
-    return text;
-  } catch {
-    return text.slice(0, cut);
-  }
+/** Of a record, what the trace keeps (not its chunk times, which a run's records are mostly made of). */
+type KeptRecord = Pick<
+  RequestRecord,
+  | "sessionId"
+  | "nodeId"
+  | "parents"
+  | "historyParent"
+  | "kind"
+  | "scaffold"
+  | "agent"
+  | "dispatchedAt"
+  | "readyAt"
+  | "freshInputTokens"
+  | "requestedOutputTokens"
+  | "expectedPromptTokens"
+  | "promptTokens"
+  | "cachedTokens"
+  | "sharedPrefixTokens"
+> & { endAt: number };
+
+function kept(r: RequestRecord): KeptRecord {
+  const out: KeptRecord = {
+    sessionId: r.sessionId,
+    nodeId: r.nodeId,
+    dispatchedAt: r.dispatchedAt,
+    readyAt: r.readyAt,
+    freshInputTokens: r.freshInputTokens,
+    requestedOutputTokens: r.requestedOutputTokens,
+    expectedPromptTokens: r.expectedPromptTokens,
+    sharedPrefixTokens: r.sharedPrefixTokens,
+    endAt: requestEndAt(r),
+  };
+  if (r.parents !== undefined) out.parents = r.parents;
+  if (r.historyParent !== undefined) out.historyParent = r.historyParent;
+  if (r.kind !== undefined) out.kind = r.kind;
+  if (r.scaffold !== undefined) out.scaffold = r.scaffold;
+  if (r.agent !== undefined) out.agent = r.agent;
+  if (r.promptTokens !== undefined) out.promptTokens = r.promptTokens;
+  if (r.cachedTokens !== undefined) out.cachedTokens = r.cachedTokens;
+  return out;
+}
+
+interface Line {
+  record: KeptRecord;
+  line: number;
+}
+
+/**
+ * A run folder's records.jsonl read line by line (readLines, or read.ts streaming the file). A torn
+ * last line (no newline after it, not JSON: the run stopped while writing it) is left out, as the
+ * records reader leaves it.
+ */
+export function runRecordsReader(file: string): LineReader<Trace> {
+  const lines: Line[] = [];
+  const rows: JsonRowReader<Trace> = {
+    row: (value, where, line) => void lines.push({ record: kept(recordAt(value, where)), line }),
+    end: () => runRecordsTrace(lines, file),
+  };
+  return jsonLineReader(file, rows, { skip: () => {} });
 }
 
 /**
@@ -95,8 +140,10 @@ function withoutTornLine(text: string): string {
  * what the server reported (else the prompt the run expected).
  */
 export function parseRunRecords(text: string, file: string): Trace {
-  const lines: Line[] = [];
-  for (const { value, where, line } of jsonLines(withoutTornLine(text), file)) lines.push({ record: recordAt(value, where), line });
+  return readLines(text, runRecordsReader(file));
+}
+
+function runRecordsTrace(lines: Line[], file: string): Trace {
   if (lines.length === 0) throw new TraceError(`${file}: the run recorded no requests`);
   const legacy = !lines.some((l) => l.record.historyParent !== undefined || l.record.scaffold !== undefined);
   const lineOf = new Map<string, number>();
@@ -156,7 +203,7 @@ export function parseRunRecords(text: string, file: string): Trace {
   const requests = made.requests.map((request) => {
     const r = byId.get(request.id)!;
     request.dispatchedMs = r.dispatchedAt;
-    request.respondedMs = requestEndAt(r);
+    request.respondedMs = r.endAt;
     request.promptTokens = r.promptTokens ?? r.expectedPromptTokens;
     if (r.cachedTokens !== undefined) request.cachedTokens = r.cachedTokens;
     request.sharedPrefixTokens = r.sharedPrefixTokens;

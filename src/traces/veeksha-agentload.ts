@@ -6,7 +6,7 @@
 // per agent. Veeksha ignores the key, so the same file still replays in Veeksha.
 import { sessionTokens } from "../workload/tokens.js";
 import type { NodeKind, RequestNode, Scaffold, SessionGraph } from "../workload/types.js";
-import { workloadTrace } from "./from-workload.js";
+import { listedConversations, sessionTraceRequests } from "./from-workload.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { asCount, asObject, isObject, TraceError, type Where } from "./where.js";
 
@@ -52,75 +52,80 @@ export function hasAgentloadExtension(data: unknown): boolean {
 }
 
 /**
- * Requests read from Veeksha's fields (topologically ordered, ids `<session>:<node>`, a root's
- * freshInputTokens its new_input_length: its whole prompt, scaffold included) and the lines' extensions, by request id, as the
- * workload they were generated from, seen as a trace. Every input_length must be what the
- * scaffold, the history parent's prompt and output and new_input_length add up to: a line that
- * disagrees was edited, and its structure cannot be trusted.
+ * Sessions read from Veeksha's fields, one at a time, as the workload they were generated from,
+ * seen as a trace: each session's requests (topologically ordered, ids `<session>:<node>`, a
+ * root's freshInputTokens its new_input_length: its whole prompt, scaffold included) and the
+ * lines' extensions by request id. Session by session, so a million-request file never holds its
+ * graphs and both forms of its requests at once. Every input_length must be what the scaffold, the
+ * history parent's prompt and output and new_input_length add up to: a line that disagrees was
+ * edited, and its structure cannot be trusted.
  */
-export function generatedWorkloadTrace(
-  requests: readonly TraceRequest[],
-  extensions: ReadonlyMap<string, AgentloadExtension>,
-  file: string,
-  lineOf: (id: string) => number | undefined,
-): Trace {
-  const at = (id: string) => `${file}:${lineOf(id) ?? "?"}`;
-  const scaffolds = new Map<string, Scaffold>();
-  const sessions = new Map<string, SessionGraph>();
-  for (const r of requests) {
-    const extension = extensions.get(r.id);
-    const nodeId = r.id.slice(r.conversation.length + 1);
-    const local = (id: string) => id.slice(r.conversation.length + 1);
-    const node: RequestNode = {
-      id: nodeId,
-      parents: r.parents.map((e) => local(e.from)),
-      historyParent: r.historyParent === null ? null : local(r.historyParent),
-      freshInputTokens: r.freshInputTokens,
-      outputTokens: r.outputTokens,
-      waitAfterReadyMs: r.waitAfterReadyMs ?? 0,
-      // The writer leaves "turn" out: it is what a line without a kind is.
-      kind: extension?.kind ?? "turn",
-    };
-    const scaffold = extension?.scaffold;
-    if (scaffold) {
-      if (r.historyParent !== null) throw new TraceError(`${at(r.id)}: agentload.scaffold: only a request without history parent starts from a scaffold`);
-      const known = scaffolds.get(scaffold.id);
-      if (known && (known.systemTokens !== scaffold.systemTokens || known.toolTokens !== scaffold.toolTokens)) {
-        throw new TraceError(
-          `${at(r.id)}: agentload.scaffold: scaffold '${scaffold.id}' has ${scaffold.systemTokens} + ${scaffold.toolTokens} tokens here, ` +
-            `${known.systemTokens} + ${known.toolTokens} on an earlier line (one scaffold is one text)`,
-        );
-      }
-      scaffolds.set(scaffold.id, scaffold);
-      node.scaffoldId = scaffold.id;
-      // A first request's new_input_length is its whole prompt; the graph's fresh input is what follows the scaffold.
-      node.freshInputTokens = r.freshInputTokens - scaffold.systemTokens - scaffold.toolTokens;
-      if (node.freshInputTokens < 0) {
-        throw new TraceError(`${at(r.id)}: new_input_length ${r.freshInputTokens} is shorter than its scaffold '${scaffold.id}' (${scaffold.systemTokens} + ${scaffold.toolTokens} tokens)`);
-      }
-    }
-    let session = sessions.get(r.conversation);
-    if (!session) {
-      session = { id: r.conversation, nodes: [] };
-      sessions.set(r.conversation, session);
-    }
-    if (extension?.agent !== undefined) session.agent = extension.agent;
-    session.nodes.push(node);
+export class GeneratedSessions {
+  private readonly scaffolds = new Map<string, Scaffold>();
+  private readonly requests: TraceRequest[] = [];
+  private readonly spawnedBy = new Map<string, string>();
+
+  constructor(
+    private readonly file: string,
+    private readonly lineOf: (id: string) => number | undefined,
+  ) {}
+
+  private at(id: string): string {
+    return `${this.file}:${this.lineOf(id) ?? "?"}`;
   }
-  const written = new Map(requests.map((r) => [r.id, r.promptTokens]));
-  for (const session of sessions.values()) {
-    const tokens = sessionTokens(session, [...scaffolds.values()]);
-    for (const node of session.nodes) {
-      const id = `${session.id}:${node.id}`;
-      const inputLength = written.get(id);
-      const expected = tokens.get(node.id)!.promptTokens;
+
+  /** One session's requests (all of one conversation: Veeksha's session) with their lines' extensions. */
+  add(requests: readonly TraceRequest[], extensions: ReadonlyMap<string, AgentloadExtension>): void {
+    if (requests.length === 0) return;
+    const sessionId = requests[0]!.conversation;
+    const session: SessionGraph = { id: sessionId, nodes: [] };
+    const prefix = sessionId.length + 1;
+    for (const r of requests) {
+      const extension = extensions.get(r.id);
+      const node: RequestNode = {
+        id: r.id.slice(prefix),
+        parents: r.parents.map((e) => e.from.slice(prefix)),
+        historyParent: r.historyParent === null ? null : r.historyParent.slice(prefix),
+        freshInputTokens: r.freshInputTokens,
+        outputTokens: r.outputTokens,
+        waitAfterReadyMs: r.waitAfterReadyMs ?? 0,
+        // The writer leaves "turn" out: it is what a line without a kind is.
+        kind: extension?.kind ?? "turn",
+      };
+      const scaffold = extension?.scaffold;
+      if (scaffold) {
+        if (r.historyParent !== null) throw new TraceError(`${this.at(r.id)}: agentload.scaffold: only a request without history parent starts from a scaffold`);
+        const known = this.scaffolds.get(scaffold.id);
+        if (known && (known.systemTokens !== scaffold.systemTokens || known.toolTokens !== scaffold.toolTokens)) {
+          throw new TraceError(
+            `${this.at(r.id)}: agentload.scaffold: scaffold '${scaffold.id}' has ${scaffold.systemTokens} + ${scaffold.toolTokens} tokens here, ` +
+              `${known.systemTokens} + ${known.toolTokens} on an earlier line (one scaffold is one text)`,
+          );
+        }
+        if (!known) this.scaffolds.set(scaffold.id, scaffold);
+        node.scaffoldId = scaffold.id;
+        // A first request's new_input_length is its whole prompt; the graph's fresh input is what follows the scaffold.
+        node.freshInputTokens = r.freshInputTokens - scaffold.systemTokens - scaffold.toolTokens;
+        if (node.freshInputTokens < 0) {
+          throw new TraceError(`${this.at(r.id)}: new_input_length ${r.freshInputTokens} is shorter than its scaffold '${scaffold.id}' (${scaffold.systemTokens} + ${scaffold.toolTokens} tokens)`);
+        }
+      }
+      if (extension?.agent !== undefined) session.agent = extension.agent;
+      session.nodes.push(node);
+    }
+    const scaffolds = [...this.scaffolds.values()];
+    const tokens = sessionTokens(session, scaffolds);
+    requests.forEach((r, i) => {
+      const inputLength = r.promptTokens;
+      const expected = tokens.get(session.nodes[i]!.id)!.promptTokens;
       if (inputLength !== undefined && inputLength !== expected) {
-        throw new TraceError(
-          `${at(id)}: input_length ${inputLength}, but the scaffold, the history parent's prompt and output and new_input_length add up to ${expected}`,
-        );
+        throw new TraceError(`${this.at(r.id)}: input_length ${inputLength}, but the scaffold, the history parent's prompt and output and new_input_length add up to ${expected}`);
       }
-    }
+    });
+    sessionTraceRequests(session, scaffolds, this.requests, this.spawnedBy);
   }
-  const trace = workloadTrace({ name: file, seed: "trace", scaffolds: [...scaffolds.values()], sessions: [...sessions.values()] });
-  return { ...trace, format: "veeksha-session", source: file };
+
+  trace(): Trace {
+    return { format: "veeksha-session", source: this.file, requests: this.requests, conversations: listedConversations(this.requests, this.spawnedBy) };
+  }
 }

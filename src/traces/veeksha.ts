@@ -10,49 +10,48 @@
 //   a chain in row order.
 // A timed_synthetic_session file agentload generated may carry an `agentload` key on some lines
 // (node kinds, scaffolds): then it reads back as the workload it was generated from (veeksha-agentload.ts).
-import { jsonLines } from "./jsonl.js";
+import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
+import { readLines, type LineReader } from "./lines.js";
 import { orderedRequests } from "./order.js";
-import { agentloadExtensionAt, generatedWorkloadTrace, type AgentloadExtension } from "./veeksha-agentload.js";
-import type { Trace, TraceEdge, TraceRequest } from "./types.js";
-import { asCount, asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, type JsonObject, type Where } from "./where.js";
+import { agentloadExtensionAt, GeneratedSessions } from "./veeksha-agentload.js";
+import { SessionRows } from "./veeksha-session-rows.js";
+import type { Trace, TraceRequest } from "./types.js";
+import { asCount, asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, Where, type JsonObject } from "./where.js";
 
 export const DEFAULT_BLOCK_SIZE = 512;
 
-interface Row {
-  data: JsonObject;
-  where: Where;
-  line: number;
-}
-
-function rowsOf(text: string, file: string): Row[] {
-  const rows: Row[] = [];
-  for (const { value, where, line } of jsonLines(text, file)) rows.push({ data: asObject(value, where), where, line });
-  if (rows.length === 0) throw new TraceError(`${file}: the trace has no requests`);
-  return rows;
-}
+// Each reader keeps per line only what the trace needs (the request, its line, its edges as
+// numbers), never the parsed line: a million parsed lines held at once took 2.1 GB.
 
 /** A session id as a string (Veeksha writes integers; strings are accepted too). */
-function sessionIdAt(row: Row): string {
-  const value = row.data.session_id;
+function sessionIdAt(data: JsonObject, where: Where): string {
+  const value = data.session_id;
   if (typeof value === "number" && Number.isInteger(value)) return String(value);
   if (typeof value === "string" && value !== "") return value;
-  return row.where.at("session_id").expected("a session id (an integer or a string)", value);
+  return where.at("session_id").expected("a session id (an integer or a string)", value);
 }
 
-function groupBySession(rows: Row[]): Map<string, Row[]> {
-  const groups = new Map<string, Row[]>();
-  for (const row of rows) {
-    const id = sessionIdAt(row);
-    const list = groups.get(id);
-    if (list) list.push(row);
-    else groups.set(id, [row]);
+/** Says which line a request came from, from the lines listed beside the requests (built on the first error only). */
+function describeLines(requests: readonly TraceRequest[], lines: ArrayLike<number>) {
+  let line: Map<string, number> | undefined;
+  return (i: number) => {
+    line ??= new Map(requests.map((r, k) => [r.id, lines[k]!]));
+    return `line ${line.get(requests[i]!.id) ?? "?"}`;
+  };
+}
+
+/** Session ids interned: every row of a session shares one string. */
+class Sessions<T> {
+  readonly groups = new Map<string, T[]>();
+  add(id: string, row: T): T[] {
+    let group = this.groups.get(id);
+    if (!group) {
+      group = [];
+      this.groups.set(id, group);
+    }
+    group.push(row);
+    return group;
   }
-  return groups;
-}
-
-function describeLines(rows: Row[], requests: TraceRequest[]) {
-  const line = new Map(requests.map((r, i) => [r.id, rows[i]?.line]));
-  return (i: number) => `line ${line.get(requests[i]!.id) ?? "?"}`;
 }
 
 /** Is this a first line of a timed_synthetic_session trace? */
@@ -68,136 +67,174 @@ export function looksLikeVeekshaRequestLog(first: unknown): boolean {
   return isObject(first) && "input_length" in first && "output_length" in first && !("hash_ids" in first) && !("timestamp" in first);
 }
 
-export function parseVeekshaSession(text: string, file: string): Trace {
-  const rows = rowsOf(text, file);
+function noRequests(file: string): never {
+  throw new TraceError(`${file}: the trace has no requests`);
+}
+
+/** A timed_synthetic_session file read line by line (readLines, or read.ts streaming a file). */
+export function veekshaSessionReader(file: string): LineReader<Trace> {
+  const rows = new SessionRows(file);
+  const reader: JsonRowReader<Trace> = {
+    row(value, where, line) {
+      const data = asObject(value, where);
+      const session = sessionIdAt(data, where);
+      const raw = data.session_context;
+      const hasContext = raw !== undefined && raw !== null;
+      const before = rows.hasContext(session);
+      if (before !== undefined && before !== hasContext) {
+        // Reported at the first row without it, as when the rows were checked session by session.
+        const missing = hasContext ? rows.firstLineOf(session) : line;
+        new Where(file, missing).at("session_context").fail(`session ${session}: either every row has session_context or none does`);
+      }
+      const fresh = countAt(data, "new_input_length", where);
+      const output = countAt(data, "output_length", where);
+      const prompt = countAt(data, "input_length", where);
+      const shared = optionalCountAt(data, "cacheable_history_tokens", where);
+      if (hasContext) {
+        const at = where.at("session_context");
+        const context = asObject(raw, at);
+        const node = countAt(context, "node_id", at);
+        const parentsRaw = context.parent_nodes ?? [];
+        if (!Array.isArray(parentsRaw)) at.at("parent_nodes").expected("a list of node ids", parentsRaw);
+        const history = context.history_parent === null || context.history_parent === undefined ? null : asCount(context.history_parent, at.at("history_parent"));
+        const parents = (parentsRaw as unknown[]).map((p, k) => (typeof p === "number" && Number.isInteger(p) && p >= 0 ? p : asCount(p, at.at("parent_nodes", k))));
+        const wait = optionalNonNegativeAt(context, "wait_after_ready", at);
+        const extension = agentloadExtensionAt(data, where);
+        rows.add({ session, line, fresh, output, prompt, shared, context: { node, parents, history }, wait, turn: undefined, extension });
+      } else {
+        const turn = "turn_idx" in data ? asCount(data.turn_idx, where.at("turn_idx")) : undefined;
+        const wait = optionalNonNegativeAt(data, "wait_after_previous_response_s", where);
+        rows.add({ session, line, fresh, output, prompt, shared, context: null, wait, turn, extension: undefined });
+      }
+    },
+    end: () => sessionTrace(rows, file),
+  };
+  return jsonLineReader(file, reader);
+}
+
+function sessionTrace(rows: SessionRows, file: string): Trace {
+  if (rows.size === 0) noRequests(file);
+  // A line with an `agentload` key makes the whole file agentload's own (veeksha-agentload.ts).
+  let current: { requests: TraceRequest[]; lines: number[]; byId?: Map<string, number> } | undefined;
+  const generated = rows.generated
+    ? new GeneratedSessions(file, (id) => {
+        if (!current) return undefined;
+        const c = current;
+        c.byId ??= new Map(c.requests.map((r, i) => [r.id, c.lines[i]!]));
+        return c.byId.get(id);
+      })
+    : undefined;
   const requests: TraceRequest[] = [];
-  const ordered: Row[] = [];
-  const extensions = new Map<string, AgentloadExtension>();
-  for (const [session, group] of groupBySession(rows)) {
-    const contexts = group.map((row) => row.data.session_context);
-    const present = contexts.filter((c) => c !== undefined && c !== null).length;
-    if (present > 0 && present < group.length) {
-      const missing = group.find((row) => row.data.session_context === undefined || row.data.session_context === null)!;
-      missing.where.at("session_context").fail(`session ${session}: either every row has session_context or none does`);
-    }
-    if (present === 0) {
-      const chain = "turn_idx" in group[0]!.data ? [...group].sort((a, b) => turnIndex(a) - turnIndex(b)) : group;
-      chain.forEach((row, i) => {
-        const request = sessionRequest(row, session, String(i));
-        if (i > 0) {
-          const parent = `${session}:${i - 1}`;
-          request.parents = [{ from: parent, type: "sequential" }];
-          request.historyParent = parent;
-        }
-        const wait = optionalNonNegativeAt(row.data, "wait_after_previous_response_s", row.where);
-        if (i > 0) request.waitAfterReadyMs = (wait ?? 0) * 1000;
-        requests.push(request);
-        ordered.push(row);
-      });
-      continue;
-    }
-    const seen = new Set<number>();
-    for (const row of group) {
-      const at = row.where.at("session_context");
-      const context = asObject(row.data.session_context, at);
-      const node = countAt(context, "node_id", at);
-      if (seen.has(node)) at.at("node_id").fail(`session ${session} has node ${node} twice`);
-      seen.add(node);
-      const request = sessionRequest(row, session, String(node));
-      const parentsRaw = context.parent_nodes ?? [];
-      if (!Array.isArray(parentsRaw)) at.at("parent_nodes").expected("a list of node ids", parentsRaw);
-      const history = context.history_parent === null || context.history_parent === undefined ? null : asCount(context.history_parent, at.at("history_parent"));
-      const parents: TraceEdge[] = (parentsRaw as unknown[]).map((p, k) => {
-        const id = asCount(p, at.at("parent_nodes", k));
-        return { from: `${session}:${id}`, type: id === history ? "sequential" : "dependency" };
-      });
-      request.parents = parents;
-      request.historyParent = history === null ? null : `${session}:${history}`;
-      const wait = optionalNonNegativeAt(context, "wait_after_ready", at);
-      if (wait !== undefined && (parents.length > 0 || wait > 0)) request.waitAfterReadyMs = wait * 1000;
-      const extension = agentloadExtensionAt(row.data, row.where);
-      if (extension) extensions.set(request.id, extension);
-      requests.push(request);
-      ordered.push(row);
-    }
+  for (const { requests: own, lines, extensions } of rows.bySession()) {
+    // A session's edges stay within it: checked and ordered session by session.
+    const sorted = orderedRequests(own, file, describeLines(own, lines));
+    if (generated) {
+      current = { requests: own, lines };
+      generated.add(sorted, extensions);
+    } else for (const r of sorted) requests.push(r);
   }
-  const sorted = orderedRequests(requests, file, describeLines(ordered, requests));
-  if (extensions.size > 0) {
-    const line = new Map(requests.map((r, i) => [r.id, ordered[i]!.line]));
-    return generatedWorkloadTrace(sorted, extensions, file, (id) => line.get(id));
-  }
-  return { format: "veeksha-session", source: file, requests: sorted };
+  if (generated) return generated.trace();
+  return { format: "veeksha-session", source: file, requests };
 }
 
-function turnIndex(row: Row): number {
-  return asCount(row.data.turn_idx, row.where.at("turn_idx"));
+export function parseVeekshaSession(text: string, file: string): Trace {
+  return readLines(text, veekshaSessionReader(file));
 }
 
-function sessionRequest(row: Row, session: string, node: string): TraceRequest {
+/** A request of a session row, its id and edges still to come. */
+function sessionRequest(data: JsonObject, where: Where, session: string): TraceRequest {
   const request: TraceRequest = {
-    id: `${session}:${node}`,
+    id: "",
     conversation: session,
     parents: [],
     historyParent: null,
-    freshInputTokens: countAt(row.data, "new_input_length", row.where),
-    outputTokens: countAt(row.data, "output_length", row.where),
-    promptTokens: countAt(row.data, "input_length", row.where),
+    freshInputTokens: countAt(data, "new_input_length", where),
+    outputTokens: countAt(data, "output_length", where),
+    promptTokens: countAt(data, "input_length", where),
   };
-  const shared = optionalCountAt(row.data, "cacheable_history_tokens", row.where);
+  const shared = optionalCountAt(data, "cacheable_history_tokens", where);
   if (shared !== undefined) request.sharedPrefixTokens = shared;
   return request;
 }
 
-export function parseVeekshaRequestLog(text: string, file: string): Trace {
-  const rows = rowsOf(text, file);
+/** A request_log file read line by line. */
+export function veekshaRequestLogReader(file: string): LineReader<Trace> {
   const requests: TraceRequest[] = [];
+  const lines: number[] = [];
   const last = new Map<string, string>();
-  rows.forEach((row, i) => {
-    const session = "session_id" in row.data ? sessionIdAt(row) : `row-${i + 1}`;
-    const previous = last.get(session);
-    const id = previous === undefined ? session : `${session}:${i + 1}`;
-    const input = countAt(row.data, "input_length", row.where);
-    const request: TraceRequest = {
-      id,
-      conversation: session,
-      parents: previous === undefined ? [] : [{ from: previous, type: "sequential" }],
-      historyParent: previous ?? null,
-      freshInputTokens: input,
-      outputTokens: countAt(row.data, "output_length", row.where),
-    };
-    // A chained row's input_length is what it adds; only a first row's is its whole prompt.
-    if (previous === undefined) request.promptTokens = input;
-    else request.waitAfterReadyMs = 0;
-    last.set(session, id);
-    requests.push(request);
-  });
-  return { format: "veeksha-request-log", source: file, requests: orderedRequests(requests, file, describeLines(rows, requests)) };
+  const rows: JsonRowReader<Trace> = {
+    row(value, where, line) {
+      const data = asObject(value, where);
+      const i = requests.length;
+      const session = "session_id" in data ? sessionIdAt(data, where) : `row-${i + 1}`;
+      const previous = last.get(session);
+      const id = previous === undefined ? session : `${session}:${i + 1}`;
+      const input = countAt(data, "input_length", where);
+      const request: TraceRequest = {
+        id,
+        conversation: session,
+        parents: previous === undefined ? [] : [{ from: previous, type: "sequential" }],
+        historyParent: previous ?? null,
+        freshInputTokens: input,
+        outputTokens: countAt(data, "output_length", where),
+      };
+      // A chained row's input_length is what it adds; only a first row's is its whole prompt.
+      if (previous === undefined) request.promptTokens = input;
+      else request.waitAfterReadyMs = 0;
+      last.set(session, id);
+      requests.push(request);
+      lines.push(line);
+    },
+    end() {
+      if (requests.length === 0) noRequests(file);
+      last.clear();
+      return { format: "veeksha-request-log", source: file, requests: orderedRequests(requests, file, describeLines(requests, lines)) };
+    },
+  };
+  return jsonLineReader(file, rows);
+}
+
+export function parseVeekshaRequestLog(text: string, file: string): Trace {
+  return readLines(text, veekshaRequestLogReader(file));
+}
+
+/** A shared_prefix file read line by line. */
+export function veekshaSharedPrefixReader(file: string, blockSize = DEFAULT_BLOCK_SIZE): LineReader<Trace> {
+  const sessions = new Sessions<{ request: TraceRequest; line: number; wait: number | undefined }>();
+  const rows: JsonRowReader<Trace> = {
+    row(value, where, line) {
+      const data = asObject(value, where);
+      const session = sessionIdAt(data, where);
+      const request = sessionRequest(data, where, session);
+      request.hashIds = hashIdsAt({ data, where });
+      sessions.add(session, { request, line, wait: optionalNonNegativeAt(data, "wait_after_previous_response_s", where) });
+    },
+    end() {
+      if (sessions.groups.size === 0) noRequests(file);
+      const requests: TraceRequest[] = [];
+      const lines: number[] = [];
+      for (const [session, group] of sessions.groups) {
+        group.forEach(({ request, line, wait }, i) => {
+          request.id = `${session}:${i}`;
+          if (i > 0) {
+            const parent = requests[requests.length - 1]!.id;
+            request.parents = [{ from: parent, type: "sequential" }];
+            request.historyParent = parent;
+            request.waitAfterReadyMs = (wait ?? 0) * 1000;
+          }
+          requests.push(request);
+          lines.push(line);
+        });
+      }
+      sessions.groups.clear();
+      return { format: "veeksha-shared-prefix", source: file, requests: orderedRequests(requests, file, describeLines(requests, lines)), blockSize };
+    },
+  };
+  return jsonLineReader(file, rows);
 }
 
 export function parseVeekshaSharedPrefix(text: string, file: string, blockSize = DEFAULT_BLOCK_SIZE): Trace {
-  const rows = rowsOf(text, file);
-  const requests: TraceRequest[] = [];
-  const ordered: Row[] = [];
-  for (const [session, group] of groupBySession(rows)) {
-    group.forEach((row, i) => {
-      const request = sessionRequest(row, session, String(i));
-      request.hashIds = hashIdsAt(row);
-      if (i > 0) {
-        const parent = `${session}:${i - 1}`;
-        request.parents = [{ from: parent, type: "sequential" }];
-        request.historyParent = parent;
-        request.waitAfterReadyMs = (optionalNonNegativeAt(row.data, "wait_after_previous_response_s", row.where) ?? 0) * 1000;
-      }
-      requests.push(request);
-      ordered.push(row);
-    });
-  }
-  return {
-    format: "veeksha-shared-prefix",
-    source: file,
-    requests: orderedRequests(requests, file, describeLines(ordered, requests)),
-    blockSize,
-  };
+  return readLines(text, veekshaSharedPrefixReader(file, blockSize));
 }
 
 /** The `hash_ids` list of a row: whole numbers. */

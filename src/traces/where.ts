@@ -86,12 +86,19 @@ export function optionalStringAt(obj: JsonObject, key: string, where: Where): st
 
 /** A whole number >= 0 (token counts); 12.0 is accepted, 12.5 is not. */
 export function countAt(obj: JsonObject, key: string, where: Where): number {
-  return asCount(obj[key], where.at(key));
+  const value = obj[key];
+  // The place is made only for the error: a million-line trace reads ten counts a line.
+  return isCount(value) ? value : asCount(value, where.at(key));
 }
 
 export function optionalCountAt(obj: JsonObject, key: string, where: Where): number | undefined {
   const value = obj[key];
+  if (isCount(value)) return value;
   return value === undefined || value === null ? undefined : asCount(value, where.at(key));
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
 }
 
 export function asCount(value: unknown, where: Where): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { digamma, trigamma } from "../../../src/traces/fit-families.js";
-import { cropAt, fitFamilies, fitFamily, fitSpikeTail, paretoTail } from "../../../src/traces/fit.js";
+import { cropAt, evenQuantiles, FIT_QUANTILES, fitFamilies, fitFamily, fitSpikeTail, paretoTail } from "../../../src/traces/fit.js";
 import { createDistribution, type DistributionSpec } from "../../../src/workload/distributions.js";
 import { ksStatistic } from "../../../src/stats/special.js";
 import { rngFor } from "../../../src/stats/random.js";
@@ -114,5 +114,50 @@ describe("crop, Pareto tail, spike plus tail", () => {
     expect(d.cdf(11_999.999)).toBeGreaterThan(1 - 1e-6);
     // One side empty: the other side alone.
     expect(fitSpikeTail([200, 300, 5000]).spec).toMatchObject({ type: "pareto", scale: 100 });
+  });
+});
+
+describe("fits of many values (quantiles where they cost)", () => {
+  // 120,000 whole-number draws: more than FIT_QUANTILES, so the KS statistic, Weibull and the
+  // truncated re-estimation use quantiles; one 0 among them.
+  const rng = rngFor(7, "fit-quantiles");
+  const values = Array.from({ length: 120_000 }, () => Math.round(Math.exp(5 + 1.1 * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()))));
+  values[500] = 0;
+  const positive = values.map((v) => Math.max(1, v));
+
+  it("keeps the one-pass families' parameters and AIC exact, Weibull within 0.1%, and the ranking", () => {
+    expect(FIT_QUANTILES).toBeLessThan(positive.length);
+    const sampled = fitFamilies(positive);
+    const all = fitFamilies(positive, { quantiles: Infinity });
+    expect(sampled.quantiles).toBe(FIT_QUANTILES);
+    expect(all.quantiles).toBeUndefined();
+    expect(sampled.n).toBe(positive.length);
+    expect(sampled.fits.map((f) => f.family)).toEqual(all.fits.map((f) => f.family));
+    for (const fit of all.fits) {
+      const other = sampled.fits.find((f) => f.family === fit.family)!;
+      if (fit.family === "weibull") {
+        const a = fit.spec as { shape: number; scale: number };
+        const b = other.spec as { shape: number; scale: number };
+        expect(Math.abs(b.shape / a.shape - 1)).toBeLessThan(1e-3);
+        expect(Math.abs(b.scale / a.scale - 1)).toBeLessThan(1e-3);
+        continue;
+      }
+      expect(other.spec, fit.family).toEqual(fit.spec);
+      expect(other.aic, fit.family).toBe(fit.aic);
+      // KS over the quantiles: the same sup to within a quantile's share.
+      expect(Math.abs(other.ks - fit.ks), fit.family).toBeLessThan(2 / FIT_QUANTILES + 1e-9);
+    }
+  });
+
+  it("a family that cannot take the smallest value fails as on all values (the smallest is among the quantiles)", () => {
+    const sampled = fitFamilies(values);
+    const all = fitFamilies(values, { quantiles: Infinity });
+    expect(sampled.failed.map((f) => f.family).sort()).toEqual(all.failed.map((f) => f.family).sort());
+    expect(sampled.failed.map((f) => f.family)).toContain("lognormal");
+  });
+
+  it("evenQuantiles takes order statistics at (i + 1/2) n / m, the first being the smallest", () => {
+    const sorted = Float64Array.from({ length: 10 }, (_, i) => i * 10);
+    expect(Array.from(evenQuantiles(sorted, 5))).toEqual([0, 30, 50, 70, 90]);
   });
 });

@@ -1,0 +1,190 @@
+// The rows of a timed_synthetic_session file as columns of numbers while the file is read: one
+// entry per row in a handful of number arrays, no object per row. A session's requests are made
+// only once all rows are in (a session's rows may be anywhere in the file), session by session.
+// Reading agentload's million-request benchmark trace, rows kept as objects (a request, its edges,
+// the row) were most of the 1.1 GB peak and the 5 s of garbage collection.
+import type { AgentloadExtension } from "./veeksha-agentload.js";
+import type { TraceEdge, TraceRequest } from "./types.js";
+import { Where } from "./where.js";
+
+/** What a row says beyond its request's sizes. */
+export interface SessionRowInput {
+  session: string;
+  line: number;
+  fresh: number;
+  output: number;
+  prompt: number;
+  /** cacheable_history_tokens, or undefined. */
+  shared: number | undefined;
+  /** With session_context: node id, parents and history parent (node ids). */
+  context: { node: number; parents: number[]; history: number | null } | null;
+  /** Seconds: wait_after_ready (with session_context) or wait_after_previous_response_s (without). */
+  wait: number | undefined;
+  /** turn_idx of a legacy row, when given. */
+  turn: number | undefined;
+  extension: AgentloadExtension | undefined;
+}
+
+export class SessionRows {
+  /** Session ids in order of first row; a row refers to its session by position. */
+  readonly sessions: string[] = [];
+  private readonly sessionIndex = new Map<string, number>();
+  /** Per session: its first row, and whether its rows have session_context. */
+  private readonly firstRow: number[] = [];
+  private readonly withContext: boolean[] = [];
+  // Per row (NaN for "not given"):
+  private readonly session: number[] = [];
+  readonly line: number[] = [];
+  private readonly fresh: number[] = [];
+  private readonly output: number[] = [];
+  private readonly prompt: number[] = [];
+  private readonly shared: number[] = [];
+  private readonly node: number[] = [];
+  private readonly history: number[] = [];
+  private readonly wait: number[] = [];
+  private readonly turn: number[] = [];
+  /** Parents of row i: parents[parentStart[i]] up to parents[parentStart[i + 1]]. */
+  private readonly parentStart: number[] = [0];
+  private readonly parents: number[] = [];
+  private readonly extensions = new Map<number, AgentloadExtension>();
+
+  constructor(private readonly file: string) {}
+
+  get size(): number {
+    return this.line.length;
+  }
+
+  get generated(): boolean {
+    return this.extensions.size > 0;
+  }
+
+  /** The session's rows so far have (true) or lack (false) session_context; undefined for a new session. */
+  hasContext(session: string): boolean | undefined {
+    const k = this.sessionIndex.get(session);
+    return k === undefined ? undefined : this.withContext[k];
+  }
+
+  firstLineOf(session: string): number {
+    return this.line[this.firstRow[this.sessionIndex.get(session)!]!]!;
+  }
+
+  add(row: SessionRowInput): void {
+    let k = this.sessionIndex.get(row.session);
+    if (k === undefined) {
+      k = this.sessions.length;
+      this.sessions.push(row.session);
+      this.sessionIndex.set(row.session, k);
+      this.firstRow.push(this.line.length);
+      this.withContext.push(row.context !== null);
+    }
+    const i = this.line.length;
+    this.session.push(k);
+    this.line.push(row.line);
+    this.fresh.push(row.fresh);
+    this.output.push(row.output);
+    this.prompt.push(row.prompt);
+    this.shared.push(row.shared ?? NaN);
+    this.node.push(row.context?.node ?? NaN);
+    this.history.push(row.context?.history ?? NaN);
+    this.wait.push(row.wait ?? NaN);
+    this.turn.push(row.turn ?? NaN);
+    for (const p of row.context?.parents ?? []) this.parents.push(p);
+    this.parentStart.push(this.parents.length);
+    if (row.extension) this.extensions.set(i, row.extension);
+  }
+
+  /**
+   * Each session's requests in turn (its rows in file order, ids `<session>:<node>`, or
+   * `<session>:<position>` for legacy chains), with the lines they came from and the extensions
+   * of their lines by request id. The columns are let go once every session was handed on.
+   */
+  *bySession(): Generator<{ session: string; requests: TraceRequest[]; lines: number[]; extensions: Map<string, AgentloadExtension> }, void, undefined> {
+    const n = this.size;
+    const sessions = this.sessions.length;
+    // Rows grouped by session, in file order within each (a counting sort).
+    const start = new Int32Array(sessions + 1);
+    for (let i = 0; i < n; i++) start[this.session[i]! + 1]!++;
+    for (let k = 0; k < sessions; k++) start[k + 1]! += start[k]!;
+    const order = new Int32Array(n);
+    const next = start.slice(0, sessions);
+    for (let i = 0; i < n; i++) order[next[this.session[i]!]!++] = i;
+    for (let k = 0; k < sessions; k++) {
+      const rows = order.subarray(start[k]!, start[k + 1]!);
+      const session = this.sessions[k]!;
+      const extensions = new Map<string, AgentloadExtension>();
+      const made = this.withContext[k] ? this.graph(session, rows, extensions) : this.chain(session, rows);
+      yield { session, ...made, extensions };
+    }
+  }
+
+  private request(i: number, session: string): TraceRequest {
+    const request: TraceRequest = {
+      id: "",
+      conversation: session,
+      parents: [],
+      historyParent: null,
+      freshInputTokens: this.fresh[i]!,
+      outputTokens: this.output[i]!,
+      promptTokens: this.prompt[i]!,
+    };
+    if (!Number.isNaN(this.shared[i]!)) request.sharedPrefixTokens = this.shared[i]!;
+    return request;
+  }
+
+  /** A legacy session (rows without session_context): a chain in row order, or turn_idx order. */
+  private chain(session: string, rows: Int32Array): { requests: TraceRequest[]; lines: number[] } {
+    let chain = Array.from(rows);
+    if (!Number.isNaN(this.turn[chain[0]!]!)) {
+      const without = chain.find((i) => Number.isNaN(this.turn[i]!));
+      if (without !== undefined) new Where(this.file, this.line[without]).at("turn_idx").expected("a whole number >= 0", undefined);
+      chain = chain.sort((a, b) => this.turn[a]! - this.turn[b]!);
+    }
+    const requests: TraceRequest[] = [];
+    let previous: string | undefined;
+    chain.forEach((i, position) => {
+      const request = this.request(i, session);
+      request.id = `${session}:${position}`;
+      if (previous !== undefined) {
+        request.parents = [{ from: previous, type: "sequential" }];
+        request.historyParent = previous;
+        request.waitAfterReadyMs = (Number.isNaN(this.wait[i]!) ? 0 : this.wait[i]!) * 1000;
+      }
+      previous = request.id;
+      requests.push(request);
+    });
+    return { requests, lines: chain.map((i) => this.line[i]!) };
+  }
+
+  /** A session of rows with session_context: its graph. */
+  private graph(session: string, rows: Int32Array, extensions: Map<string, AgentloadExtension>): { requests: TraceRequest[]; lines: number[] } {
+    // Ids of the session's nodes, made once: a parent's edge shares its request's id string.
+    const ids = new Map<number, string>();
+    for (const i of rows) {
+      const node = this.node[i]!;
+      if (ids.has(node)) new Where(this.file, this.line[i]).at("session_context", "node_id").fail(`session ${session} has node ${node} twice`);
+      ids.set(node, `${session}:${node}`);
+    }
+    const idOf = (node: number) => ids.get(node) ?? `${session}:${node}`;
+    const requests: TraceRequest[] = [];
+    const lines: number[] = [];
+    for (const i of rows) {
+      const request = this.request(i, session);
+      request.id = ids.get(this.node[i]!)!;
+      const history = Number.isNaN(this.history[i]!) ? null : this.history[i]!;
+      const parents: TraceEdge[] = [];
+      for (let k = this.parentStart[i]!; k < this.parentStart[i + 1]!; k++) {
+        const p = this.parents[k]!;
+        parents.push({ from: idOf(p), type: p === history ? "sequential" : "dependency" });
+      }
+      request.parents = parents;
+      request.historyParent = history === null ? null : idOf(history);
+      const wait = this.wait[i]!;
+      if (!Number.isNaN(wait) && (parents.length > 0 || wait > 0)) request.waitAfterReadyMs = wait * 1000;
+      const extension = this.extensions.get(i);
+      if (extension) extensions.set(request.id, extension);
+      requests.push(request);
+      lines.push(this.line[i]!);
+    }
+    return { requests, lines };
+  }
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { rngFor } from "../../../src/stats/random.js";
+import { sortNumbers } from "../../../src/stats/sort.js";
+
+const rng = rngFor(3, "sort-test");
+const draws = (n: number, f: () => number) => Float64Array.from({ length: n }, f);
+
+describe("sortNumbers", () => {
+  it("orders as Float64Array's sort does: whole numbers (counted), negatives, wide spans, fractions and NaN", () => {
+    const cases = [
+      draws(50_000, () => Math.floor(rng.next() * 3000)),
+      draws(50_000, () => Math.floor(rng.next() * 3000) - 1500),
+      draws(50_000, () => Math.floor(rng.next() * 1e9)),
+      draws(50_000, () => rng.next() * 1000),
+      draws(10_000, () => (rng.next() < 0.01 ? NaN : Math.floor(rng.next() * 50))),
+      draws(100, () => Math.floor(rng.next() * 10)),
+      new Float64Array(0),
+    ];
+    for (const values of cases) {
+      const expected = Float64Array.from(values).sort();
+      const got = sortNumbers(Float64Array.from(values));
+      expect(Array.from(got)).toEqual(Array.from(expected));
+    }
+  });
+
+  it("sorts in place and returns the same array", () => {
+    const x = draws(10_000, () => Math.floor(rng.next() * 100));
+    expect(sortNumbers(x)).toBe(x);
+    for (let i = 1; i < x.length; i++) expect(x[i - 1]!).toBeLessThanOrEqual(x[i]!);
+  });
+});
