@@ -37,15 +37,77 @@ export function decodeLevels(spans: Iterable<Span>): { times: number[]; levels: 
 }
 
 export function decodeOverlap(spans: Iterable<Span>): DecodeOverlap {
-  const { times, levels } = decodeLevels(spans);
-  /** timeAt[k]: total time with exactly k requests decoding. */
-  const timeAt: number[] = [0];
-  for (let i = 0; i < times.length - 1; i++) {
-    const level = levels[i]!;
-    const dt = times[i + 1]! - times[i]!;
-    while (timeAt.length <= level) timeAt.push(0);
-    timeAt[level]! += dt;
+  const sweep = new DecodeSweep();
+  for (const span of spans) sweep.add(span);
+  return sweep.result();
+}
+
+/**
+ * decodeOverlap as spans arrive, in memory that does not grow with the run: `settle(t)` says no
+ * span added later starts before t (a run knows it: the earliest dispatch still in flight), and the
+ * events before t are folded into the time spent at each level and forgotten. Only the events of
+ * spans not yet settled are kept. The result is decodeOverlap's over every span added, to the bit:
+ * the same event times, folded in the same order with the same additions.
+ */
+export class DecodeSweep {
+  /** Events not yet folded: time -> change in the number of requests decoding. */
+  private pending = new Map<number, number>();
+  /** timeAt[k]: time folded with exactly k requests decoding. */
+  private timeAt: number[] = [0];
+  private level = 0;
+  /** The last event time folded; undefined before the first. */
+  private last: number | undefined;
+
+  /** Events not yet folded (what the sweep holds). */
+  get pendingEvents(): number {
+    return this.pending.size;
   }
+
+  add({ start, end }: Span): void {
+    if (!(end > start)) return;
+    this.pending.set(start, (this.pending.get(start) ?? 0) + 1);
+    this.pending.set(end, (this.pending.get(end) ?? 0) - 1);
+  }
+
+  /** No span added from now on starts before `before`: the events before it are final. */
+  settle(before: number): void {
+    const times: number[] = [];
+    for (const t of this.pending.keys()) if (t < before) times.push(t);
+    if (times.length === 0) return;
+    times.sort((a, b) => a - b);
+    const state = { timeAt: this.timeAt, level: this.level, last: this.last };
+    fold(state, times, this.pending);
+    for (const t of times) this.pending.delete(t);
+    this.level = state.level;
+    this.last = state.last;
+  }
+
+  /** The overlap of every span added so far (the sweep goes on: later spans may still be added). */
+  result(): DecodeOverlap {
+    const times = [...this.pending.keys()].sort((a, b) => a - b);
+    const state = { timeAt: [...this.timeAt], level: this.level, last: this.last };
+    fold(state, times, this.pending);
+    return overlapOf(state.timeAt);
+  }
+}
+
+/** Folds events at `times` (ascending, all after state.last) into state. */
+function fold(state: { timeAt: number[]; level: number; last: number | undefined }, times: readonly number[], delta: ReadonlyMap<number, number>): void {
+  const { timeAt } = state;
+  let { level, last } = state;
+  for (const t of times) {
+    if (last !== undefined) {
+      while (timeAt.length <= level) timeAt.push(0);
+      timeAt[level]! += t - last;
+    }
+    level += delta.get(t)!;
+    last = t;
+  }
+  state.level = level;
+  state.last = last;
+}
+
+function overlapOf(timeAt: readonly number[]): DecodeOverlap {
   const max = timeAt.length - 1;
   let decodeTime = 0;
   let weighted = 0;
