@@ -102,7 +102,11 @@ try {
   const s = result.summary;
   const recordsMB = statSync(join(result.dir, "records.jsonl")).size / 2 ** 20;
 
-  const steady = samples.filter((x) => x.atS >= SKIP_SHARE * minutes * 60);
+  // Samples taken once the last record was in belong to the end of the run (summary, ideal cache,
+  // report.html: records read back), not to its steady state.
+  const running = samples.filter((x, i) => samples.slice(i + 1).some((y) => y.requests > x.requests));
+  const ending = samples.filter((x) => !running.includes(x));
+  const steady = running.filter((x) => x.atS >= SKIP_SHARE * minutes * 60);
   const perMin = (pick: (x: Sample) => number) => slope(steady.map((x) => x.atS / 60), steady.map(pick));
   const per100k = (pick: (x: Sample) => number) => slope(steady.map((x) => x.requests / 1e5), steady.map(pick));
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2).padStart(7) : "      -");
@@ -115,8 +119,10 @@ try {
     if (i % every !== 0 && i !== samples.length - 1) continue;
     console.log(`  ${x.atS.toFixed(0).padStart(7)} ${String(x.requests).padStart(10)} ${x.heapMB.toFixed(1).padStart(9)} ${x.rssMB.toFixed(1).padStart(9)}`);
   }
-  console.log(`  after the run (summary, ideal cache, report.html done): heap ${end.heapMB.toFixed(1)} MB, rss ${end.rssMB.toFixed(1)} MB`);
-  console.log(`  slope over the last ${Math.round((1 - SKIP_SHARE) * 100)}% (${steady.length} samples):`);
+  const peak = (pick: (x: Sample) => number) => Math.max(...ending.map(pick), pick(end)).toFixed(1);
+  console.log(`  end of the run (summary, ideal cache, report.html), highest sample: heap ${peak((x) => x.heapMB)} MB, rss ${peak((x) => x.rssMB)} MB`);
+  console.log(`  after it: heap ${end.heapMB.toFixed(1)} MB, rss ${end.rssMB.toFixed(1)} MB`);
+  console.log(`  slope while requests ran, first ${Math.round(SKIP_SHARE * 100)}% left out (${steady.length} samples):`);
   console.log(`    heap ${f(perMin((x) => x.heapMB))} MB/min  ${f(per100k((x) => x.heapMB))} MB per 100k requests`);
   console.log(`    rss  ${f(perMin((x) => x.rssMB))} MB/min  ${f(per100k((x) => x.rssMB))} MB per 100k requests`);
   console.log("  (memory figures are noisy on a shared machine: measure twice)");
