@@ -7,9 +7,11 @@
 // minute and MB per 100k requests. A flat run's slope is near 0; one that keeps something per
 // request grows with it.
 //
-// Run: node --expose-gc --import tsx benchmarks/soak-memory.ts [--minutes 3] [--rate 300]
-//      node --expose-gc --import tsx benchmarks/soak-memory.ts --hour
-// (without --expose-gc the heap figures include garbage not yet collected and are noisier)
+// Run: npm run bench:soak [-- --minutes 3] [--rate 300]     (an hour: npm run bench:soak -- --hour)
+//   or node --expose-gc --import tsx benchmarks/soak-memory.ts ...
+// (without --expose-gc the heap figures include garbage not yet collected and are noisier). The
+// forced collections pause the event loop (tens of ms with this heap), which shows as dispatch
+// lateness and may make the run "not valid": this benchmark measures memory, not timing.
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
