@@ -6,8 +6,9 @@
 //    puts its duration into the histogram (a run says so for every session);
 //  - per span not yet settled: its decode events, until settle(t) folds those before t (a run
 //    settles the time of its earliest dispatch still in flight);
-//  - per successful request: the values goodput is judged by (9 numbers), so summarize() can judge
-//    goodput by another SLO, unless `bounded`, as a run's aggregator is.
+//  - per successful request: the values goodput is judged by (7 numbers with the built-in
+//    catalogue), so summarize() can judge goodput by another SLO, unless `bounded`, as a run's
+//    aggregator is.
 // A bounded aggregator fed by a run so holds what its sessions and requests in flight need, however
 // long the run (test/unit/metrics/aggregator-bounded.test.ts). Warm-up records are counted and
 // otherwise ignored.
@@ -35,7 +36,7 @@ export interface AggregatorOptions {
   submetrics?: readonly string[];
   /**
    * Keep nothing per request: goodput is judged by `slo` only (summarize() given another SLO
-   * throws). Default false: each successful request's per-request values are kept (72 bytes with
+   * throws). Default false: each successful request's per-request values are kept (56 bytes with
    * the built-in catalogue) so summarize() can judge goodput by any SLO.
    */
   bounded?: boolean;
