@@ -78,11 +78,12 @@ export class RecordsLostError extends Error {
 }
 
 /**
- * The decode sweep settles every so many records: each settle sorts the events since the last, so
- * settling per record would sort a handful each time for nothing.
+ * The decode sweep settles every so many records: a settle goes over every event it holds (those of
+ * the requests in flight too), so settling per record would pay that per record. The sweep then
+ * holds at most 2 x (SETTLE_EVERY + requests in flight) events.
  */
 const SETTLE_EVERY = 1024;
-/** Records' times are rounded to microseconds (record.ts): a dispatch stamped after a ticket may read up to half of one earlier. */
+/** Records' times are rounded to microseconds (record.ts): a dispatch stamped after a ticket may read up to half a microsecond before it. */
 const ROUNDING_MS = 0.001;
 
 export function createRecorder(opts: RecorderOptions): Recorder {
