@@ -80,7 +80,9 @@ export class RecordsLostError extends Error {
 /**
  * The decode sweep settles every so many records: a settle goes over every event it holds (those of
  * the requests in flight too), so settling per record would pay that per record. The sweep then
- * holds at most 2 x (SETTLE_EVERY + requests in flight) events.
+ * holds the events of the spans added since the last settle and of those that ended after the
+ * earliest request still in flight was sent: a request as long as its timeout holds back the
+ * requests of that long.
  */
 const SETTLE_EVERY = 1024;
 /** Records' times are rounded to microseconds (record.ts): a dispatch stamped after a ticket may read up to half a microsecond before it. */
