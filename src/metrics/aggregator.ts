@@ -1,12 +1,20 @@
 // Streams RequestRecords into a RunSummary. Every latency metric of the catalogue goes into a
 // mergeable histogram as records arrive (and each sub-metric asked for, e.g. ttfc{kind:spawn});
-// besides those it keeps only a few numbers per successful request (the per-request values goodput
-// is judged by, which need the SLO, and the decode span for the overlap sweep) and a start and end
-// per session, so a long run need not hold its records. Warm-up records are counted and otherwise
-// ignored.
+// goodput is counted as they arrive against the aggregator's SLO; the decode overlap is swept as
+// they arrive (decode-overlap.ts DecodeSweep). What it keeps beyond that:
+//  - per session still running: its first dispatch, last end and requests, until sessionEnded()
+//    puts its duration into the histogram (a run says so for every session);
+//  - per span not yet settled: its decode events, until settle(t) folds those before t (a run
+//    settles the time of its earliest dispatch still in flight);
+//  - per successful request: the values goodput is judged by (7 numbers with the built-in
+//    catalogue), so summarize() can judge goodput by another SLO, unless `bounded`, as a run's
+//    aggregator is.
+// A bounded aggregator fed by a run so holds what its sessions and requests in flight need, however
+// long the run (test/unit/metrics/aggregator-bounded.test.ts). Warm-up records are counted and
+// otherwise ignored.
 import { requestEndAt } from "../records/request-end.js";
 import type { ErrorKind, RequestRecord } from "../records/types.js";
-import { decodeOverlap } from "./decode-overlap.js";
+import { DecodeSweep } from "./decode-overlap.js";
 import { LatencyHistogram } from "../stats/histogram.js";
 import type { PrometheusScrape } from "./prometheus.js";
 import { requestMetrics } from "./request-metrics.js";
@@ -26,6 +34,12 @@ export interface AggregatorOptions {
   catalogue?: MetricCatalogue;
   /** Sub-metrics to keep beside their metric, e.g. "ttfc{kind:spawn}" (those the SLO names are added). */
   submetrics?: readonly string[];
+  /**
+   * Keep nothing per request: goodput is judged by `slo` only (summarize() given another SLO
+   * throws). Default false: each successful request's per-request values are kept (56 bytes with
+   * the built-in catalogue) so summarize() can judge goodput by any SLO.
+   */
+  bounded?: boolean;
 }
 
 export interface SummarizeOptions {
@@ -39,7 +53,24 @@ export interface SummarizeOptions {
 
 export interface Aggregator {
   add(record: RequestRecord): void;
+  /** No record of this session comes any more: its duration goes into the histogram and its state is freed. */
+  sessionEnded(sessionId: string): void;
+  /** No record added from now on has a decode span starting before `before` (run clock, ms): the overlap sweep folds what came before. */
+  settle(before: number): void;
+  /** What the aggregator holds that grows with sessions or requests (tests: it stays bounded). */
+  held(): AggregatorHeld;
   summarize(options: SummarizeOptions): RunSummary;
+}
+
+export interface AggregatorHeld {
+  /** Sessions with a record and no sessionEnded() yet. */
+  openSessions: number;
+  /** Warm-up sessions with a record and no sessionEnded() yet. */
+  openWarmupSessions: number;
+  /** Successful requests whose per-request values are kept (0 when bounded). */
+  requestRows: number;
+  /** Decode events not yet settled. */
+  decodeEvents: number;
 }
 
 interface Submetric {
@@ -80,14 +111,20 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     }
     submetrics.push({ name, parsed, def, hist: new LatencyHistogram() });
   }
-  /** Per session: first dispatch, last end, requests. */
+  /** Per session still running: first dispatch, last end, requests. */
   const spans = new Map<string, { start: number; end: number; requests: number }>();
-  // Per successful request: each per-request metric's value (NaN = absent), then the decode span.
-  const COLUMNS = perRequestDefs.length + 2;
-  const C_DECODE_START = perRequestDefs.length;
-  const C_DECODE_END = perRequestDefs.length + 1;
-  const sessions = new Set<string>();
-  const warmupSessions = new Set<string>();
+  /** Per session metric: the sessions ended so far. */
+  const endedSessions = new Map<string, LatencyHistogram>(sessionDefs.map((d) => [d.name, new LatencyHistogram()]));
+  let sessionsEnded = 0;
+  const bounded = options.bounded === true;
+  // Per successful request (unless bounded): each per-request metric's value (NaN = absent).
+  const COLUMNS = perRequestDefs.length;
+  const openWarmupSessions = new Set<string>();
+  let warmupSessionsSeen = 0;
+  const decode = new DecodeSweep();
+  const ownLimits = options.slo ? requestLimits(options.slo, catalogue) : {};
+  const judgesGoodput = Object.keys(ownLimits).length > 0;
+  let good = 0;
   const byKind: Partial<Record<ErrorKind, number>> = {};
   const byStatus: Record<string, number> = {};
   let warmupRequests = 0;
@@ -110,26 +147,28 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
   let cachedReported = false;
   let hitCached = 0;
   let hitPrompt = 0;
-  let rows = new Float64Array(COLUMNS * 1024);
+  let rows = new Float64Array(bounded ? 0 : COLUMNS * 1024);
 
-  function keepRow(values: number[]): void {
+  function keepRow(values: Record<string, number | undefined>): void {
     const at = (ok - 1) * COLUMNS;
     if (at + COLUMNS > rows.length) {
-      const grown = new Float64Array(rows.length * 2);
+      const grown = new Float64Array(Math.max(rows.length * 2, COLUMNS * 1024));
       grown.set(rows);
       rows = grown;
     }
-    rows.set(values, at);
+    perRequestDefs.forEach((d, c) => (rows[at + c] = values[d.name] ?? NaN));
   }
 
   function add(record: RequestRecord): void {
     if (record.warmup) {
       warmupRequests++;
-      warmupSessions.add(record.sessionId);
+      if (!openWarmupSessions.has(record.sessionId)) {
+        openWarmupSessions.add(record.sessionId);
+        warmupSessionsSeen++;
+      }
       return;
     }
     requests++;
-    sessions.add(record.sessionId);
     const m = requestMetrics(record);
     const end = requestEndAt(record);
     const span = spans.get(record.sessionId);
@@ -176,30 +215,40 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
         hitPrompt += m.reportedPromptTokens;
       }
     }
-    const nan = (v: number | undefined) => v ?? NaN;
-    keepRow([...perRequestDefs.map((d) => nan(d.perRequest!(m, record))), nan(m.decode?.start), nan(m.decode?.end)]);
+    if (m.decode) decode.add(m.decode);
+    if (!judgesGoodput && bounded) return;
+    const values: Record<string, number | undefined> = {};
+    for (const d of perRequestDefs) values[d.name] = d.perRequest!(m, record);
+    if (judgesGoodput && meetsRequestLimits(values, ownLimits, catalogue)) good++;
+    if (!bounded) keepRow(values);
+  }
+
+  function sessionEnded(sessionId: string): void {
+    openWarmupSessions.delete(sessionId);
+    const span = spans.get(sessionId);
+    if (!span) return;
+    spans.delete(sessionId);
+    sessionsEnded++;
+    for (const def of sessionDefs) {
+      const v = def.sessionValue!(span);
+      if (v !== undefined) endedSessions.get(def.name)!.record(v);
+    }
   }
 
   function goodput(slo: SloInput | readonly Objective[] | undefined, perSec: (n: number) => number): GoodputSummary | null {
     if (!slo) return null;
+    if (slo === options.slo) return judgesGoodput ? { requests: good, perSec: perSec(good), share: ok > 0 ? good / ok : 0, limits: ownLimits } : null;
+    if (bounded) throw new Error("summarize: a bounded aggregator judges goodput by its own SLO only (it keeps no per-request values)");
     const limits = requestLimits(slo, catalogue);
     if (Object.keys(limits).length === 0) return null;
-    let good = 0;
+    let met = 0;
     const values: Record<string, number | undefined> = {};
     for (let i = 0; i < ok; i++) {
       const at = i * COLUMNS;
       perRequestDefs.forEach((d, c) => (values[d.name] = Number.isNaN(rows[at + c]!) ? undefined : rows[at + c]));
-      if (meetsRequestLimits(values, limits, catalogue)) good++;
+      if (meetsRequestLimits(values, limits, catalogue)) met++;
     }
-    return { requests: good, perSec: perSec(good), share: ok > 0 ? good / ok : 0, limits };
-  }
-
-  function* decodeSpans(): Generator<{ start: number; end: number }> {
-    for (let i = 0; i < ok; i++) {
-      const start = rows[i * COLUMNS + C_DECODE_START]!;
-      const end = rows[i * COLUMNS + C_DECODE_END]!;
-      if (!Number.isNaN(start) && !Number.isNaN(end)) yield { start, end };
-    }
+    return { requests: met, perSec: perSec(met), share: ok > 0 ? met / ok : 0, limits };
   }
 
   function summarize(opts: SummarizeOptions): RunSummary {
@@ -209,7 +258,8 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     const seconds = opts.wallMs / 1000;
     const perSec = (n: number) => n / seconds;
     for (const def of sessionDefs) {
-      const h = new LatencyHistogram();
+      // The sessions ended so far, and those still open (all of them when nothing said sessions ended).
+      const h = new LatencyHistogram().merge(endedSessions.get(def.name)!);
       for (const span of spans.values()) {
         const v = def.sessionValue!(span);
         if (v !== undefined) h.record(v);
@@ -227,7 +277,7 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     const decided = ok + failed;
     return {
       wallMs: opts.wallMs,
-      counts: { requests, ok, failed, aborted, sessions: sessions.size, warmupRequests, warmupSessions: warmupSessions.size },
+      counts: { requests, ok, failed, aborted, sessions: sessionsEnded + spans.size, warmupRequests, warmupSessions: warmupSessionsSeen },
       errors: { rate: decided > 0 ? failed / decided : 0, byKind: { ...byKind }, byStatus: { ...byStatus } },
       throughput: {
         requestsPerSec: perSec(ok),
@@ -256,14 +306,20 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
         requestHitRate: hitPrompt > 0 ? hitCached / hitPrompt : null,
         server: opts.serverAfter ? serverCacheHitRate(opts.serverBefore, opts.serverAfter) : null,
       },
-      decode: decodeOverlap(decodeSpans()),
+      decode: decode.result(),
       dispatch: { lateness, thresholdMs: latenessThresholdMs, healthy: dispatchHealthy },
       health: { healthy: problems.length === 0, problems },
       histograms: Object.fromEntries([...[...hist].map(([name, h]) => [name, h.toJSON()]), ...submetrics.map((sub) => [sub.name, sub.hist.toJSON()])]) as RunSummary["histograms"],
     };
   }
 
-  return { add, summarize };
+  return {
+    add,
+    sessionEnded,
+    settle: (before) => decode.settle(before),
+    held: () => ({ openSessions: spans.size, openWarmupSessions: openWarmupSessions.size, requestRows: bounded ? 0 : ok, decodeEvents: decode.pendingEvents }),
+    summarize,
+  };
 }
 
 /** Summarizes records held in memory (tests, re-analysis of a records.jsonl). */
@@ -272,6 +328,7 @@ export function summarizeRecords(
   options: SummarizeOptions & Pick<AggregatorOptions, "latenessThresholdMs" | "catalogue" | "submetrics">,
 ): RunSummary {
   const aggregator = createAggregator({
+    ...(options.slo ? { slo: options.slo } : {}),
     latenessThresholdMs: options.latenessThresholdMs,
     ...(options.catalogue ? { catalogue: options.catalogue } : {}),
     submetrics: [...(options.submetrics ?? []), ...submetricsOf(options.slo)],

@@ -63,11 +63,11 @@ export interface IdealCacheSummary {
 
 /**
  * The ideal cache of a run. `sessions`: the run's session graphs by id (records of sessions not
- * there are left out); `scaffolds`: for records without scaffoldTokens (runs before it was recorded).
+ * there are left out; each is asked for once, so it may build them on demand); `scaffolds`: for records without scaffoldTokens (runs before it was recorded).
  */
 export function idealCacheOfRun(
   records: readonly RequestRecord[],
-  sessions: ReadonlyMap<string, SessionGraph>,
+  sessions: Pick<ReadonlyMap<string, SessionGraph>, "has" | "get">,
   scaffolds: ScaffoldLookup,
   options: IdealCacheOptions = {},
 ): IdealCacheSummary {

@@ -3,7 +3,9 @@
 // so only a crash mid-write can leave a broken line, and then only the last one, with no newline
 // after it: that line is skipped with a note. A broken line anywhere else is an error naming the
 // file and line.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import { StringDecoder } from "node:string_decoder";
 import { join } from "node:path";
 import type { RequestRecord, RunMetadata } from "./types.js";
 
@@ -14,37 +16,66 @@ export interface ReadRecordsOptions {
 
 /** The records of a records.jsonl, in file order. Blank lines are skipped. */
 export function readRecords(path: string, options: ReadRecordsOptions = {}): RequestRecord[] {
-  let text: string;
+  const records: RequestRecord[] = [];
+  forEachRecord(path, (r) => void records.push(r), options);
+  return records;
+}
+
+/** Bytes read at a time: the file is never held whole (a soak's is hundreds of MB). */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Each record of a records.jsonl in file order, read a chunk at a time: a reader that keeps only
+ * what it needs of each record holds that, not the file. Blank lines are skipped.
+ */
+export function forEachRecord(path: string, visit: (record: RequestRecord) => void, options: ReadRecordsOptions = {}): void {
+  let fd: number;
   try {
-    text = readFileSync(path, "utf8");
+    fd = openSync(path, "r");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`${path}: no such records file`);
     throw err;
   }
-  const lines = text.split("\n");
-  // Text after the last newline is a line the writer did not finish (or a file written by hand
-  // without a final newline): only there may a line be torn.
-  const lastIndex = lines.length - 1;
-  const records: RequestRecord[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === "") continue;
-    const where = `${path}:${i + 1}`;
+  const parse = (line: string, number: number, last: boolean) => {
+    if (line.trim() === "") return;
+    const where = `${path}:${number}`;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (err) {
-      if (i === lastIndex) {
+      // Text after the last newline is a line the writer did not finish (or a file written by
+      // hand without a final newline): only there may a line be torn.
+      if (last) {
         options.onNote?.(`${where}: ignored a torn last line (the run stopped while writing it)`);
-        continue;
+        return;
       }
       throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
     }
     const missing = missingFields(value);
     if (missing.length > 0) throw new Error(`${where}: not a request record (no ${missing.join(", ")})`);
-    records.push(value as RequestRecord);
+    visit(value as RequestRecord);
+  };
+  try {
+    const decoder = new StringDecoder("utf8");
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let tail = "";
+    let number = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      const text = tail + decoder.write(buffer.subarray(0, n));
+      let from = 0;
+      // The tail holds no newline: search only what is new (a line longer than a chunk stays linear).
+      for (let nl = text.indexOf("\n", tail.length); nl !== -1; nl = text.indexOf("\n", from)) {
+        parse(text.slice(from, nl), ++number, false);
+        from = nl + 1;
+      }
+      tail = text.slice(from);
+    }
+    parse(tail + decoder.end(), ++number, true);
+  } finally {
+    closeSync(fd);
   }
-  return records;
 }
 
 function missingFields(value: unknown): string[] {

@@ -6,6 +6,7 @@
 // could be stamped and no timeout fire (plain timers: every runtime). metrics/client-checks.ts
 // judges both.
 import { STALL_MIN_MS, type ClientCpuSamples, type EventLoopStall } from "../metrics/client-checks.js";
+import type { StallWatcher } from "./stall-marks.js";
 
 interface EventLoopUtilization {
   idle: number;
@@ -24,6 +25,8 @@ export interface CpuSamplerOptions {
   windowMs?: number;
   /** The stall detector's timer period (default STALL_TICK_MS). */
   tickMs?: number;
+  /** Told every tick and every stall as they happen (the recorder marks stalls with the requests in flight: stall-marks.ts). */
+  watcher?: StallWatcher;
   now?: () => number;
   /** For tests: the runtime's APIs (default: those of globalThis). */
   eventLoopUtilization?: EluFn | undefined;
@@ -69,10 +72,10 @@ function cpuReader(cpu: CpuFn): Reader {
  */
 export const STALL_TICK_MS = 50;
 /** Stalls kept (the earliest); the count and the longest are kept beyond it. */
-const MAX_STALLS = 100;
+export const MAX_STALLS = 100;
 
 /** Stalls of the event loop: gaps of STALL_MIN_MS or more between two ticks of a STALL_TICK_MS timer. */
-function stallDetector(now: () => number, tickMs: number) {
+function stallDetector(now: () => number, tickMs: number, watcher: StallWatcher | undefined) {
   const start = now();
   let last = start;
   const stalls: EventLoopStall[] = [];
@@ -86,8 +89,10 @@ function stallDetector(now: () => number, tickMs: number) {
       count++;
       if (stalls.length < MAX_STALLS) stalls.push(stall);
       if (!longest || stall.ms > longest.ms) longest = stall;
+      watcher?.stall(stall);
     }
     last = at;
+    watcher?.tick(last - start);
   };
   const timer = setInterval(check, tickMs);
   (timer as { unref?: () => void }).unref?.();
@@ -104,7 +109,7 @@ function stallDetector(now: () => number, tickMs: number) {
 export function startCpuSampler(options: CpuSamplerOptions = {}): CpuSampler {
   const windowMs = options.windowMs ?? 1000;
   const now = options.now ?? (() => performance.now());
-  const stalls = stallDetector(now, options.tickMs ?? STALL_TICK_MS);
+  const stalls = stallDetector(now, options.tickMs ?? STALL_TICK_MS, options.watcher);
   const g = globalThis as { performance?: { eventLoopUtilization?: EluFn }; process?: { cpuUsage?: CpuFn } };
   const elu = working("eventLoopUtilization" in options ? options.eventLoopUtilization : g.performance?.eventLoopUtilization?.bind(g.performance));
   const cpu = "cpuUsage" in options ? options.cpuUsage : g.process?.cpuUsage?.bind(g.process);

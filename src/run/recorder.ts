@@ -4,13 +4,17 @@
 // (run.ts stops dispatching and aborts the requests in flight), later records are counted as lost,
 // and throwIfFailed ends the run with a RecordsLostError carrying the summary of the records the
 // file kept. The aggregator only ever sees written records, so that summary is records.jsonl's.
+// Nothing here grows with the run: the aggregator is bounded and told when sessions end and which
+// dispatches are still in flight (requestStarted/requestEnded: the decode sweep settles up to the
+// earliest), and stalls are marked as they happen (stall-marks.ts).
 import { setMaxListeners } from "node:events";
-import { createAggregator, type AggregatorOptions } from "../metrics/aggregator.js";
-import type { ClientCpuSamples, EventLoopStall } from "../metrics/client-checks.js";
+import { createAggregator, type AggregatorHeld, type AggregatorOptions } from "../metrics/aggregator.js";
+import type { ClientCpuSamples } from "../metrics/client-checks.js";
 import type { RunSummary } from "../metrics/summary.js";
 import type { ServerMetricsSnapshot } from "./server-metrics.js";
 import { RecordWriter, RecordWriteError, type RecordSink } from "../records/writer.js";
 import type { RunProgress } from "./run.js";
+import { StallMarks, type StallWatcher } from "./stall-marks.js";
 import type { RequestRecord } from "./types.js";
 
 export interface RecorderOptions {
@@ -29,7 +33,16 @@ export interface Recorder {
   startClock(): number;
   /** A session was released; its 0-based index. */
   sessionStarted(): number;
-  sessionDone(): void;
+  /** The session has ended: every record of it was added; its state in the aggregator is freed. */
+  sessionDone(sessionId: string): void;
+  /**
+   * A request is about to be sent: a ticket to hand to requestEnded once its record was added (or
+   * it never will be). Until then the decode sweep keeps everything from its start on.
+   */
+  requestStarted(): number;
+  requestEnded(ticket: number): void;
+  /** Told by the CPU sampler as stalls happen (run.ts passes it as the sampler's watcher). */
+  readonly stallWatcher: StallWatcher;
   /** Writes the record (then aggregates and reports it); after a write failure, counts it as lost. */
   add(record: RequestRecord): void;
   /** Aborted when records.jsonl cannot be written: the run must stop. */
@@ -43,6 +56,8 @@ export interface Recorder {
   /** The sampler's event-loop stalls, each with the requests written to records.jsonl that were in flight during it. */
   markStalls(samples: ClientCpuSamples): ClientCpuSamples;
   summarize(wallMs: number, before: ServerMetricsSnapshot | null, after: ServerMetricsSnapshot | null): RunSummary;
+  /** What it holds that grows with sessions or requests (tests: it stays bounded). */
+  held(): { aggregator: AggregatorHeld; inFlight: number; stallRecords: number };
 }
 
 /** The run stopped because records.jsonl could not be written; the summary is that of the records it kept. */
@@ -62,38 +77,16 @@ export class RecordsLostError extends Error {
   }
 }
 
-/** Per written record (records.jsonl line i + 1): when it was in flight, run-clock ms. */
-class Spans {
-  private data = new Float64Array(2 * 1024);
-  length = 0;
-
-  push(from: number, to: number): void {
-    if (2 * this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[2 * this.length] = from;
-    this.data[2 * this.length + 1] = to;
-    this.length++;
-  }
-
-  /** How many spans overlap [from, to], and the lines (1-based) of the first `first`. */
-  overlapping(from: number, to: number, first: number): { requests: number; lines: number[] } {
-    const lines: number[] = [];
-    let requests = 0;
-    for (let i = 0; i < this.length; i++) {
-      if (this.data[2 * i]! < to && this.data[2 * i + 1]! > from) {
-        requests++;
-        if (lines.length < first) lines.push(i + 1);
-      }
-    }
-    return { requests, lines };
-  }
-}
-
-/** records.jsonl lines named per stall. */
-const LINES_PER_STALL = 5;
+/**
+ * The decode sweep settles every so many records: a settle goes over every event it holds (those of
+ * the requests in flight too), so settling per record would pay that per record. The sweep then
+ * holds the events of the spans added since the last settle and of those that ended after the
+ * earliest request still in flight was sent: a request as long as its timeout holds back the
+ * requests of that long.
+ */
+const SETTLE_EVERY = 1024;
+/** Records' times are rounded to microseconds (record.ts): a dispatch stamped after a ticket may read up to half a microsecond before it. */
+const ROUNDING_MS = 0.001;
 
 export function createRecorder(opts: RecorderOptions): Recorder {
   const failed = new AbortController();
@@ -105,16 +98,35 @@ export function createRecorder(opts: RecorderOptions): Recorder {
     if (e instanceof RecordWriteError) throw new RecordsLostError(e, 0);
     throw e;
   }
-  const aggregator = createAggregator(opts.aggregator);
+  const aggregator = createAggregator({ ...opts.aggregator, bounded: true });
   const progress: RunProgress = { sessionsStarted: 0, sessionsDone: 0, requestsDone: 0, errors: 0, elapsedMs: 0 };
-  const spans = new Spans();
+  const stalls = new StallMarks();
+  /** Requests in flight: ticket -> when it was taken (run clock); insertion order is time order. */
+  const inFlight = new Map<number, number>();
+  let tickets = 0;
+  let sinceSettle = 0;
   let lost = 0;
   let t0 = 0;
+  /** Nothing in flight now dispatched before the earliest ticket (or now, with none). */
+  const settle = () => {
+    sinceSettle = 0;
+    const earliest = inFlight.values().next();
+    aggregator.settle((earliest.done ? opts.now() - t0 : earliest.value) - ROUNDING_MS);
+  };
   return {
     progress,
     startClock: () => (t0 = opts.now()),
     sessionStarted: () => progress.sessionsStarted++,
-    sessionDone: () => void progress.sessionsDone++,
+    sessionDone(sessionId) {
+      progress.sessionsDone++;
+      aggregator.sessionEnded(sessionId);
+    },
+    requestStarted() {
+      inFlight.set(++tickets, opts.now() - t0);
+      return tickets;
+    },
+    requestEnded: (ticket) => void inFlight.delete(ticket),
+    stallWatcher: stalls,
     add(record) {
       if (writer.failed) {
         lost++;
@@ -129,8 +141,10 @@ export function createRecorder(opts: RecorderOptions): Recorder {
         return;
       }
       const at = opts.now() - t0;
-      spans.push(record.dispatchedAt, record.doneAt ?? record.chunkAt.at(-1) ?? at);
+      stalls.record(writer.count, record.dispatchedAt, record.doneAt ?? record.chunkAt.at(-1) ?? at);
       aggregator.add(record);
+      // Only a run that says which requests are in flight knows what is settled.
+      if (tickets > 0 && ++sinceSettle >= SETTLE_EVERY) settle();
       progress.requestsDone++;
       if (record.error) progress.errors++;
       progress.elapsedMs = at;
@@ -150,11 +164,8 @@ export function createRecorder(opts: RecorderOptions): Recorder {
       if (!failure) return;
       throw new RecordsLostError(failure, lost, aggregator.summarize({ wallMs, ...(before ? { serverBefore: before.values } : {}) }));
     },
-    markStalls(samples) {
-      if (!samples.stalls?.length) return samples;
-      const stalls: EventLoopStall[] = samples.stalls.map((s) => ({ ...s, ...spans.overlapping(s.atMs, s.atMs + s.ms, LINES_PER_STALL) }));
-      return { ...samples, stalls };
-    },
+    markStalls: (samples) => stalls.mark(samples),
+    held: () => ({ aggregator: aggregator.held(), inFlight: inFlight.size, stallRecords: stalls.held }),
     summarize: (wallMs, before, after) =>
       aggregator.summarize({
         wallMs,

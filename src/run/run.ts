@@ -254,7 +254,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const timers = new TimerQueue(now);
   const t0 = recorder.startClock();
   // The client's own soundness: how busy it was, and the load it offered against the target.
-  const cpu = startCpuSampler({ now });
+  const cpu = startCpuSampler({ now, watcher: recorder.stallWatcher });
   const load = createLoadMeter();
   const { traffic } = plan;
   // A records.jsonl that cannot be written stops the run like Ctrl-C, and aborts what is in flight at once.
@@ -275,15 +275,21 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     const warmup = sessionIndexOf(plan.shard, recorder.sessionStarted()) < (traffic.warmupSessions ?? 0);
     const prompts = content.session(session);
     const execute = async (start: NodeStart): Promise<boolean> => {
-      const prompt = prompts.promptFor(start.node);
-      const obs = await client.send(nodeRequest(plan, target, prompt.body, start.node), inflight);
-      prompts.tellReply(start.node, obs);
-      recorder.add(requestRecord(start, obs, await prompt.expected, { t0, warmup, scaffolds }));
-      return !obs.error;
+      // In flight from here until its record is added: what the recorder's decode sweep may settle.
+      const ticket = recorder.requestStarted();
+      try {
+        const prompt = prompts.promptFor(start.node);
+        const obs = await client.send(nodeRequest(plan, target, prompt.body, start.node), inflight);
+        prompts.tellReply(start.node, obs);
+        recorder.add(requestRecord(start, obs, await prompt.expected, { t0, warmup, scaffolds }));
+        return !obs.error;
+      } finally {
+        recorder.requestEnded(ticket);
+      }
     };
     await runSession(session, { timers, now, execute, onError: traffic.onError, stopped }, startAt);
     prompts.end();
-    recorder.sessionDone();
+    recorder.sessionDone(session.id);
     load.sessionEnded(now());
   };
   // A shard releases its own sessions only: index, index + count, ...

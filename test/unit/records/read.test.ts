@@ -1,10 +1,10 @@
 // Reading records.jsonl and a run folder back: good lines, blank lines, a broken line named by its
 // line number, a torn last line (a crash mid-write) skipped with a note, missing files.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readRecords, readRunFolder } from "../../../src/records/read.js";
+import { forEachRecord, readRecords, readRunFolder } from "../../../src/records/read.js";
 import type { RequestRecord } from "../../../src/records/types.js";
 import { RecordWriter } from "../../../src/records/writer.js";
 
@@ -46,6 +46,20 @@ describe("records", () => {
       const notes: string[] = [];
       expect(readRecords(path, { onNote: (n) => notes.push(n) })).toEqual(written);
       expect(notes).toEqual([]);
+    });
+
+    it("reads a file larger than its read chunk: lines and multi-byte characters across chunk boundaries", () => {
+      const path = join(dir, "records.jsonl");
+      // 4 MB and more: lines of 300 kB to 1 MB of two- and three-byte characters, so chunk boundaries (1 MiB) fall inside lines and characters.
+      const written = Array.from({ length: 12 }, (_, i) => ({ ...record(`s${i}`, "n0", i), agent: (i % 2 ? "é" : "→").repeat(150_000 + ((i * 104_729) % 200_000)) }));
+      const writer = new RecordWriter(path);
+      for (const r of written) writer.append(r);
+      writer.close();
+      expect(statSync(path).size).toBeGreaterThan(2 * 2 ** 20);
+      const seen: RequestRecord[] = [];
+      forEachRecord(path, (r) => void seen.push(r));
+      expect(seen).toEqual(written);
+      expect(readRecords(path)).toEqual(written);
     });
 
     it("skips blank lines", () => {

@@ -2,7 +2,7 @@
 // runtime has it, CPU time over wall time where it has only process.cpuUsage (Bun, Deno), a note
 // where it has neither or stubs the first with zeros; and the event loop's stalls, on any runtime.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { STALL_MIN_MS } from "../../../src/metrics/client-checks.js";
+import { STALL_MIN_MS, type EventLoopStall } from "../../../src/metrics/client-checks.js";
 import { startCpuSampler, STALL_TICK_MS } from "../../../src/run/client-cpu.js";
 
 beforeEach(() => void vi.useFakeTimers());
@@ -98,5 +98,23 @@ describe("event-loop stalls", () => {
     expect(stallCount).toBe(150);
     expect(stalls).toHaveLength(101);
     expect(stalls!.at(-1)!.ms).toBe(STALL_MIN_MS + 9_000);
+  });
+
+  it("tells its watcher every tick and every stall as it ends, the same stalls stop() returns", () => {
+    let clock = 0;
+    const ticks: number[] = [];
+    const told: EventLoopStall[] = [];
+    const sampler = startCpuSampler({ now: () => clock, ...apis, watcher: { tick: (at) => ticks.push(at), stall: (s) => told.push(s) } });
+    clock += STALL_TICK_MS;
+    vi.advanceTimersByTime(STALL_TICK_MS);
+    clock += 1_000; // a 1 s block
+    vi.advanceTimersByTime(STALL_TICK_MS);
+    expect(told).toEqual([{ atMs: STALL_TICK_MS, ms: 1_000 }]);
+    expect(ticks).toEqual([STALL_TICK_MS, STALL_TICK_MS + 1_000]);
+    clock += 700; // still blocked when sampling stops
+    const { stalls } = sampler.stop();
+    expect(told).toHaveLength(2);
+    expect(stalls![0]).toBe(told[0]);
+    expect(stalls![1]).toBe(told[1]);
   });
 });

@@ -2,6 +2,7 @@
 // run stops), later records are counted as lost and never aggregated or reported, and
 // throwIfFailed ends the run with the summary of exactly the records the file kept. And the
 // event-loop stalls the CPU sampler saw, marked with the written requests in flight during them.
+// And what it holds after a long run: nothing per ended session or request.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultCatalogue } from "../../../src/metrics/catalogue.js";
 import type { RequestRecord } from "../../../src/records/types.js";
 import { fileSink, RecordWriteError, type RecordSink } from "../../../src/records/writer.js";
+import { MAX_STALLS } from "../../../src/run/client-cpu.js";
 import { createRecorder, RecordsLostError } from "../../../src/run/recorder.js";
+import type { EventLoopStall } from "../../../src/metrics/client-checks.js";
 
 function record(i: number, at = i * 100, ms = 50): RequestRecord {
   return {
@@ -121,5 +124,64 @@ describe("recorder", () => {
       { atMs: 140, ms: 300, requests: 2, lines: [2, 3] },
       { atMs: 2000, ms: 300, requests: 0, lines: [] },
     ]);
+  });
+
+  it("after 20k requests in 5k sessions holds nothing per ended session or request, and marks stalls told as they happen exactly", () => {
+    let clock = 0;
+    const recorder = createRecorder({ ...options(), now: () => clock });
+    recorder.startClock();
+    const flights: [number, number][] = [];
+    const told: EventLoopStall[] = [];
+    let lastTick = 0;
+    const queue: { ticket: number; from: number; i: number }[] = [];
+    const most = { stallRecords: 0, decodeEvents: 0, openSessions: 0 };
+    const end = (q: { ticket: number; from: number; i: number }) => {
+      const r = { ...record(q.i, q.from, clock - q.from), sessionId: `s${Math.floor(q.i / 4)}` };
+      recorder.add(r);
+      recorder.requestEnded(q.ticket);
+      flights.push([q.from, clock]);
+      if (q.i % 4 === 3) recorder.sessionDone(r.sessionId);
+      const held = recorder.held();
+      most.stallRecords = Math.max(most.stallRecords, held.stallRecords);
+      most.decodeEvents = Math.max(most.decodeEvents, held.aggregator.decodeEvents);
+      most.openSessions = Math.max(most.openSessions, held.aggregator.openSessions);
+    };
+    for (let i = 0; i < 20_000; i++) {
+      clock += 1 + (i % 7);
+      queue.push({ ticket: recorder.requestStarted(), from: clock, i });
+      if (queue.length > 16) end(queue.shift()!);
+      // 150 stalls, the longest past the first MAX_STALLS, each from the last tick to now, told
+      // when it ends and followed by a tick, as the sampler does.
+      if (i % 120 === 60 && told.length < 150) {
+        const stall = { atMs: lastTick, ms: clock - lastTick };
+        told.push(stall);
+        recorder.stallWatcher.stall(stall);
+        recorder.stallWatcher.tick((lastTick = clock));
+      }
+      const longest = i >= 60 + 130 * 120 - 40 && i < 60 + 130 * 120;
+      if (i % 10 === 0 && !longest) recorder.stallWatcher.tick((lastTick = clock));
+    }
+    while (queue.length > 0) end(queue.shift()!);
+    recorder.close();
+
+    expect(recorder.held()).toEqual({ aggregator: { openSessions: 0, openWarmupSessions: 0, requestRows: 0, decodeEvents: expect.any(Number) }, inFlight: 0, stallRecords: expect.any(Number) });
+    // Records that ended after the last tick (the most while the longest stall ran, 40 records
+    // without a tick), spans since the last settle: never the 20k written.
+    expect(most.stallRecords).toBeLessThan(100);
+    expect(most.decodeEvents).toBeLessThan(2 * (1024 + 50));
+    expect(most.openSessions).toBeLessThan(10);
+    expect(recorder.summarize(clock, null, null).counts).toMatchObject({ requests: 20_000, sessions: 5_000 });
+
+    // As the sampler keeps them: the first MAX_STALLS and the longest.
+    const longest = told.reduce((a, b) => (b.ms > a.ms ? b : a));
+    expect(told.indexOf(longest)).toBe(130);
+    const kept = [...told.slice(0, MAX_STALLS), longest];
+    const marked = recorder.markStalls({ source: null, windowMs: 1000, busy: [], stalls: kept });
+    const expected = kept.map((s) => {
+      const lines = flights.flatMap(([from, to], k) => (from < s.atMs + s.ms && to > s.atMs ? [k + 1] : []));
+      return { ...s, requests: lines.length, lines: lines.slice(0, 5) };
+    });
+    expect(marked.stalls).toEqual(expected);
+    expect(expected.every((s) => s.requests > 0)).toBe(true);
   });
 });
