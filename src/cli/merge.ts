@@ -3,11 +3,9 @@
 // merged records (metrics/merge-shards.ts), report.html, run.json naming the shards. The folders
 // must be distinct shards of one workload, every shard of 0..N-1 present (--partial merges what
 // is there, and the merged run is then not valid).
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { idealCacheOfRun, type IdealCacheOptions, type IdealCacheSummary } from "../metrics/cache-attribution.js";
 import { checkShardSet, mergeShards, ShardSetError, type ShardFolder, type ShardSet } from "../metrics/merge-shards.js";
-import { parsePrometheus, type PrometheusScrape } from "../metrics/prometheus.js";
 import { resolveSlo, type Objective } from "../metrics/slo.js";
 import { readRunFolder } from "../records/read.js";
 import { FolderWriteError, RunFolder } from "../records/run-folder.js";
@@ -20,6 +18,7 @@ import type { ResolvedWorkloadSpec } from "../workload/spec.js";
 import type { SessionGraph } from "../workload/types.js";
 import { CliError, parseFlags, type Command } from "./args.js";
 import { EXIT } from "./run.js";
+import { scrape } from "./run-folder.js";
 
 const HELP = `usage: agentload merge <shard run folder>... [options]
 Merges the run folders of one run's shards (agentload run --shard i/N, one folder per shard) into one
@@ -36,11 +35,6 @@ exit codes (as agentload run's): 0 every SLO passed (or none); 1 an SLO failed; 
   shards missing without --partial); 4 the merged run is not valid (a shard missing, interrupted or
   unfinished, a shard's client saturated or short of its load, no request succeeded, too many failed);
   5 the merged run folder could not be written`;
-
-function scrape(dir: string, file: string): PrometheusScrape | undefined {
-  const path = join(dir, file);
-  return existsSync(path) ? parsePrometheus(readFileSync(path, "utf8")) : undefined;
-}
 
 function readShard(dir: string, onNote: (line: string) => void): ShardFolder & { resolvedSpec: unknown } {
   let folder: ReturnType<typeof readRunFolder>;

@@ -27,7 +27,8 @@ export interface JudgedRunFolder {
   metadata?: RunMetadata;
 }
 
-function scrape(dir: string, file: string): PrometheusScrape | undefined {
+/** A server-metrics file of a run folder, parsed (undefined when the folder has none). */
+export function scrape(dir: string, file: string): PrometheusScrape | undefined {
   const path = join(dir, file);
   return existsSync(path) ? parsePrometheus(readFileSync(path, "utf8")) : undefined;
 }

@@ -8,25 +8,15 @@
 // A later turn's prompt holds the earlier turns' replies, whose text the model draws anew in every
 // run (sharded or not): re-tokenized inside the prompt they measured 1 or 2 tokens apart per
 // request between two runs here, so later prompts are compared by their total, within 1%.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { runCli } from "../support/cli.js";
 
 const engine = inject("engine");
 const built = existsSync("dist/cli/main.js");
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENTLOAD_API_KEY: "", OPENAI_API_KEY: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface Summary {
   summary: {
