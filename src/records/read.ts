@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { Buffer } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 import { join } from "node:path";
+import { LineSplitter } from "../stats/lines.js";
 import type { RequestRecord, RunMetadata } from "./types.js";
 
 export interface ReadRecordsOptions {
@@ -55,24 +56,15 @@ export function forEachRecord(path: string, visit: (record: RequestRecord) => vo
     if (missing.length > 0) throw new Error(`${where}: not a request record (no ${missing.join(", ")})`);
     visit(value as RequestRecord);
   };
+  const lines = new LineSplitter({ line: (text, n) => parse(text, n, false), lastLineWithoutBreak: (text, n) => parse(text, n, true) });
   try {
     const decoder = new StringDecoder("utf8");
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    let tail = "";
-    let number = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, 0, buffer.length, null);
-      if (n === 0) break;
-      const text = tail + decoder.write(buffer.subarray(0, n));
-      let from = 0;
-      // The tail holds no newline: search only what is new (a line longer than a chunk stays linear).
-      for (let nl = text.indexOf("\n", tail.length); nl !== -1; nl = text.indexOf("\n", from)) {
-        parse(text.slice(from, nl), ++number, false);
-        from = nl + 1;
-      }
-      tail = text.slice(from);
+    for (let n = readSync(fd, buffer, 0, buffer.length, null); n > 0; n = readSync(fd, buffer, 0, buffer.length, null)) {
+      lines.push(decoder.write(buffer.subarray(0, n)));
     }
-    parse(tail + decoder.end(), ++number, true);
+    lines.push(decoder.end());
+    lines.finish();
   } finally {
     closeSync(fd);
   }

@@ -1,7 +1,7 @@
 // A plain CSV of requests, one row each, for traces from anywhere else (columns in docs/traces.md).
 // A header row names the columns; only output_tokens and one of fresh_input_tokens or
 // prompt_tokens are required. Veeksha's CSV column names are accepted as aliases.
-import { readLines, type LineReader } from "./lines.js";
+import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests, uniqueIds } from "./order.js";
 import type { EdgeType, Trace, TraceRequest, Trigger } from "./types.js";
 import { asTimeMs, TraceError, Where } from "./where.js";

@@ -4,7 +4,7 @@ import type { Tokenizer } from "../content/tokenizer.js";
 import { looksLikeClaudeCode, parseClaudeCode } from "./claude-code.js";
 import { csvReader } from "./csv.js";
 import { firstJsonLine } from "./jsonl.js";
-import { readLines, type LineReader } from "./lines.js";
+import { readLines, type LineReader } from "../stats/lines.js";
 import { looksLikeMooncake, mooncakeReader } from "./mooncake.js";
 import { looksLikeOpenClawDag, parseOpenClawDag } from "./openclaw-dag.js";
 import { looksLikeOpenClawIndex, looksLikeOpenClawSession, parseOpenClawSessions } from "./openclaw-session.js";

@@ -1,6 +1,6 @@
 // JSON Lines text as records that remember their line, so a reader can name file:line in errors.
 import { findDeepNesting } from "../workload/nesting.js";
-import type { LineReader } from "./lines.js";
+import type { LineReader } from "../stats/lines.js";
 import { TraceError, Where } from "./where.js";
 
 /**

@@ -7,7 +7,7 @@
 // other is a request cut off before its first token.
 import { linkHashChains } from "./hash-chains.js";
 import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
-import { readLines, type LineReader } from "./lines.js";
+import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests } from "./order.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { DEFAULT_BLOCK_SIZE, hashIdsAt } from "./veeksha.js";

@@ -12,7 +12,7 @@ import * as zlib from "node:zlib";
 import { looksLikeClaudeCode, parseClaudeCode } from "./claude-code.js";
 import { detectFormat, detectLineFormat, isCsvName, isDocumentFormat, lineReaderFor, parseTraceText, traceFormat, undetectable, type ParseTraceOptions } from "./detect.js";
 import { firstJsonLine } from "./jsonl.js";
-import { LineSplitter } from "./lines.js";
+import { LineSplitter } from "../stats/lines.js";
 import { parseOpenClawDag } from "./openclaw-dag.js";
 import { looksLikeOpenClawSession, parseOpenClawSessions, type SourceText } from "./openclaw-session.js";
 import type { Trace, TraceFormat } from "./types.js";

@@ -15,7 +15,7 @@ import type { RequestRecord } from "../records/types.js";
 import type { NodeKind, RequestNode, Scaffold, SessionGraph } from "../workload/types.js";
 import { workloadTrace } from "./from-workload.js";
 import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
-import { readLines, type LineReader } from "./lines.js";
+import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests } from "./order.js";
 import type { Trace } from "./types.js";
 import { asObject, isObject, TraceError, type JsonObject, type Where } from "./where.js";

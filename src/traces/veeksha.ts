@@ -11,7 +11,7 @@
 // A timed_synthetic_session file agentload generated may carry an `agentload` key on some lines
 // (node kinds, scaffolds): then it reads back as the workload it was generated from (veeksha-agentload.ts).
 import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
-import { readLines, type LineReader } from "./lines.js";
+import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests } from "./order.js";
 import { agentloadExtensionAt, GeneratedSessions } from "./veeksha-agentload.js";
 import { SessionRows } from "./veeksha-session-rows.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeTrace } from "../../../src/traces/analyze.js";
-import { LineSplitter, readByteLines, readLines, type LineReader } from "../../../src/traces/lines.js";
+import { LineSplitter, readByteLines, readLines, type LineReader } from "../../../src/stats/lines.js";
 import { readTrace } from "../../../src/traces/read.js";
 import { fixtures } from "../../support/traces.js";
 
