@@ -4,7 +4,7 @@
 // start time; this thread owns the engine and the signals, and merges the shards' run folders into
 // one run (`agentload merge`) when they end. The requests are the unsharded run's; the client's
 // chunk ceiling grows with the cores the workers get.
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { CliError } from "./args.js";
@@ -89,6 +89,7 @@ export async function runWorkers(o: WorkersOptions): Promise<number> {
   const failed = ends.find((e) => e.code === 2 || e.code === 3 || e.code === 5);
   if (folders.length === 0) {
     console.error(`agentload: no worker left a run folder (exit codes ${ends.map((e) => e.code).join(", ")})`);
+    rmSync(base, { recursive: true, force: true }); // only the workers' empty output folders
     return interrupted ? 130 : (failed?.code ?? 4);
   }
   const partial = folders.length < o.workers ? ["--partial"] : [];

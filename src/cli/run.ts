@@ -241,12 +241,15 @@ export const runCommand: Command = async (argv) => {
     controller.abort();
   });
   const target = { apiUrl, ...(model ? { model } : {}), ...(apiKey ? { apiKey } : {}), ...(headers ? { headers } : {}) };
+  // --reset-cache, once before the run (or its workers): an engine agentload started is empty already.
+  const resetCache = async () => {
+    if (!values["reset-cache"]) return;
+    if (engine) console.error(`agentload: --reset-cache: the ${engineName} was started for this run; its cache is empty`);
+    else printCacheReset(await resetPrefixCache(target));
+  };
   if (workers > 1) {
     try {
-      if (values["reset-cache"]) {
-        if (engine) console.error(`agentload: --reset-cache: the ${engineName} was started for this run; its cache is empty`);
-        else printCacheReset(await resetPrefixCache(target));
-      }
+      await resetCache();
       // Each worker sets up (tokenizer, calibration, warm-up request) before the shared start.
       const at = startAt ?? Date.now() + WORKERS_START_IN_MS;
       console.error(`agentload: ${workers} workers, one shard each, starting at ${new Date(at).toISOString()}`);
@@ -256,6 +259,11 @@ export const runCommand: Command = async (argv) => {
         return EXIT.invalid;
       }
       return code;
+    } catch (err) {
+      // --reset-cache refused: a preflight failure, as without --workers.
+      if (!(err instanceof PreflightError)) throw err;
+      console.error(`agentload: ${err.message}`);
+      return EXIT.preflight;
     } finally {
       await engine?.stop();
       interrupts.dispose();
@@ -263,10 +271,7 @@ export const runCommand: Command = async (argv) => {
   }
   const progress = liveProgress(plannedSessions(plan));
   try {
-    if (values["reset-cache"]) {
-      if (engine) console.error(`agentload: --reset-cache: the ${engineName} was started for this run; its cache is empty`);
-      else printCacheReset(await resetPrefixCache(target));
-    }
+    await resetCache();
     const result = await runWorkload({
       plan,
       target,
