@@ -27,3 +27,19 @@ export function sortNumbers(x: Float64Array): Float64Array {
   }
   return x;
 }
+
+/**
+ * The smallest and largest of `values` ({ min: Infinity, max: -Infinity } when empty), by a loop:
+ * Math.min(...values) passes every value as an argument and overflowed the stack at a few hundred
+ * thousand (fit of a 1M-request Mooncake trace).
+ */
+export function extent(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}

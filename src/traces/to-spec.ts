@@ -11,6 +11,7 @@ import { forksAsSpawns } from "./forks.js";
 import { indexTrace } from "./sessions.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { TraceError } from "./where.js";
+import { extent } from "../stats/sort.js";
 
 export interface FitSpecOptions {
   /** Spec name (default: from the trace's source). */
@@ -366,15 +367,15 @@ function freshSpread(later: TraceRequest[], turnsOf: ReadonlyMap<string, number>
   // Factors of median 1 (in log space about the mean conversation), as the generator draws them;
   // kept within the values' own range, which the fit is truncated to.
   const inside = raw.filter((x) => !atCap(x));
-  const lo = Math.min(...inside);
-  const hi = Math.max(...inside);
+  const { min: lo, max: hi } = extent(inside);
   const out: FreshSpread = {
     sigma,
     values: raw.map((x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / factor[i]!))))),
   };
   if (slope !== 0) {
     const lengths = stats.map((c) => Math.round(Math.exp(c.x)));
-    out.byTurns = { exponent: slope, referenceTurns: Math.exp(center), minTurns: Math.min(...lengths), maxTurns: Math.max(...lengths) };
+    const { min: minTurns, max: maxTurns } = extent(lengths);
+    out.byTurns = { exponent: slope, referenceTurns: Math.exp(center), minTurns, maxTurns };
   }
   return out;
 }
@@ -481,8 +482,7 @@ function burstsOf(group: Group, childrenOf: Map<string, TraceRequest[][]>): { le
     }
   }
   if (starts.length === 0) return { lengths, from: 0, to: 1, opportunities: 0 };
-  const from = Math.min(...starts.map((s) => s.at / s.of));
-  const to = Math.max(...starts.map((s) => s.at / s.of));
+  const { min: from, max: to } = extent(starts.map((s) => s.at / s.of));
   let opportunities = 0;
   for (const c of group.conversations) {
     const first = Math.round(round(from) * c.length);

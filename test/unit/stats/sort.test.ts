@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rngFor } from "../../../src/stats/random.js";
-import { sortNumbers } from "../../../src/stats/sort.js";
+import { extent, sortNumbers } from "../../../src/stats/sort.js";
 
 const rng = rngFor(3, "sort-test");
 const draws = (n: number, f: () => number) => Float64Array.from({ length: n }, f);
@@ -27,5 +27,16 @@ describe("sortNumbers", () => {
     const x = draws(10_000, () => Math.floor(rng.next() * 100));
     expect(sortNumbers(x)).toBe(x);
     for (let i = 1; i < x.length; i++) expect(x[i - 1]!).toBeLessThanOrEqual(x[i]!);
+  });
+});
+
+describe("extent", () => {
+  it("gives the smallest and largest of a million values (Math.min(...values) overflowed the stack)", () => {
+    const values = Array.from({ length: 1_000_000 }, (_, i) => (i * 7919) % 1_000_003);
+    values[123_456] = -5;
+    values[654_321] = 2_000_000;
+    expect(extent(values)).toEqual({ min: -5, max: 2_000_000 });
+    expect(extent(new Float64Array([3]))).toEqual({ min: 3, max: 3 });
+    expect(extent([])).toEqual({ min: Infinity, max: -Infinity });
   });
 });
