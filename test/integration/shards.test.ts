@@ -149,6 +149,29 @@ describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on on
     expect(r.stderr).toMatch(/\[worker 1\] /);
   }, 120_000);
 
+  it("a trace replayed with --workers 2 sends the unsharded replay's requests", async () => {
+    // Mooncake rows linked into chains by their hash ids: sessions of several requests, released
+    // untimed (--concurrency 4: lanes 0 and 2 on worker 0, 1 and 3 on worker 1).
+    const trace = "fixtures/traces/mooncake-chains.jsonl";
+    const one = await runCli(["run", trace, "--url", engine.apiUrl, "--waits", "zero", "--out", join(root, "replay")]);
+    expect(one.code, one.stderr).toBe(0);
+    const out = join(root, "replay-workers");
+    const r = await runCli(["run", trace, "--url", engine.apiUrl, "--waits", "zero", "--workers", "2", "--start-in", "15s", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("merged 2 of 2 shards into:");
+    const entries = readdirSync(out).sort();
+    const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
+    const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
+    const shards = [0, 1].map((i) => only(join(workers, `worker-${i}`)));
+    const replay = lines(only(join(root, "replay")));
+    expect(replay.length).toBeGreaterThan(10);
+    // Each worker sent some of the sessions, and together every request of the replay.
+    for (const dir of shards) expect(lines(dir).length).toBeGreaterThan(0);
+    expect(identities(shards.flatMap(lines))).toEqual(identities(replay));
+    expect(summaryOf(merged).summary.counts).toEqual(summaryOf(only(join(root, "replay"))).summary.counts);
+    expect(summaryOf(merged).validity).toMatchObject({ valid: true, problems: [] });
+  }, 120_000);
+
   it("run --workers refuses what it cannot split: more workers than sessions, or beside --shard (exit 2)", async () => {
     const many = await runCli(["run", spec, "--url", engine.apiUrl, "--workers", "9", "--out", join(root, "refused")]);
     expect(many.code).toBe(2);
