@@ -1,3 +1,4 @@
+import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import { rngFor } from "../../../src/stats/random.js";
 import { ksTest } from "../../../src/stats/special.js";
@@ -48,5 +49,18 @@ describe("rngFor", () => {
   it("pinned values: the uniform stream is bit-exact on every engine, and must not change by accident", () => {
     const pinned = [0.02668304869091398, 0.905720139763717, 0.5221267371484793];
     expect(take("agentload", "agents/0/turns", 3)).toEqual(pinned);
+  });
+
+  it("draws the seedrandom package's default (ARC4) sequence number for number: short, non-ASCII and key-wrapping (over 256 characters) seeds", () => {
+    const seeds: (string | number)[] = [0, 7, 42, 123456789, "abc", "", "é∑😀", "x".repeat(300)];
+    const paths = ["", "agents/0/turns", JSON.stringify(["content", "run-1", "3", "17"]), "a".repeat(600), "😀".repeat(200)];
+    for (const seed of seeds) {
+      for (const path of paths) {
+        const reference = seedrandom(JSON.stringify([String(seed), path]));
+        const got = take(seed, path, 500);
+        const expected = Array.from({ length: 500 }, () => reference());
+        expect(got, `seed ${JSON.stringify(seed)}, path ${JSON.stringify(path.slice(0, 30))}`).toEqual(expected);
+      }
+    }
   });
 });
