@@ -31,8 +31,18 @@ try {
     request: { extraBody: { calibration: { chunks: 16, gapMs: 2 } } },
   });
   const gcPauses: number[] = [];
+  /** Pauses by kind (perf_hooks constants: 1 minor, 2 major, 4 incremental marking, 8 weak callbacks): count and ms. */
+  const byKind = new Map<string, { count: number; ms: number }>();
+  const KINDS: Record<number, string> = { 1: "minor", 2: "major", 4: "incremental", 8: "weak callbacks" };
   const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcPauses.push(e.duration);
+    for (const e of list.getEntries()) {
+      gcPauses.push(e.duration);
+      const kind = KINDS[(e.detail as { kind?: number } | undefined)?.kind ?? 0] ?? "other";
+      const k = byKind.get(kind) ?? { count: 0, ms: 0 };
+      k.count++;
+      k.ms += e.duration;
+      byKind.set(kind, k);
+    }
   });
   gc.observe({ entryTypes: ["gc"] });
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -50,7 +60,7 @@ try {
   const gcTotal = gcPauses.reduce((t, d) => t + d, 0);
   const over1 = gcPauses.filter((d) => d > 1).length;
   console.log(
-    `  gc: ${gcPauses.length} pauses (set-up included), ${gcTotal.toFixed(1)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms, ${over1} over 1 ms`,
+    `  gc: ${gcPauses.length} pauses (set-up included), ${gcTotal.toFixed(1)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms, ${over1} over 1 ms (${[...byKind].map(([kind, k]) => `${kind} ${k.count}, ${k.ms.toFixed(0)} ms`).join("; ")})`,
   );
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   console.log(`  event-loop delay: p50 ${ms(loop.percentile(50))} ms  p99 ${ms(loop.percentile(99))} ms  max ${ms(loop.max)} ms`);

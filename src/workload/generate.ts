@@ -158,7 +158,7 @@ function generateSession(plan: Plan, index: number): SessionGraph {
  * never draw some of their quantities.
  */
 class Counts {
-  private dist: { sample(): number } | undefined;
+  private rng: Rng | undefined;
   constructor(
     private readonly spec: DistributionSpec,
     private readonly seed: string | number,
@@ -168,12 +168,41 @@ class Counts {
     private readonly least = 0,
   ) {}
   draw(): number {
-    this.dist ??= createDistribution(this.spec, rngFor(this.seed, this.path));
-    const x = this.dist.sample();
+    const x = typeof this.spec === "number" ? this.spec : drawFrom(this.spec, (this.rng ??= rngFor(this.seed, this.path)));
     // No clamp mends NaN: parameters too extreme for the sampler (validation found no such case).
     if (Number.isNaN(x)) throw new SpecError([{ path: [], message: `session ${this.sessionId}, ${this.path}: the distribution drew NaN; its parameters are too extreme` }]);
     return Math.min(this.most, Math.max(this.least, Math.round(x)));
   }
+}
+
+/** Draws from `stream` through the distribution `spec` builds, built once per spec (sharedDistributions). */
+class StreamSwitch implements Rng {
+  current: Rng | undefined;
+  next(): number {
+    return this.current!.next();
+  }
+}
+
+/**
+ * One distribution per spec object, drawn by every stream of that quantity: building one (its
+ * parameters read and checked, bounds, a truncated law's mass) cost more than its draws, and
+ * every session built several (`benchmarks/dispatch-lateness.ts`, single-request sessions at 200
+ * a second: 23 MB of the client's 470 MB of garbage in 10 s). Each draw first says which stream
+ * it draws from; the families keep nothing between draws, so a draw depends on its stream alone
+ * and the sequence is the one a distribution per stream gave.
+ */
+const sharedDistributions = new WeakMap<object, { distribution: { sample(): number }; streams: StreamSwitch }>();
+
+function drawFrom(spec: DistributionSpec, stream: Rng): number {
+  if (typeof spec !== "object" || spec === null) return createDistribution(spec, stream).sample();
+  let shared = sharedDistributions.get(spec);
+  if (!shared) {
+    const streams = new StreamSwitch();
+    shared = { distribution: createDistribution(spec, streams), streams };
+    sharedDistributions.set(spec, shared);
+  }
+  shared.streams.current = stream;
+  return shared.distribution.sample();
 }
 
 /** The limit of each quantity the generator draws, by its stream name. */
@@ -313,7 +342,7 @@ class SessionBuilder {
       const child: Chain = { agent: template, path, depth: chain.depth + 1, spawning: template.subagents ?? spawning };
       if (spawning.inheritHistory === true) child.historyFrom = from;
       if (spawning.turnsShare !== undefined) {
-        const share = createDistribution(spawning.turnsShare, rngFor(this.plan.spec.seed, `${path}/turnsShare`)).sample();
+        const share = drawFrom(spawning.turnsShare, rngFor(this.plan.spec.seed, `${path}/turnsShare`));
         child.turns = Math.min(FIELD_LIMITS.count.most, Math.max(1, Math.round(share * left)));
       }
       lasts.push(this.runChain(child, after, "spawn"));
@@ -469,7 +498,7 @@ class Joins {
  * replies before it (RequestNode.dropReasoning).
  */
 class Reasoning {
-  private readonly share: { sample(): number };
+  private readonly shareStream: Rng;
   private readonly userTurns: Rng | null;
 
   constructor(
@@ -477,14 +506,14 @@ class Reasoning {
     seed: string | number,
     path: string,
   ) {
-    this.share = createDistribution(spec.share, rngFor(seed, `${path}/reasoning`));
+    this.shareStream = rngFor(seed, `${path}/reasoning`);
     const p = spec.userTurnProbability ?? 0;
     this.userTurns = p > 0 ? rngFor(seed, `${path}/userTurn`) : null;
   }
 
   /** Reasoning tokens of a reply of `output` tokens: at least one token stays visible. */
   tokensOf(output: number): number {
-    const share = Math.min(1, Math.max(0, this.share.sample()));
+    const share = Math.min(1, Math.max(0, drawFrom(this.spec.share, this.shareStream)));
     return Math.max(0, Math.min(output - 1, Math.round(share * output)));
   }
 
