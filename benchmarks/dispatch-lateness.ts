@@ -37,7 +37,7 @@ try {
   const gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gcPauses.push(e.duration);
-      const kind = KINDS[(e.detail as { kind?: number } | undefined)?.kind ?? 0] ?? "other";
+      const kind = KINDS[((e as { detail?: { kind?: number } }).detail)?.kind ?? 0] ?? "other";
       const k = byKind.get(kind) ?? { count: 0, ms: 0 };
       k.count++;
       k.ms += e.duration;

@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { runCli, runCliUnder } from "../support/cli.js";
+import { findRuntime } from "../support/runtimes.js";
 
 const engine = inject("engine");
 const built = existsSync("dist/cli/main.js");
@@ -171,6 +172,27 @@ describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on on
     expect(summaryOf(merged).summary.counts).toEqual(summaryOf(only(join(root, "replay"))).summary.counts);
     expect(summaryOf(merged).validity).toMatchObject({ valid: true, problems: [] });
   }, 120_000);
+
+  for (const runtime of ["bun", "deno"] as const) {
+    const binary = findRuntime(runtime);
+    it.skipIf(!binary)(
+      binary ? `run --workers 2 under ${runtime}: worker threads there too, the unsharded run's requests` : `run --workers 2 under ${runtime} (skipped: no ${runtime} on PATH or in the runtimes cache; .ci/run installs it)`,
+      async () => {
+        const out = join(root, `workers-${runtime}`);
+        const r = await runCliUnder(runtime, binary!, ["run", spec, "--url", engine.apiUrl, "--workers", "2", "--start-in", "15s", "--out", out]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toContain("merged 2 of 2 shards into:");
+        const entries = readdirSync(out).sort();
+        const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
+        const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
+        const shards = [0, 1].map((i) => only(join(workers, `worker-${i}`)));
+        expect(identities(shards.flatMap(lines))).toEqual(identities(lines(whole)));
+        expect(summaryOf(merged).summary.counts).toEqual(summaryOf(whole).summary.counts);
+        expect(summaryOf(merged).validity).toMatchObject({ valid: true, problems: [] });
+      },
+      120_000,
+    );
+  }
 
   it("run --workers refuses what it cannot split: more workers than sessions, or beside --shard (exit 2)", async () => {
     const many = await runCli(["run", spec, "--url", engine.apiUrl, "--workers", "9", "--out", join(root, "refused")]);
