@@ -59,6 +59,20 @@ const identities = (records: Line[]) =>
     .map((r) => `${r.sessionId}/${r.nodeId} fresh ${r.freshInputTokens} out ${r.requestedOutputTokens}/${r.completionTokens}${r.warmup ? " warmup" : ""}${r.historyParent === undefined ? ` prompt ${r.expectedPromptTokens}/${r.promptTokens}` : ""}`)
     .sort();
 
+/**
+ * What `run --workers 2` wrote in `out`: checks its exit and merge line, and returns the merged run
+ * folder and the two workers' own run folders (kept beside it in `<name>-workers-<T>/worker-i/`).
+ */
+function workersRun(r: { code: number | null; stdout: string; stderr: string }, out: string): { merged: string; shards: string[] } {
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain("merged 2 of 2 shards into:");
+  const entries = readdirSync(out).sort();
+  expect(entries).toHaveLength(2);
+  const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
+  const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
+  return { merged, shards: [0, 1].map((i) => only(join(workers, `worker-${i}`))) };
+}
+
 describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on one engine (skipped: dist/ not built; run npm run build)", () => {
   const root = mkdtempSync(join(tmpdir(), "agentload-shards-"));
   const spec = join(root, "sharded.yaml");
@@ -130,14 +144,7 @@ describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on on
   it("run --workers 2: two worker threads, one shard each, merged into one run folder with the unsharded run's requests", async () => {
     const out = join(root, "workers");
     const r = await runCli(["run", spec, "--url", engine.apiUrl, "--workers", "2", "--start-in", "15s", "--out", out]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("merged 2 of 2 shards into:");
-    // The merged run folder, and beside it the folder of the workers' own run folders.
-    const entries = readdirSync(out).sort();
-    expect(entries).toHaveLength(2);
-    const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
-    const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
-    const shards = [0, 1].map((i) => only(join(workers, `worker-${i}`)));
+    const { merged, shards } = workersRun(r, out);
     expect(identities(shards.flatMap(lines))).toEqual(identities(lines(whole)));
     const m = summaryOf(merged);
     const w = summaryOf(whole);
@@ -158,12 +165,7 @@ describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on on
     expect(one.code, one.stderr).toBe(0);
     const out = join(root, "replay-workers");
     const r = await runCli(["run", trace, "--url", engine.apiUrl, "--waits", "zero", "--workers", "2", "--start-in", "15s", "--out", out]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("merged 2 of 2 shards into:");
-    const entries = readdirSync(out).sort();
-    const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
-    const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
-    const shards = [0, 1].map((i) => only(join(workers, `worker-${i}`)));
+    const { merged, shards } = workersRun(r, out);
     const replay = lines(only(join(root, "replay")));
     expect(replay.length).toBeGreaterThan(10);
     // Each worker sent some of the sessions, and together every request of the replay.
@@ -180,12 +182,7 @@ describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on on
       async () => {
         const out = join(root, `workers-${runtime}`);
         const r = await runCliUnder(runtime, binary!, ["run", spec, "--url", engine.apiUrl, "--workers", "2", "--start-in", "15s", "--out", out]);
-        expect(r.code, r.stderr).toBe(0);
-        expect(r.stdout).toContain("merged 2 of 2 shards into:");
-        const entries = readdirSync(out).sort();
-        const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
-        const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
-        const shards = [0, 1].map((i) => only(join(workers, `worker-${i}`)));
+        const { merged, shards } = workersRun(r, out);
         expect(identities(shards.flatMap(lines))).toEqual(identities(lines(whole)));
         expect(summaryOf(merged).summary.counts).toEqual(summaryOf(whole).summary.counts);
         expect(summaryOf(merged).validity).toMatchObject({ valid: true, problems: [] });
