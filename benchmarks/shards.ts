@@ -28,6 +28,7 @@ const { values } = parseArgs({ options: { url: { type: "string" }, shards: { typ
 if (!existsSync("dist/cli/main.js")) throw new Error("dist/cli/main.js not found: run npm run build first");
 const shards = Number(values.shards);
 
+/** The built CLI with this process's environment (a key for --url comes through, unlike test/support/cli.ts's). */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"] });

@@ -7,22 +7,18 @@ import { join } from "node:path";
 import { summarizeRecords } from "../metrics/aggregator.js";
 import type { ClientChecks } from "../metrics/client-checks.js";
 import { parsePrometheus, type PrometheusScrape } from "../metrics/prometheus.js";
-import { evaluateSlos, resolveSlo, type Objective, type SloVerdict } from "../metrics/slo.js";
+import { evaluateSlos, resolveSlo, type Objective } from "../metrics/slo.js";
 import type { RunSummary } from "../metrics/summary.js";
-import { runValidity, type RunValidity } from "../metrics/validity.js";
+import { runValidity } from "../metrics/validity.js";
 import { readRunFolder } from "../records/read.js";
 import type { RequestRecord, RunMetadata } from "../records/types.js";
+import type { MergedShards } from "../metrics/merge-shards.js";
 import { CliError } from "./args.js";
 
-export interface JudgedRunFolder {
+/** A run folder judged as `report` judges it: the judged run (as merged shards are), and where it came from. */
+export interface JudgedRunFolder extends MergedShards {
   dir: string;
   name: string;
-  summary: RunSummary;
-  verdicts: SloVerdict[];
-  passed: boolean;
-  interrupted: boolean;
-  validity: RunValidity;
-  records: RequestRecord[];
   /** run.json, when the folder has one. */
   metadata?: RunMetadata;
 }

@@ -122,6 +122,7 @@ export function checkShardSet(folders: readonly ShardFolder[]): ShardSet {
   };
 }
 
+/** A run judged: its summary, SLO verdicts and validity over its records (a run folder's, cli/run-folder.ts, has the same). */
 export interface MergedShards {
   summary: RunSummary;
   verdicts: SloVerdict[];

@@ -1,24 +1,13 @@
 // `agentload run --keep-runs N`: after the run, only the newest N run folders stay in --out;
 // without the flag every run folder stays, and what is not a run folder is never touched.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { runCli } from "../support/cli.js";
 
 const engine = inject("engine");
 const built = existsSync("dist/cli/main.js");
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/cli/main.js", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe.skipIf(!built)(built ? "agentload run --keep-runs" : "agentload run --keep-runs (skipped: dist/ not built; run npm run build)", () => {
   it("keeps every run folder without the flag, the newest N with it", async () => {
