@@ -44,6 +44,29 @@ const RICH_EVENTS = [
   { data: "[DONE]" },
 ];
 
+/** The same features with LF line ends only: reads without CR are decoded whole (SseDecoder.pushText). */
+const RICH_LF =
+  ": ping\n" +
+  'data: {"choices":[{"delta":{"content":"héllo ✓ 🚀"}}]}\n\n' +
+  "event: message\n" +
+  "data: line one\n" +
+  "data: line two\n\n" +
+  "id: 7\nretry: 100\n" +
+  "data:no-space\n\n" +
+  "{not sse}\n" +
+  "data\n\n" +
+  "event: error\ndata: é\n\n" +
+  "data: [DONE]\n\n";
+
+const RICH_LF_EVENTS = [
+  { data: '{"choices":[{"delta":{"content":"héllo ✓ 🚀"}}]}' },
+  { data: "line one\nline two", event: "message" },
+  { data: "no-space" },
+  { data: "" },
+  { data: "é", event: "error" },
+  { data: "[DONE]" },
+];
+
 describe("SseDecoder", () => {
   it("decodes data, multi-line data, event types, comments, LF, CRLF and CR line ends", () => {
     const r = decode([bytes(RICH)]);
@@ -63,6 +86,16 @@ describe("SseDecoder", () => {
         const r = decode([all.subarray(0, i), all.subarray(i)]);
         expect(r.events, `split at byte ${i}`).toEqual(RICH_EVENTS);
         expect(r.bad).toEqual([]);
+      }
+    });
+
+    it("gives the same events and bad lines for LF-only reads split at every byte", () => {
+      const all = make(RICH_LF);
+      expect(decode([all])).toEqual({ events: RICH_LF_EVENTS, bad: ["{not sse}"], cut: false });
+      for (let i = 1; i < all.length; i++) {
+        const r = decode([all.subarray(0, i), all.subarray(i)]);
+        expect(r.events, `split at byte ${i}`).toEqual(RICH_LF_EVENTS);
+        expect(r.bad, `split at byte ${i}`).toEqual(["{not sse}"]);
       }
     });
 
