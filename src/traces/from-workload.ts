@@ -1,7 +1,7 @@
 // A generated workload seen as a trace, in memory: what a perfect recording of it would hold (no
 // timestamps), fresh input counted as traces count it (docs/traces.md). Lets the analyzer and the
 // fitter run on synthetic workloads (round trips, benchmarks) through the same path as real traces.
-import { nodeScaffold, scaffoldSize, sessionTokens } from "../workload/tokens.js";
+import { nodeScaffold, scaffoldSize, sessionTokens, type NodeTokens, type ScaffoldLookup } from "../workload/tokens.js";
 import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest } from "./types.js";
 
@@ -35,15 +35,16 @@ function edgeType(node: RequestNode, parent: string, conversation: Map<string, s
 /**
  * One session's requests as a trace holds them, appended to `requests`; spawned conversations go
  * into `spawnedBy`. Each request id is made once: its children's edges and history parent share
- * the string (a million requests kept 40 bytes a request less).
+ * the string (a million requests kept 40 bytes a request less). A caller that counted the
+ * session's tokens already passes them as `tokens`.
  */
 export function sessionTraceRequests(
   session: SessionGraph,
-  scaffolds: Workload["scaffolds"],
+  scaffolds: ScaffoldLookup,
   requests: TraceRequest[],
   spawnedBy: Map<string, string>,
+  tokens: ReadonlyMap<string, NodeTokens> = sessionTokens(session, scaffolds),
 ): void {
-  const tokens = sessionTokens(session, scaffolds);
   const conversation = conversations(session);
   const byId = new Map(session.nodes.map((n) => [n.id, n]));
   const ids = new Map<string, string>();

@@ -13,7 +13,7 @@
 import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
 import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests } from "./order.js";
-import { agentloadExtensionAt, GeneratedSessions } from "./veeksha-agentload.js";
+import { agentloadExtensionAt, GeneratedSessions, sessionLinesOf } from "./veeksha-agentload.js";
 import { SessionRows } from "./veeksha-session-rows.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { asCount, asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, Where, type JsonObject } from "./where.js";
@@ -115,23 +115,20 @@ export function veekshaSessionReader(file: string): LineReader<Trace> {
 function sessionTrace(rows: SessionRows, file: string): Trace {
   if (rows.size === 0) noRequests(file);
   // A line with an `agentload` key makes the whole file agentload's own (veeksha-agentload.ts).
-  let current: { requests: TraceRequest[]; lines: number[]; byId?: Map<string, number> } | undefined;
-  const generated = rows.generated
-    ? new GeneratedSessions(file, (id) => {
-        if (!current) return undefined;
-        const c = current;
-        c.byId ??= new Map(c.requests.map((r, i) => [r.id, c.lines[i]!]));
-        return c.byId.get(id);
-      })
-    : undefined;
+  const generated = rows.generated ? new GeneratedSessions(file) : undefined;
   const requests: TraceRequest[] = [];
-  for (const { requests: own, lines, extensions } of rows.bySession()) {
+  for (const s of rows.bySession()) {
+    // A generated session is in order as written: its nodes come straight from the rows.
+    const nodes = generated ? rows.nodes(s) : undefined;
+    if (generated && nodes) {
+      generated.add(nodes);
+      continue;
+    }
+    const { requests: own, lines, extensions } = rows.requests(s);
     // A session's edges stay within it: checked and ordered session by session.
     const sorted = orderedRequests(own, file, describeLines(own, lines));
-    if (generated) {
-      current = { requests: own, lines };
-      generated.add(sorted, extensions);
-    } else for (const r of sorted) requests.push(r);
+    if (generated) generated.add(sessionLinesOf(sorted, new Map(own.map((r, k) => [r.id, lines[k]!])), extensions));
+    else for (const r of sorted) requests.push(r);
   }
   if (generated) return generated.trace();
   return { format: "veeksha-session", source: file, requests };
