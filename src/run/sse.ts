@@ -1,16 +1,14 @@
 // Server-sent events decoded from the bytes of a response body. This is the load generator's hot
 // path: a read without CR (what servers send) has its complete lines decoded as one string and
-// split with indexOf; other reads are split on the bytes and only `data:` values decoded, once per
-// line. Only the unconsumed tail of a read is kept until the next one. Web-standard APIs only, so
-// it runs on Node, Bun and Deno.
+// split with indexOf; other reads are split on the bytes and each line decoded on its own. Either
+// way one function (textLine) reads a line. Only the unconsumed tail of a read is kept until the
+// next one. Web-standard APIs only, so it runs on Node, Bun and Deno.
 
 const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 const D = 0x64;
-const A = 0x61;
-const T = 0x74;
 
 /** Node's Buffer, when there is one: its toString(utf8, start, end) is quicker than TextDecoder on a view. */
 const NodeBuffer = (globalThis as { Buffer?: { isBuffer(x: unknown): boolean } }).Buffer;
@@ -113,7 +111,7 @@ export class SseDecoder {
     if (pos < buf.length) this.tail = concat(null, buf.subarray(pos));
   }
 
-  /** One line of a decoded read (no line end in it), as `line` reads bytes. */
+  /** One line (no line end in it) of decoded text: a comment, data, or another field. */
   private textLine(text: string, start: number, end: number): void {
     const first = text.charCodeAt(start);
     if (first === COLON) return;
@@ -143,31 +141,17 @@ export class SseDecoder {
     return cut;
   }
 
+  /** One line of a read that has CR or began in an earlier read: decoded, then read as textLine reads it. */
   private line(buf: Uint8Array, start: number, end: number, nodeBuffer: boolean): void {
     if (start === end) {
       this.dispatch();
       return;
     }
-    const first = buf[start];
-    if (first === COLON) return; // comment, e.g. ": ping"
-    if (first === D && end - start >= 4 && buf[start + 1] === A && buf[start + 2] === T && buf[start + 3] === A) {
-      let v = start + 4;
-      if (v === end || buf[v] === COLON) {
-        if (v < end) v++;
-        if (v < end && buf[v] === SPACE) v++;
-        const value = v === end ? "" : nodeBuffer ? (buf as Utf8Range).toString("utf8", v, end) : utf8.decode(buf.subarray(v, end));
-        this.data = this.data === undefined ? value : `${this.data}\n${value}`;
-        return;
-      }
-    }
-    this.field(buf, start, end);
+    const text = nodeBuffer ? (buf as Utf8Range).toString("utf8", start, end) : utf8.decode(buf.subarray(start, end));
+    this.textLine(text, 0, text.length);
   }
 
   /** Fields other than data: rare, so plain string handling is fine here. */
-  private field(buf: Uint8Array, start: number, end: number): void {
-    this.fieldLine(utf8.decode(buf.subarray(start, end)));
-  }
-
   private fieldLine(line: string): void {
     const colon = line.indexOf(":");
     const name = colon === -1 ? line : line.slice(0, colon);
