@@ -10,8 +10,11 @@
 //
 // A child's expected prompt counts its history parent's reply as the server will see it inside
 // the child's prompt: a reply re-tokenized in context need not have as many tokens as were
-// generated (overhead.ts createReplyCounter). The count starts when the reply arrives and is
-// awaited only for the child's record, off the dispatch path, while the child waits or runs.
+// generated (overhead.ts createReplyCounter). The count is awaited only for the child's record,
+// off the dispatch path, while the child waits or runs. It starts when `later` says (a run: once no
+// dispatch is due soon) rather than when the reply arrives: the count is a request to the engine,
+// and sent ahead of the child it delayed the child's dispatch (strace of the README's main job:
+// the count's writev took 2 to 4 ms while the engine's HTTP thread held the client's core).
 import { conversationOf, createContentRenderer, type ContentRenderer } from "./render.js";
 import type { Vocabulary } from "./vocabulary.js";
 import { inheritedPrompt, NO_OVERHEAD, nodeScaffold, rootPrompt, scaffoldSize, type NodeTokens, type TemplateOverhead } from "../workload/tokens.js";
@@ -30,6 +33,9 @@ export interface ContentStageOptions {
   /** Mixed into all text (see ContentRendererOptions.salt). */
   salt?: string;
 }
+
+/** Runs a reply's count once the dispatches due soon are out (a run: TimerQueue.whenIdle). */
+export type Later = (fn: () => void) => void;
 
 /** What a request carries of its prompt: spread into the client's request. */
 export type PromptBody = { messages: ChatMessage[] } | { prompt: string };
@@ -60,7 +66,8 @@ export interface SessionContent {
 
 export interface ContentStage {
   readonly renderer: ContentRenderer;
-  session(session: SessionGraph): SessionContent;
+  /** `later` defaults to a zero timeout. */
+  session(session: SessionGraph, later?: Later): SessionContent;
   /**
    * Renders every scaffold and the first session's first prompt once before the clock starts, so
    * the first dispatches are not late for reasons of lazy rendering and cold code (measured: 7 to
@@ -91,6 +98,7 @@ interface Carried {
 
 export function createContentStage(options: ContentStageOptions): ContentStage {
   const { scaffolds, api, countReply } = options;
+  const soon: Later = (fn) => void setTimeout(fn, 0);
   const overhead = options.overhead ?? NO_OVERHEAD;
   const renderer = createContentRenderer({
     seed: options.seed,
@@ -103,7 +111,9 @@ export function createContentStage(options: ContentStageOptions): ContentStage {
   const bodyOf = (messages: ChatMessage[]): PromptBody =>
     api === "chat" ? { messages } : { prompt: messages.map((m) => m.content ?? "").join("\n\n") };
 
-  function session(session: SessionGraph): SessionContent {
+  function session(session: SessionGraph, later: Later = soon): SessionContent {
+    const countLater = (text: string, fallback: number) =>
+      new Promise<number>((resolve) => later(() => void Promise.resolve(text).then(countReply).then(resolve, () => resolve(fallback))));
     const isHistoryParent = new Set(session.nodes.map((n) => n.historyParent).filter((p): p is string => p !== null));
     const inherited = new Map<string, Inherited>();
     return {
@@ -124,7 +134,7 @@ export function createContentStage(options: ContentStageOptions): ContentStage {
         if (!entry) return; // no child inherits it
         entry.reply = { role: "assistant", content: reply.text };
         const fallback = reply.completionTokens ?? reply.chunkAt.length;
-        entry.replyTokens = reply.text ? countReply(reply.text).catch(() => fallback) : Promise.resolve(0);
+        entry.replyTokens = reply.text ? countLater(reply.text, fallback) : Promise.resolve(0);
       },
       end() {
         inherited.clear();

@@ -94,6 +94,33 @@ describe("content stage", () => {
     expect(counted).toEqual([]);
   });
 
+  it("starts a reply's count only when `later` runs it, after the dispatches then due", async () => {
+    const pending: (() => void)[] = [];
+    const { s, counted } = stage();
+    const prompts = s.session(session, (fn) => void pending.push(fn));
+    prompts.promptFor(root);
+    prompts.tellReply(root, reply("alpha beta", 2));
+    const p1 = prompts.promptFor(child); // the child's prompt does not wait for the count
+    expect(messagesOf(p1.body)[2]).toEqual({ role: "assistant", content: "alpha beta" });
+    await Promise.resolve();
+    expect(counted).toEqual([]);
+    expect(pending).toHaveLength(1);
+    pending.shift()!();
+    expect((await p1.expected).sharedPrefixTokens).toBeGreaterThan(0);
+    expect(counted).toEqual(["alpha beta"]);
+  });
+
+  it("falls back to the generated count when the counter throws instead of rejecting", async () => {
+    const throwing = stage({
+      countReply: () => {
+        throw new Error("no tokenizer");
+      },
+    }).s.session(session);
+    const base = (await throwing.promptFor(root).expected).promptTokens;
+    throwing.tellReply(root, reply("alpha beta", 6));
+    expect((await throwing.promptFor(child).expected).sharedPrefixTokens).toBe(base + 6);
+  });
+
   it("sends the messages' texts, blank-line separated, for the completions API", async () => {
     const chat = stage().s.session(session).promptFor(root);
     const completions = stage({ api: "completions" }).s.session(session).promptFor(root);

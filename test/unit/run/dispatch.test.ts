@@ -50,6 +50,50 @@ describe("TimerQueue", () => {
     q.flush();
     expect(seen).toEqual([1, 2]);
   });
+
+  it("runs background work after an entry due at once that the same tick adds, and after entries due within 5 ms", async () => {
+    const q = new TimerQueue();
+    const seen: string[] = [];
+    q.whenIdle(() => seen.push("idle")); // as a finished request's reply count is queued
+    await Promise.resolve();
+    q.at(now(), () => seen.push("child")); // then its child, due at once
+    q.at(now() + 3, () => seen.push("soon"));
+    await sleep(30);
+    expect(seen).toEqual(["child", "soon", "idle"]);
+  });
+
+  it("runs background work at once when nothing is due within 5 ms", async () => {
+    const q = new TimerQueue();
+    const seen: string[] = [];
+    q.at(now() + 200, () => seen.push("late"));
+    q.whenIdle(() => seen.push("idle"));
+    await sleep(10);
+    expect(seen).toEqual(["idle"]);
+    q.clear();
+  });
+
+  it("does not let a steady stream of entries hold background work past 25 ms", async () => {
+    const q = new TimerQueue();
+    const seen: number[] = [];
+    const t = now();
+    for (let i = 1; i <= 30; i++) q.at(t + 3 * i, () => seen.push(i));
+    q.whenIdle(() => seen.push(0));
+    await sleep(120);
+    expect(seen).toHaveLength(31);
+    expect(seen.indexOf(0)).toBeGreaterThan(0);
+    expect(seen.indexOf(0)).toBeLessThan(20); // about the 9th: 25 ms into entries 3 ms apart
+  });
+
+  it("flush and clear run the background work waiting (a record may await it)", () => {
+    for (const end of ["flush", "clear"] as const) {
+      const q = new TimerQueue();
+      const seen: string[] = [];
+      q.at(now() + 1, () => seen.push("entry"));
+      q.whenIdle(() => seen.push("idle"));
+      q[end]();
+      expect(seen).toEqual(end === "flush" ? ["entry", "idle"] : ["idle"]);
+    }
+  });
 });
 
 function recorder(fail: Set<string> = new Set(), durationMs = 3) {
