@@ -4,6 +4,13 @@
 import { shardLanes, shardSessionCount, type Shard } from "../shard.js";
 import type { TrafficDeps, TrafficMode } from "./types.js";
 
+/**
+ * A lane takes its first session this long before it joins and plans that session's first
+ * dispatch at the join time, so the session's set-up (first run of that code, for the run's first
+ * lanes) is not on the dispatch's clock (run.ts TRAFFIC_LEAD_MS).
+ */
+const SET_UP_AHEAD_MS = 5;
+
 export const concurrent: TrafficMode<"concurrent"> = (traffic, plan) => {
   const lanes = {
     concurrency: traffic.concurrency,
@@ -26,7 +33,7 @@ export async function runConcurrent(plan: { concurrency: number; rampUpMs: numbe
   const lane = async (k: number) => {
     // Lane k joins at k/N of the ramp: concurrency grows linearly to N.
     const joins = joinAt(k);
-    if (joins > deps.now()) await new Promise<void>((r) => deps.timers.at(joins, r));
+    if (joins - SET_UP_AHEAD_MS > deps.now()) await new Promise<void>((r) => deps.timers.at(joins - SET_UP_AHEAD_MS, r));
     let startAt = joins;
     for (;;) {
       if (deps.stopped()) return;

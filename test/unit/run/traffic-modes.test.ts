@@ -19,12 +19,13 @@ function plan(traffic: RunPlan["traffic"], seed = "7"): RunPlan {
  * Runs a plan's traffic over `sessions` on a virtual clock; returns each session's planned start,
  * the peak of running sessions and the load achieved (the meter wired as run.ts wires it).
  */
-async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promise<{ released: number; starts: number[]; peak: number; load: ReturnType<ReturnType<typeof createLoadMeter>["result"]> }> {
+async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promise<{ released: number; starts: number[]; takenAt: number[]; peak: number; load: ReturnType<ReturnType<typeof createLoadMeter>["result"]> }> {
   const meter = createLoadMeter();
   let clock = 0;
   const pending: { at: number; fn: () => void }[] = [];
   const timers = { at: (at: number, fn: () => void) => void pending.push({ at, fn }) } as unknown as TimerQueue;
   const starts: number[] = [];
+  const takenAt: number[] = [];
   let running = 0;
   let peak = 0;
   let finished = false;
@@ -38,11 +39,13 @@ async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promi
     },
     runSession: (_s, startAt) => {
       starts.push(startAt);
+      takenAt.push(clock);
       peak = Math.max(peak, ++running);
       meter.sessionStarted(clock);
       return new Promise<void>((resolve) =>
         pending.push({
-          at: clock + sessionMs,
+          // Its first dispatch is planned at startAt (a lane may take its session just before it joins).
+          at: Math.max(clock, startAt) + sessionMs,
           fn: () => {
             running--;
             meter.sessionEnded(clock);
@@ -65,7 +68,7 @@ async function drive(p: RunPlan, sessions: SessionGraph[], sessionMs = 0): Promi
     clock = Math.max(clock, next.at);
     next.fn();
   }
-  return { released: await done, starts, peak, load: meter.result(clock) };
+  return { released: await done, starts, takenAt, peak, load: meter.result(clock) };
 }
 
 const chains = (n: number, arrivals: number[] = []): SessionGraph[] =>
@@ -108,6 +111,12 @@ describe("trafficRunner", () => {
     expect(released).toBe(4);
     expect(peak).toBe(2);
     expect(starts).toEqual([0, 500, 2000, 2500]);
+  });
+
+  it("concurrent: a lane takes its first session 5 ms before it joins, planned at the join time", async () => {
+    const { starts, takenAt } = await drive(plan({ mode: "concurrent", concurrency: 2, rampUpSeconds: 1, ...common }), chains(2), 1000);
+    expect(starts).toEqual([0, 500]);
+    expect(takenAt).toEqual([0, 495]);
   });
 
   it("concurrent: the achieved load counts the steady part only, from the last lane's join to the first lane left without a session", async () => {
