@@ -29,8 +29,8 @@ export interface RecorderOptions {
 
 export interface Recorder {
   readonly progress: RunProgress;
-  /** The run's clock starts now: the time records and progress count from. */
-  startClock(): number;
+  /** The run's clock starts `inMs` from now (default at once): the time records and progress count from. */
+  startClock(inMs?: number): number;
   /** A session was released; its 0-based index. */
   sessionStarted(): number;
   /** The session has ended: every record of it was added; its state in the aggregator is freed. */
@@ -115,7 +115,7 @@ export function createRecorder(opts: RecorderOptions): Recorder {
   };
   return {
     progress,
-    startClock: () => (t0 = opts.now()),
+    startClock: (inMs = 0) => (t0 = opts.now() + inMs),
     sessionStarted: () => progress.sessionsStarted++,
     sessionDone(sessionId) {
       progress.sessionsDone++;
