@@ -1,8 +1,8 @@
 // Planned dispatches in time order behind one timer. A single setTimeout for the earliest entry
 // keeps the event loop light at hundreds of planned requests per second; entries due within
 // half a millisecond run at once instead of waiting for a timer tick; long sleeps wake early.
-// Background work the run must do anyway (counting a reply's tokens on the server) waits in
-// whenIdle until no dispatch is due soon, so it never goes out ahead of one.
+// Background work the run must do anyway (counting a reply's tokens on the server, generating
+// the next session) waits in whenIdle until no dispatch is due soon, so it does not hold one up.
 
 // setImmediate where the runtime has it (Node, Bun); a zero timeout elsewhere.
 const runSoon: (fn: () => void) => void =
