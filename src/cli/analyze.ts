@@ -24,7 +24,7 @@ export const analyzeCommand: Command = async (argv) => {
     console.log(HELP);
     return 0;
   }
-  const trace = await readTraceArg("analyze", positionals, values);
+  const trace = await readTraceArg("analyze", positionals, values, true);
   const analysis = analyzeTrace(trace, { fits: true });
   if (values.json) console.log(JSON.stringify(analysis, null, 2));
   else process.stdout.write(renderAnalysis(analysis));

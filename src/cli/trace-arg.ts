@@ -29,6 +29,8 @@ export async function readTraceArg(
   command: string,
   positionals: string[],
   flags: { format?: string | undefined; "block-size"?: string | undefined; tokenizer?: string | undefined },
+  /** Read the requests into columns only (table.ts): for commands that read nothing else (analyze). */
+  columns = false,
 ): Promise<Trace> {
   if (positionals.length !== 1) {
     throw new CliError(`${command} expects one trace (a file or directory), got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
@@ -42,6 +44,7 @@ export async function readTraceArg(
       ...(flags.format !== undefined ? { format: flags.format } : {}),
       ...(blockSize > 0 ? { blockSize } : {}),
       ...(tokenizer ? { tokenizer } : {}),
+      ...(columns ? { columns } : {}),
     });
   } catch (e) {
     if (e instanceof TraceError) throw new CliError(e.message);
@@ -49,6 +52,6 @@ export async function readTraceArg(
   }
   for (const warning of trace.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   // Every reader refuses a trace without requests; this keeps any other from passing as "requests 0".
-  if (trace.requests.length === 0) throw new CliError(`${trace.source}: the trace has no requests; expected at least one inference request`);
+  if ((trace.table?.length ?? trace.requests.length) === 0) throw new CliError(`${trace.source}: the trace has no requests; expected at least one inference request`);
   return trace;
 }

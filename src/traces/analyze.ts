@@ -5,8 +5,9 @@ import type { DistributionStats } from "../stats/histogram.js";
 import { sortNumbers } from "../stats/sort.js";
 import { percentile, summarizeSorted } from "../workload/inspect.js";
 import { fitFamilies, paretoTail, type FitReport, type ParetoTail } from "./fit.js";
-import { indexTrace, sessionRoots, traceSessions, type TraceIndex } from "./sessions.js";
-import type { EdgeType, Trace, TraceFormat, TraceRequest } from "./types.js";
+import { indexTrace, sessionRoots, type TraceIndex } from "./sessions.js";
+import { EDGE_TYPES, tableOf, type RequestTable } from "./table.js";
+import type { EdgeType, Trace, TraceFormat } from "./types.js";
 
 /** Distribution of one quantity; percentiles interpolate linearly between order statistics (numpy's default). */
 export interface Stats extends DistributionStats {
@@ -110,10 +111,51 @@ export function stats(values: ArrayLike<number>): Stats {
 
 /** Conversations spawned by another: listed with a spawner, or whose first request was spawned. */
 export function spawnedConversations(trace: Trace): Set<string> {
+  if (trace.table) return spawnedIn(trace.table, trace.conversations);
   const spawned = new Set<string>();
   for (const c of trace.conversations ?? []) if (c.spawnedBy !== undefined) spawned.add(c.id);
   for (const r of trace.requests) if (r.parents.some((e) => e.type === "subagent_spawn")) spawned.add(r.conversation);
   return spawned;
+}
+
+const SPAWN = EDGE_TYPES.indexOf("subagent_spawn");
+
+/** spawnedConversations over a table. */
+function spawnedIn(t: RequestTable, listed: Trace["conversations"]): Set<string> {
+  const spawned = new Set<string>();
+  for (const c of listed ?? []) if (c.spawnedBy !== undefined) spawned.add(c.id);
+  for (let i = 0; i < t.length; i++) {
+    for (let k = t.parentStart[i]!; k < t.parentStart[i + 1]!; k++) {
+      if (t.parentType[k] === SPAWN) {
+        spawned.add(t.conversations[t.conversation[i]!]!);
+        break;
+      }
+    }
+  }
+  return spawned;
+}
+
+/**
+ * The trace's sessions (connected groups of requests) and their arrivals: each session arrives
+ * when its first request was sent, counted from the trace's first dispatch.
+ */
+export function sessionArrivals(trace: Trace, at: TraceIndex = indexTrace(trace), roots: Int32Array = sessionRoots(trace, at)): { sessions: number; arrivals: TraceAnalysis["arrivals"] } {
+  const n = roots.length;
+  const dispatched = trace.table ? trace.table.column("dispatchedMs") : Float64Array.from(trace.requests, (r) => r.dispatchedMs ?? NaN);
+  const first = new Float64Array(n).fill(NaN);
+  let sessions = 0;
+  let start = Infinity;
+  for (let i = 0; i < n; i++) {
+    if (roots[i] === i) sessions++;
+    const d = dispatched ? dispatched[i]! : NaN;
+    if (Number.isNaN(d)) continue;
+    if (d < start) start = d;
+    const k = roots[i]!;
+    if (!(first[k]! <= d)) first[k] = d;
+  }
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) if (roots[i] === i && !Number.isNaN(first[i]!)) times.push(first[i]! - start);
+  return { sessions, arrivals: arrivals(times) };
 }
 
 export interface AnalyzeOptions {
@@ -126,61 +168,66 @@ export interface AnalyzeOptions {
 }
 
 /** What each request adds without its parent's reply, or null when no request tells the reply. */
-function freshWithoutReply(requests: TraceRequest[]): number[] | null {
-  if (!requests.some((r) => r.replyTokens !== undefined)) return null;
-  return requests.map((r) => Math.max(0, r.freshInputTokens - (r.replyTokens ?? 0)));
+function freshWithoutReply(t: RequestTable): Float64Array | null {
+  const reply = t.column("replyTokens");
+  if (!reply) return null;
+  const out = new Float64Array(t.length);
+  for (let i = 0; i < t.length; i++) out[i] = Math.max(0, t.fresh[i]! - (Number.isNaN(reply[i]!) ? 0 : reply[i]!));
+  return out;
 }
 
+/**
+ * The analysis, over the trace's requests as columns (table.ts): a trace read with `columns`
+ * (what `agentload analyze` does) is never made into objects.
+ */
 export function analyzeTrace(trace: Trace, options: AnalyzeOptions = {}): TraceAnalysis {
-  const requests = trace.requests;
-  const index = indexTrace(trace);
-  const sessions = traceSessions(trace, index);
-  const spawned = spawnedConversations(trace);
-  const withRequests = new Set<string>();
-  for (const r of requests) withRequests.add(r.conversation);
-
-  const userMessages = trace.userMessages ?? countUserTriggers(requests, spawned);
-  const fresh = requests.map((r) => r.freshInputTokens);
-  const output = requests.map((r) => r.outputTokens);
-  const withoutReply = freshWithoutReply(requests);
+  const t = tableOf(trace);
+  const roots = sessionRoots(trace, t);
+  const { sessions, arrivals } = sessionArrivals(trace, t, roots);
+  const spawned = spawnedIn(t, trace.conversations);
+  const userMessages = trace.userMessages ?? countUserTriggers(t, spawned);
+  const withoutReply = freshWithoutReply(t);
   return {
     source: trace.source,
     format: trace.format,
     skipped: trace.skipped ?? null,
-    requests: requests.length,
-    sessions: sessions.length,
+    requests: t.length,
+    sessions,
     conversations: {
-      listed: trace.conversations?.length ?? withRequests.size,
-      withRequests: withRequests.size,
+      listed: trace.conversations?.length ?? t.conversations.length,
+      withRequests: t.conversations.length,
       spawned: spawned.size,
     },
     userMessages,
-    expansionFactor: userMessages ? requests.length / userMessages : null,
-    freshInputTokens: stats(fresh),
+    expansionFactor: userMessages ? t.length / userMessages : null,
+    freshInputTokens: stats(t.fresh),
     freshInputWithoutReplyTokens: withoutReply ? stats(withoutReply) : null,
-    outputTokens: stats(output),
-    fits: options.fits ? { freshInputTokens: fitFamilies(fresh), outputTokens: fitFamilies(output) } : null,
-    waitAfterReadyMs: waitStats(requests),
-    prompt: promptStats(requests),
-    prefixOverlap: prefixOverlap(trace, index),
-    reusablePrefix: reusablePrefix(trace),
-    graph: graphShape(trace, index, sessionRoots(trace, index)),
-    peakInFlight: peakInFlight(requests),
-    wallTimeMs: wallTime(requests),
-    arrivals: arrivals(sessions.map((s) => s.arrivalMs)),
+    outputTokens: stats(t.output),
+    fits: options.fits ? { freshInputTokens: fitFamilies(Array.from(t.fresh)), outputTokens: fitFamilies(Array.from(t.output)) } : null,
+    waitAfterReadyMs: waitStats(t),
+    prompt: promptStats(t),
+    prefixOverlap: prefixOverlap(trace, t),
+    reusablePrefix: reusablePrefix(trace, t),
+    graph: graphShape(t, roots),
+    peakInFlight: peakInFlight(t),
+    wallTimeMs: wallTime(t),
+    arrivals,
   };
 }
 
-function countUserTriggers(requests: TraceRequest[], spawned: Set<string>): number | null {
-  if (!requests.some((r) => r.trigger !== undefined)) return null;
+function countUserTriggers(t: RequestTable, spawned: Set<string>): number | null {
+  if (!t.trigger) return null;
+  const user = 1; // TRIGGERS[0] is "user" (table.ts codes from 1)
   let n = 0;
-  for (const r of requests) if (r.trigger === "user" && !spawned.has(r.conversation)) n++;
+  for (let i = 0; i < t.length; i++) if (t.trigger[i] === user && !spawned.has(t.conversations[t.conversation[i]!]!)) n++;
   return n;
 }
 
-function waitStats(requests: TraceRequest[]): WaitStats | null {
+function waitStats(t: RequestTable): WaitStats | null {
+  const column = t.column("waitAfterReadyMs");
+  if (!column) return null;
   const waits: number[] = [];
-  for (const r of requests) if (r.historyParent !== null && r.waitAfterReadyMs !== undefined) waits.push(r.waitAfterReadyMs);
+  for (let i = 0; i < t.length; i++) if (hasHistoryParent(t, i) && !Number.isNaN(column[i]!)) waits.push(column[i]!);
   if (waits.length === 0) return null;
   let under = 0;
   let over = 0;
@@ -198,15 +245,24 @@ function waitStats(requests: TraceRequest[]): WaitStats | null {
   };
 }
 
-function promptStats(requests: TraceRequest[]): TraceAnalysis["prompt"] {
+function hasHistoryParent(t: RequestTable, i: number): boolean {
+  return t.history[i]! >= 0 || t.historyParent(i) !== null;
+}
+
+function promptStats(t: RequestTable): TraceAnalysis["prompt"] {
+  const column = t.column("promptTokens");
+  if (!column) return null;
+  const cachedColumn = t.column("cachedTokens");
   const prompts: number[] = [];
   let cached = 0;
   let knowsCache = false;
-  for (const r of requests) {
-    if (r.promptTokens === undefined) continue;
-    prompts.push(r.promptTokens);
-    if (r.cachedTokens !== undefined) {
-      cached += r.cachedTokens;
+  for (let i = 0; i < t.length; i++) {
+    const p = column[i]!;
+    if (Number.isNaN(p)) continue;
+    prompts.push(p);
+    const c = cachedColumn ? cachedColumn[i]! : NaN;
+    if (!Number.isNaN(c)) {
+      cached += c;
       knowsCache = true;
     }
   }
@@ -221,45 +277,55 @@ function promptStats(requests: TraceRequest[]): TraceAnalysis["prompt"] {
   };
 }
 
-function commonLeading(a: number[], b: number[]): number {
+function commonLeading(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
 }
 
-function byDispatch(requests: TraceRequest[]): TraceRequest[] {
-  return requests.every((r) => r.dispatchedMs !== undefined)
-    ? [...requests].sort((a, b) => a.dispatchedMs! - b.dispatchedMs!)
-    : requests;
+/** Positions in dispatch order when every request has a dispatch time (stable), else trace order. */
+function byDispatch(t: RequestTable): Int32Array {
+  const order = new Int32Array(t.length);
+  for (let i = 0; i < t.length; i++) order[i] = i;
+  const dispatched = t.column("dispatchedMs");
+  if (!dispatched) return order;
+  for (let i = 0; i < t.length; i++) if (Number.isNaN(dispatched[i]!)) return order;
+  return Int32Array.from(Array.from(order).sort((a, b) => dispatched[a]! - dispatched[b]! || a - b));
 }
 
-function prefixOverlap(trace: Trace, at: TraceIndex): PrefixOverlap | null {
-  const requests = trace.requests;
+function prefixOverlap(trace: Trace, t: RequestTable): PrefixOverlap | null {
   const block = trace.blockSize ?? 0;
-  const hashed = block > 0 && requests.some((r) => r.hashIds !== undefined);
+  const hashed = block > 0 && t.hasHash !== null && t.hasHash.includes(1);
+  const promptColumn = t.column("promptTokens");
+  const sharedColumn = t.column("sharedPrefixTokens");
   // Each request is compared with its history parent; sessionless hash-id traces (Mooncake) with
   // the one sent just before it.
-  const sessionless = hashed && requests.every((r) => r.historyParent === null);
-  const order = sessionless ? byDispatch(requests) : requests;
+  let sessionless = hashed;
+  for (let i = 0; sessionless && i < t.length; i++) if (hasHistoryParent(t, i)) sessionless = false;
+  const order = sessionless ? byDispatch(t) : undefined;
   let measuredBy: PrefixOverlap["measuredBy"] | null = null;
   const ratios: number[] = [];
   let prompt = 0;
   let shared = 0;
-  for (let i = 0; i < order.length; i++) {
-    const r = order[i]!;
-    const p = sessionless ? (i > 0 ? order[i - 1]! : undefined) : at.history[i]! >= 0 ? requests[at.history[i]!]! : undefined;
-    if (!p) continue;
+  for (let k = 0; k < t.length; k++) {
+    const i = order ? order[k]! : k;
+    const p = order ? (k > 0 ? order[k - 1]! : -1) : t.history[i]!;
+    if (p < 0) continue;
+    const rPrompt = promptColumn ? promptColumn[i]! : NaN;
+    const rHash = t.hashIds(i);
+    const pHash = t.hashIds(p);
+    const rShared = sharedColumn ? sharedColumn[i]! : NaN;
     let s: number;
-    let total = r.promptTokens ?? (r.hashIds ? r.hashIds.length * block : undefined);
-    if (hashed && r.hashIds && p.hashIds) {
-      s = commonLeading(r.hashIds, p.hashIds) * block;
+    let total = !Number.isNaN(rPrompt) ? rPrompt : rHash ? rHash.length * block : undefined;
+    if (hashed && rHash && pHash) {
+      s = commonLeading(rHash, pHash) * block;
       measuredBy = "hash_ids";
-    } else if (r.sharedPrefixTokens !== undefined) {
-      s = r.sharedPrefixTokens;
+    } else if (!Number.isNaN(rShared)) {
+      s = rShared;
       measuredBy ??= "cacheable_history";
-    } else if (r.promptTokens !== undefined) {
-      s = r.promptTokens - r.freshInputTokens;
+    } else if (!Number.isNaN(rPrompt)) {
+      s = rPrompt - t.fresh[i]!;
       measuredBy ??= "prompt_minus_fresh";
     } else continue;
     if (total === undefined || total <= 0) continue;
@@ -273,22 +339,25 @@ function prefixOverlap(trace: Trace, at: TraceIndex): PrefixOverlap | null {
   return { pairs: ratios.length, promptTokens: prompt, sharedTokens: shared, ratio: prompt > 0 ? shared / prompt : 0, perRequest: stats(ratios), measuredBy };
 }
 
-function reusablePrefix(trace: Trace): TraceAnalysis["reusablePrefix"] {
+function reusablePrefix(trace: Trace, t: RequestTable): TraceAnalysis["reusablePrefix"] {
   const block = trace.blockSize ?? 0;
-  if (block <= 0 || !trace.requests.some((r) => r.hashIds !== undefined)) return null;
+  if (block <= 0 || t.hasHash === null || !t.hasHash.includes(1)) return null;
+  const promptColumn = t.column("promptTokens");
   // A block id names its whole prefix, so a prompt's reusable part is its leading ids seen before.
   const seen = new Set<number>();
   let reusable = 0;
   let prompt = 0;
-  for (const r of byDispatch(trace.requests)) {
-    if (!r.hashIds) continue;
-    const total = r.promptTokens ?? r.hashIds.length * block;
+  for (const i of byDispatch(t)) {
+    const ids = t.hashIds(i);
+    if (!ids) continue;
+    const p = promptColumn ? promptColumn[i]! : NaN;
+    const total = Number.isNaN(p) ? ids.length * block : p;
     let k = 0;
-    while (k < r.hashIds.length && seen.has(r.hashIds[k]!)) k++;
+    while (k < ids.length && seen.has(ids[k]!)) k++;
     reusable += Math.min(total, k * block);
     prompt += total;
     // The first k are seen already.
-    for (let j = k; j < r.hashIds.length; j++) seen.add(r.hashIds[j]!);
+    for (let j = k; j < ids.length; j++) seen.add(ids[j]!);
   }
   return { tokens: reusable, promptTokens: prompt, ratio: prompt > 0 ? reusable / prompt : 0 };
 }
@@ -299,16 +368,13 @@ function reusablePrefix(trace: Trace): TraceAnalysis["reusablePrefix"] {
  * width = the most requests of one session at one depth. Made per session as SessionGraphs, the
  * million-request benchmark allocated a million nodes and their maps for it.
  */
-function graphShape(trace: Trace, at: TraceIndex, roots: Int32Array): TraceAnalysis["graph"] {
+function graphShape(at: RequestTable, roots: Int32Array): TraceAnalysis["graph"] {
   const edgesByType: Record<EdgeType, number> = { sequential: 0, subagent_spawn: 0, subagent_result: 0, dependency: 0 };
-  let edges = 0;
-  for (const r of trace.requests) {
-    for (const e of r.parents) {
-      edgesByType[e.type]++;
-      edges++;
-    }
-  }
-  const n = trace.requests.length;
+  const byCode = new Float64Array(EDGE_TYPES.length);
+  for (const code of at.parentType) byCode[code]!++;
+  EDGE_TYPES.forEach((type, code) => (edgesByType[type] = byCode[code]!));
+  const edges = at.parentType.length;
+  const n = at.length;
   const depthOf = new Int32Array(n);
   const children = new Int32Array(n);
   let longestPath = 0;
@@ -349,13 +415,16 @@ function graphShape(trace: Trace, at: TraceIndex, roots: Int32Array): TraceAnaly
   return { longestPath, maxWidth, maxFanOut, maxFanIn, edges, edgesByType };
 }
 
-function peakInFlight(requests: TraceRequest[]): number | null {
+function peakInFlight(t: RequestTable): number | null {
+  const dispatched = t.column("dispatchedMs");
+  const responded = t.column("respondedMs");
+  if (!dispatched || !responded) return null;
   const starts: number[] = [];
   const ends: number[] = [];
-  for (const r of requests) {
-    if (r.dispatchedMs === undefined || r.respondedMs === undefined) continue;
-    starts.push(r.dispatchedMs);
-    ends.push(r.respondedMs);
+  for (let i = 0; i < t.length; i++) {
+    if (Number.isNaN(dispatched[i]!) || Number.isNaN(responded[i]!)) continue;
+    starts.push(dispatched[i]!);
+    ends.push(responded[i]!);
   }
   if (starts.length === 0) return null;
   const s = sortNumbers(Float64Array.from(starts));
@@ -375,19 +444,23 @@ function peakInFlight(requests: TraceRequest[]): number | null {
   return peak;
 }
 
-function wallTime(requests: TraceRequest[]): number | null {
+function wallTime(t: RequestTable): number | null {
+  const dispatched = t.column("dispatchedMs");
+  const responded = t.column("respondedMs");
   let first = Infinity;
   let last = -Infinity;
-  for (const r of requests) {
-    if (r.dispatchedMs !== undefined && r.dispatchedMs < first) first = r.dispatchedMs;
-    const end = r.respondedMs ?? r.dispatchedMs;
-    if (end !== undefined && end > last) last = end;
+  for (let i = 0; i < t.length; i++) {
+    const d = dispatched ? dispatched[i]! : NaN;
+    if (d < first) first = d;
+    const r = responded ? responded[i]! : NaN;
+    const end = Number.isNaN(r) ? d : r;
+    if (end > last) last = end;
   }
   return Number.isFinite(first) && Number.isFinite(last) ? last - first : null;
 }
 
-function arrivals(times: (number | undefined)[]): TraceAnalysis["arrivals"] {
-  const at = times.filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+function arrivals(times: number[]): TraceAnalysis["arrivals"] {
+  const at = [...times].sort((a, b) => a - b);
   if (at.length < 2) return null;
   const gaps: number[] = [];
   for (let i = 1; i < at.length; i++) gaps.push(at[i]! - at[i - 1]!);

@@ -28,6 +28,12 @@ export interface ParseTraceOptions {
   blockSize?: number;
   /** Counts fresh input of raw transcripts (OpenClaw session logs, Claude Code; default tiktoken o200k_base). */
   tokenizer?: Tokenizer;
+  /**
+   * Keep the requests as columns only (`Trace.table`, table.ts), for what reads nothing else
+   * (analyze): a reader that can fills the columns as it goes; the others' requests are put into
+   * columns at the end and let go. The trace's `requests` are made again if read.
+   */
+  columns?: boolean;
   /** A Veeksha dispatch trace's run metrics (request_level_metrics.jsonl), which read.ts finds beside it. */
   veekshaMetrics?: { text: string; file: string };
 }
@@ -106,7 +112,7 @@ export function isDocumentFormat(first: unknown): boolean {
 export function lineReaderFor(format: TraceFormat, name: string, options: ParseTraceOptions = {}): LineReader<Trace> | undefined {
   switch (format) {
     case "veeksha-session":
-      return veekshaSessionReader(name);
+      return veekshaSessionReader(name, options.columns === true);
     case "veeksha-request-log":
       return veekshaRequestLogReader(name);
     case "veeksha-shared-prefix":

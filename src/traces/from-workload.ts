@@ -3,6 +3,7 @@
 // fitter run on synthetic workloads (round trips, benchmarks) through the same path as real traces.
 import { nodeScaffold, scaffoldSize, sessionTokens, type NodeTokens, type ScaffoldLookup } from "../workload/tokens.js";
 import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
+import { RequestTable } from "./table.js";
 import type { EdgeType, Trace, TraceRequest } from "./types.js";
 
 /**
@@ -41,7 +42,7 @@ function edgeType(node: RequestNode, parent: string, conversation: Map<string, s
 export function sessionTraceRequests(
   session: SessionGraph,
   scaffolds: ScaffoldLookup,
-  requests: TraceRequest[],
+  requests: { push(request: TraceRequest): unknown },
   spawnedBy: Map<string, string>,
   tokens: ReadonlyMap<string, NodeTokens> = sessionTokens(session, scaffolds),
 ): void {
@@ -95,9 +96,18 @@ export function sessionTraceRequests(
   }
 }
 
-/** The conversations of the requests, in order of first request, with who spawned each. */
-export function listedConversations(requests: readonly TraceRequest[], spawnedBy: ReadonlyMap<string, string>): NonNullable<Trace["conversations"]> {
+/** The conversations of the requests (or of a table: its conversations), in order of first request, with who spawned each. */
+export function listedConversations(requests: readonly TraceRequest[] | RequestTable, spawnedBy: ReadonlyMap<string, string>): NonNullable<Trace["conversations"]> {
   const listed: NonNullable<Trace["conversations"]> = [];
+  const add = (id: string) => {
+    const parent = spawnedBy.get(id);
+    listed.push(parent === undefined ? { id } : { id, spawnedBy: parent });
+  };
+  // A table lists each conversation once, in order of its first request.
+  if (requests instanceof RequestTable) {
+    for (const id of requests.conversations) add(id);
+    return listed;
+  }
   let last: string | undefined;
   const seen = new Set<string>();
   for (const r of requests) {
@@ -105,8 +115,7 @@ export function listedConversations(requests: readonly TraceRequest[], spawnedBy
     if (r.conversation === last || seen.has(r.conversation)) continue;
     last = r.conversation;
     seen.add(r.conversation);
-    const parent = spawnedBy.get(r.conversation);
-    listed.push(parent === undefined ? { id: r.conversation } : { id: r.conversation, spawnedBy: parent });
+    add(r.conversation);
   }
   return listed;
 }

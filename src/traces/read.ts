@@ -15,6 +15,7 @@ import { firstJsonLine } from "./jsonl.js";
 import { LineSplitter } from "../stats/lines.js";
 import { parseOpenClawDag } from "./openclaw-dag.js";
 import { looksLikeOpenClawSession, parseOpenClawSessions, type SourceText } from "./openclaw-session.js";
+import { inColumns } from "./table.js";
 import type { Trace, TraceFormat } from "./types.js";
 import { isObject, TraceError } from "./where.js";
 
@@ -280,6 +281,12 @@ async function listJsonl(dir: string): Promise<string[]> {
  *   else its Claude Code session transcripts.
  */
 export async function readTrace(path: string, options: ReadTraceOptions = {}): Promise<Trace> {
+  const trace = await readAny(path, options);
+  // Readers that fill columns as they go already did; the others' objects go into columns now.
+  return options.columns ? inColumns(trace) : trace;
+}
+
+async function readAny(path: string, options: ReadTraceOptions): Promise<Trace> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(path)).isDirectory();

@@ -27,6 +27,8 @@ export interface TraceIndex {
 const indexes = new WeakMap<readonly TraceRequest[], TraceIndex>();
 
 export function indexTrace(trace: Trace): TraceIndex {
+  // A trace read into columns has its positions already (table.ts).
+  if (trace.table) return trace.table;
   const cached = indexes.get(trace.requests);
   if (cached) return cached;
   const built = buildIndex(trace.requests);
@@ -87,7 +89,7 @@ function buildIndex(requests: readonly TraceRequest[]): TraceIndex {
 
 /** Each request's session as the position of one of its requests (connected components over all edges). */
 export function sessionRoots(trace: Trace, at: TraceIndex = indexTrace(trace)): Int32Array {
-  const n = trace.requests.length;
+  const n = at.history.length;
   const root = new Int32Array(n);
   for (let i = 0; i < n; i++) root[i] = i;
   const find = (i: number): number => {

@@ -4,7 +4,7 @@
 // become the "main" agent, spawned ones the "subagent" template.
 import type { DistributionSpec } from "../workload/distributions.js";
 import type { AgentSpec, ReasoningSpec, SubagentSpec, TrafficSpec, WorkloadSpec } from "../workload/spec-types.js";
-import { analyzeTrace, spawnedConversations } from "./analyze.js";
+import { sessionArrivals, spawnedConversations, type TraceAnalysis } from "./analyze.js";
 import { majorityPrefix } from "./hash-chains.js";
 import { fitFamilies, fitSpikeTail, type Family, type FitReport, type SpikeTailFit } from "./fit.js";
 import { forksAsSpawns } from "./forks.js";
@@ -506,7 +506,8 @@ export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
   // Forks within a conversation (Veeksha DAGs) are fitted as subagents that inherit history.
   trace = forksAsSpawns(trace);
   const f: Fitter = { quantities: [], options };
-  const analysis = analyzeTrace(trace);
+  // Sessions and their arrivals only: the whole analysis (prefix reuse, DAG shape) is not needed here.
+  const { sessions, arrivals } = sessionArrivals(trace);
   const conversations = byConversation(trace);
   const spawned = spawnedConversations(trace);
 
@@ -557,18 +558,18 @@ export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
 
   const spec: WorkloadSpec = {
     name: options.name ?? specName(trace.source),
-    description: `fitted by agentload fit from ${trace.source} (${trace.format}, ${plural(analysis.requests, "request")}, ${plural(analysis.sessions, "session")})`,
+    description: `fitted by agentload fit from ${trace.source} (${trace.format}, ${plural(trace.requests.length, "request")}, ${plural(sessions, "session")})`,
     seed: options.seed ?? 1,
-    sessions: options.sessions ?? analysis.sessions,
+    sessions: options.sessions ?? sessions,
     agents,
   };
-  const traffic = trafficFor(analysis.arrivals);
+  const traffic = trafficFor(arrivals);
   if (traffic) spec.traffic = traffic;
   return { spec, quantities: f.quantities };
 }
 
 /** Open-loop arrivals like the trace's: Poisson when the gaps' cv is near 1, else gamma with that cv. */
-function trafficFor(arrivals: ReturnType<typeof analyzeTrace>["arrivals"]): TrafficSpec | undefined {
+function trafficFor(arrivals: TraceAnalysis["arrivals"]): TrafficSpec | undefined {
   if (!arrivals || arrivals.sessions < 10 || !(arrivals.perSecond > 0) || !(arrivals.gapCv > 0)) return undefined;
   const rate = round(arrivals.perSecond);
   if (Math.abs(arrivals.gapCv - 1) < 0.1) return { mode: "rate", arrivals: { type: "poisson", rate } };

@@ -2,6 +2,7 @@
 // about each (token counts, server usage, timestamps, dependencies). Plain data, one shape for all
 // formats, so analysis, fitting and the conversion to session graphs never look at a format again.
 import type { NodeKind, Scaffold } from "../workload/types.js";
+import type { RequestTable } from "./table.js";
 
 /** The trace formats readTrace understands (see docs/traces.md). */
 export type TraceFormat =
@@ -129,6 +130,11 @@ export interface Trace {
   source: string;
   /** Topologically ordered: every parent appears before its children. */
   requests: TraceRequest[];
+  /**
+   * The same requests as columns, when the trace was read into them (`columns`, what analyze
+   * does): then `requests` are made from it when first read, and it is let go (table.ts).
+   */
+  table?: RequestTable;
   /** Conversations the trace lists (OpenClaw, Claude Code); others are known only through their requests. */
   conversations?: TraceConversation[];
   /** Messages a person typed (not tool results, not injected system messages), when the trace holds them. */

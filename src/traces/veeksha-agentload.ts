@@ -7,6 +7,7 @@
 import { sessionTokens } from "../workload/tokens.js";
 import type { NodeKind, RequestNode, Scaffold, SessionGraph } from "../workload/types.js";
 import { listedConversations, sessionTraceRequests } from "./from-workload.js";
+import { RequestTableBuilder, tableTrace } from "./table.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { asCount, asObject, isObject, TraceError, type Where } from "./where.js";
 
@@ -97,10 +98,16 @@ export function sessionLinesOf(requests: readonly TraceRequest[], lineOf: Readon
  */
 export class GeneratedSessions {
   private readonly scaffolds = new Map<string, Scaffold>();
-  private readonly requests: TraceRequest[] = [];
+  private readonly requests: TraceRequest[] | RequestTableBuilder;
   private readonly spawnedBy = new Map<string, string>();
 
-  constructor(private readonly file: string) {}
+  /** With `columns`, the requests go into a table as they are made (table.ts), `size` of them. */
+  constructor(
+    private readonly file: string,
+    columns?: { size: number },
+  ) {
+    this.requests = columns ? new RequestTableBuilder(columns.size) : [];
+  }
 
   private at(line: number): string {
     return `${this.file}:${Number.isNaN(line) ? "?" : line}`;
@@ -146,6 +153,10 @@ export class GeneratedSessions {
   }
 
   trace(): Trace {
+    if (this.requests instanceof RequestTableBuilder) {
+      const table = this.requests.finish();
+      return tableTrace(table, { format: "veeksha-session", source: this.file, conversations: listedConversations(table, this.spawnedBy) });
+    }
     return { format: "veeksha-session", source: this.file, requests: this.requests, conversations: listedConversations(this.requests, this.spawnedBy) };
   }
 }

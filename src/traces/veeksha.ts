@@ -15,6 +15,7 @@ import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests } from "./order.js";
 import { agentloadExtensionAt, GeneratedSessions, sessionLinesOf } from "./veeksha-agentload.js";
 import { SessionRows } from "./veeksha-session-rows.js";
+import { RequestTableBuilder, tableTrace } from "./table.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { asCount, asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, Where, type JsonObject } from "./where.js";
 
@@ -72,7 +73,7 @@ function noRequests(file: string): never {
 }
 
 /** A timed_synthetic_session file read line by line (readLines, or read.ts streaming a file). */
-export function veekshaSessionReader(file: string): LineReader<Trace> {
+export function veekshaSessionReader(file: string, columns = false): LineReader<Trace> {
   const rows = new SessionRows(file);
   const reader: JsonRowReader<Trace> = {
     row(value, where, line) {
@@ -107,16 +108,16 @@ export function veekshaSessionReader(file: string): LineReader<Trace> {
         rows.add({ session, line, fresh, output, prompt, shared, context: null, wait, turn, extension: undefined });
       }
     },
-    end: () => sessionTrace(rows, file),
+    end: () => sessionTrace(rows, file, columns),
   };
   return jsonLineReader(file, reader);
 }
 
-function sessionTrace(rows: SessionRows, file: string): Trace {
+function sessionTrace(rows: SessionRows, file: string, columns: boolean): Trace {
   if (rows.size === 0) noRequests(file);
   // A line with an `agentload` key makes the whole file agentload's own (veeksha-agentload.ts).
-  const generated = rows.generated ? new GeneratedSessions(file) : undefined;
-  const requests: TraceRequest[] = [];
+  const generated = rows.generated ? new GeneratedSessions(file, columns ? { size: rows.size } : undefined) : undefined;
+  const requests: TraceRequest[] | RequestTableBuilder = columns ? new RequestTableBuilder(rows.size) : [];
   for (const s of rows.bySession()) {
     // A generated session is in order as written: its nodes come straight from the rows.
     const nodes = generated ? rows.nodes(s) : undefined;
@@ -131,7 +132,8 @@ function sessionTrace(rows: SessionRows, file: string): Trace {
     else for (const r of sorted) requests.push(r);
   }
   if (generated) return generated.trace();
-  return { format: "veeksha-session", source: file, requests };
+  const meta = { format: "veeksha-session" as const, source: file };
+  return requests instanceof RequestTableBuilder ? tableTrace(requests.finish(), meta) : { ...meta, requests };
 }
 
 export function parseVeekshaSession(text: string, file: string): Trace {

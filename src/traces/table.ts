@@ -1,0 +1,400 @@
+// A trace's requests as columns: one typed array per field, edges and history parents as
+// positions, strings (ids, conversations, agents) once each. What `analyze` reads a big trace
+// into. A request kept as an object cost about 290 bytes on the million-request bench file (the
+// object 144, its one edge and the edge's array 96, its id 27, a boxed wait 16), these columns
+// about 120. Requests are made as objects again only for what still reads them (`fit`).
+import type { NodeKind, Scaffold } from "../workload/types.js";
+import type { EdgeType, Trace, TraceRequest, Trigger } from "./types.js";
+
+export const EDGE_TYPES: readonly EdgeType[] = ["sequential", "subagent_spawn", "subagent_result", "dependency"];
+const EDGE_CODE: Record<EdgeType, number> = { sequential: 0, subagent_spawn: 1, subagent_result: 2, dependency: 3 };
+/** Codes from 1 (0: the request does not say). */
+const KINDS: readonly NodeKind[] = ["turn", "spawn", "report", "compaction"];
+const TRIGGERS: readonly Trigger[] = ["user", "tool_result", "subagent_result"];
+
+/** The optional numbers of a request, each a Float64Array column (NaN: not given), or null when no request has it. */
+const NUMBER_FIELDS = [
+  "promptTokens",
+  "cachedTokens",
+  "scaffoldTokens",
+  "replyTokens",
+  "sharedPrefixTokens",
+  "dispatchedMs",
+  "respondedMs",
+  "waitAfterReadyMs",
+] as const;
+export type NumberField = (typeof NUMBER_FIELDS)[number];
+
+/**
+ * How far back a parent is looked for by id before a map of every id is made. Parents mostly
+ * come just before their children (a session's requests stay together in every format read so
+ * far): a map of a million ids took 1.2 s (CPU). A parent further back makes the map.
+ */
+const NEARBY = 1024;
+
+export class RequestTable {
+  /** Positions by id (made when first asked for). */
+  private map: Map<string, number> | undefined;
+
+  constructor(
+    readonly length: number,
+    readonly ids: readonly string[],
+    /** Per request: its conversation's position in `conversations`. */
+    readonly conversation: Int32Array,
+    /** Conversation ids in order of their first request. */
+    readonly conversations: readonly string[],
+    /** The parents of request i are parentIndex[parentStart[i]] up to parentIndex[parentStart[i + 1]]. */
+    readonly parentStart: Int32Array,
+    readonly parentIndex: Int32Array,
+    /** Per edge: its type, a position in EDGE_TYPES. */
+    readonly parentType: Uint8Array,
+    /** Position of each request's history parent among its parents, -1 for none. */
+    readonly history: Int32Array,
+    readonly fresh: Float64Array,
+    readonly output: Float64Array,
+    private readonly numbers: Readonly<Record<NumberField, Float64Array | null>>,
+    /** Kind and trigger codes (from 1; 0: not given), null when no request has one. */
+    readonly kind: Uint8Array | null,
+    readonly trigger: Uint8Array | null,
+    /** Agent and scaffold positions (-1: none), null when no request has one. */
+    readonly agent: Int32Array | null,
+    readonly agents: readonly string[],
+    readonly scaffold: Int32Array | null,
+    readonly scaffolds: readonly Scaffold[],
+    /** Hash ids of request i: hashValues[hashStart[i]] up to hashValues[hashStart[i + 1]]; hasHash[i] 0 when it has none. */
+    readonly hashStart: Int32Array | null,
+    readonly hashValues: Float64Array | null,
+    readonly hasHash: Uint8Array | null,
+    /** A history parent that is not among the request's parents (none in the formats read so far), by position. */
+    private readonly historyOutside: ReadonlyMap<number, string>,
+  ) {}
+
+  /** A number column, or null when no request gives it. */
+  column(field: NumberField): Float64Array | null {
+    return this.numbers[field];
+  }
+
+  get index(): Map<string, number> {
+    if (!this.map) {
+      this.map = new Map();
+      for (let i = 0; i < this.length; i++) this.map.set(this.ids[i]!, i);
+    }
+    return this.map;
+  }
+
+  /** Hash ids of request i (a view), or undefined. */
+  hashIds(i: number): Float64Array | undefined {
+    if (!this.hasHash || this.hasHash[i] === 0) return undefined;
+    return this.hashValues!.subarray(this.hashStart![i]!, this.hashStart![i + 1]!);
+  }
+
+  /** Id of request i's history parent, or null. */
+  historyParent(i: number): string | null {
+    const h = this.history[i]!;
+    return h >= 0 ? this.ids[h]! : (this.historyOutside.get(i) ?? null);
+  }
+
+  kindOf(i: number): NodeKind | undefined {
+    const k = this.kind?.[i] ?? 0;
+    return k === 0 ? undefined : KINDS[k - 1];
+  }
+
+  triggerOf(i: number): Trigger | undefined {
+    const k = this.trigger?.[i] ?? 0;
+    return k === 0 ? undefined : TRIGGERS[k - 1];
+  }
+
+  /** Request i as an object, as a reader makes it (optional fields only when given). */
+  request(i: number): TraceRequest {
+    const parents: TraceRequest["parents"] = [];
+    for (let k = this.parentStart[i]!; k < this.parentStart[i + 1]!; k++) parents.push({ from: this.ids[this.parentIndex[k]!]!, type: EDGE_TYPES[this.parentType[k]!]! });
+    const r: TraceRequest = {
+      id: this.ids[i]!,
+      conversation: this.conversations[this.conversation[i]!]!,
+      parents,
+      historyParent: this.historyParent(i),
+      freshInputTokens: this.fresh[i]!,
+      outputTokens: this.output[i]!,
+    };
+    for (const field of NUMBER_FIELDS) {
+      const v = this.numbers[field]?.[i];
+      if (v !== undefined && !Number.isNaN(v)) r[field] = v;
+    }
+    const scaffold = this.scaffold?.[i] ?? -1;
+    if (scaffold >= 0) r.scaffold = { ...this.scaffolds[scaffold]! };
+    const kind = this.kindOf(i);
+    if (kind !== undefined) r.kind = kind;
+    const agent = this.agent?.[i] ?? -1;
+    if (agent >= 0) r.agent = this.agents[agent]!;
+    const hash = this.hashIds(i);
+    if (hash) r.hashIds = Array.from(hash);
+    const trigger = this.triggerOf(i);
+    if (trigger !== undefined) r.trigger = trigger;
+    return r;
+  }
+
+  /** Every request as an object. */
+  requests(): TraceRequest[] {
+    const out: TraceRequest[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.request(i);
+    return out;
+  }
+
+  static from(requests: readonly TraceRequest[]): RequestTable {
+    const builder = new RequestTableBuilder(requests.length);
+    for (const r of requests) builder.push(r);
+    return builder.finish();
+  }
+}
+
+/** A growable Float64Array (NaN-filled) or Int32Array (-1-filled). */
+function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number, fill: number): T {
+  if (size <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(size, Math.ceil(a.length * 1.5) + 16));
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
+}
+
+/**
+ * Requests pushed one at a time (a reader's objects, dropped at once), in trace order: every parent
+ * before its children. `push` is all a reader that fills an array calls, so a builder stands in for one.
+ */
+export class RequestTableBuilder {
+  private n = 0;
+  private readonly ids: string[] = [];
+  private conversation: Int32Array;
+  private readonly conversations: string[] = [];
+  private readonly conversationIndex = new Map<string, number>();
+  private lastConversation: string | undefined;
+  private lastConversationIndex = -1;
+  private parentStart: Int32Array;
+  private parentIndex: Int32Array;
+  private parentType: Uint8Array;
+  private edges = 0;
+  private history: Int32Array;
+  private fresh: Float64Array;
+  private output: Float64Array;
+  private readonly numbers: Record<NumberField, Float64Array | null> = {
+    promptTokens: null,
+    cachedTokens: null,
+    scaffoldTokens: null,
+    replyTokens: null,
+    sharedPrefixTokens: null,
+    dispatchedMs: null,
+    respondedMs: null,
+    waitAfterReadyMs: null,
+  };
+  private kind: Uint8Array | null = null;
+  private trigger: Uint8Array | null = null;
+  private agent: Int32Array | null = null;
+  private readonly agents: string[] = [];
+  private scaffold: Int32Array | null = null;
+  private readonly scaffolds: Scaffold[] = [];
+  private hashStart: Int32Array | null = null;
+  private hashValues: Float64Array | null = null;
+  private hasHash: Uint8Array | null = null;
+  private hashes = 0;
+  private readonly historyOutside = new Map<number, string>();
+  private map: Map<string, number> | undefined;
+
+  constructor(private capacity = 1024) {
+    this.capacity = Math.max(16, capacity);
+    this.conversation = new Int32Array(this.capacity);
+    this.parentStart = new Int32Array(this.capacity + 1);
+    this.parentIndex = new Int32Array(this.capacity);
+    this.parentType = new Uint8Array(this.capacity);
+    this.history = new Int32Array(this.capacity);
+    this.fresh = new Float64Array(this.capacity);
+    this.output = new Float64Array(this.capacity);
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** The position of an earlier request by id (-1: none). */
+  private positionOf(id: string): number {
+    const i = this.n;
+    if (!this.map) {
+      for (let j = i - 1; j >= 0 && j >= i - NEARBY; j--) if (this.ids[j] === id) return j;
+      this.map = new Map();
+      for (let j = 0; j < i; j++) this.map.set(this.ids[j]!, j);
+    }
+    return this.map.get(id) ?? -1;
+  }
+
+  private grow(): void {
+    const size = this.n + 1;
+    if (size <= this.capacity) return;
+    this.capacity = Math.max(size, Math.ceil(this.capacity * 1.5) + 16);
+    const c = this.capacity;
+    this.conversation = grown(this.conversation, c, 0);
+    this.parentStart = grown(this.parentStart, c + 1, 0);
+    this.history = grown(this.history, c, 0);
+    this.fresh = grown(this.fresh, c, 0);
+    this.output = grown(this.output, c, 0);
+    for (const f of NUMBER_FIELDS) if (this.numbers[f]) this.numbers[f] = grown(this.numbers[f]!, c, NaN);
+    if (this.kind) this.kind = grown(this.kind, c, 0);
+    if (this.trigger) this.trigger = grown(this.trigger, c, 0);
+    if (this.agent) this.agent = grown(this.agent, c, -1);
+    if (this.scaffold) this.scaffold = grown(this.scaffold, c, -1);
+    if (this.hashStart) this.hashStart = grown(this.hashStart, c + 1, 0);
+    if (this.hasHash) this.hasHash = grown(this.hasHash, c, 0);
+  }
+
+  private numberColumn(field: NumberField): Float64Array {
+    return (this.numbers[field] ??= new Float64Array(this.capacity).fill(NaN));
+  }
+
+  private conversationOf(id: string): number {
+    if (id === this.lastConversation) return this.lastConversationIndex;
+    let k = this.conversationIndex.get(id);
+    if (k === undefined) {
+      k = this.conversations.length;
+      this.conversations.push(id);
+      this.conversationIndex.set(id, k);
+    }
+    this.lastConversation = id;
+    this.lastConversationIndex = k;
+    return k;
+  }
+
+  push(r: TraceRequest): void {
+    this.grow();
+    const i = this.n;
+    if (this.map) this.map.set(r.id, i);
+    this.ids.push(r.id);
+    this.conversation[i] = this.conversationOf(r.conversation);
+    this.parentStart[i] = this.edges;
+    let history = -1;
+    for (const edge of r.parents) {
+      const p = this.positionOf(edge.from);
+      if (p < 0) throw new Error(`request ${r.id}: parent ${edge.from} is not an earlier request of the trace`);
+      if (this.edges >= this.parentIndex.length) {
+        this.parentIndex = grown(this.parentIndex, this.edges + 1, 0);
+        this.parentType = grown(this.parentType, this.edges + 1, 0);
+      }
+      this.parentIndex[this.edges] = p;
+      this.parentType[this.edges] = EDGE_CODE[edge.type];
+      this.edges++;
+      if (edge.from === r.historyParent) history = p;
+    }
+    this.parentStart[i + 1] = this.edges;
+    this.history[i] = history;
+    if (history < 0 && r.historyParent !== null) this.historyOutside.set(i, r.historyParent);
+    this.fresh[i] = r.freshInputTokens;
+    this.output[i] = r.outputTokens;
+    for (const f of NUMBER_FIELDS) {
+      const v = r[f];
+      if (v !== undefined) this.numberColumn(f)[i] = v;
+    }
+    if (r.kind !== undefined) (this.kind ??= new Uint8Array(this.capacity))[i] = KINDS.indexOf(r.kind) + 1;
+    if (r.trigger !== undefined) (this.trigger ??= new Uint8Array(this.capacity))[i] = TRIGGERS.indexOf(r.trigger) + 1;
+    if (r.agent !== undefined) {
+      let k = this.agents.indexOf(r.agent);
+      if (k < 0) k = this.agents.push(r.agent) - 1;
+      (this.agent ??= new Int32Array(this.capacity).fill(-1))[i] = k;
+    }
+    if (r.scaffold !== undefined) {
+      const s = r.scaffold;
+      let k = this.scaffolds.findIndex((t) => t.id === s.id && t.systemTokens === s.systemTokens && t.toolTokens === s.toolTokens);
+      if (k < 0) k = this.scaffolds.push({ ...s }) - 1;
+      (this.scaffold ??= new Int32Array(this.capacity).fill(-1))[i] = k;
+    }
+    if (r.hashIds !== undefined || this.hashStart) {
+      this.hashStart ??= new Int32Array(this.capacity + 1);
+      this.hasHash ??= new Uint8Array(this.capacity);
+      this.hashValues ??= new Float64Array(1024);
+      const ids = r.hashIds ?? [];
+      if (this.hashes + ids.length > this.hashValues.length) this.hashValues = grown(this.hashValues, this.hashes + ids.length, 0);
+      this.hashStart[i] = this.hashes;
+      for (const id of ids) this.hashValues[this.hashes++] = id;
+      this.hashStart[i + 1] = this.hashes;
+      this.hasHash[i] = r.hashIds !== undefined ? 1 : 0;
+    }
+    this.n++;
+  }
+
+  finish(): RequestTable {
+    const n = this.n;
+    const cut = <T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number): T => (a.length === size ? a : (a.slice(0, size) as T));
+    const numbers = {} as Record<NumberField, Float64Array | null>;
+    for (const f of NUMBER_FIELDS) numbers[f] = this.numbers[f] ? cut(this.numbers[f]!, n) : null;
+    let hashStart = this.hashStart;
+    if (hashStart) {
+      // Requests pushed before the first with hash ids have none, and start at 0.
+      hashStart = cut(hashStart, n + 1);
+    }
+    return new RequestTable(
+      n,
+      this.ids,
+      cut(this.conversation, n),
+      this.conversations,
+      cut(this.parentStart, n + 1),
+      cut(this.parentIndex, this.edges),
+      cut(this.parentType, this.edges),
+      cut(this.history, n),
+      cut(this.fresh, n),
+      cut(this.output, n),
+      numbers,
+      this.kind ? cut(this.kind, n) : null,
+      this.trigger ? cut(this.trigger, n) : null,
+      this.agent ? cut(this.agent, n) : null,
+      this.agents,
+      this.scaffold ? cut(this.scaffold, n) : null,
+      this.scaffolds,
+      hashStart,
+      this.hashValues ? cut(this.hashValues, this.hashes) : null,
+      this.hasHash ? cut(this.hasHash, n) : null,
+      this.historyOutside,
+    );
+  }
+}
+
+/**
+ * A trace whose requests live in a table. Its `requests` are made from the table when first read
+ * (by what does not read columns yet: fit, replay), and from then on they are the trace: the table
+ * is let go, since what reads the objects may change them.
+ */
+export function tableTrace(table: RequestTable, meta: Omit<Trace, "requests" | "table">): Trace {
+  const trace = { ...meta, table } as Trace;
+  const settle = (self: Trace, value: TraceRequest[]) => {
+    Object.defineProperty(self, "requests", { value, writable: true, enumerable: true, configurable: true });
+    delete self.table;
+  };
+  Object.defineProperty(trace, "requests", {
+    configurable: true,
+    enumerable: true,
+    get(this: Trace) {
+      const requests = table.requests();
+      settle(this, requests);
+      return requests;
+    },
+    set(this: Trace, value: TraceRequest[]) {
+      settle(this, value);
+    },
+  });
+  return trace;
+}
+
+// A table made for a trace read as objects, once per requests array (traces are not changed once read).
+const tables = new WeakMap<readonly TraceRequest[], RequestTable>();
+
+/** The trace's requests as a table: its own, or one made from its objects (kept while they are). */
+export function tableOf(trace: Trace): RequestTable {
+  if (trace.table) return trace.table;
+  let table = tables.get(trace.requests);
+  if (!table) {
+    table = RequestTable.from(trace.requests);
+    tables.set(trace.requests, table);
+  }
+  return table;
+}
+
+/** The same trace with its requests in a table only (the objects let go). */
+export function inColumns(trace: Trace): Trace {
+  if (trace.table) return trace;
+  const { requests, ...meta } = trace;
+  return tableTrace(RequestTable.from(requests), meta);
+}

@@ -1,0 +1,169 @@
+// A trace's requests as columns (src/traces/table.ts): every reader's requests go into a table and
+// come back out the same; a trace read with `columns` holds only the table, analyze never makes
+// its requests into objects, and its analysis is the one of the objects.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzeTrace } from "../../../src/traces/analyze.js";
+import { parseTraceText } from "../../../src/traces/detect.js";
+import { readTrace } from "../../../src/traces/read.js";
+import { RequestTable, tableOf, tableTrace } from "../../../src/traces/table.js";
+import type { Trace } from "../../../src/traces/types.js";
+import { DoubleColumn } from "../../../src/stats/column.js";
+import { generateWorkload } from "../../../src/workload/generate.js";
+import type { WorkloadSpec } from "../../../src/workload/spec-types.js";
+import { toVeekshaJsonl } from "../../../src/workload/veeksha-jsonl.js";
+import { charTokenizer, fixtures, haveShared, sharedSkipReason, sharedTraces } from "../../support/traces.js";
+
+/** The fixture traces every reader has, as readTrace takes them (files and the folders read whole). */
+const FIXTURES = [
+  "openclaw/dag.json",
+  "openclaw/sessions",
+  "claude-code/project/c0ffee00-0000-4000-8000-000000000001.jsonl",
+  "veeksha/session.jsonl",
+  "veeksha/legacy.jsonl",
+  "veeksha/request-log.jsonl",
+  "veeksha/shared-prefix.jsonl",
+  "veeksha/run",
+  "mooncake.jsonl",
+  "mooncake-chains.jsonl",
+  "requests.csv",
+];
+
+const spec: WorkloadSpec = {
+  name: "columns",
+  seed: 5,
+  sessions: 5,
+  agents: [
+    {
+      name: "lead",
+      scaffold: { systemTokens: 700, toolTokens: 200 },
+      taskTokens: 150,
+      turns: 8,
+      freshInput: { type: "uniform", min: 40, max: 300 },
+      output: { type: "uniform", min: 20, max: 150 },
+      waitMs: { type: "exponential", mean: 30 },
+      subagents: { agent: "helper", spawnProbability: 0.4, fanOut: { type: "uniform", min: 1, max: 2 }, summaryTokens: 50, maxDepth: 2 },
+      compaction: { contextLimit: 2500, summaryTokens: 120 },
+    },
+    { name: "helper", weight: 0, scaffold: { systemTokens: 400, toolTokens: 0 }, taskTokens: 60, turns: 3, freshInput: 80, output: 30, waitMs: 4 },
+  ],
+};
+
+/** True while the trace's requests were not made into objects. */
+function stillColumns(trace: Trace): boolean {
+  return Object.getOwnPropertyDescriptor(trace, "requests")?.get !== undefined && trace.table !== undefined;
+}
+
+describe("RequestTable", () => {
+  it.each(FIXTURES)("holds %s's requests as the reader made them", async (file) => {
+    const trace = await readTrace(join(fixtures, file), { tokenizer: charTokenizer });
+    const table = RequestTable.from(trace.requests);
+    expect(table.length).toBe(trace.requests.length);
+    expect(table.requests()).toEqual(trace.requests);
+  });
+
+  it.each(FIXTURES)("reads %s with columns: only a table, analyzed as the objects are", async (file) => {
+    const objects = await readTrace(join(fixtures, file), { tokenizer: charTokenizer });
+    const columns = await readTrace(join(fixtures, file), { tokenizer: charTokenizer, columns: true });
+    expect(stillColumns(columns)).toBe(true);
+    expect(analyzeTrace(columns, { fits: true })).toEqual(analyzeTrace(objects, { fits: true }));
+    // analyze read the columns only.
+    expect(stillColumns(columns)).toBe(true);
+    // What reads the objects gets them, and the table is let go (they may be changed).
+    expect(columns.requests).toEqual(objects.requests);
+    expect(columns.table).toBeUndefined();
+    expect(tableOf(columns).requests()).toEqual(objects.requests);
+  });
+
+  it("reads a generated workload's JSONL into columns as it goes, the same trace as its objects", async () => {
+    const text = toVeekshaJsonl(generateWorkload(spec));
+    const objects = await parseTraceText("w.jsonl", text);
+    const columns = await parseTraceText("w.jsonl", text, { columns: true });
+    // Filled by the reader itself, not made from objects at the end.
+    expect(stillColumns(columns)).toBe(true);
+    expect(columns.conversations).toEqual(objects.conversations);
+    expect(analyzeTrace(columns, { fits: true })).toEqual(analyzeTrace(objects, { fits: true }));
+    expect(columns.requests).toEqual(objects.requests);
+    const kinds = new Set(objects.requests.map((r) => r.kind));
+    expect([...kinds].sort()).toEqual(["compaction", "report", "spawn", "turn"]);
+  });
+
+  it.skipIf(!haveShared)(`holds the shared traces' requests (${sharedSkipReason})`, async () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.jsonl?$/.test(name) && !name.includes("metadata")) files.push(path);
+      }
+    };
+    walk(sharedTraces);
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) {
+      const trace = await readTrace(file, { tokenizer: charTokenizer });
+      expect(RequestTable.from(trace.requests).requests(), file).toEqual(trace.requests);
+      const columns = await readTrace(file, { tokenizer: charTokenizer, columns: true });
+      expect(analyzeTrace(columns), file).toEqual(analyzeTrace(trace));
+    }
+  });
+
+  it("refuses a parent that is not an earlier request, naming both", () => {
+    expect(() =>
+      RequestTable.from([
+        { id: "b", conversation: "c", parents: [{ from: "a", type: "sequential" }], historyParent: "a", freshInputTokens: 1, outputTokens: 1 },
+        { id: "a", conversation: "c", parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1 },
+      ]),
+    ).toThrow("request b: parent a is not an earlier request of the trace");
+  });
+
+  it("finds a parent further back than its nearby scan, and keeps a history parent outside the parents", () => {
+    const requests: Trace["requests"] = [{ id: "root", conversation: "c", parents: [], historyParent: null, freshInputTokens: 5, outputTokens: 1 }];
+    for (let i = 0; i < 3000; i++) requests.push({ id: `x${i}`, conversation: `o${i}`, parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1 });
+    requests.push({ id: "late", conversation: "c", parents: [{ from: "root", type: "dependency" }], historyParent: "root", freshInputTokens: 2, outputTokens: 1 });
+    requests.push({ id: "odd", conversation: "c", parents: [], historyParent: "late", freshInputTokens: 2, outputTokens: 1 });
+    const table = RequestTable.from(requests);
+    expect(table.parentIndex[table.parentStart[3001]!]).toBe(0);
+    expect(table.history[3001]).toBe(0);
+    expect(table.history[3002]).toBe(-1);
+    expect(table.historyParent(3002)).toBe("late");
+    expect(table.requests()).toEqual(requests);
+    expect(table.index.get("late")).toBe(3001);
+  });
+
+  it("leaves out the columns no request has, and gives hash ids as views", () => {
+    const table = RequestTable.from([
+      { id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 3, outputTokens: 2 },
+      { id: "b", conversation: "b", parents: [], historyParent: null, freshInputTokens: 4, outputTokens: 2, hashIds: [7, 8], promptTokens: 1000 },
+      { id: "c", conversation: "c", parents: [], historyParent: null, freshInputTokens: 4, outputTokens: 2, hashIds: [] },
+    ]);
+    expect(table.column("dispatchedMs")).toBeNull();
+    expect(Array.from(table.column("promptTokens")!)).toEqual([NaN, 1000, NaN]);
+    expect(table.hashIds(0)).toBeUndefined();
+    expect(Array.from(table.hashIds(1)!)).toEqual([7, 8]);
+    expect(Array.from(table.hashIds(2)!)).toEqual([]);
+    expect(table.request(0)).toEqual({ id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 3, outputTokens: 2 });
+  });
+
+  it("a table trace made into objects and given new requests forgets its table", () => {
+    const table = RequestTable.from([{ id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 3, outputTokens: 2 }]);
+    const trace = tableTrace(table, { format: "csv", source: "t.csv" });
+    expect(tableOf(trace)).toBe(table);
+    trace.requests = [{ id: "z", conversation: "z", parents: [], historyParent: null, freshInputTokens: 9, outputTokens: 9 }];
+    expect(trace.table).toBeUndefined();
+    expect(tableOf(trace).ids).toEqual(["z"]);
+  });
+});
+
+describe("DoubleColumn", () => {
+  it("grows past its capacity and keeps every value", () => {
+    const c = new DoubleColumn(16);
+    for (let i = 0; i < 1000; i++) c.push(i * 0.5);
+    expect(c.length).toBe(1000);
+    expect(c.values.length).toBeGreaterThanOrEqual(1000);
+    const t = c.trimmed();
+    expect(t.length).toBe(1000);
+    expect(t[999]).toBe(499.5);
+    expect(t[0]).toBe(0);
+  });
+});
