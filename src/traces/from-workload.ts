@@ -2,6 +2,7 @@
 // timestamps), fresh input counted as traces count it (docs/traces.md). Lets the analyzer and the
 // fitter run on synthetic workloads (round trips, benchmarks) through the same path as real traces.
 import { nodeScaffold, scaffoldSize, sessionTokens, type NodeTokens, type ScaffoldLookup } from "../workload/tokens.js";
+import { nodesById } from "../workload/graph.js";
 import type { RequestNode, SessionGraph, Workload } from "../workload/types.js";
 import { RequestTable } from "./table.js";
 import type { EdgeType, Trace, TraceRequest } from "./types.js";
@@ -47,7 +48,7 @@ export function sessionTraceRequests(
   tokens: ReadonlyMap<string, NodeTokens> = sessionTokens(session, scaffolds),
 ): void {
   const conversation = conversations(session);
-  const byId = new Map(session.nodes.map((n) => [n.id, n]));
+  const byId = nodesById(session.nodes);
   const ids = new Map<string, string>();
   const idOf = (node: string): string => ids.get(node) ?? `${session.id}:${node}`;
   for (const node of session.nodes) {

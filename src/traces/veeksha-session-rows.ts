@@ -5,7 +5,7 @@
 // the row) were most of the 1.1 GB peak and the 5 s of garbage collection.
 import type { AgentloadExtension, SessionLines } from "./veeksha-agentload.js";
 import type { TraceEdge, TraceRequest } from "./types.js";
-import type { RequestNode } from "../workload/types.js";
+import type { RequestNode, SessionGraph } from "../workload/types.js";
 import { Where } from "./where.js";
 import { DoubleColumn } from "../stats/column.js";
 
@@ -32,6 +32,38 @@ export interface SessionOfRows {
   readonly session: string;
   readonly rows: Int32Array;
   readonly withContext: boolean;
+}
+
+/** Node ids as strings, made once for the small numbers every session repeats (0, 1, 2, ...). */
+const NODE_IDS: string[] = [];
+const CACHED_NODE_IDS = 1 << 16;
+
+function nodeId(node: number): string {
+  if (!(node < CACHED_NODE_IDS) || !Number.isInteger(node)) return String(node);
+  for (let k = NODE_IDS.length; k <= node; k++) NODE_IDS.push(String(k));
+  return NODE_IDS[node]!;
+}
+
+/** A session's graph and per-node arrays, reused: nodes() fills them again for each session. */
+class SessionPool {
+  readonly graph: SessionGraph = { id: "", nodes: [] };
+  readonly ids: string[] = [];
+  readonly lines: number[] = [];
+  readonly inputLengths: number[] = [];
+  readonly extensions: (AgentloadExtension | undefined)[] = [];
+  private readonly made: RequestNode[] = [];
+
+  /** The k-th node, cleared (parents empty, no scaffold). */
+  node(k: number): RequestNode {
+    let node = this.made[k];
+    if (!node) {
+      node = { id: "", parents: [], historyParent: null, freshInputTokens: 0, outputTokens: 0, waitAfterReadyMs: 0, kind: "turn", scaffoldId: undefined };
+      this.made.push(node);
+    }
+    node.parents.length = 0;
+    node.scaffoldId = undefined;
+    return node;
+  }
 }
 
 export class SessionRows {
@@ -74,6 +106,8 @@ export class SessionRows {
   private readonly extensions = new Map<number, AgentloadExtension>();
   private lastSession: string | undefined;
   private lastIndex = 0;
+  /** What nodes() hands on, reused session after session. */
+  private readonly pool = new SessionPool();
 
   constructor(private readonly file: string) {
     this.columns.parentStart.push(0);
@@ -181,7 +215,9 @@ export class SessionRows {
    * A session with session_context as its lines' nodes (ids the node ids, fresh input the
    * new_input_length), made straight from the columns when its rows need no checking nor
    * reordering: every node once, each parent on an earlier row and listed once, the history parent
-   * among them. Otherwise undefined: requests() and orderedRequests order it or name the line at
+   * among them. What it returns is valid until the next call: the nodes and arrays are reused
+   * (made anew per session, the nodes were 305 MB of old-generation garbage on the million-request
+   * bench file, since V8 allocates them there once they look long-lived). Otherwise undefined: requests() and orderedRequests order it or name the line at
    * fault. Through requests() every request was made twice: making the trace of the million-request
    * bench file (one thread, garbage collection included, best of 6) took 2.45 s, 1.7 s so.
    */
@@ -189,14 +225,16 @@ export class SessionRows {
     if (!s.withContext) return undefined;
     const rows = s.rows;
     const n = rows.length;
+    const pool = this.pool;
     // Node k on row k, as agentload writes them (node_id is the position): a node is found by its
     // number, without a map per session.
     let numbered = true;
-    const ids: string[] = [];
+    const ids = pool.ids;
+    ids.length = 0;
     for (let k = 0; k < n; k++) {
       const node = this.node[rows[k]!]!;
       if (node !== k) numbered = false;
-      ids.push(String(node));
+      ids.push(nodeId(node));
     }
     let position: Map<number, number> | undefined;
     if (!numbered) {
@@ -207,15 +245,18 @@ export class SessionRows {
         position.set(node, k);
       }
     }
-    const nodes: RequestNode[] = [];
-    const lines: number[] = [];
-    const inputLengths: number[] = [];
-    const extensions: (AgentloadExtension | undefined)[] = [];
+    const nodes = pool.graph.nodes;
+    const { lines, inputLengths, extensions } = pool;
+    nodes.length = 0;
+    lines.length = 0;
+    inputLengths.length = 0;
+    extensions.length = 0;
     for (let k = 0; k < n; k++) {
       const i = rows[k]!;
       const history = this.history[i]!;
       let historyListed = Number.isNaN(history);
-      const parents: string[] = [];
+      const node = pool.node(k);
+      const parents = node.parents;
       const first = this.parentStart[i]!;
       const end = this.parentStart[i + 1]!;
       for (let q = first; q < end; q++) {
@@ -229,21 +270,21 @@ export class SessionRows {
       if (!historyListed) return undefined;
       const wait = this.wait[i]!;
       const extension = this.extensions.get(i);
-      nodes.push({
-        id: ids[k]!,
-        parents,
-        historyParent: Number.isNaN(history) ? null : ids[position ? position.get(history)! : history]!,
-        freshInputTokens: this.fresh[i]!,
-        outputTokens: this.output[i]!,
-        waitAfterReadyMs: !Number.isNaN(wait) && (parents.length > 0 || wait > 0) ? wait * 1000 : 0,
-        // The writer leaves "turn" out: it is what a line without a kind is.
-        kind: extension?.kind ?? "turn",
-      });
+      node.id = ids[k]!;
+      node.historyParent = Number.isNaN(history) ? null : ids[position ? position.get(history)! : history]!;
+      node.freshInputTokens = this.fresh[i]!;
+      node.outputTokens = this.output[i]!;
+      node.waitAfterReadyMs = !Number.isNaN(wait) && (parents.length > 0 || wait > 0) ? wait * 1000 : 0;
+      // The writer leaves "turn" out: it is what a line without a kind is.
+      node.kind = extension?.kind ?? "turn";
+      nodes.push(node);
       lines.push(this.line[i]!);
       inputLengths.push(this.prompt[i]!);
       extensions.push(extension);
     }
-    return { graph: { id: s.session, nodes }, lines, inputLengths, extensions };
+    pool.graph.id = s.session;
+    pool.graph.agent = undefined;
+    return { graph: pool.graph, lines, inputLengths, extensions };
   }
 
   private request(i: number, session: string): TraceRequest {

@@ -10,6 +10,7 @@
 // Template tokens around messages are counted in the segment they precede or follow as the
 // token counts given say (the scaffold's with the scaffold; the rest of a prompt's overhead with
 // its new input), so the shares are right to a few template tokens per request.
+import { nodesById } from "./graph.js";
 import type { NodeTokens } from "./tokens.js";
 import type { RequestNode, SessionGraph } from "./types.js";
 
@@ -57,7 +58,7 @@ export type PromptCounts = Pick<NodeTokens, "promptTokens" | "sharedPrefixTokens
  * reply as it tokenizes inside the child's prompt; negative differences count as 0.
  */
 export function promptSegments(graph: SessionGraph, counts: ReadonlyMap<string, PromptCounts>): Map<string, PromptSegments> {
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const byId = nodesById(graph.nodes);
   const out = new Map<string, PromptSegments>();
   const at = (node: RequestNode) => `${graph.id}/${node.id}`;
   for (const node of graph.nodes) {

@@ -1,6 +1,7 @@
 // Token accounting the workload intends, before any content exists: how long each prompt is and
 // how much of it repeats the history parent's conversation byte for byte. Pure functions of the
 // graph and its scaffolds; content rendering later supplies real chat-template overheads.
+import { nodesById } from "./graph.js";
 import type { RequestNode, Scaffold, SessionGraph } from "./types.js";
 
 /**
@@ -110,7 +111,7 @@ export function sessionTokens(
   overhead: TemplateOverhead = NO_OVERHEAD,
 ): Map<string, NodeTokens> {
   const out = new Map<string, NodeTokens>();
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const byId = nodesById(graph.nodes);
   for (const node of graph.nodes) {
     if (node.historyParent === null) {
       out.set(node.id, rootPrompt(scaffoldSize(nodeScaffold(graph, node, scaffolds)), node.freshInputTokens, overhead));

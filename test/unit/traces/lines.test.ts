@@ -8,7 +8,7 @@ import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeTrace } from "../../../src/traces/analyze.js";
 import { LineSplitter, readByteLines, readLines, type LineReader } from "../../../src/stats/lines.js";
-import { readTrace } from "../../../src/traces/read.js";
+import { readTrace, Utf8Chunks } from "../../../src/traces/read.js";
 import { fixtures } from "../../support/traces.js";
 
 let dir: string;
@@ -82,6 +82,48 @@ describe("the line splitter", () => {
 
 describe("trace files read line by line", () => {
   const lines = [session(0), session(1), session(2)];
+
+  it("decodes ASCII chunks as Latin-1 until the first other byte, then as UTF-8 (characters split between chunks joined)", () => {
+    const enc = new TextEncoder();
+    const whole = `plain ascii, ${"x".repeat(40)} then é, 字 and \u{1F600} at the end`;
+    const bytes = enc.encode(whole);
+    for (const size of [1, 2, 3, 7, 64]) {
+      const d = new Utf8Chunks();
+      let out = "";
+      for (let i = 0; i < bytes.length; i += size) out += d.decode(bytes.subarray(i, i + size));
+      out += d.end();
+      expect(out, `chunks of ${size} bytes`).toBe(whole);
+    }
+    // A byte order mark is not ASCII: TextDecoder takes over at once and drops it.
+    const bom = new Utf8Chunks();
+    expect(bom.decode(enc.encode("\uFEFFabc")) + bom.decode(enc.encode("def")) + bom.end()).toBe("abcdef");
+    // A last character cut short is U+FFFD, as TextDecoder gives it.
+    const cut = new Utf8Chunks();
+    expect(cut.decode(enc.encode("ab")) + cut.decode(enc.encode("é").subarray(0, 1)) + cut.end()).toBe("ab\uFFFD");
+  });
+
+  it("reads a file whose first non-ASCII character straddles two 1 MiB reads", async () => {
+    // Sessions of one request each, then one whose id has an "é" whose two bytes sit on either
+    // side of byte 2^20 (read.ts reads 1 MiB at a time).
+    const row = (id: string) => `{"session_id": "${id}", "input_length": 10, "new_input_length": 10, "output_length": 5}`;
+    const rows: string[] = [];
+    let size = 0;
+    while (size < (1 << 20) - 4096) {
+      const r = row(`s${rows.length}`);
+      rows.push(r);
+      size += r.length + 1;
+    }
+    const prefix = row("").indexOf('""') + 1;
+    const id = `${"y".repeat((1 << 20) - size - prefix - 1)}é`;
+    rows.push(row(id));
+    const text = rows.join("\n") + "\n";
+    expect(Buffer.from(text).indexOf(Buffer.from("é"))).toBe((1 << 20) - 1);
+    const file = join(dir, "straddle.jsonl");
+    await writeFile(file, text);
+    const trace = await readTrace(file, { format: "veeksha-session" });
+    expect(trace.requests).toHaveLength(rows.length);
+    expect(trace.requests.at(-1)!.conversation).toBe(id);
+  });
 
   it("reads a gzip-compressed trace (by its first bytes, whatever its name) as the plain one", async () => {
     const plain = join(dir, "plain.jsonl");
