@@ -61,9 +61,12 @@ export class RequestTable {
     readonly agents: readonly string[],
     readonly scaffold: Int32Array | null,
     readonly scaffolds: readonly Scaffold[],
-    /** Hash ids of request i: hashValues[hashStart[i]] up to hashValues[hashStart[i + 1]]; hasHash[i] 0 when it has none. */
+    /**
+     * Hash ids of request i: hashValues[hashStart[i]] up to hashValues[hashStart[i + 1]]; hasHash[i]
+     * 0 when it has none. 32-bit while every id fits (Mooncake's do: 4 bytes an id, not 8).
+     */
     readonly hashStart: Int32Array | null,
-    readonly hashValues: Float64Array | null,
+    readonly hashValues: Int32Array | Float64Array | null,
     readonly hasHash: Uint8Array | null,
     /** A history parent that is not among the request's parents (none in the formats read so far), by position. */
     private readonly historyOutside: ReadonlyMap<number, string>,
@@ -83,7 +86,7 @@ export class RequestTable {
   }
 
   /** Hash ids of request i (a view), or undefined. */
-  hashIds(i: number): Float64Array | undefined {
+  hashIds(i: number): Int32Array | Float64Array | undefined {
     if (!this.hasHash || this.hasHash[i] === 0) return undefined;
     return this.hashValues!.subarray(this.hashStart![i]!, this.hashStart![i + 1]!);
   }
@@ -145,6 +148,21 @@ export class RequestTable {
     for (const r of requests) builder.push(r);
     return builder.finish();
   }
+
+  /**
+   * The requests as a table, each let go from `requests` once in it (the array is emptied), so the
+   * objects and the table are not all held at once: a million Mooncake requests' hash ids took
+   * 320 MB as objects and as much again in the table.
+   */
+  static taking(requests: TraceRequest[]): RequestTable {
+    const builder = new RequestTableBuilder(requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      builder.push(requests[i]!);
+      (requests as (TraceRequest | undefined)[])[i] = undefined;
+    }
+    requests.length = 0;
+    return builder.finish();
+  }
 }
 
 /** A growable Float64Array (NaN-filled) or Int32Array (-1-filled). */
@@ -192,7 +210,7 @@ export class RequestTableBuilder {
   private scaffold: Int32Array | null = null;
   private readonly scaffolds: Scaffold[] = [];
   private hashStart: Int32Array | null = null;
-  private hashValues: Float64Array | null = null;
+  private hashValues: Int32Array | Float64Array | null = null;
   private hasHash: Uint8Array | null = null;
   private hashes = 0;
   private readonly historyOutside = new Map<number, string>();
@@ -218,10 +236,12 @@ export class RequestTableBuilder {
     const i = this.n;
     if (!this.map) {
       for (let j = i - 1; j >= 0 && j >= i - NEARBY; j--) if (this.ids[j] === id) return j;
+      // Every request pushed so far, the one being pushed included: push adds the later ones.
       this.map = new Map();
-      for (let j = 0; j < i; j++) this.map.set(this.ids[j]!, j);
+      for (let j = 0; j < this.ids.length; j++) this.map.set(this.ids[j]!, j);
     }
-    return this.map.get(id) ?? -1;
+    const p = this.map.get(id);
+    return p === undefined || p >= i ? -1 : p;
   }
 
   private grow(): void {
@@ -305,11 +325,14 @@ export class RequestTableBuilder {
     if (r.hashIds !== undefined || this.hashStart) {
       this.hashStart ??= new Int32Array(this.capacity + 1);
       this.hasHash ??= new Uint8Array(this.capacity);
-      this.hashValues ??= new Float64Array(1024);
+      this.hashValues ??= new Int32Array(1024);
       const ids = r.hashIds ?? [];
       if (this.hashes + ids.length > this.hashValues.length) this.hashValues = grown(this.hashValues, this.hashes + ids.length, 0);
       this.hashStart[i] = this.hashes;
-      for (const id of ids) this.hashValues[this.hashes++] = id;
+      for (const id of ids) {
+        if (this.hashValues instanceof Int32Array && (id | 0) !== id) this.hashValues = Float64Array.from(this.hashValues);
+        this.hashValues[this.hashes++] = id;
+      }
       this.hashStart[i + 1] = this.hashes;
       this.hasHash[i] = r.hashIds !== undefined ? 1 : 0;
     }
@@ -392,9 +415,12 @@ export function tableOf(trace: Trace): RequestTable {
   return table;
 }
 
-/** The same trace with its requests in a table only (the objects let go). */
+/**
+ * The trace with its requests in a table only. Takes the trace over: its requests array is emptied
+ * as the table is filled (RequestTable.taking); use the trace returned.
+ */
 export function inColumns(trace: Trace): Trace {
   if (trace.table) return trace;
   const { requests, ...meta } = trace;
-  return tableTrace(RequestTable.from(requests), meta);
+  return tableTrace(RequestTable.taking(requests), meta);
 }

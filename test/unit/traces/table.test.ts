@@ -108,6 +108,12 @@ describe("RequestTable", () => {
     }
   });
 
+  it("refuses a request that is its own parent", () => {
+    expect(() => RequestTable.from([{ id: "a", conversation: "c", parents: [{ from: "a", type: "sequential" }], historyParent: "a", freshInputTokens: 1, outputTokens: 1 }])).toThrow(
+      "request a: parent a is not an earlier request of the trace",
+    );
+  });
+
   it("refuses a parent that is not an earlier request, naming both", () => {
     expect(() =>
       RequestTable.from([
@@ -122,7 +128,10 @@ describe("RequestTable", () => {
     for (let i = 0; i < 3000; i++) requests.push({ id: `x${i}`, conversation: `o${i}`, parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1 });
     requests.push({ id: "late", conversation: "c", parents: [{ from: "root", type: "dependency" }], historyParent: "root", freshInputTokens: 2, outputTokens: 1 });
     requests.push({ id: "odd", conversation: "c", parents: [], historyParent: "late", freshInputTokens: 2, outputTokens: 1 });
+    // The request whose parent made the map of ids is in it too.
+    requests.push({ id: "after", conversation: "c", parents: [{ from: "late", type: "sequential" }], historyParent: "late", freshInputTokens: 1, outputTokens: 1 });
     const table = RequestTable.from(requests);
+    expect(table.history[3003]).toBe(3001);
     expect(table.parentIndex[table.parentStart[3001]!]).toBe(0);
     expect(table.history[3001]).toBe(0);
     expect(table.history[3002]).toBe(-1);
@@ -143,6 +152,29 @@ describe("RequestTable", () => {
     expect(Array.from(table.hashIds(1)!)).toEqual([7, 8]);
     expect(Array.from(table.hashIds(2)!)).toEqual([]);
     expect(table.request(0)).toEqual({ id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 3, outputTokens: 2 });
+  });
+
+  it("keeps hash ids in 32 bits until one does not fit, then in doubles", () => {
+    const small = RequestTable.from([{ id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1, hashIds: [1, -2, 2 ** 31 - 1] }]);
+    expect(small.hashValues).toBeInstanceOf(Int32Array);
+    const requests: Trace["requests"] = [
+      { id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1, hashIds: [5, 6] },
+      { id: "b", conversation: "b", parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1, hashIds: [5, 2 ** 40, 0.5] },
+    ];
+    const big = RequestTable.from(requests);
+    expect(big.hashValues).toBeInstanceOf(Float64Array);
+    expect(big.requests()).toEqual(requests);
+  });
+
+  it("taking the requests empties their array", () => {
+    const requests: Trace["requests"] = [
+      { id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 1, outputTokens: 1 },
+      { id: "b", conversation: "a", parents: [{ from: "a", type: "sequential" }], historyParent: "a", freshInputTokens: 2, outputTokens: 1 },
+    ];
+    const copy = structuredClone(requests);
+    const table = RequestTable.taking(requests);
+    expect(requests).toEqual([]);
+    expect(table.requests()).toEqual(copy);
   });
 
   it("a table trace made into objects and given new requests forgets its table", () => {
