@@ -339,6 +339,16 @@ export class RequestTableBuilder {
     this.n++;
   }
 
+  /**
+   * Sets a number of the request pushed last. A wait in milliseconds is often fractional: written
+   * into the object pushed, it made V8 deoptimize addPositions again and again (a field it had
+   * seen hold small integers only); written into its column, it is a plain store.
+   */
+  setLast(field: NumberField, value: number): void {
+    if (this.n === 0) throw new Error("setLast: no request pushed yet");
+    this.numberColumn(field)[this.n - 1] = value;
+  }
+
   finish(): RequestTable {
     const n = this.n;
     const cut = <T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number): T => (a.length === size ? a : (a.slice(0, size) as T));

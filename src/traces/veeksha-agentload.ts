@@ -8,7 +8,8 @@ import { sessionTokens } from "../workload/tokens.js";
 import type { NodeKind, RequestNode, Scaffold, SessionGraph } from "../workload/types.js";
 import { listedConversations, sessionTraceRequests } from "./from-workload.js";
 import { RequestTableBuilder, tableTrace } from "./table.js";
-import type { Trace, TraceRequest } from "./types.js";
+import type { SessionPositions } from "./veeksha-session-rows.js";
+import type { Trace, TraceEdge, TraceRequest } from "./types.js";
 import { asCount, asObject, isObject, TraceError, type Where } from "./where.js";
 
 const KINDS: readonly NodeKind[] = ["turn", "spawn", "report", "compaction"];
@@ -88,6 +89,42 @@ export function sessionLinesOf(requests: readonly TraceRequest[], lineOf: Readon
   };
 }
 
+/** What addPositions works in, reused: per node of the session, and one request the table copies. */
+class PositionsWork {
+  fresh = new Float64Array(64);
+  prompt = new Float64Array(64);
+  shared = new Float64Array(64);
+  scaffoldTokens = new Float64Array(64);
+  conversation = new Int32Array(64);
+  scaffold: (Scaffold | null)[] = [];
+  readonly names: string[] = [];
+  readonly ids: string[] = [];
+  private readonly parentLists: TraceEdge[][] = [];
+
+  ready(n: number): this {
+    if (this.fresh.length < n) {
+      const size = n * 2;
+      this.fresh = new Float64Array(size);
+      this.prompt = new Float64Array(size);
+      this.shared = new Float64Array(size);
+      this.scaffoldTokens = new Float64Array(size);
+      this.conversation = new Int32Array(size);
+    }
+    return this;
+  }
+
+  /** A list of `count` edges, reused (the table copies them). */
+  edges(count: number): TraceEdge[] {
+    let list = this.parentLists[count];
+    if (!list) {
+      list = [];
+      for (let k = 0; k < count; k++) list.push({ from: "", type: "sequential" });
+      this.parentLists[count] = list;
+    }
+    return list;
+  }
+}
+
 /**
  * Sessions read from Veeksha's fields, one at a time, as the workload they were generated from,
  * seen as a trace: each session's requests (topologically ordered, ids `<session>:<node>`, a
@@ -113,30 +150,42 @@ export class GeneratedSessions {
     return `${this.file}:${Number.isNaN(line) ? "?" : line}`;
   }
 
+  /** A line's scaffold, checked against an earlier line's of the same id (one scaffold is one text). */
+  private scaffoldAt(scaffold: Scaffold, hasHistoryParent: boolean, line: number): Scaffold {
+    if (hasHistoryParent) throw new TraceError(`${this.at(line)}: agentload.scaffold: only a request without history parent starts from a scaffold`);
+    const known = this.scaffolds.get(scaffold.id);
+    if (known && (known.systemTokens !== scaffold.systemTokens || known.toolTokens !== scaffold.toolTokens)) {
+      throw new TraceError(
+        `${this.at(line)}: agentload.scaffold: scaffold '${scaffold.id}' has ${scaffold.systemTokens} + ${scaffold.toolTokens} tokens here, ` +
+          `${known.systemTokens} + ${known.toolTokens} on an earlier line (one scaffold is one text)`,
+      );
+    }
+    if (!known) this.scaffolds.set(scaffold.id, scaffold);
+    return known ?? scaffold;
+  }
+
+  /** A first request's fresh input after its scaffold: its new_input_length is its whole prompt. */
+  private afterScaffold(whole: number, scaffold: Scaffold, line: number): number {
+    const fresh = whole - scaffold.systemTokens - scaffold.toolTokens;
+    if (fresh < 0) throw new TraceError(`${this.at(line)}: new_input_length ${whole} is shorter than its scaffold '${scaffold.id}' (${scaffold.systemTokens} + ${scaffold.toolTokens} tokens)`);
+    return fresh;
+  }
+
+  private badInputLength(line: number, inputLength: number, expected: number): never {
+    throw new TraceError(`${this.at(line)}: input_length ${inputLength}, but the scaffold, the history parent's prompt and output and new_input_length add up to ${expected}`);
+  }
+
   /** One session (all of one conversation: Veeksha's session). */
   add({ graph: session, lines, inputLengths, extensions }: SessionLines): void {
     const nodes = session.nodes;
     if (nodes.length === 0) return;
     nodes.forEach((node, i) => {
       const extension = extensions[i];
-      const scaffold = extension?.scaffold;
-      if (scaffold) {
-        if (node.historyParent !== null) throw new TraceError(`${this.at(lines[i]!)}: agentload.scaffold: only a request without history parent starts from a scaffold`);
-        const known = this.scaffolds.get(scaffold.id);
-        if (known && (known.systemTokens !== scaffold.systemTokens || known.toolTokens !== scaffold.toolTokens)) {
-          throw new TraceError(
-            `${this.at(lines[i]!)}: agentload.scaffold: scaffold '${scaffold.id}' has ${scaffold.systemTokens} + ${scaffold.toolTokens} tokens here, ` +
-              `${known.systemTokens} + ${known.toolTokens} on an earlier line (one scaffold is one text)`,
-          );
-        }
-        if (!known) this.scaffolds.set(scaffold.id, scaffold);
+      if (extension?.scaffold) {
+        const scaffold = this.scaffoldAt(extension.scaffold, node.historyParent !== null, lines[i]!);
         node.scaffoldId = scaffold.id;
-        // A first request's new_input_length is its whole prompt; the graph's fresh input is what follows the scaffold.
-        const whole = node.freshInputTokens;
-        node.freshInputTokens = whole - scaffold.systemTokens - scaffold.toolTokens;
-        if (node.freshInputTokens < 0) {
-          throw new TraceError(`${this.at(lines[i]!)}: new_input_length ${whole} is shorter than its scaffold '${scaffold.id}' (${scaffold.systemTokens} + ${scaffold.toolTokens} tokens)`);
-        }
+        // The graph's fresh input is what follows the scaffold.
+        node.freshInputTokens = this.afterScaffold(node.freshInputTokens, extension.scaffold, lines[i]!);
       }
       if (extension?.agent !== undefined) session.agent = extension.agent;
     });
@@ -145,12 +194,108 @@ export class GeneratedSessions {
     nodes.forEach((node, i) => {
       const inputLength = inputLengths[i];
       const expected = tokens.get(node.id)!.promptTokens;
-      if (inputLength !== undefined && inputLength !== expected) {
-        throw new TraceError(`${this.at(lines[i]!)}: input_length ${inputLength}, but the scaffold, the history parent's prompt and output and new_input_length add up to ${expected}`);
-      }
+      if (inputLength !== undefined && inputLength !== expected) this.badInputLength(lines[i]!, inputLength, expected);
     });
     sessionTraceRequests(session, this.scaffolds, this.requests, this.spawnedBy, tokens);
   }
+
+  /**
+   * One session in order as written (SessionRows.positions) straight into the table, with no graph:
+   * the same requests as add() makes of its nodes (sessionTraceRequests, sessionTokens), for what a
+   * generated line can hold (no reasoning). On the million-request bench file the graphs, their
+   * token maps and requests took 1.3 s of analyze's 5.5 s. Only with `columns`.
+   */
+  addPositions(at: SessionPositions): void {
+    const builder = this.requests;
+    if (!(builder instanceof RequestTableBuilder)) throw new Error("addPositions fills a table: construct with columns");
+    const n = at.n;
+    if (n === 0) return;
+    const work = this.work.ready(n);
+    // The checks in add()'s order: every line's scaffold first, then every input_length.
+    let agent: string | undefined;
+    for (let k = 0; k < n; k++) {
+      const i = at.rows[k]!;
+      const extension = at.extensions.get(i);
+      work.fresh[k] = at.fresh[i]!;
+      work.scaffold[k] = null;
+      if (extension?.scaffold) {
+        work.scaffold[k] = this.scaffoldAt(extension.scaffold, at.history[k]! >= 0, at.line[i]!);
+        work.fresh[k] = this.afterScaffold(at.fresh[i]!, extension.scaffold, at.line[i]!);
+      }
+      if (extension?.agent !== undefined) agent = extension.agent;
+    }
+    // Prompts as sessionTokens counts them without template overhead or reasoning: a first request
+    // is its scaffold and fresh input, a later one its history parent's prompt and output and its own.
+    for (let k = 0; k < n; k++) {
+      const h = at.history[k]!;
+      const i = at.rows[k]!;
+      if (h < 0) {
+        const scaffold = work.scaffold[k];
+        const size = scaffold ? scaffold.systemTokens + scaffold.toolTokens : 0;
+        work.prompt[k] = size + work.fresh[k]!;
+        work.scaffoldTokens[k] = size;
+        work.shared[k] = 0;
+      } else {
+        work.shared[k] = work.prompt[h]! + at.output[at.rows[h]!]!;
+        work.prompt[k] = work.shared[k]! + work.fresh[k]!;
+        work.scaffoldTokens[k] = work.scaffoldTokens[h]!;
+      }
+      if (at.prompt[i] !== work.prompt[k]) this.badInputLength(at.line[i]!, at.prompt[i]!, work.prompt[k]!);
+    }
+    // Conversations as from-workload.ts names them: a history parent's, else a new one for the
+    // session's first request or a spawn, else the first parent's (after a compaction).
+    const names = work.names;
+    names.length = 0;
+    const ids = work.ids;
+    ids.length = 0;
+    for (let k = 0; k < n; k++) {
+      const i = at.rows[k]!;
+      const kind = at.extensions.get(i)?.kind ?? "turn";
+      const h = at.history[k]!;
+      const first = at.parentStart[k]!;
+      const end = at.parentStart[k + 1]!;
+      let c: number;
+      if (h >= 0) c = work.conversation[h]!;
+      else if (first === end || kind === "spawn") {
+        c = names.length;
+        names.push(c === 0 ? at.session : `${at.session}/${c}`);
+      } else c = work.conversation[at.parentPos[first]!]!;
+      work.conversation[k] = c;
+      const id = `${at.session}:${at.ids[k]!}`;
+      ids.push(id);
+      const parents = work.edges(end - first);
+      for (let q = first; q < end; q++) {
+        const p = at.parentPos[q]!;
+        const edge = parents[q - first]!;
+        edge.from = ids[p]!;
+        edge.type =
+          p === h || work.conversation[p] === c ? "sequential" : kind === "spawn" && q === first ? "subagent_spawn" : kind === "report" ? "subagent_result" : "dependency";
+      }
+      const reply = h >= 0 ? at.output[at.rows[h]!]! : 0;
+      const scaffold = work.scaffold[k];
+      const wait = at.wait[i]!;
+      builder.push({
+        id,
+        conversation: names[c]!,
+        parents,
+        historyParent: h >= 0 ? ids[h]! : null,
+        freshInputTokens: h < 0 ? work.prompt[k]! : work.fresh[k]! + reply,
+        outputTokens: at.output[i]!,
+        promptTokens: work.prompt[k]!,
+        sharedPrefixTokens: work.shared[k]!,
+        scaffoldTokens: h < 0 ? work.scaffoldTokens[k]! : undefined,
+        scaffold: h < 0 && scaffold && scaffold.systemTokens + scaffold.toolTokens > 0 ? scaffold : undefined,
+        replyTokens: h >= 0 ? reply : undefined,
+        kind,
+        agent,
+      });
+      if (first < end) builder.setLast("waitAfterReadyMs", Number.isNaN(wait) ? 0 : wait * 1000);
+      if (kind === "spawn" && first < end) this.spawnedBy.set(names[c]!, names[work.conversation[at.parentPos[first]!]!]!);
+    }
+  }
+
+  /** Scratch arrays addPositions reuses, session after session. */
+  private readonly work = new PositionsWork();
 
   trace(): Trace {
     if (this.requests instanceof RequestTableBuilder) {

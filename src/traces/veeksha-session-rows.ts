@@ -44,6 +44,37 @@ function nodeId(node: number): string {
   return NODE_IDS[node]!;
 }
 
+/** The values of every row, by row (NaN: not given), and the `agentload` keys by row. */
+export interface RowValues {
+  fresh: Float64Array;
+  output: Float64Array;
+  prompt: Float64Array;
+  wait: Float64Array;
+  line: Float64Array;
+  extensions: ReadonlyMap<number, AgentloadExtension>;
+}
+
+/**
+ * A session as positions: node k on row rows[k], with id ids[k]; its parents' positions are
+ * parentPos[parentStart[k]] up to parentPos[parentStart[k + 1]] (in the line's order), its history
+ * parent's history[k] (-1: none). The arrays may be longer than the session: read n of them.
+ */
+export interface SessionPositions extends RowValues {
+  session: string;
+  n: number;
+  rows: Int32Array;
+  ids: readonly string[];
+  parentStart: Int32Array;
+  parentPos: Int32Array;
+  history: Int32Array;
+}
+
+function grownInt32(a: Int32Array, size: number): Int32Array {
+  const b = new Int32Array(Math.max(size, a.length * 2));
+  b.set(a);
+  return b;
+}
+
 /** A session's graph and per-node arrays, reused: nodes() fills them again for each session. */
 class SessionPool {
   readonly graph: SessionGraph = { id: "", nodes: [] };
@@ -52,6 +83,23 @@ class SessionPool {
   readonly inputLengths: number[] = [];
   readonly extensions: (AgentloadExtension | undefined)[] = [];
   private readonly made: RequestNode[] = [];
+
+  private at: SessionPositions | undefined;
+
+  /** The positions object, its arrays long enough for the session's rows. */
+  positions(session: string, rows: Int32Array, source: SessionRows): SessionPositions {
+    const n = rows.length;
+    let at = this.at;
+    if (!at) at = this.at = { session, n, rows, ids: this.ids, parentStart: new Int32Array(64), parentPos: new Int32Array(64), history: new Int32Array(64), ...source.values };
+    at.session = session;
+    at.n = n;
+    at.rows = rows;
+    if (at.history.length < n) {
+      at.history = new Int32Array(n * 2);
+      at.parentStart = new Int32Array(n * 2 + 1);
+    }
+    return at;
+  }
 
   /** The k-th node, cleared (parents empty, no scaffold). */
   node(k: number): RequestNode {
@@ -106,8 +154,13 @@ export class SessionRows {
   private readonly extensions = new Map<number, AgentloadExtension>();
   private lastSession: string | undefined;
   private lastIndex = 0;
-  /** What nodes() hands on, reused session after session. */
+  /** What nodes() and positions() hand on, reused session after session. */
   private readonly pool = new SessionPool();
+
+  /** Row values for positions(): the columns once every row is in. */
+  get values(): RowValues {
+    return { fresh: this.fresh, output: this.output, prompt: this.prompt, wait: this.wait, line: this.line, extensions: this.extensions };
+  }
 
   constructor(private readonly file: string) {
     this.columns.parentStart.push(0);
@@ -222,6 +275,44 @@ export class SessionRows {
    * bench file (one thread, garbage collection included, best of 6) took 2.45 s, 1.7 s so.
    */
   nodes(s: SessionOfRows): SessionLines | undefined {
+    const at = this.positions(s);
+    if (!at) return undefined;
+    const pool = this.pool;
+    const nodes = pool.graph.nodes;
+    const { lines, inputLengths, extensions } = pool;
+    nodes.length = 0;
+    lines.length = 0;
+    inputLengths.length = 0;
+    extensions.length = 0;
+    for (let k = 0; k < at.n; k++) {
+      const i = at.rows[k]!;
+      const node = pool.node(k);
+      for (let q = at.parentStart[k]!; q < at.parentStart[k + 1]!; q++) node.parents.push(at.ids[at.parentPos[q]!]!);
+      const wait = this.wait[i]!;
+      const extension = this.extensions.get(i);
+      node.id = at.ids[k]!;
+      node.historyParent = at.history[k]! < 0 ? null : at.ids[at.history[k]!]!;
+      node.freshInputTokens = this.fresh[i]!;
+      node.outputTokens = this.output[i]!;
+      node.waitAfterReadyMs = !Number.isNaN(wait) && (node.parents.length > 0 || wait > 0) ? wait * 1000 : 0;
+      // The writer leaves "turn" out: it is what a line without a kind is.
+      node.kind = extension?.kind ?? "turn";
+      nodes.push(node);
+      lines.push(this.line[i]!);
+      inputLengths.push(this.prompt[i]!);
+      extensions.push(extension);
+    }
+    pool.graph.id = s.session;
+    pool.graph.agent = undefined;
+    return { graph: pool.graph, lines, inputLengths, extensions };
+  }
+
+  /**
+   * A session with session_context as positions (node k on the session's k-th row), when its rows
+   * need no checking nor reordering (nodes() says when). Valid until the next call: its arrays are
+   * reused. Values of row i are read with the row accessors (fresh(i), output(i), ...).
+   */
+  positions(s: SessionOfRows): SessionPositions | undefined {
     if (!s.withContext) return undefined;
     const rows = s.rows;
     const n = rows.length;
@@ -245,46 +336,29 @@ export class SessionRows {
         position.set(node, k);
       }
     }
-    const nodes = pool.graph.nodes;
-    const { lines, inputLengths, extensions } = pool;
-    nodes.length = 0;
-    lines.length = 0;
-    inputLengths.length = 0;
-    extensions.length = 0;
+    const at = pool.positions(s.session, rows, this);
+    let edges = 0;
     for (let k = 0; k < n; k++) {
       const i = rows[k]!;
       const history = this.history[i]!;
       let historyListed = Number.isNaN(history);
-      const node = pool.node(k);
-      const parents = node.parents;
+      at.parentStart[k] = edges;
       const first = this.parentStart[i]!;
       const end = this.parentStart[i + 1]!;
       for (let q = first; q < end; q++) {
         const p = this.parents[q]!;
-        const at = position ? position.get(p) : p;
-        if (at === undefined || at >= k) return undefined;
+        const to = position ? position.get(p) : p;
+        if (to === undefined || to >= k) return undefined;
         for (let r = first; r < q; r++) if (this.parents[r] === p) return undefined;
         if (p === history) historyListed = true;
-        parents.push(ids[at]!);
+        if (edges === at.parentPos.length) at.parentPos = grownInt32(at.parentPos, edges + 1);
+        at.parentPos[edges++] = to;
       }
       if (!historyListed) return undefined;
-      const wait = this.wait[i]!;
-      const extension = this.extensions.get(i);
-      node.id = ids[k]!;
-      node.historyParent = Number.isNaN(history) ? null : ids[position ? position.get(history)! : history]!;
-      node.freshInputTokens = this.fresh[i]!;
-      node.outputTokens = this.output[i]!;
-      node.waitAfterReadyMs = !Number.isNaN(wait) && (parents.length > 0 || wait > 0) ? wait * 1000 : 0;
-      // The writer leaves "turn" out: it is what a line without a kind is.
-      node.kind = extension?.kind ?? "turn";
-      nodes.push(node);
-      lines.push(this.line[i]!);
-      inputLengths.push(this.prompt[i]!);
-      extensions.push(extension);
+      at.history[k] = Number.isNaN(history) ? -1 : position ? position.get(history)! : history;
     }
-    pool.graph.id = s.session;
-    pool.graph.agent = undefined;
-    return { graph: pool.graph, lines, inputLengths, extensions };
+    at.parentStart[n] = edges;
+    return at;
   }
 
   private request(i: number, session: string): TraceRequest {

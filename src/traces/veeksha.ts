@@ -119,7 +119,15 @@ function sessionTrace(rows: SessionRows, file: string, columns: boolean): Trace 
   const generated = rows.generated ? new GeneratedSessions(file, columns ? { size: rows.size } : undefined) : undefined;
   const requests: TraceRequest[] | RequestTableBuilder = columns ? new RequestTableBuilder(rows.size) : [];
   for (const s of rows.bySession()) {
-    // A generated session is in order as written: its nodes come straight from the rows.
+    // A generated session is in order as written: into columns straight from the rows' positions,
+    // or as objects from its nodes.
+    if (generated && columns) {
+      const at = rows.positions(s);
+      if (at) {
+        generated.addPositions(at);
+        continue;
+      }
+    }
     const nodes = generated ? rows.nodes(s) : undefined;
     if (generated && nodes) {
       generated.add(nodes);

@@ -131,18 +131,31 @@ describe("generated Veeksha JSONL read back", () => {
     }
   });
 
-  it("names the line of an edited input_length, a bad kind and a scaffold that changes size", async () => {
+  // Read as objects (fit) and straight into columns (analyze: GeneratedSessions.addPositions), the same errors.
+  it.each([false, true])("names the line of an edited input_length, a bad kind and a scaffold that changes size (columns: %s)", async (columns) => {
     const lines = text.trimEnd().split("\n");
     const edited = [...lines];
     edited[1] = edited[1]!.replace(/"input_length": (\d+)/, (_, n: string) => `"input_length": ${Number(n) + 1}`);
-    await expect(parseTraceText("w.jsonl", edited.join("\n"))).rejects.toThrow(/^w\.jsonl:2: input_length \d+, but the scaffold, the history parent's prompt and output and new_input_length add up to \d+$/);
+    await expect(parseTraceText("w.jsonl", edited.join("\n"), { columns })).rejects.toThrow(/^w\.jsonl:2: input_length \d+, but the scaffold, the history parent's prompt and output and new_input_length add up to \d+$/);
     const badKind = [lines[0]!.replace('"agentload": {', '"agentload": {"kind": "nap", '), ...lines.slice(1)];
-    await expect(parseTraceText("w.jsonl", badKind.join("\n"))).rejects.toThrow("w.jsonl:1: agentload.kind: expected one of turn, spawn, report, compaction, got \"nap\"");
+    await expect(parseTraceText("w.jsonl", badKind.join("\n"), { columns })).rejects.toThrow("w.jsonl:1: agentload.kind: expected one of turn, spawn, report, compaction, got \"nap\"");
     const secondRoot = lines.findIndex((l, i) => i > 0 && l.includes('"id": "lead"'));
     const resized = [...lines];
     resized[secondRoot] = resized[secondRoot]!.replace('"system_tokens": 900', '"system_tokens": 901').replace(/"input_length": (\d+)/, (_, n: string) => `"input_length": ${Number(n) + 1}`);
-    await expect(parseTraceText("w.jsonl", resized.join("\n"))).rejects.toThrow(
+    await expect(parseTraceText("w.jsonl", resized.join("\n"), { columns })).rejects.toThrow(
       `w.jsonl:${secondRoot + 1}: agentload.scaffold: scaffold 'lead' has 901 + 300 tokens here, 900 + 300 on an earlier line (one scaffold is one text)`,
     );
+    type Line = { agentload?: Record<string, unknown>; session_context: { history_parent: number | null } };
+    const childAt = lines.findIndex((l) => (JSON.parse(l) as Line).session_context.history_parent !== null);
+    const child = JSON.parse(lines[childAt]!) as Line;
+    child.agentload = { ...child.agentload, scaffold: { id: "lead", system_tokens: 900, tool_tokens: 300 } };
+    const scaffoldOnChild = [...lines];
+    scaffoldOnChild[childAt] = JSON.stringify(child);
+    await expect(parseTraceText("w.jsonl", scaffoldOnChild.join("\n"), { columns })).rejects.toThrow(
+      `w.jsonl:${childAt + 1}: agentload.scaffold: only a request without history parent starts from a scaffold`,
+    );
+    const short = [...lines];
+    short[0] = short[0]!.replace(/"new_input_length": \d+/, '"new_input_length": 10');
+    await expect(parseTraceText("w.jsonl", short.join("\n"), { columns })).rejects.toThrow("w.jsonl:1: new_input_length 10 is shorter than its scaffold 'lead' (900 + 300 tokens)");
   });
 });

@@ -3,11 +3,12 @@
 // its requests into objects, and its analysis is the one of the objects.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { analyzeTrace } from "../../../src/traces/analyze.js";
 import { parseTraceText } from "../../../src/traces/detect.js";
 import { readTrace } from "../../../src/traces/read.js";
 import { RequestTable, tableOf, tableTrace } from "../../../src/traces/table.js";
+import { GeneratedSessions } from "../../../src/traces/veeksha-agentload.js";
 import type { Trace } from "../../../src/traces/types.js";
 import { DoubleColumn } from "../../../src/stats/column.js";
 import { generateWorkload } from "../../../src/workload/generate.js";
@@ -79,8 +80,11 @@ describe("RequestTable", () => {
   it("reads a generated workload's JSONL into columns as it goes, the same trace as its objects", async () => {
     const text = toVeekshaJsonl(generateWorkload(spec));
     const objects = await parseTraceText("w.jsonl", text);
+    const straight = vi.spyOn(GeneratedSessions.prototype, "addPositions");
     const columns = await parseTraceText("w.jsonl", text, { columns: true });
-    // Filled by the reader itself, not made from objects at the end.
+    // Filled by the reader itself, session by session from the rows' positions, not made from objects at the end.
+    expect(straight).toHaveBeenCalledTimes(spec.sessions as number);
+    straight.mockRestore();
     expect(stillColumns(columns)).toBe(true);
     expect(columns.conversations).toEqual(objects.conversations);
     expect(analyzeTrace(columns, { fits: true })).toEqual(analyzeTrace(objects, { fits: true }));
