@@ -2,6 +2,7 @@
 // bursty waits, prompt and cache sizes, prefix reuse, DAG shape and concurrency. Definitions
 // follow ../shared/reference/trace-truth.md; docs/traces.md lists them all.
 import type { DistributionStats } from "../stats/histogram.js";
+import { IdSet } from "../stats/id-set.js";
 import { sortNumbers } from "../stats/sort.js";
 import { percentile, summarizeSorted } from "../workload/inspect.js";
 import { fitFamilies, paretoTail, type FitReport, type ParetoTail } from "./fit.js";
@@ -344,7 +345,7 @@ function reusablePrefix(trace: Trace, t: RequestTable): TraceAnalysis["reusableP
   if (block <= 0 || t.hasHash === null || !t.hasHash.includes(1)) return null;
   const promptColumn = t.column("promptTokens");
   // A block id names its whole prefix, so a prompt's reusable part is its leading ids seen before.
-  const seen = new Set<number>();
+  const seen = new IdSet();
   let reusable = 0;
   let prompt = 0;
   for (const i of byDispatch(t)) {

@@ -18,6 +18,7 @@
 // A continuation's fresh input is its prompt minus the parent's; of that, the parent's output
 // (at most) is its reply, since the next turn's prompt carries it: on the conversation trace the
 // median continuation adds 474 tokens, 26 beyond the parent's output.
+import { IdSet } from "../stats/id-set.js";
 import type { TraceRequest } from "./types.js";
 
 export interface HashChains {
@@ -95,7 +96,7 @@ export function linkHashChains(requests: readonly TraceRequest[], blockSize: num
   // The first id after the scaffold of every request so far: a request whose own is not among
   // them shares no more than the scaffold with any earlier one, and is not looked up further
   // (most first requests; on a million requests this halves the time).
-  const openings = new Set<number>();
+  const openings = new IdSet();
   const children = new Int32Array(requests.length);
   let continued = 0;
   let siblings = 0;

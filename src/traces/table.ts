@@ -329,14 +329,30 @@ export class RequestTableBuilder {
       const ids = r.hashIds ?? [];
       if (this.hashes + ids.length > this.hashValues.length) this.hashValues = grown(this.hashValues, this.hashes + ids.length, 0);
       this.hashStart[i] = this.hashes;
-      for (const id of ids) {
-        if (this.hashValues instanceof Int32Array && (id | 0) !== id) this.hashValues = Float64Array.from(this.hashValues);
-        this.hashValues[this.hashes++] = id;
-      }
+      this.copyHashIds(ids);
       this.hashStart[i + 1] = this.hashes;
       this.hasHash[i] = r.hashIds !== undefined ? 1 : 0;
     }
     this.n++;
+  }
+
+  /** Appends hash ids, in 32 bits until one does not fit (one loop per array type: 1.7 s a million Mooncake rows with a check per id). */
+  private copyHashIds(ids: readonly number[]): void {
+    const at = this.hashes;
+    let k = 0;
+    const values = this.hashValues!;
+    if (values instanceof Int32Array) {
+      for (; k < ids.length; k++) {
+        const id = ids[k]!;
+        if ((id | 0) !== id) break;
+        values[at + k] = id;
+      }
+    }
+    if (k < ids.length) {
+      const doubles = values instanceof Float64Array ? values : (this.hashValues = Float64Array.from(values));
+      for (; k < ids.length; k++) doubles[at + k] = ids[k]!;
+    }
+    this.hashes += ids.length;
   }
 
   /**
