@@ -1,7 +1,8 @@
 // How long analysing and fitting a big trace takes, and how much memory: generates a synthetic
-// workload of about a million requests (sessions of 50 turns with subagents) and writes it three
+// workload of about a million requests (sessions of 50 turns with subagents) and writes it four
 // ways into a temporary folder: agentload's own Veeksha JSONL (`agentload generate`'s output), the
-// documented CSV, and a Mooncake-style JSONL (sessionless rows linked by hash ids). Then runs the
+// same lines without agentload's key (Veeksha's own format), the documented CSV, and a
+// Mooncake-style JSONL (sessionless rows linked by hash ids). Then runs the
 // built CLI (`node dist/cli/main.js analyze|fit <file>`) on each, `runs` times, under
 // /usr/bin/time, and prints wall time, CPU time and peak memory (max RSS). Last, it fits fresh
 // input and output on all values and on FIT_QUANTILES evenly spaced quantiles and prints how far
@@ -80,6 +81,10 @@ function writer(path: string): { write: (s: string) => void; close: () => void }
 const resolved = resolveSpec(spec);
 const scaffolds = scaffoldsOf(resolved);
 const jsonl = join(dir, "generated.jsonl");
+// The same lines without agentload's own key: a Veeksha timed_synthetic_session file as Veeksha
+// writes it (read as plain sessions, no subagent conversations), what a user's big trace is.
+const veeksha = join(dir, "veeksha.jsonl");
+const AGENTLOAD_KEY = /"agentload": \{[^{}]*(\{[^{}]*\}[^{}]*)?\}, /;
 const csv = join(dir, "requests.csv");
 const mooncake = join(dir, "mooncake.jsonl");
 const fresh: number[] = [];
@@ -88,13 +93,17 @@ let requests = 0;
 {
   const started = performance.now();
   const j = writer(jsonl);
+  const v = writer(veeksha);
   const c = writer(csv);
   c.write("session_id,request_id,conversation,parents,fresh_input_tokens,output_tokens,prompt_tokens,dispatched_ms,responded_ms\n");
   const options = { workload: spec.name, scaffolds };
   let index = 0;
   let clock = 0;
   for (const session of iterateSessions(resolved)) {
-    for (const line of veekshaLines([session], options, index)) j.write(`${line}\n`);
+    for (const line of veekshaLines([session], options, index)) {
+      j.write(`${line}\n`);
+      v.write(`${line.replace(AGENTLOAD_KEY, "")}\n`);
+    }
     // The documented CSV: one row per request, timestamps laid out one after another.
     for (const r of sessionTrace(session, options.scaffolds).requests) {
       const [sid, local] = r.id.split(":") as [string, string];
@@ -108,9 +117,10 @@ let requests = 0;
     index++;
   }
   j.close();
+  v.close();
   c.close();
   writeMooncake(mooncake, requests);
-  console.log(`wrote ${requests} requests (${sessions} sessions) three ways in ${((performance.now() - started) / 1000).toFixed(1)} s to ${dir}`);
+  console.log(`wrote ${requests} requests (${sessions} sessions) four ways in ${((performance.now() - started) / 1000).toFixed(1)} s to ${dir}`);
 }
 
 function sessionTrace(session: SessionGraph, scaffolds: ReturnType<typeof scaffoldsOf>): Trace {
@@ -157,7 +167,7 @@ function measure(args: string[]): Measured {
 
 if (!flags["fits-only"]) console.log(`\nthe built CLI on each file, ${runs} runs each (wall time, CPU time user + system, peak RSS):`);
 if (!flags["fits-only"]) console.log(`${"file".padEnd(18)} ${"size".padStart(8)}  ${"command".padEnd(8)} runs`);
-for (const file of flags["fits-only"] ? [] : [jsonl, csv, mooncake]) {
+for (const file of flags["fits-only"] ? [] : [jsonl, veeksha, csv, mooncake]) {
   const size = `${(statSync(file).size / 1e6).toFixed(0)} MB`;
   for (const command of ["analyze", "fit"]) {
     const args = command === "fit" ? ["fit", file, "--out", join(dir, "fitted.yaml")] : ["analyze", file];
