@@ -7,7 +7,7 @@ import type { AgentloadExtension, SessionLines } from "./veeksha-agentload.js";
 import type { TraceEdge, TraceRequest } from "./types.js";
 import type { RequestNode, SessionGraph } from "../workload/types.js";
 import { Where } from "./where.js";
-import { DoubleColumn } from "../stats/column.js";
+import { NumberColumn, type Numbers } from "../stats/column.js";
 
 /** What a row says beyond its request's sizes. */
 export interface SessionRowInput {
@@ -46,11 +46,11 @@ function nodeId(node: number): string {
 
 /** The values of every row, by row (NaN: not given), and the `agentload` keys by row. */
 export interface RowValues {
-  fresh: Float64Array;
-  output: Float64Array;
-  prompt: Float64Array;
-  wait: Float64Array;
-  line: Float64Array;
+  fresh: Numbers;
+  output: Numbers;
+  prompt: Numbers;
+  wait: Numbers;
+  line: Numbers;
   extensions: ReadonlyMap<number, AgentloadExtension>;
 }
 
@@ -121,36 +121,36 @@ export class SessionRows {
   /** Per session: its first row, and whether its rows have session_context. */
   private readonly firstRow: number[] = [];
   private readonly withContext: boolean[] = [];
-  // Per row (NaN for "not given"), as growable typed columns: number[] columns left 312 MB of
-  // outgrown copies in the old generation on the million-request bench file (stats/column.ts).
+  // Per row (NaN for "not given"), as growable typed columns (stats/column.ts): number[] columns
+  // left 312 MB of outgrown copies in the old generation on the million-request bench file.
   private readonly columns = {
-    session: new DoubleColumn(),
-    line: new DoubleColumn(),
-    fresh: new DoubleColumn(),
-    output: new DoubleColumn(),
-    prompt: new DoubleColumn(),
-    shared: new DoubleColumn(),
-    node: new DoubleColumn(),
-    history: new DoubleColumn(),
-    wait: new DoubleColumn(),
-    turn: new DoubleColumn(),
+    session: new NumberColumn(),
+    line: new NumberColumn(),
+    fresh: new NumberColumn(),
+    output: new NumberColumn(),
+    prompt: new NumberColumn(),
+    shared: new NumberColumn(),
+    node: new NumberColumn(),
+    history: new NumberColumn(),
+    wait: new NumberColumn(),
+    turn: new NumberColumn(),
     /** Parents of row i: parents[parentStart[i]] up to parents[parentStart[i + 1]]. */
-    parentStart: new DoubleColumn(),
-    parents: new DoubleColumn(),
+    parentStart: new NumberColumn(),
+    parents: new NumberColumn(),
   };
   // The columns' values, read once every row is in (a column's array changes while it grows).
-  private session: Float64Array = new Float64Array(0);
-  private line: Float64Array = new Float64Array(0);
-  private fresh: Float64Array = new Float64Array(0);
-  private output: Float64Array = new Float64Array(0);
-  private prompt: Float64Array = new Float64Array(0);
-  private shared: Float64Array = new Float64Array(0);
-  private node: Float64Array = new Float64Array(0);
-  private history: Float64Array = new Float64Array(0);
-  private wait: Float64Array = new Float64Array(0);
-  private turn: Float64Array = new Float64Array(0);
-  private parentStart: Float64Array = new Float64Array(0);
-  private parents: Float64Array = new Float64Array(0);
+  private session: Numbers = new Float64Array(0);
+  private line: Numbers = new Float64Array(0);
+  private fresh: Numbers = new Float64Array(0);
+  private output: Numbers = new Float64Array(0);
+  private prompt: Numbers = new Float64Array(0);
+  private shared: Numbers = new Float64Array(0);
+  private node: Numbers = new Float64Array(0);
+  private history: Numbers = new Float64Array(0);
+  private wait: Numbers = new Float64Array(0);
+  private turn: Numbers = new Float64Array(0);
+  private parentStart: Numbers = new Float64Array(0);
+  private parents: Numbers = new Float64Array(0);
   private readonly extensions = new Map<number, AgentloadExtension>();
   private lastSession: string | undefined;
   private lastIndex = 0;

@@ -10,7 +10,7 @@ import { readTrace } from "../../../src/traces/read.js";
 import { RequestTable, tableOf, tableTrace } from "../../../src/traces/table.js";
 import { GeneratedSessions } from "../../../src/traces/veeksha-agentload.js";
 import type { Trace } from "../../../src/traces/types.js";
-import { DoubleColumn } from "../../../src/stats/column.js";
+import { NumberColumn } from "../../../src/stats/column.js";
 import { generateWorkload } from "../../../src/workload/generate.js";
 import type { WorkloadSpec } from "../../../src/workload/spec-types.js";
 import { toVeekshaJsonl } from "../../../src/workload/veeksha-jsonl.js";
@@ -191,15 +191,21 @@ describe("RequestTable", () => {
   });
 });
 
-describe("DoubleColumn", () => {
-  it("grows past its capacity and keeps every value", () => {
-    const c = new DoubleColumn(16);
-    for (let i = 0; i < 1000; i++) c.push(i * 0.5);
-    expect(c.length).toBe(1000);
-    expect(c.values.length).toBeGreaterThanOrEqual(1000);
-    const t = c.trimmed();
-    expect(t.length).toBe(1000);
-    expect(t[999]).toBe(499.5);
-    expect(t[0]).toBe(0);
+describe("NumberColumn", () => {
+  it("grows past its capacity and keeps every value, in 32 bits until one does not fit", () => {
+    const c = new NumberColumn(16);
+    for (let i = 0; i < 1000; i++) c.push(i);
+    expect(c.values).toBeInstanceOf(Int32Array);
+    c.push(2 ** 40);
+    c.push(NaN);
+    c.push(0.5);
+    expect(c.values).toBeInstanceOf(Float64Array);
+    for (let i = 1003; i < 3000; i++) c.push(-i);
+    expect(c.length).toBe(3000);
+    expect(c.values[999]).toBe(999);
+    expect([c.values[1000], c.values[1001], c.values[1002], c.values[2999]]).toEqual([2 ** 40, NaN, 0.5, -2999]);
+    const fractionFirst = new NumberColumn();
+    fractionFirst.push(NaN);
+    expect(Number.isNaN(fractionFirst.values[0]!)).toBe(true);
   });
 });
