@@ -34,6 +34,9 @@ export interface SessionOfRows {
   readonly withContext: boolean;
 }
 
+const ROW_COLUMNS = ["session", "line", "fresh", "output", "prompt", "shared", "node", "history", "wait", "turn", "parentStart", "parents"] as const;
+type RowColumn = (typeof ROW_COLUMNS)[number];
+
 /** Node ids as strings, made once for the small numbers every session repeats (0, 1, 2, ...). */
 const NODE_IDS: string[] = [];
 const CACHED_NODE_IDS = 1 << 16;
@@ -123,34 +126,10 @@ export class SessionRows {
   private readonly withContext: boolean[] = [];
   // Per row (NaN for "not given"), as growable typed columns (stats/column.ts): number[] columns
   // left 312 MB of outgrown copies in the old generation on the million-request bench file.
-  private readonly columns = {
-    session: new NumberColumn(),
-    line: new NumberColumn(),
-    fresh: new NumberColumn(),
-    output: new NumberColumn(),
-    prompt: new NumberColumn(),
-    shared: new NumberColumn(),
-    node: new NumberColumn(),
-    history: new NumberColumn(),
-    wait: new NumberColumn(),
-    turn: new NumberColumn(),
-    /** Parents of row i: parents[parentStart[i]] up to parents[parentStart[i + 1]]. */
-    parentStart: new NumberColumn(),
-    parents: new NumberColumn(),
-  };
-  // The columns' values, read once every row is in (a column's array changes while it grows).
-  private session: Numbers = new Float64Array(0);
-  private line: Numbers = new Float64Array(0);
-  private fresh: Numbers = new Float64Array(0);
-  private output: Numbers = new Float64Array(0);
-  private prompt: Numbers = new Float64Array(0);
-  private shared: Numbers = new Float64Array(0);
-  private node: Numbers = new Float64Array(0);
-  private history: Numbers = new Float64Array(0);
-  private wait: Numbers = new Float64Array(0);
-  private turn: Numbers = new Float64Array(0);
-  private parentStart: Numbers = new Float64Array(0);
-  private parents: Numbers = new Float64Array(0);
+  // parents[parentStart[i]] up to parents[parentStart[i + 1]] are row i's parents.
+  private readonly columns: Record<RowColumn, NumberColumn> = Object.fromEntries(ROW_COLUMNS.map((c) => [c, new NumberColumn()])) as Record<RowColumn, NumberColumn>;
+  /** The columns' values, read once every row is in (a column's array changes while it grows). */
+  private v = {} as Record<RowColumn, Numbers>;
   private readonly extensions = new Map<number, AgentloadExtension>();
   private lastSession: string | undefined;
   private lastIndex = 0;
@@ -159,7 +138,7 @@ export class SessionRows {
 
   /** Row values for positions(): the columns once every row is in. */
   get values(): RowValues {
-    return { fresh: this.fresh, output: this.output, prompt: this.prompt, wait: this.wait, line: this.line, extensions: this.extensions };
+    return { fresh: this.v.fresh, output: this.v.output, prompt: this.v.prompt, wait: this.v.wait, line: this.v.line, extensions: this.extensions };
   }
 
   constructor(private readonly file: string) {
@@ -172,19 +151,7 @@ export class SessionRows {
 
   /** Every row is in: the columns are read from here on. */
   private settle(): void {
-    const c = this.columns;
-    this.session = c.session.values;
-    this.line = c.line.values;
-    this.fresh = c.fresh.values;
-    this.output = c.output.values;
-    this.prompt = c.prompt.values;
-    this.shared = c.shared.values;
-    this.node = c.node.values;
-    this.history = c.history.values;
-    this.wait = c.wait.values;
-    this.turn = c.turn.values;
-    this.parentStart = c.parentStart.values;
-    this.parents = c.parents.values;
+    for (const c of ROW_COLUMNS) this.v[c] = this.columns[c].values;
   }
 
   get generated(): boolean {
@@ -219,7 +186,7 @@ export class SessionRows {
       k = this.sessions.length;
       this.sessions.push(row.session);
       this.sessionIndex.set(row.session, k);
-      this.firstRow.push(this.line.length);
+      this.firstRow.push(this.columns.line.length);
       this.withContext.push(row.context !== null);
     }
     const c = this.columns;
@@ -246,11 +213,11 @@ export class SessionRows {
     const sessions = this.sessions.length;
     // Rows grouped by session, in file order within each (a counting sort).
     const start = new Int32Array(sessions + 1);
-    for (let i = 0; i < n; i++) start[this.session[i]! + 1]!++;
+    for (let i = 0; i < n; i++) start[this.v.session[i]! + 1]!++;
     for (let k = 0; k < sessions; k++) start[k + 1]! += start[k]!;
     const order = new Int32Array(n);
     const next = start.slice(0, sessions);
-    for (let i = 0; i < n; i++) order[next[this.session[i]!]!++] = i;
+    for (let i = 0; i < n; i++) order[next[this.v.session[i]!]!++] = i;
     for (let k = 0; k < sessions; k++) yield { session: this.sessions[k]!, rows: order.subarray(start[k]!, start[k + 1]!), withContext: this.withContext[k]! };
   }
 
@@ -288,18 +255,18 @@ export class SessionRows {
       const i = at.rows[k]!;
       const node = pool.node(k);
       for (let q = at.parentStart[k]!; q < at.parentStart[k + 1]!; q++) node.parents.push(at.ids[at.parentPos[q]!]!);
-      const wait = this.wait[i]!;
+      const wait = this.v.wait[i]!;
       const extension = this.extensions.get(i);
       node.id = at.ids[k]!;
       node.historyParent = at.history[k]! < 0 ? null : at.ids[at.history[k]!]!;
-      node.freshInputTokens = this.fresh[i]!;
-      node.outputTokens = this.output[i]!;
+      node.freshInputTokens = this.v.fresh[i]!;
+      node.outputTokens = this.v.output[i]!;
       node.waitAfterReadyMs = !Number.isNaN(wait) && (node.parents.length > 0 || wait > 0) ? wait * 1000 : 0;
       // The writer leaves "turn" out: it is what a line without a kind is.
       node.kind = extension?.kind ?? "turn";
       nodes.push(node);
-      lines.push(this.line[i]!);
-      inputLengths.push(this.prompt[i]!);
+      lines.push(this.v.line[i]!);
+      inputLengths.push(this.v.prompt[i]!);
       extensions.push(extension);
     }
     pool.graph.id = s.session;
@@ -323,7 +290,7 @@ export class SessionRows {
     const ids = pool.ids;
     ids.length = 0;
     for (let k = 0; k < n; k++) {
-      const node = this.node[rows[k]!]!;
+      const node = this.v.node[rows[k]!]!;
       if (node !== k) numbered = false;
       ids.push(nodeId(node));
     }
@@ -331,7 +298,7 @@ export class SessionRows {
     if (!numbered) {
       position = new Map();
       for (let k = 0; k < n; k++) {
-        const node = this.node[rows[k]!]!;
+        const node = this.v.node[rows[k]!]!;
         if (position.has(node)) return undefined;
         position.set(node, k);
       }
@@ -340,16 +307,16 @@ export class SessionRows {
     let edges = 0;
     for (let k = 0; k < n; k++) {
       const i = rows[k]!;
-      const history = this.history[i]!;
+      const history = this.v.history[i]!;
       let historyListed = Number.isNaN(history);
       at.parentStart[k] = edges;
-      const first = this.parentStart[i]!;
-      const end = this.parentStart[i + 1]!;
+      const first = this.v.parentStart[i]!;
+      const end = this.v.parentStart[i + 1]!;
       for (let q = first; q < end; q++) {
-        const p = this.parents[q]!;
+        const p = this.v.parents[q]!;
         const to = position ? position.get(p) : p;
         if (to === undefined || to >= k) return undefined;
-        for (let r = first; r < q; r++) if (this.parents[r] === p) return undefined;
+        for (let r = first; r < q; r++) if (this.v.parents[r] === p) return undefined;
         if (p === history) historyListed = true;
         if (edges === at.parentPos.length) at.parentPos = grownInt32(at.parentPos, edges + 1);
         at.parentPos[edges++] = to;
@@ -367,21 +334,21 @@ export class SessionRows {
       conversation: session,
       parents: [],
       historyParent: null,
-      freshInputTokens: this.fresh[i]!,
-      outputTokens: this.output[i]!,
-      promptTokens: this.prompt[i]!,
+      freshInputTokens: this.v.fresh[i]!,
+      outputTokens: this.v.output[i]!,
+      promptTokens: this.v.prompt[i]!,
     };
-    if (!Number.isNaN(this.shared[i]!)) request.sharedPrefixTokens = this.shared[i]!;
+    if (!Number.isNaN(this.v.shared[i]!)) request.sharedPrefixTokens = this.v.shared[i]!;
     return request;
   }
 
   /** A legacy session (rows without session_context): a chain in row order, or turn_idx order. */
   private chain(session: string, rows: Int32Array): { requests: TraceRequest[]; lines: number[] } {
     let chain = Array.from(rows);
-    if (!Number.isNaN(this.turn[chain[0]!]!)) {
-      const without = chain.find((i) => Number.isNaN(this.turn[i]!));
-      if (without !== undefined) new Where(this.file, this.line[without]).at("turn_idx").expected("a whole number >= 0", undefined);
-      chain = chain.sort((a, b) => this.turn[a]! - this.turn[b]!);
+    if (!Number.isNaN(this.v.turn[chain[0]!]!)) {
+      const without = chain.find((i) => Number.isNaN(this.v.turn[i]!));
+      if (without !== undefined) new Where(this.file, this.v.line[without]).at("turn_idx").expected("a whole number >= 0", undefined);
+      chain = chain.sort((a, b) => this.v.turn[a]! - this.v.turn[b]!);
     }
     const requests: TraceRequest[] = [];
     let previous: string | undefined;
@@ -391,12 +358,12 @@ export class SessionRows {
       if (previous !== undefined) {
         request.parents = [{ from: previous, type: "sequential" }];
         request.historyParent = previous;
-        request.waitAfterReadyMs = (Number.isNaN(this.wait[i]!) ? 0 : this.wait[i]!) * 1000;
+        request.waitAfterReadyMs = (Number.isNaN(this.v.wait[i]!) ? 0 : this.v.wait[i]!) * 1000;
       }
       previous = request.id;
       requests.push(request);
     });
-    return { requests, lines: chain.map((i) => this.line[i]!) };
+    return { requests, lines: chain.map((i) => this.v.line[i]!) };
   }
 
   /** A session of rows with session_context: its graph. */
@@ -404,8 +371,8 @@ export class SessionRows {
     // Ids of the session's nodes, made once: a parent's edge shares its request's id string.
     const ids = new Map<number, string>();
     for (const i of rows) {
-      const node = this.node[i]!;
-      if (ids.has(node)) new Where(this.file, this.line[i]).at("session_context", "node_id").fail(`session ${session} has node ${node} twice`);
+      const node = this.v.node[i]!;
+      if (ids.has(node)) new Where(this.file, this.v.line[i]).at("session_context", "node_id").fail(`session ${session} has node ${node} twice`);
       ids.set(node, `${session}:${node}`);
     }
     const idOf = (node: number) => ids.get(node) ?? `${session}:${node}`;
@@ -413,21 +380,21 @@ export class SessionRows {
     const lines: number[] = [];
     for (const i of rows) {
       const request = this.request(i, session);
-      request.id = ids.get(this.node[i]!)!;
-      const history = Number.isNaN(this.history[i]!) ? null : this.history[i]!;
+      request.id = ids.get(this.v.node[i]!)!;
+      const history = Number.isNaN(this.v.history[i]!) ? null : this.v.history[i]!;
       const parents: TraceEdge[] = [];
-      for (let k = this.parentStart[i]!; k < this.parentStart[i + 1]!; k++) {
-        const p = this.parents[k]!;
+      for (let k = this.v.parentStart[i]!; k < this.v.parentStart[i + 1]!; k++) {
+        const p = this.v.parents[k]!;
         parents.push({ from: idOf(p), type: p === history ? "sequential" : "dependency" });
       }
       request.parents = parents;
       request.historyParent = history === null ? null : idOf(history);
-      const wait = this.wait[i]!;
+      const wait = this.v.wait[i]!;
       if (!Number.isNaN(wait) && (parents.length > 0 || wait > 0)) request.waitAfterReadyMs = wait * 1000;
       const extension = this.extensions.get(i);
       if (extension) extensions.set(request.id, extension);
       requests.push(request);
-      lines.push(this.line[i]!);
+      lines.push(this.v.line[i]!);
     }
     return { requests, lines };
   }

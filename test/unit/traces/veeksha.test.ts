@@ -84,6 +84,17 @@ describe("Veeksha timed_synthetic_session", () => {
     expect(() => parseVeekshaSession(`${ok}\n{"session_id": 0, "input_length": 5, "output_length": 1, "session_context": null}`, "v.jsonl")).toThrow(
       "v.jsonl:2: session_context: session 0: either every row has session_context or none does",
     );
+    // A session whose first row lacks session_context and a later row has it: named at its first row.
+    const other = `{"session_id": 5, "input_length": 5, "new_input_length": 5, "output_length": 1}`;
+    const later = `{"session_id": 5, "input_length": 7, "new_input_length": 1, "output_length": 1, "session_context": {"node_id": 1, "parent_nodes": [], "history_parent": null, "wait_after_ready": 0}}`;
+    expect(() => parseVeekshaSession(`${ok}
+${ok}`.replace('"node_id": 0', '"node_id": 0') + `
+${other}
+${ok}
+${later}
+`, "v.jsonl")).toThrow(
+      "v.jsonl:3: session_context: session 5: either every row has session_context or none does",
+    );
   });
 });
 
