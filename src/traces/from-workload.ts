@@ -38,7 +38,9 @@ function edgeType(node: RequestNode, parent: string, conversation: Map<string, s
  * One session's requests as a trace holds them, appended to `requests`; spawned conversations go
  * into `spawnedBy`. Each request id is made once: its children's edges and history parent share
  * the string (a million requests kept 40 bytes a request less). A caller that counted the
- * session's tokens already passes them as `tokens`.
+ * session's tokens already passes them as `tokens`. GeneratedSessions.addPositions
+ * (veeksha-agentload.ts) makes the same requests from a generated file's rows without graphs:
+ * a change here goes there too (test/unit/traces/table.test.ts compares the two).
  */
 export function sessionTraceRequests(
   session: SessionGraph,

@@ -407,7 +407,10 @@ export class RequestTableBuilder {
  * is let go, since what reads the objects may change them.
  */
 export function tableTrace(table: RequestTable, meta: Omit<Trace, "requests" | "table">): Trace {
-  const trace = { ...meta, table } as Trace;
+  const trace = { ...meta } as Trace;
+  // Not enumerable: a copy made by spreading ({ ...trace, requests }) gets the objects, never a
+  // table that may no longer match them.
+  Object.defineProperty(trace, "table", { value: table, writable: true, enumerable: false, configurable: true });
   const settle = (self: Trace, value: TraceRequest[]) => {
     Object.defineProperty(self, "requests", { value, writable: true, enumerable: true, configurable: true });
     delete self.table;

@@ -181,6 +181,14 @@ describe("RequestTable", () => {
     expect(table.requests()).toEqual(copy);
   });
 
+  it("a copy of a table trace with other requests analyzes those requests", () => {
+    const table = RequestTable.from([{ id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 3, outputTokens: 2 }]);
+    const trace = tableTrace(table, { format: "csv", source: "t.csv" });
+    const copy: Trace = { ...trace, requests: [{ id: "z", conversation: "z", parents: [], historyParent: null, freshInputTokens: 9, outputTokens: 9 }] };
+    expect(copy.table).toBeUndefined();
+    expect(analyzeTrace(copy).freshInputTokens.max).toBe(9);
+  });
+
   it("a table trace made into objects and given new requests forgets its table", () => {
     const table = RequestTable.from([{ id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 3, outputTokens: 2 }]);
     const trace = tableTrace(table, { format: "csv", source: "t.csv" });
