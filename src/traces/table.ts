@@ -151,8 +151,9 @@ export class RequestTable {
 
   /**
    * The requests as a table, each let go from `requests` once in it (the array is emptied), so the
-   * objects and the table are not all held at once: a million Mooncake requests' hash ids took
-   * 320 MB as objects and as much again in the table.
+   * objects and the table are not all held at once. Copying the million-request Mooncake-style
+   * file's objects whole put analyze's peak at 1.42 GB, 0.32 GB above reading them as objects
+   * (its 31 million hash ids: 8 bytes each in the objects' arrays, 4 in the table's column).
    */
   static taking(requests: TraceRequest[]): RequestTable {
     const builder = new RequestTableBuilder(requests.length);
