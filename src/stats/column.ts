@@ -8,6 +8,18 @@
 
 export type Numbers = Int32Array | Float64Array;
 
+/**
+ * `a` with room for at least `size` values (itself when it has it): a copy 1.5 times larger or
+ * more, the new room set to `fill`.
+ */
+export function grownArray<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number, fill = 0): T {
+  if (size <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(size, Math.ceil(a.length * 1.5) + 16));
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
+}
+
 export class NumberColumn {
   /** The values, valid up to `length`; replaced when the column grows, so read it after the pushes. */
   values: Numbers;
@@ -20,11 +32,7 @@ export class NumberColumn {
   push(value: number): void {
     let values = this.values;
     if (values instanceof Int32Array && (value | 0) !== value) values = this.values = Float64Array.from(values);
-    if (this.length === values.length) {
-      const grown = values instanceof Int32Array ? new Int32Array(values.length * 2) : new Float64Array(values.length * 2);
-      grown.set(values);
-      values = this.values = grown;
-    }
+    if (this.length === values.length) values = this.values = grownArray(values, values.length * 2);
     values[this.length++] = value;
   }
 }

@@ -3,6 +3,7 @@
 // into. A request kept as an object cost about 290 bytes on the million-request bench file (the
 // object 144, its one edge and the edge's array 96, its id 27, a boxed wait 16), these columns
 // about 120. Requests are made as objects again only for what still reads them (`fit`).
+import { grownArray } from "../stats/column.js";
 import type { NodeKind, Scaffold } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest, Trigger } from "./types.js";
 
@@ -166,15 +167,6 @@ export class RequestTable {
   }
 }
 
-/** A growable Float64Array (NaN-filled) or Int32Array (-1-filled). */
-function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number, fill: number): T {
-  if (size <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(size, Math.ceil(a.length * 1.5) + 16));
-  b.set(a);
-  if (fill !== 0) b.fill(fill, a.length);
-  return b;
-}
-
 /**
  * Requests pushed one at a time (a reader's objects, dropped at once), in trace order: every parent
  * before its children. `push` is all a reader that fills an array calls, so a builder stands in for one.
@@ -250,18 +242,18 @@ export class RequestTableBuilder {
     if (size <= this.capacity) return;
     this.capacity = Math.max(size, Math.ceil(this.capacity * 1.5) + 16);
     const c = this.capacity;
-    this.conversation = grown(this.conversation, c, 0);
-    this.parentStart = grown(this.parentStart, c + 1, 0);
-    this.history = grown(this.history, c, 0);
-    this.fresh = grown(this.fresh, c, 0);
-    this.output = grown(this.output, c, 0);
-    for (const f of NUMBER_FIELDS) if (this.numbers[f]) this.numbers[f] = grown(this.numbers[f]!, c, NaN);
-    if (this.kind) this.kind = grown(this.kind, c, 0);
-    if (this.trigger) this.trigger = grown(this.trigger, c, 0);
-    if (this.agent) this.agent = grown(this.agent, c, -1);
-    if (this.scaffold) this.scaffold = grown(this.scaffold, c, -1);
-    if (this.hashStart) this.hashStart = grown(this.hashStart, c + 1, 0);
-    if (this.hasHash) this.hasHash = grown(this.hasHash, c, 0);
+    this.conversation = grownArray(this.conversation, c, 0);
+    this.parentStart = grownArray(this.parentStart, c + 1, 0);
+    this.history = grownArray(this.history, c, 0);
+    this.fresh = grownArray(this.fresh, c, 0);
+    this.output = grownArray(this.output, c, 0);
+    for (const f of NUMBER_FIELDS) if (this.numbers[f]) this.numbers[f] = grownArray(this.numbers[f]!, c, NaN);
+    if (this.kind) this.kind = grownArray(this.kind, c, 0);
+    if (this.trigger) this.trigger = grownArray(this.trigger, c, 0);
+    if (this.agent) this.agent = grownArray(this.agent, c, -1);
+    if (this.scaffold) this.scaffold = grownArray(this.scaffold, c, -1);
+    if (this.hashStart) this.hashStart = grownArray(this.hashStart, c + 1, 0);
+    if (this.hasHash) this.hasHash = grownArray(this.hasHash, c, 0);
   }
 
   private numberColumn(field: NumberField): Float64Array {
@@ -293,8 +285,8 @@ export class RequestTableBuilder {
       const p = this.positionOf(edge.from);
       if (p < 0) throw new Error(`request ${r.id}: parent ${edge.from} is not an earlier request of the trace`);
       if (this.edges >= this.parentIndex.length) {
-        this.parentIndex = grown(this.parentIndex, this.edges + 1, 0);
-        this.parentType = grown(this.parentType, this.edges + 1, 0);
+        this.parentIndex = grownArray(this.parentIndex, this.edges + 1, 0);
+        this.parentType = grownArray(this.parentType, this.edges + 1, 0);
       }
       this.parentIndex[this.edges] = p;
       this.parentType[this.edges] = EDGE_CODE[edge.type];
@@ -328,7 +320,7 @@ export class RequestTableBuilder {
       this.hasHash ??= new Uint8Array(this.capacity);
       this.hashValues ??= new Int32Array(1024);
       const ids = r.hashIds ?? [];
-      if (this.hashes + ids.length > this.hashValues.length) this.hashValues = grown(this.hashValues, this.hashes + ids.length, 0);
+      if (this.hashes + ids.length > this.hashValues.length) this.hashValues = grownArray(this.hashValues, this.hashes + ids.length, 0);
       this.hashStart[i] = this.hashes;
       this.copyHashIds(ids);
       this.hashStart[i + 1] = this.hashes;

@@ -97,6 +97,8 @@ class PositionsWork {
   scaffoldTokens = new Float64Array(64);
   conversation = new Int32Array(64);
   scaffold: (Scaffold | null)[] = [];
+  /** Node kinds, from the lines' `agentload` keys (looked up once per line). */
+  kind: NodeKind[] = [];
   readonly names: string[] = [];
   readonly ids: string[] = [];
   private readonly parentLists: TraceEdge[][] = [];
@@ -216,6 +218,7 @@ export class GeneratedSessions {
     for (let k = 0; k < n; k++) {
       const i = at.rows[k]!;
       const extension = at.extensions.get(i);
+      work.kind[k] = extension?.kind ?? "turn";
       work.fresh[k] = at.fresh[i]!;
       work.scaffold[k] = null;
       if (extension?.scaffold) {
@@ -250,7 +253,7 @@ export class GeneratedSessions {
     ids.length = 0;
     for (let k = 0; k < n; k++) {
       const i = at.rows[k]!;
-      const kind = at.extensions.get(i)?.kind ?? "turn";
+      const kind = work.kind[k]!;
       const h = at.history[k]!;
       const first = at.parentStart[k]!;
       const end = at.parentStart[k + 1]!;

@@ -7,7 +7,7 @@ import type { AgentloadExtension, SessionLines } from "./veeksha-agentload.js";
 import type { TraceEdge, TraceRequest } from "./types.js";
 import type { RequestNode, SessionGraph } from "../workload/types.js";
 import { Where } from "./where.js";
-import { NumberColumn, type Numbers } from "../stats/column.js";
+import { grownArray, NumberColumn, type Numbers } from "../stats/column.js";
 
 /** What a row says beyond its request's sizes. */
 export interface SessionRowInput {
@@ -70,12 +70,6 @@ export interface SessionPositions extends RowValues {
   parentStart: Int32Array;
   parentPos: Int32Array;
   history: Int32Array;
-}
-
-function grownInt32(a: Int32Array, size: number): Int32Array {
-  const b = new Int32Array(Math.max(size, a.length * 2));
-  b.set(a);
-  return b;
 }
 
 /** A session's graph and per-node arrays, reused: nodes() fills them again for each session. */
@@ -318,7 +312,7 @@ export class SessionRows {
         if (to === undefined || to >= k) return undefined;
         for (let r = first; r < q; r++) if (this.v.parents[r] === p) return undefined;
         if (p === history) historyListed = true;
-        if (edges === at.parentPos.length) at.parentPos = grownInt32(at.parentPos, edges + 1);
+        if (edges === at.parentPos.length) at.parentPos = grownArray(at.parentPos, edges + 1);
         at.parentPos[edges++] = to;
       }
       if (!historyListed) return undefined;
