@@ -102,7 +102,7 @@ export const fitCommand: Command = async (argv) => {
     console.log(HELP);
     return 0;
   }
-  const trace = await readTraceArg("fit", positionals, values);
+  const trace = await readTraceArg("fit", positionals, values, true);
   if (trace.skipped) process.stderr.write(`left out ${trace.skipped.rows} rows of the trace: ${trace.skipped.why}\n`);
   const crop = cropFlag(values.crop);
   const sessions = values.sessions === undefined ? undefined : intFlag("sessions", values.sessions, 0);

@@ -29,7 +29,7 @@ export async function readTraceArg(
   command: string,
   positionals: string[],
   flags: { format?: string | undefined; "block-size"?: string | undefined; tokenizer?: string | undefined },
-  /** Read the requests into columns only (table.ts): for commands that read nothing else (analyze). */
+  /** Read the requests into columns only (table.ts): for commands that read nothing else (analyze, fit). */
   columns = false,
 ): Promise<Trace> {
   if (positionals.length !== 1) {

@@ -7,81 +7,96 @@
 // conversations of their own, spawned (`subagent_spawn`) by it; an edge that then crosses into
 // another conversation from a branch's request reads its result (`subagent_result`). Fitted as a
 // chain instead, case study 2's DAG trace generated 2.4 times its prompt tokens.
-import { indexTrace } from "./sessions.js";
-import type { EdgeType, Trace, TraceRequest } from "./types.js";
+//
+// Works on the trace's columns (table.ts): the cut trace shares every column but the
+// conversations and the edge types, so fitting a million-request trace makes no request objects.
+import { EDGE_CODE, tableOf, tableTrace, traceMeta, type RequestTable } from "./table.js";
+import type { Trace } from "./types.js";
 
-/**
- * Does a request have several history children in its conversation? Counted over the trace's
- * index (built once, shared with analyze): on a million requests without forks the maps below
- * took 2.6 s to find none.
- */
-function hasForks(trace: Trace): boolean {
-  const { history } = indexTrace(trace);
-  const requests = trace.requests;
-  const children = new Uint8Array(requests.length);
-  for (let i = 0; i < requests.length; i++) {
-    const p = history[i]!;
-    if (p < 0 || requests[p]!.conversation !== requests[i]!.conversation) continue;
-    if (children[p]! > 0) return true;
-    children[p] = 1;
+const SEQUENTIAL = EDGE_CODE.sequential;
+const DEPENDENCY = EDGE_CODE.dependency;
+const SPAWN = EDGE_CODE.subagent_spawn;
+const RESULT = EDGE_CODE.subagent_result;
+
+/** Each request's history children in its own conversation, as positions: list i is at[start[i]] up to at[start[i + 1]]. */
+function historyChildren(t: RequestTable): { start: Int32Array; at: Int32Array; forked: boolean } {
+  const n = t.length;
+  const start = new Int32Array(n + 1);
+  let forked = false;
+  for (let i = 0; i < n; i++) {
+    const p = t.historyPosition(i);
+    if (p < 0 || t.conversation[p] !== t.conversation[i]) continue;
+    if (++start[p + 1]! > 1) forked = true;
   }
-  return false;
+  if (!forked) return { start, at: new Int32Array(0), forked };
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const at = new Int32Array(start[n]!);
+  const filled = start.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    const p = t.historyPosition(i);
+    if (p < 0 || t.conversation[p] !== t.conversation[i]) continue;
+    at[filled[p]!++] = i;
+  }
+  return { start, at, forked };
 }
 
 /** The trace with forks cut into chains (the same requests, sizes and times); unchanged without forks. */
 export function forksAsSpawns(trace: Trace): Trace {
-  if (!hasForks(trace)) return trace;
-  const byId = new Map(trace.requests.map((r) => [r.id, r]));
-  const children = new Map<string, TraceRequest[]>();
-  for (const r of trace.requests) {
-    if (r.historyParent === null) continue;
-    const parent = byId.get(r.historyParent);
-    if (!parent || parent.conversation !== r.conversation) continue;
-    const list = children.get(parent.id);
-    if (list) list.push(r);
-    else children.set(parent.id, [r]);
-  }
-  if (![...children.values()].some((list) => list.length > 1)) return trace;
-
+  const t = tableOf(trace);
+  const { start, at, forked } = historyChildren(t);
+  if (!forked) return trace;
+  const n = t.length;
   // History descendants of each request, children before parents (requests are topological).
-  const descendants = new Map<string, number>();
-  for (let i = trace.requests.length - 1; i >= 0; i--) {
-    const r = trace.requests[i]!;
-    let n = 0;
-    for (const c of children.get(r.id) ?? []) n += 1 + descendants.get(c.id)!;
-    descendants.set(r.id, n);
+  const descendants = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let d = 0;
+    for (let k = start[i]!; k < start[i + 1]!; k++) d += 1 + descendants[at[k]!]!;
+    descendants[i] = d;
   }
-  const conversation = new Map<string, string>();
-  const spawned = new Set<string>();
-  for (const r of trace.requests) {
-    if (!conversation.has(r.id)) conversation.set(r.id, r.conversation);
-    const list = children.get(r.id);
-    if (!list) continue;
+  // Each request's conversation, by name: the trace's own, or a fork's new one.
+  const names = [...t.conversations];
+  const conversation = new Int32Array(n).fill(-1);
+  const spawned: number[] = [];
+  const isSpawned = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (conversation[i]! < 0) conversation[i] = t.conversation[i]!;
+    if (start[i + 1]! === start[i]!) continue;
     // The child with the most descendants continues; the first of equals wins.
-    let keep = list[0]!;
-    for (const c of list) if (descendants.get(c.id)! > descendants.get(keep.id)!) keep = c;
-    for (const c of list) {
-      if (c === keep) conversation.set(c.id, conversation.get(r.id)!);
+    let keep = at[start[i]!]!;
+    for (let k = start[i]!; k < start[i + 1]!; k++) if (descendants[at[k]!]! > descendants[keep]!) keep = at[k]!;
+    for (let k = start[i]!; k < start[i + 1]!; k++) {
+      const c = at[k]!;
+      if (c === keep) conversation[c] = conversation[i]!;
       else {
-        conversation.set(c.id, `${r.conversation}/fork-${c.id}`);
-        spawned.add(c.id);
+        conversation[c] = names.push(`${t.conversations[t.conversation[i]!]!}/fork-${t.ids[c]!}`) - 1;
+        spawned.push(c);
+        isSpawned[c] = 1;
       }
     }
   }
-  const requests = trace.requests.map((r) => {
-    const c = conversation.get(r.id)!;
-    const parents = r.parents.map((e) => {
-      const from = conversation.get(e.from);
-      let type: EdgeType = e.type;
-      if (spawned.has(r.id) && e.from === r.historyParent) type = "subagent_spawn";
-      else if (from !== undefined && from !== c && (e.type === "sequential" || e.type === "dependency")) type = "subagent_result";
-      return type === e.type ? e : { ...e, type };
-    });
-    return c === r.conversation && parents.every((e, k) => e === r.parents[k]) ? r : { ...r, conversation: c, parents };
-  });
-  const conversations = trace.conversations ? [...trace.conversations] : undefined;
-  if (conversations) {
-    for (const id of spawned) conversations.push({ id: conversation.get(id)!, spawnedBy: byId.get(id)!.conversation });
+  const types = t.parentType.slice();
+  for (let i = 0; i < n; i++) {
+    const history = t.historyPosition(i);
+    for (let k = t.parentStart[i]!; k < t.parentStart[i + 1]!; k++) {
+      const from = t.parentIndex[k]!;
+      if (isSpawned[i] === 1 && from === history) types[k] = SPAWN;
+      else if (conversation[from] !== conversation[i] && (types[k] === SEQUENTIAL || types[k] === DEPENDENCY)) types[k] = RESULT;
+    }
   }
-  return conversations ? { ...trace, requests, conversations } : { ...trace, requests };
+  // Conversations numbered again in order of their first request, as a table lists them.
+  const rank = new Int32Array(names.length).fill(-1);
+  const ordered: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = conversation[i]!;
+    if (rank[c]! < 0) rank[c] = ordered.push(names[c]!) - 1;
+    conversation[i] = rank[c]!;
+  }
+  const meta = traceMeta(trace);
+  if (meta.conversations) {
+    meta.conversations = [
+      ...meta.conversations,
+      ...spawned.map((c) => ({ id: ordered[conversation[c]!]!, spawnedBy: t.conversations[t.conversation[c]!]! })),
+    ];
+  }
+  return tableTrace(t.withConversations(conversation, ordered, types), meta);
 }

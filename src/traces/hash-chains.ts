@@ -37,7 +37,7 @@ export interface HashChains {
  * how many, and the requests that share them all. Each position is one majority vote (Boyer and
  * Moore's), with no map of ids: on a million requests a map per position took 1.4 s.
  */
-export function majorityPrefix(requests: readonly TraceRequest[]): { blocks: number; sharing: TraceRequest[] } {
+export function majorityPrefix<R extends { hashIds?: ArrayLike<number> | undefined }>(requests: readonly R[]): { blocks: number; sharing: R[] } {
   let sharing = requests.filter((r) => r.hashIds && r.hashIds.length > 0);
   const need = requests.length / 2;
   let blocks = 0;

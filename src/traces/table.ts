@@ -8,7 +8,7 @@ import type { NodeKind, Scaffold } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest, Trigger } from "./types.js";
 
 export const EDGE_TYPES: readonly EdgeType[] = ["sequential", "subagent_spawn", "subagent_result", "dependency"];
-const EDGE_CODE: Record<EdgeType, number> = { sequential: 0, subagent_spawn: 1, subagent_result: 2, dependency: 3 };
+export const EDGE_CODE: Readonly<Record<EdgeType, number>> = { sequential: 0, subagent_spawn: 1, subagent_result: 2, dependency: 3 };
 /** Codes from 1 (0: the request does not say). */
 const KINDS: readonly NodeKind[] = ["turn", "spawn", "report", "compaction"];
 const TRIGGERS: readonly Trigger[] = ["user", "tool_result", "subagent_result"];
@@ -96,6 +96,52 @@ export class RequestTable {
   historyParent(i: number): string | null {
     const h = this.history[i]!;
     return h >= 0 ? this.ids[h]! : (this.historyOutside.get(i) ?? null);
+  }
+
+  /** Position of request i's history parent, -1 for none (or one not in the trace). */
+  historyPosition(i: number): number {
+    const h = this.history[i]!;
+    if (h >= 0 || this.historyOutside.size === 0) return h;
+    const id = this.historyOutside.get(i);
+    return id === undefined ? -1 : (this.index.get(id) ?? -1);
+  }
+
+  /** Does request i continue a history (its historyParent is not null)? */
+  hasHistoryParent(i: number): boolean {
+    return this.history[i]! >= 0 || this.historyOutside.has(i);
+  }
+
+  /**
+   * The same requests in other conversations and with other edge types (forks.ts): every other
+   * column is shared, not copied. `conversations` must list the ids in order of their first request.
+   */
+  withConversations(conversation: Int32Array, conversations: readonly string[], parentType: Uint8Array): RequestTable {
+    if (conversation.length !== this.length || parentType.length !== this.parentType.length) {
+      throw new RangeError("withConversations: a column of another length than the table's");
+    }
+    return new RequestTable(
+      this.length,
+      this.ids,
+      conversation,
+      conversations,
+      this.parentStart,
+      this.parentIndex,
+      parentType,
+      this.history,
+      this.fresh,
+      this.output,
+      this.numbers,
+      this.kind,
+      this.trigger,
+      this.agent,
+      this.agents,
+      this.scaffold,
+      this.scaffolds,
+      this.hashStart,
+      this.hashValues,
+      this.hasHash,
+      this.historyOutside,
+    );
   }
 
   kindOf(i: number): NodeKind | undefined {
@@ -421,6 +467,13 @@ export function tableTrace(table: RequestTable, meta: Omit<Trace, "requests" | "
     },
   });
   return trace;
+}
+
+/** A trace's fields other than its requests and table, without making a table trace's objects. */
+export function traceMeta(trace: Trace): Omit<Trace, "requests" | "table"> {
+  const meta: Record<string, unknown> = {};
+  for (const key of Object.keys(trace)) if (key !== "requests" && key !== "table") meta[key] = (trace as unknown as Record<string, unknown>)[key];
+  return meta as Omit<Trace, "requests" | "table">;
 }
 
 // A table made for a trace read as objects, once per requests array (traces are not changed once read).

@@ -8,8 +8,8 @@ import { sessionArrivals, spawnedConversations, type TraceAnalysis } from "./ana
 import { majorityPrefix } from "./hash-chains.js";
 import { fitFamilies, fitSpikeTail, type Family, type FitReport, type SpikeTailFit } from "./fit.js";
 import { forksAsSpawns } from "./forks.js";
-import { indexTrace } from "./sessions.js";
-import type { Trace, TraceRequest } from "./types.js";
+import { EDGE_CODE, tableOf, tableTrace, traceMeta, type RequestTable } from "./table.js";
+import type { Trace } from "./types.js";
 import { TraceError } from "./where.js";
 import { extent } from "../stats/sort.js";
 
@@ -166,55 +166,87 @@ function waitsFor(f: Fitter, agent: string, waits: number[]): DistributionSpec |
   return spec;
 }
 
-/** The requests of each conversation, in trace (topological) order. */
-function byConversation(trace: Trace): Map<string, TraceRequest[]> {
-  const out = new Map<string, TraceRequest[]>();
-  for (const r of trace.requests) {
-    const list = out.get(r.conversation);
-    if (list) list.push(r);
-    else out.set(r.conversation, [r]);
+const SPAWN = EDGE_CODE.subagent_spawn;
+const RESULT = EDGE_CODE.subagent_result;
+
+/**
+ * A conversation: its requests' positions in the trace's table (table.ts), in trace (topological)
+ * order. Fit reads the table's columns, never request objects: on the million-request bench file
+ * the objects alone held 290 MB, the table 120 MB.
+ */
+type Conversation = Int32Array;
+
+/** The requests of each conversation, conversations in order of their first request. */
+function byConversation(t: RequestTable): Conversation[] {
+  const n = t.length;
+  const rank = new Int32Array(t.conversations.length).fill(-1);
+  const sizes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = t.conversation[i]!;
+    if (rank[c]! < 0) rank[c] = sizes.push(0) - 1;
+    sizes[rank[c]!]!++;
   }
-  return out;
+  const positions = new Int32Array(n);
+  const start = new Int32Array(sizes.length + 1);
+  for (let k = 0; k < sizes.length; k++) start[k + 1] = start[k]! + sizes[k]!;
+  const filled = start.slice(0, sizes.length);
+  for (let i = 0; i < n; i++) positions[filled[rank[t.conversation[i]!]!]!++] = i;
+  return sizes.map((_, k) => positions.subarray(start[k]!, start[k + 1]!));
+}
+
+/** How many of request i's parents are edges of this type. */
+function edgesOfType(t: RequestTable, i: number, type: number): number {
+  let count = 0;
+  for (let k = t.parentStart[i]!; k < t.parentStart[i + 1]!; k++) if (t.parentType[k] === type) count++;
+  return count;
 }
 
 /** Tokens of first prompts that are scaffold: the trace's own split, else a majority's shared hash-id prefix, else 0. */
-function scaffoldEstimate(roots: TraceRequest[], blockSize: number | undefined): number {
-  const told = roots.filter((r) => r.scaffoldTokens !== undefined).map((r) => r.scaffoldTokens!);
+function scaffoldEstimate(t: RequestTable, roots: readonly number[], blockSize: number | undefined): number {
+  const split = t.column("scaffoldTokens");
+  const told: number[] = [];
+  if (split) for (const i of roots) if (!Number.isNaN(split[i]!)) told.push(split[i]!);
   if (told.length > 0) return Math.round(median(told));
-  if (!blockSize || roots.filter((r) => r.hashIds && r.hashIds.length > 0).length < 2) return 0;
+  const firsts = roots.map((i) => ({ i, hashIds: t.hashIds(i) }));
+  if (!blockSize || firsts.filter((r) => r.hashIds && r.hashIds.length > 0).length < 2) return 0;
   // The same majority rule that keeps a shared scaffold from chaining conversations (hash-chains.ts).
-  const { blocks, sharing: shared } = majorityPrefix(roots);
+  const { blocks, sharing: shared } = majorityPrefix(firsts);
   // The last block of a prompt may be partial: never more than the shortest sharing prompt.
+  const prompt = t.column("promptTokens");
   let shortest = Infinity;
-  for (const r of shared) shortest = Math.min(shortest, r.promptTokens ?? r.hashIds!.length * blockSize);
+  for (const r of shared) shortest = Math.min(shortest, prompt && !Number.isNaN(prompt[r.i]!) ? prompt[r.i]! : r.hashIds!.length * blockSize);
   return Math.min(blocks * blockSize, blocks > 0 ? shortest : 0);
 }
 
 interface Group {
   name: string;
-  conversations: TraceRequest[][];
+  conversations: Conversation[];
 }
 
-function agentFor(f: Fitter, group: Group, trace: Trace, childrenOf: Map<string, TraceRequest[][]>, subagentName: string | null): AgentSpec {
+/** The conversations each spawning request (by position) started. */
+type Children = Map<number, Conversation[]>;
+
+function agentFor(f: Fitter, group: Group, t: RequestTable, blockSize: number | undefined, childrenOf: Children, subagentName: string | null): AgentSpec {
   const name = group.name;
-  const roots = group.conversations.map((c) => c[0]!).filter((r) => r.historyParent === null);
-  const scaffold = scaffoldEstimate(roots, trace.blockSize);
+  const roots = group.conversations.map((c) => c[0]!).filter((i) => !t.hasHistoryParent(i));
+  const scaffold = scaffoldEstimate(t, roots, blockSize);
   const turns = countDistribution(f, name, "turns", group.conversations.map((c) => c.length)) ?? 1;
-  const task = distributionFor(f, name, "taskTokens", roots.map((r) => Math.max(0, r.freshInputTokens - scaffold)));
-  const later: TraceRequest[] = [];
-  const all: TraceRequest[] = [];
+  const task = distributionFor(f, name, "taskTokens", roots.map((i) => Math.max(0, t.fresh[i]! - scaffold)));
+  const later: number[] = [];
+  const outputs: number[] = [];
   const waits: number[] = [];
+  const wait = t.column("waitAfterReadyMs");
   for (const c of group.conversations) {
-    for (const r of c) {
-      all.push(r);
-      if (r.historyParent === null) continue;
-      if (!r.parents.some((e) => e.type === "subagent_result")) later.push(r);
-      if (r.waitAfterReadyMs !== undefined) waits.push(r.waitAfterReadyMs);
+    for (const i of c) {
+      outputs.push(t.output[i]!);
+      if (!t.hasHistoryParent(i)) continue;
+      if (edgesOfType(t, i, RESULT) === 0) later.push(i);
+      if (wait && !Number.isNaN(wait[i]!)) waits.push(wait[i]!);
     }
   }
-  const spread = freshSpread(later, new Map(group.conversations.map((c) => [c[0]!.conversation, c.length])));
+  const spread = freshSpread(t, later, new Map(group.conversations.map((c) => [t.conversation[c[0]!]!, c.length])));
   const freshInput = distributionFor(f, name, "freshInput", spread.values) ?? task ?? 0;
-  const output = distributionFor(f, name, "output", all.map((r) => r.outputTokens)) ?? 1;
+  const output = distributionFor(f, name, "output", outputs) ?? 1;
   // Keys in the order docs/spec-format.md writes them.
   const agent = { name } as AgentSpec;
   if (scaffold > 0) agent.scaffold = { systemTokens: scaffold, toolTokens: 0 };
@@ -227,12 +259,12 @@ function agentFor(f: Fitter, group: Group, trace: Trace, childrenOf: Map<string,
     agent.freshInputByTurns = { exponent: round(exponent), referenceTurns: round(referenceTurns), minTurns, maxTurns };
   }
   agent.output = output;
-  const wait = waitsFor(f, name, waits);
-  if (wait !== undefined) agent.waitMs = wait;
-  const reasoning = reasoningFor(group, trace);
+  const waitMs = waitsFor(f, name, waits);
+  if (waitMs !== undefined) agent.waitMs = waitMs;
+  const reasoning = reasoningFor(group, t);
   if (reasoning) agent.reasoning = reasoning;
   if (subagentName) {
-    const sub = spawningFor(f, name, group, childrenOf, subagentName);
+    const sub = spawningFor(f, name, group, t, childrenOf, subagentName);
     if (sub) agent.subagents = sub;
   }
   return agent;
@@ -250,8 +282,10 @@ function agentFor(f: Fitter, group: Group, trace: Trace, childrenOf: Map<string,
  * the share alone (whole replies stay). Needs the trace to tell the reply (replyTokens) and prompt
  * sizes; else nothing is written.
  */
-function reasoningFor(group: Group, trace: Trace): ReasoningSpec | undefined {
-  let index: Map<string, number> | undefined;
+function reasoningFor(group: Group, t: RequestTable): ReasoningSpec | undefined {
+  const reply = t.column("replyTokens");
+  const prompt = t.column("promptTokens");
+  if (!reply || !prompt) return undefined;
   let outputs = 0;
   let visible = 0;
   const inTurn: number[] = [];
@@ -261,23 +295,20 @@ function reasoningFor(group: Group, trace: Trace): ReasoningSpec | undefined {
   for (const c of group.conversations) {
     // Reasoning carried since the conversation's last user message, as the trace would hold it.
     let carried = 0;
-    for (let k = 0; k < c.length; k++) {
-      const r = c[k]!;
-      if (r.historyParent === null) {
+    for (const i of c) {
+      if (!t.hasHistoryParent(i)) {
         carried = 0;
         continue;
       }
-      // Mostly the conversation's request before: found without the map of every id (a million
-      // requests: the map took 0.6 s of fit's CPU and holds 29 MB).
-      const before = c[k - 1];
-      const p = before !== undefined && before.id === r.historyParent ? before : trace.requests[(index ??= indexTrace(trace).index).get(r.historyParent)!];
-      if (!p || r.replyTokens === undefined || p.promptTokens === undefined || r.promptTokens === undefined || p.outputTokens === 0) continue;
+      const p = t.historyPosition(i);
+      if (p < 0 || Number.isNaN(reply[i]!) || Number.isNaN(prompt[p]!) || Number.isNaN(prompt[i]!) || t.output[p] === 0) continue;
+      const parentOutput = t.output[p]!;
       later++;
-      outputs += p.outputTokens;
-      visible += Math.min(r.replyTokens, p.outputTokens);
-      const reasoning = Math.max(0, p.outputTokens - r.replyTokens);
-      const dropped = p.promptTokens + p.outputTokens + addedTokens(r) - r.promptTokens;
-      if (r.trigger === "user") {
+      outputs += parentOutput;
+      visible += Math.min(reply[i]!, parentOutput);
+      const reasoning = Math.max(0, parentOutput - reply[i]!);
+      const dropped = prompt[p]! + parentOutput + addedTokens(t, i) - prompt[i]!;
+      if (t.triggerOf(i) === "user") {
         userTurns++;
         if (carried + reasoning > 0) atUser.push(dropped / (carried + reasoning));
         carried = 0;
@@ -325,18 +356,19 @@ interface FreshSpread {
  * requests or more, 123 in shorter ones; with the spread alone the fitted chains had 202 and 187,
  * and the long ones' prompts came out 0.68x the trace's at p90.
  */
-function freshSpread(later: TraceRequest[], turnsOf: ReadonlyMap<string, number>): FreshSpread {
-  const raw = later.map(addedTokens);
+function freshSpread(t: RequestTable, later: readonly number[], turnsOf: ReadonlyMap<number, number>): FreshSpread {
+  const raw = later.map((i) => addedTokens(t, i));
   // Values at a cap are the producer's limit, not the conversation's scale: left out of the
   // spread and kept as they are (the generator leaves a draw at the cap alone too).
   const cap = capOf(raw);
   const atCap = (x: number) => cap !== undefined && x >= cap.lowest;
-  const byConversation = new Map<string, number[]>();
+  const byConversation = new Map<number, number[]>();
   later.forEach((r, i) => {
     if (atCap(raw[i]!)) return;
-    const list = byConversation.get(r.conversation);
+    const c = t.conversation[r]!;
+    const list = byConversation.get(c);
     if (list) list.push(i);
-    else byConversation.set(r.conversation, [i]);
+    else byConversation.set(c, [i]);
   });
   const log = raw.map((x) => Math.log(Math.max(1, x)));
   const groups = [...byConversation.entries()].filter(([, g]) => g.length >= 2);
@@ -388,8 +420,9 @@ function freshSpread(later: TraceRequest[], turnsOf: ReadonlyMap<string, number>
  * What a request adds for the generator: its fresh input without the parent's reply, which a
  * generated workload carries over by itself (a trace counts it as fresh).
  */
-function addedTokens(r: TraceRequest): number {
-  return Math.max(0, r.freshInputTokens - (r.replyTokens ?? 0));
+function addedTokens(t: RequestTable, i: number): number {
+  const reply = t.column("replyTokens")?.[i];
+  return Math.max(0, t.fresh[i]! - (reply === undefined || Number.isNaN(reply) ? 0 : reply));
 }
 
 /**
@@ -403,7 +436,8 @@ function spawningFor(
   f: Fitter,
   agent: string,
   group: Group,
-  childrenOf: Map<string, TraceRequest[][]>,
+  t: RequestTable,
+  childrenOf: Children,
   subagentName: string,
 ): SubagentSpec | undefined {
   let spawning = 0;
@@ -416,26 +450,26 @@ function spawningFor(
   let inherits = 0;
   const shape = burstsOf(group, childrenOf);
   for (const c of group.conversations) {
-    // Which request of this conversation reads each child conversation's report.
-    const readAt = new Map<string, number>();
-    c.forEach((r, i) => {
-      for (const e of r.parents) if (e.type === "subagent_result") readAt.set(e.from, i);
+    // Which request of this conversation (its turn) reads each child request's report.
+    const readAt = new Map<number, number>();
+    c.forEach((r, k) => {
+      for (let e = t.parentStart[r]!; e < t.parentStart[r + 1]!; e++) if (t.parentType[e] === RESULT) readAt.set(t.parentIndex[e]!, k);
     });
-    c.forEach((r, i) => {
-      const results = r.parents.filter((e) => e.type === "subagent_result").length;
-      if (results > 0) for (let k = 0; k < results; k++) reports.push(Math.round(addedTokens(r) / results));
-      const spawned = childrenOf.get(r.id);
+    c.forEach((r, k) => {
+      const results = edgesOfType(t, r, RESULT);
+      if (results > 0) for (let j = 0; j < results; j++) reports.push(Math.round(addedTokens(t, r) / results));
+      const spawned = childrenOf.get(r);
       if (!spawned) return;
       spawning++;
       fanOuts.push(spawned.length);
       for (const child of spawned) {
         children++;
-        if (child[0]!.historyParent === r.id) inherits++;
-        lastReplies.push(child[child.length - 1]!.outputTokens);
-        shares.push(child.length / Math.max(1, c.length - 1 - i));
+        if (t.historyPosition(child[0]!) === r) inherits++;
+        lastReplies.push(t.output[child[child.length - 1]!]!);
+        shares.push(child.length / Math.max(1, c.length - 1 - k));
         let at: number | undefined;
-        for (const q of child) if (readAt.has(q.id)) at = Math.max(at ?? -1, readAt.get(q.id)!);
-        if (at !== undefined && at > i) joinGaps.push(at - i);
+        for (const q of child) if (readAt.has(q)) at = Math.max(at ?? -1, readAt.get(q)!);
+        if (at !== undefined && at > k) joinGaps.push(at - k);
       }
     });
   }
@@ -472,15 +506,15 @@ function spawningFor(
  * 5 to 13 of 38 in one run, and spread evenly over its chain the same 9 spawns doubled the
  * longest path and halved the peak in flight.
  */
-function burstsOf(group: Group, childrenOf: Map<string, TraceRequest[][]>): { lengths: number[]; from: number; to: number; opportunities: number } {
+function burstsOf(group: Group, childrenOf: Children): { lengths: number[]; from: number; to: number; opportunities: number } {
   const lengths: number[] = [];
   const starts: { at: number; of: number }[] = [];
-  const inBurst = new Set<string>();
+  const inBurst = new Set<number>();
   for (const c of group.conversations) {
     for (let i = 0; i < c.length - 1; i++) {
-      if (!childrenOf.has(c[i]!.id) || (i > 0 && childrenOf.has(c[i - 1]!.id))) continue;
+      if (!childrenOf.has(c[i]!) || (i > 0 && childrenOf.has(c[i - 1]!))) continue;
       let n = 1;
-      while (i + n < c.length - 1 && childrenOf.has(c[i + n]!.id)) inBurst.add(c[i + n++]!.id);
+      while (i + n < c.length - 1 && childrenOf.has(c[i + n]!)) inBurst.add(c[i + n++]!);
       lengths.push(n);
       starts.push({ at: i, of: c.length });
     }
@@ -491,7 +525,7 @@ function burstsOf(group: Group, childrenOf: Map<string, TraceRequest[][]>): { le
   for (const c of group.conversations) {
     const first = Math.round(round(from) * c.length);
     const last = Math.round(round(to) * c.length);
-    for (let i = Math.max(0, first); i <= Math.min(last, c.length - 2); i++) if (!inBurst.has(c[i]!.id)) opportunities++;
+    for (let i = Math.max(0, first); i <= Math.min(last, c.length - 2); i++) if (!inBurst.has(c[i]!)) opportunities++;
   }
   return { lengths, from, to, opportunities };
 }
@@ -505,43 +539,40 @@ function groupName(depth: number): string {
 export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
   // Forks within a conversation (Veeksha DAGs) are fitted as subagents that inherit history.
   trace = forksAsSpawns(trace);
+  // Everything below reads the requests' columns; a trace read as objects gets a table too.
+  if (!trace.table) trace = tableTrace(tableOf(trace), traceMeta(trace));
+  const t = trace.table!;
   const f: Fitter = { quantities: [], options };
   // Sessions and their arrivals only: the whole analysis (prefix reuse, DAG shape) is not needed here.
   const { sessions, arrivals } = sessionArrivals(trace);
-  const conversations = byConversation(trace);
+  const conversations = byConversation(t);
   const spawned = spawnedConversations(trace);
 
-  // Which request spawned each child conversation, and how deep children nest.
-  const childrenOf = new Map<string, TraceRequest[][]>();
-  const parentConversation = new Map<string, string>();
-  // The spawning request by its position among the first request's parents (the trace's index),
-  // not by id: no map of every id.
-  const at = indexTrace(trace);
-  const first = new Map<string, number>();
-  trace.requests.forEach((r, i) => {
-    if (!first.has(r.conversation)) first.set(r.conversation, i);
-  });
-  for (const [id, requests] of conversations) {
-    const k = requests[0]!.parents.findIndex((e) => e.type === "subagent_spawn");
-    if (k < 0) continue;
-    const edge = requests[0]!.parents[k]!;
-    const list = childrenOf.get(edge.from);
-    if (list) list.push(requests);
-    else childrenOf.set(edge.from, [requests]);
-    parentConversation.set(id, trace.requests[at.parentIndex[at.parentStart[first.get(id)!]! + k]!]!.conversation);
+  // Which request spawned each child conversation (by position), and how deep children nest.
+  const childrenOf: Children = new Map();
+  const parentConversation = new Map<number, number>();
+  for (const c of conversations) {
+    const first = c[0]!;
+    let from = -1;
+    for (let k = t.parentStart[first]!; k < t.parentStart[first + 1]! && from < 0; k++) if (t.parentType[k] === SPAWN) from = t.parentIndex[k]!;
+    if (from < 0) continue;
+    const list = childrenOf.get(from);
+    if (list) list.push(c);
+    else childrenOf.set(from, [c]);
+    parentConversation.set(t.conversation[first]!, t.conversation[from]!);
   }
   // Each level of nesting is an agent of its own, so a level that cannot spawn (the deepest) does
   // not dilute the spawn rate of the one above it: in the 575-request branching trace, depth-1
   // subagents spawn on 11% of turns and depth-2 ones never; one template for both gave 4.8%.
-  const depthOf = (id: string): number => {
+  const depthOf = (conversation: number): number => {
     let d = 0;
-    for (let c = parentConversation.get(id); c !== undefined && d <= conversations.size; c = parentConversation.get(c)) d++;
-    return spawned.has(id) ? Math.max(1, d) : 0;
+    for (let c = parentConversation.get(conversation); c !== undefined && d <= conversations.length; c = parentConversation.get(c)) d++;
+    return spawned.has(t.conversations[conversation]!) ? Math.max(1, d) : 0;
   };
   const groups: Group[] = [];
-  for (const [id, requests] of conversations) {
-    const d = depthOf(id);
-    (groups[d] ??= { name: groupName(d), conversations: [] }).conversations.push(requests);
+  for (const c of conversations) {
+    const d = depthOf(t.conversation[c[0]!]!);
+    (groups[d] ??= { name: groupName(d), conversations: [] }).conversations.push(c);
   }
   if (!groups[0]) throw new TraceError(`${trace.source}: every conversation was spawned by another; nothing to start a session from`);
   // A level with no conversations (a spawn edge whose child has no requests) ends the nesting.
@@ -550,7 +581,7 @@ export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
   const agents: AgentSpec[] = [];
   for (let d = 0; d < levels; d++) {
     const next = d + 1 < levels && childrenOf.size > 0 ? groups[d + 1]!.name : null;
-    const { name, ...rest } = agentFor(f, groups[d]!, trace, childrenOf, next);
+    const { name, ...rest } = agentFor(f, groups[d]!, t, trace.blockSize, childrenOf, next);
     // Subagent templates only: sessions never start with them.
     agents.push(d === 0 ? { name, ...rest } : { name, weight: 0, ...rest });
   }
@@ -558,7 +589,7 @@ export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
 
   const spec: WorkloadSpec = {
     name: options.name ?? specName(trace.source),
-    description: `fitted by agentload fit from ${trace.source} (${trace.format}, ${plural(trace.requests.length, "request")}, ${plural(sessions, "session")})`,
+    description: `fitted by agentload fit from ${trace.source} (${trace.format}, ${plural(t.length, "request")}, ${plural(sessions, "session")})`,
     seed: options.seed ?? 1,
     sessions: options.sessions ?? sessions,
     agents,

@@ -5,6 +5,7 @@ import { analyzeTrace } from "../../../src/traces/analyze.js";
 import { forksAsSpawns } from "../../../src/traces/forks.js";
 import { workloadTrace } from "../../../src/traces/from-workload.js";
 import { readTrace } from "../../../src/traces/read.js";
+import { RequestTable, tableTrace, traceMeta } from "../../../src/traces/table.js";
 import { fitTrace } from "../../../src/traces/to-spec.js";
 import type { Trace, TraceRequest } from "../../../src/traces/types.js";
 import { generateSessionAt, generateWorkload } from "../../../src/workload/generate.js";
@@ -33,6 +34,20 @@ describe("forks cut into chains", () => {
     expect(by.get("2")!.parents).toEqual([{ from: "1", type: "subagent_spawn" }]);
     expect(by.get("2")!.historyParent).toBe("1");
     expect(by.get("6")!.parents).toEqual([{ from: "5", type: "sequential" }, { from: "2", type: "subagent_result" }]);
+  });
+
+  it("cuts a trace read into columns without making its requests, and lists the spawned conversations", () => {
+    const listed: Trace = { ...trace, conversations: [{ id: "c" }] };
+    const columns = tableTrace(RequestTable.from(listed.requests), traceMeta(listed));
+    const cut = forksAsSpawns(columns);
+    expect(Object.getOwnPropertyDescriptor(cut, "requests")?.get).toBeDefined();
+    // Numbered in order of their first request, as a table lists them.
+    expect(cut.table!.conversations).toEqual(["c", "c/fork-2", "c/fork-4"]);
+    expect(cut.conversations).toEqual([{ id: "c" }, { id: "c/fork-2", spawnedBy: "c" }, { id: "c/fork-4", spawnedBy: "c" }]);
+    expect(cut.table!.fresh).toBe(columns.table!.fresh);
+    expect(cut.requests).toEqual(forksAsSpawns(trace).requests);
+    // The trace cut is left as it was.
+    expect(columns.table!.request(3).conversation).toBe("c");
   });
 
   it("leaves a trace without forks as it is", () => {

@@ -1,6 +1,6 @@
 // A trace's requests as columns (src/traces/table.ts): every reader's requests go into a table and
-// come back out the same; a trace read with `columns` holds only the table, analyze never makes
-// its requests into objects, and its analysis is the one of the objects.
+// come back out the same; a trace read with `columns` holds only the table, analyze and fit never
+// make its requests into objects, and its analysis and fit are the ones of the objects.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -8,6 +8,7 @@ import { analyzeTrace } from "../../../src/traces/analyze.js";
 import { parseTraceText } from "../../../src/traces/detect.js";
 import { readTrace } from "../../../src/traces/read.js";
 import { RequestTable, tableOf, tableTrace } from "../../../src/traces/table.js";
+import { fitTrace, type TraceFit } from "../../../src/traces/to-spec.js";
 import { GeneratedSessions } from "../../../src/traces/veeksha-agentload.js";
 import type { Trace } from "../../../src/traces/types.js";
 import { NumberColumn } from "../../../src/stats/column.js";
@@ -56,6 +57,15 @@ function stillColumns(trace: Trace): boolean {
   return Object.getOwnPropertyDescriptor(trace, "requests")?.get !== undefined && trace.table !== undefined;
 }
 
+/** The fit, or the error it stopped at (a fixture may have nothing to fit). */
+function fitOrError(trace: Trace): TraceFit | string {
+  try {
+    return fitTrace(trace);
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 describe("RequestTable", () => {
   it.each(FIXTURES)("holds %s's requests as the reader made them", async (file) => {
     const trace = await readTrace(join(fixtures, file), { tokenizer: charTokenizer });
@@ -75,6 +85,24 @@ describe("RequestTable", () => {
     expect(columns.requests).toEqual(objects.requests);
     expect(columns.table).toBeUndefined();
     expect(tableOf(columns).requests()).toEqual(objects.requests);
+  });
+
+  it.each(FIXTURES)("fits %s from columns as from objects, without making them", async (file) => {
+    const objects = await readTrace(join(fixtures, file), { tokenizer: charTokenizer });
+    const columns = await readTrace(join(fixtures, file), { tokenizer: charTokenizer, columns: true });
+    const fit = fitOrError(columns);
+    expect(stillColumns(columns)).toBe(true);
+    expect(fit).toEqual(fitOrError(objects));
+  });
+
+  it("fits a generated workload (subagents, compaction, scaffolds) from columns as from objects", async () => {
+    const text = toVeekshaJsonl(generateWorkload(spec));
+    const objects = await parseTraceText("w.jsonl", text);
+    const columns = await parseTraceText("w.jsonl", text, { columns: true });
+    const fit = fitTrace(columns);
+    expect(stillColumns(columns)).toBe(true);
+    expect(fit.spec.agents.map((a) => a.name)).toEqual(["main", "subagent", "subagent-2"]);
+    expect(fit).toEqual(fitTrace(objects));
   });
 
   it("reads a generated workload's JSONL into columns as it goes, the same trace as its objects", async () => {
@@ -109,6 +137,8 @@ describe("RequestTable", () => {
       expect(RequestTable.from(trace.requests).requests(), file).toEqual(trace.requests);
       const columns = await readTrace(file, { tokenizer: charTokenizer, columns: true });
       expect(analyzeTrace(columns), file).toEqual(analyzeTrace(trace));
+      expect(fitOrError(columns), file).toEqual(fitOrError(trace));
+      expect(stillColumns(columns), file).toBe(true);
     }
   });
 
@@ -140,8 +170,28 @@ describe("RequestTable", () => {
     expect(table.history[3001]).toBe(0);
     expect(table.history[3002]).toBe(-1);
     expect(table.historyParent(3002)).toBe("late");
+    // By position, the one outside its parents too; a first request has none.
+    expect(table.historyPosition(3002)).toBe(3001);
+    expect(table.hasHistoryParent(3002)).toBe(true);
+    expect(table.historyPosition(0)).toBe(-1);
+    expect(table.hasHistoryParent(0)).toBe(false);
     expect(table.requests()).toEqual(requests);
     expect(table.index.get("late")).toBe(3001);
+  });
+
+  it("gives the same requests in other conversations, sharing the other columns", () => {
+    const table = RequestTable.from([
+      { id: "a", conversation: "c", parents: [], historyParent: null, freshInputTokens: 5, outputTokens: 2 },
+      { id: "b", conversation: "c", parents: [{ from: "a", type: "sequential" }], historyParent: "a", freshInputTokens: 3, outputTokens: 1 },
+    ]);
+    const moved = table.withConversations(Int32Array.of(0, 1), ["c", "d"], Uint8Array.of(1));
+    expect(moved.requests().map((r) => [r.conversation, r.parents[0]?.type])).toEqual([
+      ["c", undefined],
+      ["d", "subagent_spawn"],
+    ]);
+    expect(moved.fresh).toBe(table.fresh);
+    expect(table.request(1).conversation).toBe("c");
+    expect(() => table.withConversations(Int32Array.of(0), ["c"], Uint8Array.of(0))).toThrow("another length");
   });
 
   it("leaves out the columns no request has, and gives hash ids as views", () => {
