@@ -2,8 +2,10 @@
 // A header row names the columns; only output_tokens and one of fresh_input_tokens or
 // prompt_tokens are required. Veeksha's CSV column names are accepted as aliases.
 import { readLines, type LineReader } from "../stats/lines.js";
-import { orderedRequests, uniqueIds } from "./order.js";
-import type { EdgeType, Trace, TraceRequest, Trigger } from "./types.js";
+import { grownArray } from "../stats/column.js";
+import { orderedRequests } from "./order.js";
+import { EDGE_CODE, RequestTable, tableTrace, TRIGGERS } from "./table.js";
+import type { EdgeType, Trace } from "./types.js";
 import { asTimeMs, TraceError, Where } from "./where.js";
 
 /** Columns the reader knows, by canonical name, with the aliases it accepts. */
@@ -25,7 +27,6 @@ export const CSV_COLUMNS = {
 
 type Column = keyof typeof CSV_COLUMNS;
 
-const TRIGGERS: readonly Trigger[] = ["user", "tool_result", "subagent_result"];
 
 /**
  * Joins lines into CSV rows of fields (RFC 4180: quoted fields may hold commas, quotes as "", and
@@ -132,24 +133,84 @@ class Row {
   }
 }
 
-interface Pending {
-  request: TraceRequest;
-  /** The row's line, for errors (nothing else of the row is kept: a big trace has millions). */
-  line: number;
-  parentIds: string[];
-  /** undefined: no history_parent column (pick one); null: none given. */
-  historyId: string | null | undefined;
+/** A Float64Array column that grows as rows come, NaN where a row gives nothing. */
+class Floats {
+  values = new Float64Array(1024).fill(NaN);
+  given = false;
+
+  set(i: number, value: number): void {
+    if (i >= this.values.length) this.values = grownArray(this.values, i + 1, NaN);
+    this.values[i] = value;
+    this.given = true;
+  }
+
+  get(i: number): number {
+    return i < this.values.length ? this.values[i]! : NaN;
+  }
+
+  /** The first n values (NaN past the last set). */
+  cut(n: number): Float64Array {
+    return grownArray(this.values, n, NaN).slice(0, n);
+  }
 }
 
-/** A CSV trace read line by line (readLines, or read.ts streaming a file). */
-export function csvReader(file: string): LineReader<Trace> {
-  let columns: Record<Column, number> | undefined;
+/** An Int32Array column that grows as rows come. */
+class Ints {
+  values = new Int32Array(1024);
+
+  set(i: number, value: number): void {
+    if (i >= this.values.length) this.values = grownArray(this.values, i + 1);
+    this.values[i] = value;
+  }
+
+  cut(n: number): Int32Array {
+    return grownArray(this.values, n).slice(0, n);
+  }
+}
+
+/** A row's history parent before it is resolved: none given (the reader picks one), or given as none. */
+const PICK = -3;
+const NONE = -1;
+/** A parent or history parent named by a later row: its id is kept until every row is in. */
+const LATER = -2;
+
+/**
+ * A CSV trace read line by line (readLines, or read.ts streaming a file). The rows go into
+ * columns as they come (no object per row); parents are ids until every row is in, since a row
+ * may name a later one. With `columns` the trace keeps its requests in that table (table.ts);
+ * otherwise they are made into objects. The 995,732-row bench file took 790-819 MB to analyze as
+ * objects moved into columns at the end.
+ */
+export function csvReader(file: string, columns = false): LineReader<Trace> {
+  let header: Record<Column, number> | undefined;
   let width = 0;
-  const requests: TraceRequest[] = [];
-  const lines: number[] = [];
+  let n = 0;
+  const ids: string[] = [];
+  const positions = new Map<string, number>();
+  /** The first id used twice: its row and the row that had it before. */
+  let twice: { at: number; also: number } | undefined;
+  const lines = new Ints();
+  const conversation = new Ints();
+  const conversations: string[] = [];
+  const conversationIndex = new Map<string, number>();
+  const output = new Floats();
+  // Fresh input NaN: not given, derived from the prompts once the history parent is known.
+  const fresh = new Floats();
+  const prompt = new Floats();
+  const cached = new Floats();
+  const dispatched = new Floats();
+  const responded = new Floats();
+  const wait = new Floats();
+  let trigger: Uint8Array | null = null;
+  // Parents of row i: parentIndex[parentStart[i]] up to parentStart[i + 1] (LATER: by id, in later).
+  const parentStart = new Ints();
+  let parentIndex = new Int32Array(1024);
+  let edges = 0;
+  const history = new Ints();
+  const later = new Map<number, string>();
+  const historyLater = new Map<number, string>();
   const rowsOfSession = new Map<string, number>();
-  const lastOfSession = new Map<string, string>();
-  const pending: Pending[] = [];
+  const lastOfSession = new Map<string, number>();
   // One string per session and conversation, not one per row: a million rows kept 1M copies.
   const strings = new Map<string, string>();
   const interned = (text: string): string => {
@@ -158,65 +219,81 @@ export function csvReader(file: string): LineReader<Trace> {
     strings.set(text, text);
     return text;
   };
+  const addParent = (id: string | number): void => {
+    if (edges >= parentIndex.length) parentIndex = grownArray(parentIndex, edges + 1);
+    if (typeof id === "number") parentIndex[edges] = id;
+    else {
+      const p = positions.get(id);
+      parentIndex[edges] = p ?? LATER;
+      if (p === undefined) later.set(edges, id);
+    }
+    edges++;
+  };
   const onRow = (fields: string[], line: number): void => {
-    if (!columns) {
-      columns = readHeader(fields, file, line);
+    if (!header) {
+      header = readHeader(fields, file, line);
       width = fields.length;
       return;
     }
-    const row = new Row(file, columns, line, fields);
+    const row = new Row(file, header, line, fields);
     if (fields.length !== width) row.where().fail(`expected ${width} fields like the header, got ${fields.length}`);
+    const i = n;
     const session = interned(row.text("session_id") ?? `row-${line}`);
     const position = rowsOfSession.get(session) ?? 0;
     rowsOfSession.set(session, position + 1);
     const id = `${session}:${row.text("request_id") ?? position}`;
     const previous = lastOfSession.get(session);
-    lastOfSession.set(session, id);
-    let parentIds: string[];
-    if (columns.parents >= 0) {
-      parentIds = (row.text("parents") ?? "").split(/[\s;]+/).filter((p) => p !== "").map((p) => `${session}:${p}`);
-    } else parentIds = previous === undefined ? [] : [previous];
-    const output = row.count("output_tokens") ?? row.where("output_tokens").expected("a whole number >= 0", "");
-    const conversation = row.text("conversation");
-    const request: TraceRequest = {
-      id,
-      conversation: conversation === undefined ? session : interned(`${session}/${conversation}`),
-      parents: [],
-      historyParent: null,
-      freshInputTokens: -1,
-      outputTokens: output,
-    };
-    const fresh = row.count("fresh_input_tokens");
-    const prompt = row.count("prompt_tokens");
-    if (fresh === undefined && prompt === undefined) row.where().fail("expected fresh_input_tokens or prompt_tokens");
-    if (fresh !== undefined) request.freshInputTokens = fresh;
-    if (prompt !== undefined) request.promptTokens = prompt;
-    const cached = row.count("cached_tokens");
-    if (cached !== undefined) request.cachedTokens = cached;
-    const dispatched = row.ms("dispatched_ms");
-    if (dispatched !== undefined) request.dispatchedMs = dispatched;
-    const responded = row.ms("responded_ms");
-    if (responded !== undefined) request.respondedMs = responded;
-    const wait = row.text("wait_after_ready_ms");
-    if (wait !== undefined) {
-      const w = Number(wait);
-      if (!Number.isFinite(w) || w < 0) row.where("wait_after_ready_ms").expected("a number >= 0", wait);
-      request.waitAfterReadyMs = w;
+    lastOfSession.set(session, i);
+    parentStart.set(i, edges);
+    if (header.parents >= 0) {
+      for (const p of (row.text("parents") ?? "").split(/[\s;]+/)) if (p !== "") addParent(`${session}:${p}`);
+    } else if (previous !== undefined) addParent(previous);
+    output.set(i, row.count("output_tokens") ?? row.where("output_tokens").expected("a whole number >= 0", ""));
+    const named = row.text("conversation");
+    const c = named === undefined ? session : interned(`${session}/${named}`);
+    let k = conversationIndex.get(c);
+    if (k === undefined) {
+      k = conversations.push(c) - 1;
+      conversationIndex.set(c, k);
     }
-    const trigger = row.text("trigger");
-    if (trigger !== undefined) {
-      if (!(TRIGGERS as readonly string[]).includes(trigger)) row.where("trigger").expected(`one of ${TRIGGERS.join(", ")}`, trigger);
-      request.trigger = trigger as Trigger;
+    conversation.set(i, k);
+    const freshTokens = row.count("fresh_input_tokens");
+    const promptTokens = row.count("prompt_tokens");
+    if (freshTokens === undefined && promptTokens === undefined) row.where().fail("expected fresh_input_tokens or prompt_tokens");
+    if (freshTokens !== undefined) fresh.set(i, freshTokens);
+    if (promptTokens !== undefined) prompt.set(i, promptTokens);
+    const cachedTokens = row.count("cached_tokens");
+    if (cachedTokens !== undefined) cached.set(i, cachedTokens);
+    const sent = row.ms("dispatched_ms");
+    if (sent !== undefined) dispatched.set(i, sent);
+    const done = row.ms("responded_ms");
+    if (done !== undefined) responded.set(i, done);
+    const waited = row.text("wait_after_ready_ms");
+    if (waited !== undefined) {
+      const w = Number(waited);
+      if (!Number.isFinite(w) || w < 0) row.where("wait_after_ready_ms").expected("a number >= 0", waited);
+      wait.set(i, w);
     }
-    const history = row.text("history_parent");
-    pending.push({
-      request,
-      line,
-      parentIds,
-      historyId: history !== undefined ? `${session}:${history}` : columns.history_parent >= 0 ? null : undefined,
-    });
-    requests.push(request);
-    lines.push(line);
+    const cause = row.text("trigger");
+    if (cause !== undefined) {
+      const code = (TRIGGERS as readonly string[]).indexOf(cause);
+      if (code < 0) row.where("trigger").expected(`one of ${TRIGGERS.join(", ")}`, cause);
+      trigger ??= new Uint8Array(Math.max(1024, i + 1));
+      if (i >= trigger.length) trigger = grownArray(trigger, i + 1);
+      trigger[i] = code + 1;
+    }
+    const historyId = row.text("history_parent");
+    if (historyId !== undefined) {
+      const h = positions.get(`${session}:${historyId}`);
+      history.set(i, h ?? LATER);
+      if (h === undefined) historyLater.set(i, `${session}:${historyId}`);
+    } else history.set(i, header.history_parent >= 0 ? NONE : PICK);
+    const seen = positions.get(id);
+    if (seen !== undefined) twice ??= { at: i, also: seen };
+    else positions.set(id, i);
+    ids.push(id);
+    lines.set(i, line);
+    n++;
   };
   const splitter = new CsvRowSplitter(onRow);
   // The splitter knows lines but not the file.
@@ -232,16 +309,68 @@ export function csvReader(file: string): LineReader<Trace> {
     line: (text, line) => splitter.line(text, line),
     end() {
       named(() => splitter.end());
-      if (!columns) throw new TraceError(`${file}: the file is empty; expected a header row naming the columns`);
-      if (requests.length === 0) throw new TraceError(`${file}: the trace has no requests (only a header)`);
+      if (!header) throw new TraceError(`${file}: the file is empty; expected a header row naming the columns`);
+      if (n === 0) throw new TraceError(`${file}: the trace has no requests (only a header)`);
       rowsOfSession.clear();
       lastOfSession.clear();
       strings.clear();
-      const describe = (i: number) => `line ${lines[i]}`;
-      const index = uniqueIds(requests, file, describe);
-      resolveEdges(pending, index, file);
-      pending.length = 0;
-      return { format: "csv", source: file, requests: orderedRequests(requests, file, describe, index) };
+      const line = lines.cut(n);
+      const describe = (i: number) => `line ${line[i]}`;
+      if (twice) throw new TraceError(`${file}: ${describe(twice.at)}: request id '${ids[twice.at]}' is used twice (also ${describe(twice.also)})`);
+      parentStart.set(n, edges);
+      const rows: CsvRows = {
+        file,
+        n,
+        ids,
+        positions,
+        line,
+        conversation: conversation.cut(n),
+        conversations: conversations.length,
+        parentStart: parentStart.cut(n + 1),
+        parentIndex: parentIndex.slice(0, edges),
+        later,
+        history: history.cut(n),
+        historyLater,
+        fresh: fresh.cut(n),
+        output: output.cut(n),
+        prompt,
+        responded,
+        dispatched,
+        wait,
+      };
+      const { parentType, historyOf } = resolveEdges(rows);
+      const numbers = {
+        promptTokens: prompt.given ? prompt.cut(n) : null,
+        cachedTokens: cached.given ? cached.cut(n) : null,
+        scaffoldTokens: null,
+        replyTokens: null,
+        sharedPrefixTokens: null,
+        dispatchedMs: dispatched.given ? dispatched.cut(n) : null,
+        respondedMs: responded.given ? responded.cut(n) : null,
+        waitAfterReadyMs: wait.given ? wait.cut(n) : null,
+      };
+      const table = RequestTable.of({
+        ids,
+        conversation: rows.conversation,
+        conversations,
+        parentStart: rows.parentStart,
+        parentIndex: rows.parentIndex,
+        parentType,
+        history: historyOf,
+        fresh: rows.fresh,
+        output: rows.output,
+        numbers,
+        trigger: trigger ? grownArray(trigger, n).slice(0, n) : null,
+      });
+      const meta = { format: "csv" as const, source: file };
+      if (inOrder(rows, describe)) {
+        // The map of a million ids is about 50 MB, and nothing reads it from here on.
+        positions.clear();
+        return columns ? tableTrace(table, meta) : { ...meta, requests: table.requests() };
+      }
+      // A row names a later one as its parent: ordered as objects (rare; order.ts says why on a cycle).
+      const requests = orderedRequests(table.requests(), file, describe, positions);
+      return columns ? tableTrace(RequestTable.from(requests), meta) : { ...meta, requests };
     },
   };
 }
@@ -274,43 +403,112 @@ function readHeader(fields: string[], file: string, line: number): Record<Column
   return columns;
 }
 
-/** Types the edges, picks history parents and fills in fresh input and waits the rows leave out. */
-function resolveEdges(pending: Pending[], index: Map<string, number>, file: string): void {
-  const byId = { get: (id: string) => pending[index.get(id)!]?.request, has: (id: string) => index.has(id) };
-  const started = new Set<string>(); // conversations whose first request has been seen
-  for (const { request, line, parentIds, historyId } of pending) {
-    const where = { at: (column: Column) => new Where(file, line).at(column) };
-    for (const p of parentIds) if (!byId.has(p)) where.at("parents").fail(`no request '${p.split(":").slice(1).join(":")}' in session ${p.split(":")[0]}`);
-    let history: string | null;
-    if (historyId !== undefined) {
-      if (historyId !== null && !parentIds.includes(historyId)) where.at("history_parent").fail(`'${historyId}' is not among the parents`);
-      history = historyId;
-    } else {
-      const same = parentIds.filter((p) => byId.get(p)!.conversation === request.conversation);
-      history = same.length === 1 ? same[0]! : null;
+/** The rows read, as columns, while their edges are resolved. */
+interface CsvRows {
+  file: string;
+  n: number;
+  ids: readonly string[];
+  positions: ReadonlyMap<string, number>;
+  line: Int32Array;
+  conversation: Int32Array;
+  conversations: number;
+  parentStart: Int32Array;
+  /** LATER where the parent is named by a later row: its id is in `later`, by edge. */
+  parentIndex: Int32Array;
+  later: ReadonlyMap<number, string>;
+  /** PICK, NONE, a position, or LATER (the id in historyLater, by row). */
+  history: Int32Array;
+  historyLater: ReadonlyMap<number, string>;
+  /** NaN where the row gave none: filled in here. */
+  fresh: Float64Array;
+  output: Float64Array;
+  prompt: Floats;
+  responded: Floats;
+  dispatched: Floats;
+  /** Filled in here where the row gave none and the times tell it. */
+  wait: Floats;
+}
+
+/**
+ * Types the edges, picks history parents and fills in fresh input and waits the rows leave out,
+ * in row order; parents named by later rows are found by id first. Returns the edges' types and
+ * each row's history parent (-1 for none).
+ */
+function resolveEdges(rows: CsvRows): { parentType: Uint8Array; historyOf: Int32Array } {
+  const { file, n, ids, positions, parentStart, parentIndex, conversation, fresh, output, prompt } = rows;
+  const parentType = new Uint8Array(parentIndex.length);
+  const historyOf = new Int32Array(n);
+  const started = new Uint8Array(rows.conversations); // conversations whose first request has been seen
+  for (let i = 0; i < n; i++) {
+    const where = { at: (column: Column) => new Where(file, rows.line[i]!).at(column) };
+    const from = parentStart[i]!;
+    const to = parentStart[i + 1]!;
+    for (let k = from; k < to; k++) {
+      if (parentIndex[k] !== LATER) continue;
+      const id = rows.later.get(k)!;
+      const p = positions.get(id);
+      if (p === undefined) where.at("parents").fail(`no request '${id.split(":").slice(1).join(":")}' in session ${id.split(":")[0]}`);
+      parentIndex[k] = p!;
     }
-    const first = !started.has(request.conversation);
-    started.add(request.conversation);
-    request.historyParent = history === null ? null : byId.get(history)!.id;
-    request.parents = parentIds.map((id) => {
-      const parent = byId.get(id)!;
-      // The parent's own id string: the edge keeps no copy of it.
-      const from = parent.id;
-      const type: EdgeType =
-        from === history ? "sequential" : parent.conversation === request.conversation ? "dependency" : first ? "subagent_spawn" : "subagent_result";
-      return { from, type };
-    });
-    if (request.freshInputTokens < 0) {
-      const parent = history === null ? undefined : byId.get(history)!;
-      if (!parent) request.freshInputTokens = request.promptTokens!;
-      else if (parent.promptTokens === undefined) where.at("fresh_input_tokens").fail("is needed: the history parent has no prompt_tokens to derive it from");
-      else request.freshInputTokens = Math.max(0, request.promptTokens! - parent.promptTokens - parent.outputTokens);
-    }
-    if (request.waitAfterReadyMs === undefined && history !== null) {
-      const parent = byId.get(history)!;
-      if (request.dispatchedMs !== undefined && parent.respondedMs !== undefined) {
-        request.waitAfterReadyMs = Math.max(0, request.dispatchedMs - parent.respondedMs);
+    let history = rows.history[i]!;
+    if (history === LATER) {
+      const id = rows.historyLater.get(i)!;
+      history = positions.get(id) ?? LATER;
+      if (!among(parentIndex, from, to, history)) where.at("history_parent").fail(`'${id}' is not among the parents`);
+    } else if (history >= 0) {
+      if (!among(parentIndex, from, to, history)) where.at("history_parent").fail(`'${ids[history]}' is not among the parents`);
+    } else if (history === PICK) {
+      history = NONE;
+      let same = 0;
+      for (let k = from; k < to; k++) {
+        if (conversation[parentIndex[k]!] === conversation[i]) {
+          same++;
+          history = parentIndex[k]!;
+        }
       }
+      if (same !== 1) history = NONE;
+    }
+    historyOf[i] = history;
+    const first = started[conversation[i]!] === 0;
+    started[conversation[i]!] = 1;
+    for (let k = from; k < to; k++) {
+      const p = parentIndex[k]!;
+      const type: EdgeType = p === history ? "sequential" : conversation[p] === conversation[i] ? "dependency" : first ? "subagent_spawn" : "subagent_result";
+      parentType[k] = EDGE_CODE[type];
+    }
+    if (Number.isNaN(fresh[i]!)) {
+      if (history === NONE) fresh[i] = prompt.get(i);
+      else if (Number.isNaN(prompt.get(history))) where.at("fresh_input_tokens").fail("is needed: the history parent has no prompt_tokens to derive it from");
+      else fresh[i] = Math.max(0, prompt.get(i) - prompt.get(history) - output[history]!);
+    }
+    if (Number.isNaN(rows.wait.get(i)) && history !== NONE) {
+      const sent = rows.dispatched.get(i);
+      const done = rows.responded.get(history);
+      if (!Number.isNaN(sent) && !Number.isNaN(done)) rows.wait.set(i, Math.max(0, sent - done));
     }
   }
+  return { parentType, historyOf };
+}
+
+function among(values: Int32Array, from: number, to: number, value: number): boolean {
+  for (let k = from; k < to; k++) if (values[k] === value) return true;
+  return false;
+}
+
+/**
+ * Are the rows in topological order (every parent before its child)? Checks what order.ts checks
+ * of each request first, with its messages: a request that is its own parent, a parent listed twice.
+ */
+function inOrder(rows: CsvRows, describe: (i: number) => string): boolean {
+  const { file, n, ids, parentStart, parentIndex } = rows;
+  let ordered = true;
+  for (let i = 0; i < n; i++) {
+    for (let k = parentStart[i]!; k < parentStart[i + 1]!; k++) {
+      const p = parentIndex[k]!;
+      if (p === i) throw new TraceError(`${file}: ${describe(i)}: request '${ids[i]}' lists itself as a parent`);
+      for (let j = parentStart[i]!; j < k; j++) if (parentIndex[j] === p) throw new TraceError(`${file}: ${describe(i)}: request '${ids[i]}' lists parent '${ids[p]}' twice`);
+      if (p > i) ordered = false;
+    }
+  }
+  return ordered;
 }

@@ -120,7 +120,7 @@ export function lineReaderFor(format: TraceFormat, name: string, options: ParseT
     case "mooncake":
       return mooncakeReader(name, options.blockSize);
     case "csv":
-      return csvReader(name);
+      return csvReader(name, options.columns === true);
     case "agentload-run":
       return runRecordsReader(name);
     default:

@@ -11,7 +11,8 @@ export const EDGE_TYPES: readonly EdgeType[] = ["sequential", "subagent_spawn", 
 export const EDGE_CODE: Readonly<Record<EdgeType, number>> = { sequential: 0, subagent_spawn: 1, subagent_result: 2, dependency: 3 };
 /** Codes from 1 (0: the request does not say). */
 const KINDS: readonly NodeKind[] = ["turn", "spawn", "report", "compaction"];
-const TRIGGERS: readonly Trigger[] = ["user", "tool_result", "subagent_result"];
+/** Trigger codes from 1, as KINDS. */
+export const TRIGGERS: readonly Trigger[] = ["user", "tool_result", "subagent_result"];
 
 /** The optional numbers of a request, each a Float64Array column (NaN: not given), or null when no request has it. */
 const NUMBER_FIELDS = [
@@ -188,6 +189,53 @@ export class RequestTable {
     const out: TraceRequest[] = new Array(this.length);
     for (let i = 0; i < this.length; i++) out[i] = this.request(i);
     return out;
+  }
+
+  /**
+   * A table of columns a reader filled itself (csv.ts), in trace order: the columns no request
+   * has are null, and the fields a reader of that kind never gives are left out.
+   */
+  static of(c: {
+    ids: readonly string[];
+    conversation: Int32Array;
+    conversations: readonly string[];
+    parentStart: Int32Array;
+    parentIndex: Int32Array;
+    parentType: Uint8Array;
+    history: Int32Array;
+    fresh: Float64Array;
+    output: Float64Array;
+    numbers: Readonly<Record<NumberField, Float64Array | null>>;
+    trigger: Uint8Array | null;
+  }): RequestTable {
+    const n = c.ids.length;
+    for (const column of [c.conversation, c.history, c.fresh, c.output, c.trigger ?? c.fresh, ...Object.values(c.numbers).map((x) => x ?? c.fresh)]) {
+      if (column.length !== n) throw new RangeError(`RequestTable.of: a column of ${column.length} values for ${n} requests`);
+    }
+    if (c.parentStart.length !== n + 1 || c.parentIndex.length !== c.parentType.length) throw new RangeError("RequestTable.of: edges that do not match the requests");
+    return new RequestTable(
+      n,
+      c.ids,
+      c.conversation,
+      c.conversations,
+      c.parentStart,
+      c.parentIndex,
+      c.parentType,
+      c.history,
+      c.fresh,
+      c.output,
+      c.numbers,
+      null,
+      c.trigger,
+      null,
+      [],
+      null,
+      [],
+      null,
+      null,
+      null,
+      new Map(),
+    );
   }
 
   static from(requests: readonly TraceRequest[]): RequestTable {
