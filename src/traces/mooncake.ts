@@ -369,7 +369,7 @@ class MooncakeColumns implements JsonRowReader<Trace> {
   /** The hash id columns in trace order (the ones read, cut to size, when that is line order). */
   private hashColumns(order: Int32Array | null): { start: Int32Array; values: Int32Array | Float64Array; has: Uint8Array } {
     const n = this.n;
-    if (!order) return { start: cut(this.hashStart, n + 1), values: cut(this.hashValues, this.hashes), has: cut(this.hasHash, n) };
+    if (!order) return { start: cut(this.hashStart, n + 1), values: this.hashValues.subarray(0, this.hashes), has: cut(this.hasHash, n) };
     const start = new Int32Array(n + 1);
     const values = this.hashValues instanceof Int32Array ? new Int32Array(this.hashes) : new Float64Array(this.hashes);
     const has = new Uint8Array(n);
