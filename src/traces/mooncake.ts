@@ -366,7 +366,12 @@ class MooncakeColumns implements JsonRowReader<Trace> {
     );
   }
 
-  /** The hash id columns in trace order (the ones read, cut to size, when that is line order). */
+  /**
+   * The hash id columns in trace order; in line order, the ones read. The ids stay a view of the
+   * column they were read into: a copy cut to size held both at once, and put analyze's peak on
+   * the million-request bench file at 669-694 MB, 584-590 MB without (the room left unused there:
+   * 21 MB).
+   */
   private hashColumns(order: Int32Array | null): { start: Int32Array; values: Int32Array | Float64Array; has: Uint8Array } {
     const n = this.n;
     if (!order) return { start: cut(this.hashStart, n + 1), values: this.hashValues.subarray(0, this.hashes), has: cut(this.hasHash, n) };
