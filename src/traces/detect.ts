@@ -118,7 +118,7 @@ export function lineReaderFor(format: TraceFormat, name: string, options: ParseT
     case "veeksha-shared-prefix":
       return veekshaSharedPrefixReader(name, options.blockSize);
     case "mooncake":
-      return mooncakeReader(name, options.blockSize);
+      return mooncakeReader(name, options.blockSize, options.columns === true);
     case "csv":
       return csvReader(name, options.columns === true);
     case "agentload-run":

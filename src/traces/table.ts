@@ -192,8 +192,8 @@ export class RequestTable {
   }
 
   /**
-   * A table of columns a reader filled itself (csv.ts), in trace order: the columns no request
-   * has are null, and the fields a reader of that kind never gives are left out.
+   * A table of columns a reader filled itself (csv.ts, mooncake.ts), in trace order: the columns
+   * no request has are null, and the fields a reader of that kind never gives are left out.
    */
   static of(c: {
     ids: readonly string[];
@@ -206,13 +206,15 @@ export class RequestTable {
     fresh: Float64Array;
     output: Float64Array;
     numbers: Readonly<Record<NumberField, Float64Array | null>>;
-    trigger: Uint8Array | null;
+    trigger?: Uint8Array | null;
+    hash?: { start: Int32Array; values: Int32Array | Float64Array; has: Uint8Array } | null;
   }): RequestTable {
     const n = c.ids.length;
-    for (const column of [c.conversation, c.history, c.fresh, c.output, c.trigger ?? c.fresh, ...Object.values(c.numbers).map((x) => x ?? c.fresh)]) {
+    for (const column of [c.conversation, c.history, c.fresh, c.output, c.trigger ?? c.fresh, c.hash?.has ?? c.fresh, ...Object.values(c.numbers).map((x) => x ?? c.fresh)]) {
       if (column.length !== n) throw new RangeError(`RequestTable.of: a column of ${column.length} values for ${n} requests`);
     }
     if (c.parentStart.length !== n + 1 || c.parentIndex.length !== c.parentType.length) throw new RangeError("RequestTable.of: edges that do not match the requests");
+    if (c.hash && c.hash.start.length !== n + 1) throw new RangeError("RequestTable.of: hash ids that do not match the requests");
     return new RequestTable(
       n,
       c.ids,
@@ -226,14 +228,14 @@ export class RequestTable {
       c.output,
       c.numbers,
       null,
-      c.trigger,
+      c.trigger ?? null,
       null,
       [],
       null,
       [],
-      null,
-      null,
-      null,
+      c.hash?.start ?? null,
+      c.hash?.values ?? null,
+      c.hash?.has ?? null,
       new Map(),
     );
   }

@@ -5,7 +5,7 @@
 import type { DistributionSpec } from "../workload/distributions.js";
 import type { AgentSpec, ReasoningSpec, SubagentSpec, TrafficSpec, WorkloadSpec } from "../workload/spec-types.js";
 import { sessionArrivals, spawnedConversations, type TraceAnalysis } from "./analyze.js";
-import { majorityPrefix } from "./hash-chains.js";
+import { majorityOf, type HashRows } from "./hash-chains.js";
 import { fitFamilies, fitSpikeTail, type Family, type FitReport, type SpikeTailFit } from "./fit.js";
 import { forksAsSpawns } from "./forks.js";
 import { EDGE_CODE, tableOf, tableTrace, traceMeta, type RequestTable } from "./table.js";
@@ -207,14 +207,22 @@ function scaffoldEstimate(t: RequestTable, roots: readonly number[], blockSize: 
   const told: number[] = [];
   if (split) for (const i of roots) if (!Number.isNaN(split[i]!)) told.push(split[i]!);
   if (told.length > 0) return Math.round(median(told));
-  const firsts = roots.map((i) => ({ i, hashIds: t.hashIds(i) }));
-  if (!blockSize || firsts.filter((r) => r.hashIds && r.hashIds.length > 0).length < 2) return 0;
-  // The same majority rule that keeps a shared scaffold from chaining conversations (hash-chains.ts).
-  const { blocks, sharing: shared } = majorityPrefix(firsts);
-  // The last block of a prompt may be partial: never more than the shortest sharing prompt.
+  const ids = roots.map((i) => t.hashIds(i));
+  if (!blockSize || ids.filter((h) => h && h.length > 0).length < 2) return 0;
   const prompt = t.column("promptTokens");
+  const promptOf = (k: number): number | undefined => (prompt && !Number.isNaN(prompt[roots[k]!]!) ? prompt[roots[k]!]! : undefined);
+  const rows: HashRows = {
+    length: roots.length,
+    count: (k) => ids[k]?.length ?? 0,
+    id: (k, b) => ids[k]![b]!,
+    prompt: promptOf,
+    outputTokens: (k) => t.output[roots[k]!]!,
+  };
+  // The same majority rule that keeps a shared scaffold from chaining conversations (hash-chains.ts).
+  const { blocks, sharing: shared } = majorityOf(rows);
+  // The last block of a prompt may be partial: never more than the shortest sharing prompt.
   let shortest = Infinity;
-  for (const r of shared) shortest = Math.min(shortest, prompt && !Number.isNaN(prompt[r.i]!) ? prompt[r.i]! : r.hashIds!.length * blockSize);
+  for (const k of shared) shortest = Math.min(shortest, promptOf(k) ?? ids[k]!.length * blockSize);
   return Math.min(blocks * blockSize, blocks > 0 ? shortest : 0);
 }
 

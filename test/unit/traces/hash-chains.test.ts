@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeTrace } from "../../../src/traces/analyze.js";
@@ -99,5 +100,25 @@ describe("conversations rebuilt from hash ids", () => {
       // A sibling inherits its parent's whole conversation (60 + 8) before its own 8 tokens.
       expect([id, replayed.get(id)]).toEqual([id, id === "line-15" ? 60 + 8 + 8 : prompt]);
     }
+  });
+});
+
+describe("hash ids of any size", () => {
+  // The latest request by id is an array for ids from 0 up, grown as they come, and a map for the
+  // others: the links must not depend on which one holds an id.
+  const text = readFileSync(join(fixtures, "mooncake-chains.jsonl"), "utf8");
+  const renumbered = (f: (id: number) => number) => text.replace(/"hash_ids": \[([^\]]*)\]/g, (_, ids: string) => `"hash_ids": [${ids.split(",").filter((x) => x.trim() !== "").map((x) => f(Number(x))).join(", ")}]`);
+  const links = (t: string) => parseMooncake(t, "m.jsonl", 16).requests.map((r) => [r.id, r.historyParent, r.freshInputTokens]);
+
+  it.each([
+    ["past the first 1,024 (the array grows)", (id: number) => id * 1000 + 7],
+    ["past the array's limit (the map)", (id: number) => id * 2 ** 25],
+    ["negative", (id: number) => -id],
+    ["beyond 32 bits", (id: number) => id + 2 ** 40],
+    ["mixed", (id: number) => (id % 2 === 0 ? id * 2 ** 25 : id)],
+  ])("links ids %s as it links small ones", (_, f) => {
+    const expected = links(text);
+    expect(expected.filter(([, parent]) => parent !== null)).toHaveLength(7);
+    expect(links(renumbered(f))).toEqual(expected);
   });
 });
