@@ -79,7 +79,8 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: num
   };
   // Output starts at 1 token, since a request cannot ask for none: smaller values count as 1.
   const floor = quantity === "output" ? 1 : undefined;
-  const samples = floor === undefined ? [...values] : values.map((v) => Math.max(floor, v));
+  // Not copied without a floor: on a million requests each copy was 8 MB more of fit's peak.
+  const samples = floor === undefined ? values : values.map((v) => Math.max(floor, v));
   if (samples.every((v) => v === samples[0])) return record(samples[0]!, "fixed");
   if (values.length < MIN_VALUES_TO_FIT) return record({ type: "empirical", samples }, "empirical");
   // Every family is truncated to the values fitted (from the floor up, when there is one).
@@ -378,7 +379,7 @@ function freshSpread(t: RequestTable, later: readonly number[], turnsOf: Readonl
     if (list) list.push(i);
     else byConversation.set(c, [i]);
   });
-  const log = raw.map((x) => Math.log(Math.max(1, x)));
+  const log = Float64Array.from(raw, (x) => Math.log(Math.max(1, x)));
   const groups = [...byConversation.entries()].filter(([, g]) => g.length >= 2);
   if (groups.length < MIN_CONVERSATIONS_FOR_SPREAD) return { sigma: 0, values: raw };
   const stats = groups.map(([conversation, g]) => {
@@ -410,8 +411,13 @@ function freshSpread(t: RequestTable, later: readonly number[], turnsOf: Readonl
   }
   // Factors of median 1 (in log space about the mean conversation), as the generator draws them;
   // kept within the values' own range, which the fit is truncated to.
-  const inside = raw.filter((x) => !atCap(x));
-  const { min: lo, max: hi } = extent(inside);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of raw) {
+    if (atCap(x)) continue;
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+  }
   const out: FreshSpread = {
     sigma,
     values: raw.map((x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / factor[i]!))))),
