@@ -4,7 +4,7 @@
 // adding `new_input_length` tokens each; the others are linked into conversations by their hash
 // ids (hash-chains.ts: a prompt that starts with an earlier whole prompt continues it). Rows with
 // an empty prompt or no output are left out and counted: no server can be sent the one, and the
-// other is a request cut off before its first token. Read with `columns` (analyze), the rows go
+// other is a request cut off before its first token. Read with `columns` (analyze, fit), the rows go
 // straight into a table (MooncakeColumns); else each is a request object.
 import { grownArray } from "../stats/column.js";
 import { NumberHeap } from "../stats/number-heap.js";
