@@ -30,8 +30,9 @@ export interface ParseTraceOptions {
   tokenizer?: Tokenizer;
   /**
    * Keep the requests as columns only (`Trace.table`, table.ts), for what reads nothing else
-   * (analyze, fit): a reader that can fills the columns as it goes (generated and Veeksha session JSONL, CSV, Mooncake); the others' requests are put into
-   * columns at the end and let go. The trace's `requests` are made again if read.
+   * (analyze, fit): a reader that can fills the columns as it goes (generated and Veeksha session
+   * JSONL, CSV, Mooncake); the others' requests are put into columns at the end and let go. The
+   * trace's `requests` are made again if read.
    */
   columns?: boolean;
   /** A Veeksha dispatch trace's run metrics (request_level_metrics.jsonl), which read.ts finds beside it. */
