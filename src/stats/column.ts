@@ -20,6 +20,11 @@ export function grownArray<T extends Float64Array | Int32Array | Uint8Array>(a: 
   return b;
 }
 
+/** The first `size` values of `a`: itself when it holds just that many, else a copy cut to size. */
+export function cutArray<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number): T {
+  return a.length === size ? a : (a.slice(0, size) as T);
+}
+
 export class NumberColumn {
   /** The values, valid up to `length`; replaced when the column grows, so read it after the pushes. */
   values: Numbers;

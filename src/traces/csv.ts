@@ -4,7 +4,7 @@
 import { readLines, type LineReader } from "../stats/lines.js";
 import { grownArray } from "../stats/column.js";
 import { orderedRequests } from "./order.js";
-import { EDGE_CODE, RequestTable, tableTrace, TRIGGERS } from "./table.js";
+import { EDGE_CODE, Names, RequestTable, tableTrace, TRIGGERS } from "./table.js";
 import type { EdgeType, Trace } from "./types.js";
 import { asTimeMs, TraceError, Where } from "./where.js";
 
@@ -191,8 +191,7 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
   let twice: { at: number; also: number } | undefined;
   const lines = new Ints();
   const conversation = new Ints();
-  const conversations: string[] = [];
-  const conversationIndex = new Map<string, number>();
+  const conversations = new Names();
   const output = new Floats();
   // Fresh input NaN: not given, derived from the prompts once the history parent is known.
   const fresh = new Floats();
@@ -251,12 +250,7 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
     output.set(i, row.count("output_tokens") ?? row.where("output_tokens").expected("a whole number >= 0", ""));
     const named = row.text("conversation");
     const c = named === undefined ? session : interned(`${session}/${named}`);
-    let k = conversationIndex.get(c);
-    if (k === undefined) {
-      k = conversations.push(c) - 1;
-      conversationIndex.set(c, k);
-    }
-    conversation.set(i, k);
+    conversation.set(i, conversations.of(c));
     const freshTokens = row.count("fresh_input_tokens");
     const promptTokens = row.count("prompt_tokens");
     if (freshTokens === undefined && promptTokens === undefined) row.where().fail("expected fresh_input_tokens or prompt_tokens");
@@ -325,7 +319,7 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
         positions,
         line,
         conversation: conversation.cut(n),
-        conversations: conversations.length,
+        conversations: conversations.names.length,
         parentStart: parentStart.cut(n + 1),
         parentIndex: parentIndex.slice(0, edges),
         later,
@@ -352,7 +346,7 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
       const table = RequestTable.of({
         ids,
         conversation: rows.conversation,
-        conversations,
+        conversations: conversations.names,
         parentStart: rows.parentStart,
         parentIndex: rows.parentIndex,
         parentType,

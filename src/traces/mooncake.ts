@@ -6,13 +6,13 @@
 // an empty prompt or no output are left out and counted: no server can be sent the one, and the
 // other is a request cut off before its first token. Read with `columns` (analyze, fit), the rows go
 // straight into a table (MooncakeColumns); else each is a request object.
-import { grownArray } from "../stats/column.js";
+import { cutArray as cut, grownArray } from "../stats/column.js";
 import { NumberHeap } from "../stats/number-heap.js";
 import { HashColumns, linkHashChains, linkRows } from "./hash-chains.js";
 import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
 import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests } from "./order.js";
-import { RequestTable, tableTrace, type NumberField } from "./table.js";
+import { Names, RequestTable, tableTrace, type NumberField } from "./table.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { DEFAULT_BLOCK_SIZE, hashIdsAt } from "./veeksha.js";
 import { asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, type JsonObject, type Where } from "./where.js";
@@ -306,7 +306,7 @@ class MooncakeColumns implements JsonRowReader<Trace> {
     const at = (k: number) => (order ? order[k]! : k);
     const ids: string[] = new Array(n);
     const conversation = new Int32Array(n);
-    const conversations = new Conversations();
+    const conversations = new Names();
     // A sessionless conversation's position, by its first row.
     const rootConversation = new Int32Array(n).fill(-1);
     const parentStart = new Int32Array(n + 1);
@@ -383,26 +383,6 @@ class MooncakeColumns implements JsonRowReader<Trace> {
   }
 }
 
-/** Conversation ids in order of their first request (as RequestTableBuilder numbers them). */
-class Conversations {
-  readonly names: string[] = [];
-  private readonly index = new Map<string, number>();
-  private last: string | undefined;
-  private lastIndex = -1;
-
-  of(name: string): number {
-    if (name === this.last) return this.lastIndex;
-    let k = this.index.get(name);
-    if (k === undefined) {
-      k = this.names.push(name) - 1;
-      this.index.set(name, k);
-    }
-    this.last = name;
-    this.lastIndex = k;
-    return k;
-  }
-}
-
 /**
  * Rows in trace order, as orderedRequests orders the objects: every parent before its children,
  * else in line order (the earliest ready row first); null when that is line order already. A row
@@ -440,9 +420,6 @@ function inverse(order: Int32Array): Int32Array {
   return rank;
 }
 
-function cut<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
-  return a.length === size ? a : (a.slice(0, size) as T);
-}
 
 /** A column's first n values, in `order` when given. */
 function ordered(a: Float64Array, order: Int32Array | null, n: number): Float64Array {

@@ -3,7 +3,7 @@
 // into. A request kept as an object cost about 290 bytes on the million-request bench file (the
 // object 144, its one edge and the edge's array 96, its id 27, a boxed wait 16), these columns
 // about 120. Requests are made as objects again only for what still reads them (`fit`).
-import { grownArray } from "../stats/column.js";
+import { cutArray as cut, grownArray } from "../stats/column.js";
 import type { NodeKind, Scaffold } from "../workload/types.js";
 import type { EdgeType, Trace, TraceRequest, Trigger } from "./types.js";
 
@@ -264,6 +264,29 @@ export class RequestTable {
 }
 
 /**
+ * Strings numbered in order of first sight (conversation ids, as a table lists them), the last
+ * one looked up kept at hand: a session's requests name the same conversation one after another.
+ */
+export class Names {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  private last: string | undefined;
+  private lastIndex = -1;
+
+  of(name: string): number {
+    if (name === this.last) return this.lastIndex;
+    let k = this.index.get(name);
+    if (k === undefined) {
+      k = this.names.push(name) - 1;
+      this.index.set(name, k);
+    }
+    this.last = name;
+    this.lastIndex = k;
+    return k;
+  }
+}
+
+/**
  * Requests pushed one at a time (a reader's objects, dropped at once), in trace order: every parent
  * before its children. `push` is all a reader that fills an array calls, so a builder stands in for one.
  */
@@ -271,10 +294,7 @@ export class RequestTableBuilder {
   private n = 0;
   private readonly ids: string[] = [];
   private conversation: Int32Array;
-  private readonly conversations: string[] = [];
-  private readonly conversationIndex = new Map<string, number>();
-  private lastConversation: string | undefined;
-  private lastConversationIndex = -1;
+  private readonly conversations = new Names();
   private parentStart: Int32Array;
   private parentIndex: Int32Array;
   private parentType: Uint8Array;
@@ -356,25 +376,12 @@ export class RequestTableBuilder {
     return (this.numbers[field] ??= new Float64Array(this.capacity).fill(NaN));
   }
 
-  private conversationOf(id: string): number {
-    if (id === this.lastConversation) return this.lastConversationIndex;
-    let k = this.conversationIndex.get(id);
-    if (k === undefined) {
-      k = this.conversations.length;
-      this.conversations.push(id);
-      this.conversationIndex.set(id, k);
-    }
-    this.lastConversation = id;
-    this.lastConversationIndex = k;
-    return k;
-  }
-
   push(r: TraceRequest): void {
     this.grow();
     const i = this.n;
     if (this.map) this.map.set(r.id, i);
     this.ids.push(r.id);
-    this.conversation[i] = this.conversationOf(r.conversation);
+    this.conversation[i] = this.conversations.of(r.conversation);
     this.parentStart[i] = this.edges;
     let history = -1;
     for (const edge of r.parents) {
@@ -456,7 +463,6 @@ export class RequestTableBuilder {
 
   finish(): RequestTable {
     const n = this.n;
-    const cut = <T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number): T => (a.length === size ? a : (a.slice(0, size) as T));
     const numbers = {} as Record<NumberField, Float64Array | null>;
     for (const f of NUMBER_FIELDS) numbers[f] = this.numbers[f] ? cut(this.numbers[f]!, n) : null;
     let hashStart = this.hashStart;
@@ -468,7 +474,7 @@ export class RequestTableBuilder {
       n,
       this.ids,
       cut(this.conversation, n),
-      this.conversations,
+      this.conversations.names,
       cut(this.parentStart, n + 1),
       cut(this.parentIndex, this.edges),
       cut(this.parentType, this.edges),
