@@ -16,6 +16,8 @@ options for start:
   --host H            default 127.0.0.1
   --port N            default: a free port
   --model PATH        serve this GGUF instead of the generated tiny model
+  --idle              Linux's idle CPU class (chrt --idle 0): never delays a client on the same machine,
+                      but starves beside other busy work
   --verbose           print the server's log`;
 
 export const engineCommand: Command = async (argv) => {
@@ -51,6 +53,7 @@ export const engineCommand: Command = async (argv) => {
         port: { type: "string" },
         model: { type: "string" },
         verbose: { type: "boolean" },
+        idle: { type: "boolean" },
       },
       false,
     );
@@ -63,9 +66,10 @@ export const engineCommand: Command = async (argv) => {
       ...(values.port ? { port: intFlag("port", values.port, 0) } : {}),
       ...(values.model ? { modelPath: values.model } : {}),
       ...(values.verbose ? { onLog: (l: string) => console.error(l) } : {}),
+      idleClass: values.idle === true,
       onProgress,
     });
-    console.log(`llama-server ready: ${server.apiUrl}  model: ${server.model}  slots: ${server.slots}  prefix cache: ${server.prefixCache ? "on" : "off"}`);
+    console.log(`llama-server ready: ${server.apiUrl}  model: ${server.model}  slots: ${server.slots}  prefix cache: ${server.prefixCache ? "on" : "off"}${server.idleClass ? "  CPU class: idle" : ""}`);
     console.log(`metrics: ${server.baseUrl}/metrics   pid: ${server.pid}   (Ctrl-C or SIGTERM stops the server; it never outlives this command)`);
     await new Promise<void>((resolve) => {
       const done = () => resolve();

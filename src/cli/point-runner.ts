@@ -30,6 +30,8 @@ export interface PointRunnerOptions {
   /** The spec's own request.baseUrl / model, used when no flag gives them. */
   request: ResolvedWorkloadSpec["request"];
   engine: EngineChoice;
+  /** Start the built-in engine in Linux's idle CPU class (--engine-idle; LlamaServerOptions.idleClass). */
+  engineIdle?: boolean;
   /** The spec's server: block (not started when a URL is given). */
   server?: CommandServerOptions | undefined;
   /** The user's stop (Ctrl-C): stops the point in flight. */
@@ -54,6 +56,7 @@ export const POINT_FLAGS = {
   "reset-cache": { type: "boolean" },
   "no-prefix-cache": { type: "boolean" },
   slots: { type: "string" },
+  "engine-idle": { type: "boolean" },
   "cache-ttl": { type: "string" },
   "cache-blocks": { type: "string" },
   "cache-block-tokens": { type: "string" },
@@ -137,7 +140,7 @@ export class PointRunner {
         // Like an unreachable server: the command's own error and last log lines say why.
         throw new PreflightError([`the spec's server did not start: ${(e as Error).message}`]);
       }
-    } else started = await startLlamaServer({ ...choice, onProgress: buildProgressPrinter() });
+    } else started = await startLlamaServer({ ...choice, idleClass: this.o.engineIdle === true, onProgress: buildProgressPrinter() });
     this.engine = started;
     this.engineOptions = choice;
     this.engineDied = null;

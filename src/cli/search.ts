@@ -56,6 +56,7 @@ ${IDEAL_CACHE_HELP}
                        /flush_cache, llama.cpp slot erase; anything else: exit 3)
   --no-prefix-cache    start llama-server with prompt caching off
   --slots N            llama-server slots (default 4)
+  --engine-idle        llama-server in Linux's idle CPU class (chrt --idle 0): never delays the client's wake-ups
 The table's "offered" column is the load each run really offered: mean sessions in flight, or
 the rate of the arrival schedule the seed drew (a few dozen sessions can draw far from the rate;
 a warning says so). The search folder holds search.json (every point, rewritten after each),
@@ -131,7 +132,7 @@ export const searchCommand: Command = async (argv) => {
     forced: (label) => `second ${label}: quitting now (search.json keeps every point that finished)`,
   });
 
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter(), idealCache });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, engineIdle: values["engine-idle"] === true, onCacheReset: cacheResetPrinter(), idealCache });
   const builtIn = runner.builtIn;
 
   const points: CapacityPoint<PointFigures>[] = [];

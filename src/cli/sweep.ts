@@ -42,6 +42,7 @@ ${IDEAL_CACHE_HELP}
                        /flush_cache, llama.cpp slot erase; anything else: exit 3)
   --no-prefix-cache    start llama-server with prompt caching off (unless engine.prefixCache is swept)
   --slots N            llama-server slots (default 4, unless engine.slots is swept)
+  --engine-idle        llama-server in Linux's idle CPU class (chrt --idle 0): never delays the client's wake-ups
 The sweep folder holds sweep.json (every point, rewritten after each) and one run folder per point.
 exit codes: 0 every point valid and within its SLOs; 1 some point failed an SLO; 2 usage or spec
   error (a point's spec included); 3 preflight failed; 4 some point is not valid (nothing
@@ -122,7 +123,7 @@ export const sweepCommand: Command = async (argv) => {
     return { point: p, spec: { ...named, name: `${spec.name} ${p.label}` }, engine: { ...engineDefault, ...split.engine } };
   });
   const controller = new AbortController();
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, onCacheReset: cacheResetPrinter(), idealCache });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, engineIdle: values["engine-idle"] === true, onCacheReset: cacheResetPrinter(), idealCache });
   if (!runner.builtIn && dimensions.some((d) => d.path.startsWith("engine."))) {
     const against = runner.managed ? `the spec's server command ${spec.server!.command}` : (values.url ?? spec.request.baseUrl);
     throw new CliError(`${dimensions.find((d) => d.path.startsWith("engine."))!.path} varies the built-in engine; this sweep runs against ${against}`);

@@ -46,6 +46,18 @@ describe.skipIf(!built)(built ? "agentload run (the CLI)" : "agentload run (skip
     expect(records.length).toBeGreaterThan(0);
   }, 120_000);
 
+  it("--engine-idle starts the built-in engine in the idle CPU class and runs the workload on it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-cli-"));
+    const spec = join(dir, "idle.yaml");
+    writeFileSync(spec, "name: idle\nseed: 4\nsessions: 3\nagents: [{ name: a, turns: 2, freshInput: 8, output: 2 }]\ntraffic: { mode: concurrent, concurrency: 3 }\n");
+    const out = join(dir, "runs");
+    const r = await runCli(["run", spec, "--engine-idle", "--slots", "2", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/built-in engine http:\/\/127\.0\.0\.1:\d+\/v1 \(llama\.cpp, prefix cache on, 2 slots, idle CPU class\)/);
+    const [run] = readdirSync(out);
+    expect(readFileSync(join(out, run!, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(6);
+  }, 120_000);
+
   it("--sessions 10 on a 3-session spec runs 10 sessions (the spec's old count does not cap it)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "agentload-cli-"));
     const spec = join(dir, "three.yaml");

@@ -1,8 +1,10 @@
 // The built-in engine against its contract: exact output lengths, prefix caching on and off,
 // and the server's cache counter. A real llama-server serves the generated tiny model.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startLlamaServer, type LlamaServer } from "../../src/engine/llama-server.js";
+import { idleClassRunner, startLlamaServer, type LlamaServer } from "../../src/engine/llama-server.js";
+import { readdirSync } from "node:fs";
 import { scrapeMetrics, streamChat, tokenize, wordsPrompt } from "../support/chat.js";
+import { SCHED_IDLE, schedulingPolicy } from "../support/sched.js";
 
 const engine = inject("engine");
 
@@ -82,3 +84,36 @@ describe("built-in llama.cpp engine, prefix cache off", () => {
     expect(metrics.get("llamacpp:prompt_tokens_cached_total") ?? 0).toBe(0);
   });
 });
+
+const idleClassHere = (() => {
+  try {
+    idleClassRunner({ platform: process.platform, path: process.env.PATH });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!idleClassHere)(
+  idleClassHere ? "built-in llama.cpp engine in the idle CPU class" : "built-in llama.cpp engine in the idle CPU class (skipped: needs Linux with chrt on the PATH)",
+  () => {
+    let server: LlamaServer;
+    beforeAll(async () => {
+      server = await startLlamaServer({ idleClass: true, slots: 1 });
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it("runs every thread of llama-server under SCHED_IDLE and still streams exactly max_tokens chunks", async () => {
+      expect(server.idleClass).toBe(true);
+      const threads = readdirSync(`/proc/${server.pid}/task`).map(Number);
+      expect(threads.length).toBeGreaterThan(1);
+      for (const tid of threads) expect(schedulingPolicy(tid), `thread ${tid}`).toBe(SCHED_IDLE);
+      const r = await streamChat(server.apiUrl, { model: server.model, messages: [{ role: "user", content: "Say something." }], max_tokens: 32, ignore_eos: true });
+      expect(r.contentChunks).toHaveLength(32);
+      // Threads the server starts while serving inherit the class.
+      for (const tid of readdirSync(`/proc/${server.pid}/task`).map(Number)) expect(schedulingPolicy(tid), `thread ${tid}`).toBe(SCHED_IDLE);
+    });
+  },
+);

@@ -1,0 +1,76 @@
+// The built-in engine's idle CPU class (engine/llama-server.ts): the command put in front of the
+// binary, the errors where the class cannot be had, and, with a small Node server standing in for
+// the binary (a process-lifecycle test: nothing is measured), that the process really runs under
+// SCHED_IDLE with its own pid. The real llama-server under it: test/integration/engine.test.ts.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { engineCommand, idleClassRunner } from "../../../src/engine/llama-server.js";
+import { startManagedServer } from "../../../src/engine/managed-server.js";
+import { freePort } from "../../../src/engine/free-port.js";
+import { SCHED_IDLE, schedulingPolicy } from "../../support/sched.js";
+
+describe("engineCommand", () => {
+  it("runs the binary itself without the idle class", () => {
+    expect(engineCommand("/opt/llama-server", ["-m", "x.gguf"], null)).toEqual({ command: "/opt/llama-server", args: ["-m", "x.gguf"] });
+  });
+
+  it("puts chrt --idle 0 in front of the binary with it", () => {
+    expect(engineCommand("/opt/llama-server", ["-m", "x.gguf"], "/usr/bin/chrt")).toEqual({
+      command: "/usr/bin/chrt",
+      args: ["--idle", "0", "/opt/llama-server", "-m", "x.gguf"],
+    });
+  });
+});
+
+describe("idleClassRunner", () => {
+  it("refuses a platform without SCHED_IDLE, naming it", () => {
+    expect(() => idleClassRunner({ platform: "darwin", path: "/usr/bin" })).toThrow(/Linux's SCHED_IDLE, which darwin does not have/);
+  });
+
+  it("says chrt is missing when no PATH folder has it", () => {
+    const empty = mkdtempSync(join(tmpdir(), "agentload-no-chrt-"));
+    expect(() => idleClassRunner({ platform: "linux", path: empty })).toThrow(/needs chrt \(util-linux\) on the PATH/);
+    expect(() => idleClassRunner({ platform: "linux", path: undefined })).toThrow(/needs chrt/);
+  });
+
+  it("finds chrt in the first PATH folder that has it", () => {
+    const a = mkdtempSync(join(tmpdir(), "agentload-path-a-"));
+    const b = mkdtempSync(join(tmpdir(), "agentload-path-b-"));
+    writeFileSync(join(b, "chrt"), "#!/bin/sh\n");
+    chmodSync(join(b, "chrt"), 0o755);
+    expect(idleClassRunner({ platform: "linux", path: `${a}:${b}` })).toBe(join(b, "chrt"));
+  });
+});
+
+const chrt = process.platform === "linux" && existsSync("/proc/self/stat") ? (() => {
+  try {
+    return idleClassRunner({ platform: process.platform, path: process.env.PATH });
+  } catch {
+    return null;
+  }
+})() : null;
+
+describe.skipIf(chrt === null)("a server started through the idle-class command (skipped: needs Linux with chrt on the PATH)", () => {
+  it("runs under SCHED_IDLE, with the server's own pid", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-idle-"));
+    writeFileSync(
+      join(dir, "server.mjs"),
+      `import { createServer } from "node:http";
+createServer((req, res) => res.end("ok")).listen(Number(process.argv[2]), "127.0.0.1");
+`,
+    );
+    const port = await freePort("127.0.0.1");
+    const command = engineCommand(process.execPath, [join(dir, "server.mjs"), String(port)], chrt);
+    const server = await startManagedServer({ name: "idle", ...command, baseUrl: `http://127.0.0.1:${port}`, readyUrl: `http://127.0.0.1:${port}/health`, readyTimeoutMs: 20_000 });
+    try {
+      // chrt execs the command: the pid agentload holds is the server's, not chrt's.
+      expect(readFileSync(`/proc/${server.pid}/cmdline`, "utf8").split("\0")).toContain(join(dir, "server.mjs"));
+      expect(schedulingPolicy(server.pid)).toBe(SCHED_IDLE);
+      expect(schedulingPolicy(process.pid)).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+});
