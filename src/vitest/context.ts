@@ -21,6 +21,8 @@ export interface EngineOptions {
   serverPath?: string;
   /** More llama-server arguments, after agentload's own. */
   extraArgs?: string[];
+  /** Run it in Linux's idle CPU class (chrt --idle 0): it never delays the client's wake-ups, but starves beside other busy work. Default false. */
+  idleClass?: boolean;
 }
 
 /** A server agentload does not start: any OpenAI-compatible endpoint. */

@@ -55,6 +55,7 @@ export function engineServerOptions(engine: EngineOptions = {}, onProgress?: (p:
     ...(engine.threads !== undefined ? { threads: engine.threads } : {}),
     ...(engine.serverPath !== undefined ? { serverPath: engine.serverPath } : {}),
     ...(engine.extraArgs !== undefined ? { extraArgs: engine.extraArgs } : {}),
+    ...(engine.idleClass !== undefined ? { idleClass: engine.idleClass } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { engineCommand, idleClassRunner } from "../../../src/engine/llama-server.js";
 import { startManagedServer } from "../../../src/engine/managed-server.js";
 import { freePort } from "../../../src/engine/free-port.js";
+import { engineServerOptions } from "../../../src/vitest/server.js";
 import { SCHED_IDLE, schedulingPolicy } from "../../support/sched.js";
 
 describe("engineCommand", () => {
@@ -21,6 +22,13 @@ describe("engineCommand", () => {
       command: "/usr/bin/chrt",
       args: ["--idle", "0", "/opt/llama-server", "-m", "x.gguf"],
     });
+  });
+});
+
+describe("the vitest plugin's engine options", () => {
+  it("pass idleClass on to the engine, and leave it out when not set", () => {
+    expect(engineServerOptions({ idleClass: true, slots: 2 })).toEqual({ idleClass: true, slots: 2 });
+    expect(engineServerOptions({ slots: 2 })).not.toHaveProperty("idleClass");
   });
 });
 
