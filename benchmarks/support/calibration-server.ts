@@ -6,9 +6,10 @@
 //
 // Run it with startCalibrationServer() (forks this file); as a child it reports its port over IPC.
 // Per request, the JSON body's `calibration` object says what to send (see CalibrationParams).
-import { fork, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { createServer, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
+import { idleClassRunner } from "../../src/engine/llama-server.js";
 
 export interface CalibrationParams {
   /** Content chunks to send. */
@@ -128,8 +129,14 @@ function serve(): void {
   });
 }
 
-/** Fork this file as a child process running the server. */
-export function startCalibrationServer(): Promise<CalibrationServer> {
+/**
+ * Fork this file as a child process running the server. With `idleClass` its every thread is put
+ * in Linux's idle CPU class (`chrt --all-tasks --idle --pid 0`, as `--engine-idle` does for the
+ * built-in engine), so that it never holds a core the client has just woken up for: what is left
+ * of a dispatch's lateness is then the client's own. Throws where the class cannot be had.
+ */
+export function startCalibrationServer(options: { idleClass?: boolean } = {}): Promise<CalibrationServer> {
+  const chrt = options.idleClass === true ? idleClassRunner({ platform: process.platform, path: process.env.PATH }) : null;
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--serve"], {
     // Resolved here, so the child finds tsx whatever its working directory.
     execArgv: ["--import", import.meta.resolve("tsx")],
@@ -140,6 +147,7 @@ export function startCalibrationServer(): Promise<CalibrationServer> {
     child.once("exit", (code) => reject(new Error(`calibration server exited early (code ${code})`)));
     child.once("message", (m) => {
       const { port, wallMinusMonotonicMs } = m as { port: number; wallMinusMonotonicMs: number };
+      if (chrt !== null) execFileSync(chrt, ["--all-tasks", "--idle", "--pid", "0", String(child.pid)]);
       resolve({
         baseUrl: `http://127.0.0.1:${port}/v1`,
         wallMinusMonotonicMs,
