@@ -222,7 +222,7 @@ describe("reading broken files", () => {
   });
 });
 
-describe.skipIf(!existsSync(VOCAB))(`llama.cpp's vocab GGUF (skipped: ${VOCAB} not found; set AGENTLOAD_VOCAB_GGUF)`, () => {
+describe.skipIf(!existsSync(VOCAB))(existsSync(VOCAB) ? "llama.cpp's vocab GGUF" : `llama.cpp's vocab GGUF (skipped: ${VOCAB} not found; set AGENTLOAD_VOCAB_GGUF)`, () => {
   it("reads it and writes it back byte for byte", async () => {
     const vocab = await readGguf(VOCAB);
     const tokens = requireMetadata(vocab, "tokenizer.ggml.tokens", "array");

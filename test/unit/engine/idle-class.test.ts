@@ -60,7 +60,8 @@ const chrt = process.platform === "linux" && existsSync("/proc/self/stat") ? (()
   }
 })() : null;
 
-describe.skipIf(chrt === null)("a server started through the idle-class command (skipped: needs Linux with chrt on the PATH)", () => {
+const idleTitle = "a server started through the idle-class command";
+describe.skipIf(chrt === null)(chrt === null ? `${idleTitle} (skipped: needs Linux with chrt on the PATH)` : idleTitle, () => {
   it("runs under SCHED_IDLE, with the server's own pid", async () => {
     const dir = mkdtempSync(join(tmpdir(), "agentload-idle-"));
     writeFileSync(

@@ -28,7 +28,7 @@ describe("isAllowedPiece", () => {
   });
 });
 
-describe.skipIf(!haveVocab)(`writeTinyModel (skipped: ${VOCAB} not found; set AGENTLOAD_VOCAB_GGUF)`, () => {
+describe.skipIf(!haveVocab)(haveVocab ? "writeTinyModel" : `writeTinyModel (skipped: ${VOCAB} not found; set AGENTLOAD_VOCAB_GGUF)`, () => {
   let dir: string;
   let vocab: GgufFile;
   const small = { embeddingLength: 64, blockCount: 2, headCount: 4, headCountKv: 2, feedForwardLength: 96, contextLength: 512 };

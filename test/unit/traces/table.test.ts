@@ -121,7 +121,7 @@ describe("RequestTable", () => {
     expect([...kinds].sort()).toEqual(["compaction", "report", "spawn", "turn"]);
   });
 
-  it.skipIf(!haveShared)(`holds the shared traces' requests (${sharedSkipReason})`, async () => {
+  it.skipIf(!haveShared)(haveShared ? "holds the shared traces' requests" : `holds the shared traces' requests (${sharedSkipReason})`, async () => {
     const files: string[] = [];
     const walk = (dir: string) => {
       for (const name of readdirSync(dir)) {
