@@ -233,11 +233,19 @@ export interface ParetoTail {
 
 /** The Pareto tail of the values at or above `threshold`, or null when fewer than 2 lie above it. */
 export function paretoTail(values: ArrayLike<number>, threshold: number): ParetoTail | null {
-  const tail: number[] = [];
-  for (let i = 0; i < values.length; i++) if (values[i]! >= threshold) tail.push(values[i]!);
-  if (tail.filter((v) => v > threshold).length < 2) return null;
-  const fit = fitParetoAbove(Float64Array.from(tail), threshold);
-  return { threshold, count: tail.length, alpha: (fit.spec as { alpha: number }).alpha };
+  // Counted first, then copied in order into an array of that size: no growing list of them.
+  let count = 0;
+  let above = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v >= threshold) count++;
+    if (v > threshold) above++;
+  }
+  if (above < 2) return null;
+  const tail = new Float64Array(count);
+  for (let i = 0, k = 0; i < values.length; i++) if (values[i]! >= threshold) tail[k++] = values[i]!;
+  const fit = fitParetoAbove(tail, threshold);
+  return { threshold, count, alpha: (fit.spec as { alpha: number }).alpha };
 }
 
 export interface SpikeTailFit {
