@@ -1,13 +1,18 @@
 // The analysis's per-request statistics computed over exact-size Float64Arrays sorted in place
-// (analyze.ts statsInPlace, fit.ts paretoTail), and the dispatch order without a sort when the
-// trace is in it already, give what the per-request lists gave, bit for bit: the lists are
-// rebuilt here the old way (push, copy, sort) from the requests, on traces with fractional waits
-// (whose sums depend on the order they are added in) and out-of-order dispatch times.
+// (analyze.ts statsInPlace, fit.ts paretoTail and fitSpikeTail), the dispatch order without a sort
+// when the trace is in it already, and fit's requests grouped by conversation in one Int32Array
+// (to-spec.ts byConversationOf), give what the per-request lists gave, bit for bit: the lists are
+// rebuilt here the old way (push, copy, sort, a map of lists) from the requests, on traces with
+// fractional waits (whose sums depend on the order they are added in) and out-of-order dispatch
+// times.
 import { describe, expect, it } from "vitest";
 import { rngFor } from "../../../src/stats/random.js";
 import { analyzeTrace, stats, statsInPlace } from "../../../src/traces/analyze.js";
-import { fitParetoAbove } from "../../../src/traces/fit-families.js";
-import { paretoTail } from "../../../src/traces/fit.js";
+import { fitParetoAbove, fitTruncatedParetoAbove } from "../../../src/traces/fit-families.js";
+import { fitFamilies, fitSpikeTail, paretoTail } from "../../../src/traces/fit.js";
+import { RequestTable } from "../../../src/traces/table.js";
+import { byConversationOf } from "../../../src/traces/to-spec.js";
+import { MIN_TRUNCATED_MASS } from "../../../src/workload/distributions/law.js";
 import type { Trace, TraceRequest } from "../../../src/traces/types.js";
 
 /** paretoTail as it was: the tail pushed onto a list, then copied. */
@@ -116,4 +121,40 @@ describe("statistics computed in place", () => {
       }
     });
   }
+});
+
+describe("fit's per-request lists as typed arrays", () => {
+  it("fitSpikeTail splits the values as the lists did", () => {
+    const rng = rngFor(5, "test/spike-tail");
+    // Some exactly at the threshold, which the tail takes.
+    const waits = Array.from({ length: 4000 }, () => (rng.next() < 0.05 ? 100 : rng.next() < 0.7 ? rng.next() * 100 : 100 + rng.next() ** -1.2));
+    const fit = fitSpikeTail(Float64Array.from(waits));
+    const below = waits.filter((w) => w < 100);
+    const above = waits.filter((w) => w >= 100);
+    expect(fit.spikeProbability).toBe(below.length / waits.length);
+    expect(fit.spike).toEqual(fitFamilies(below, { bounds: { max: 100 } }));
+    const max = Math.max(...waits);
+    const alpha = (fitTruncatedParetoAbove(Float64Array.from(above), 100, max, 2 * MIN_TRUNCATED_MASS).spec as { alpha: number }).alpha;
+    expect(fit.tail).toEqual({ alpha, count: above.length, max });
+    expect(fitSpikeTail(waits)).toEqual(fit);
+  });
+
+  it("byConversationOf groups positions by conversation in order of first sight, as a map of lists did", () => {
+    const trace = randomTrace(4, false);
+    const t = RequestTable.from(trace.requests);
+    const rng = rngFor(9, "test/by-conversation");
+    // Positions in any order, some conversations interleaved, some values at a "cap".
+    const later = Int32Array.from({ length: 500 }, () => Math.floor(rng.next() * t.length));
+    const raw = Float64Array.from(later, () => (rng.next() < 0.05 ? 1000 : rng.next() * 900));
+    const atCap = (x: number) => x >= 1000;
+    const lists = new Map<number, number[]>();
+    later.forEach((r, i) => {
+      if (atCap(raw[i]!)) return;
+      const c = t.conversation[r]!;
+      const list = lists.get(c);
+      if (list) list.push(i);
+      else lists.set(c, [i]);
+    });
+    expect(byConversationOf(t, later, raw, atCap).map(([c, g]) => [c, Array.from(g)])).toEqual([...lists.entries()]);
+  });
 });
