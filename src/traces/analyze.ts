@@ -241,7 +241,7 @@ function waitStats(t: RequestTable): WaitStats | null {
   if (!column) return null;
   const waits = new Float64Array(t.length);
   let n = 0;
-  for (let i = 0; i < t.length; i++) if (hasHistoryParent(t, i) && !Number.isNaN(column[i]!)) waits[n++] = column[i]!;
+  for (let i = 0; i < t.length; i++) if (t.hasHistoryParent(i) && !Number.isNaN(column[i]!)) waits[n++] = column[i]!;
   if (n === 0) return null;
   const these = waits.subarray(0, n);
   let under = 0;
@@ -260,10 +260,6 @@ function waitStats(t: RequestTable): WaitStats | null {
     shareOver10s: over / n,
     tail,
   };
-}
-
-function hasHistoryParent(t: RequestTable, i: number): boolean {
-  return t.history[i]! >= 0 || t.historyParent(i) !== null;
 }
 
 function promptStats(t: RequestTable): TraceAnalysis["prompt"] {
@@ -325,7 +321,7 @@ function prefixOverlap(trace: Trace, t: RequestTable): PrefixOverlap | null {
   // Each request is compared with its history parent; sessionless hash-id traces (Mooncake) with
   // the one sent just before it.
   let sessionless = hashed;
-  for (let i = 0; sessionless && i < t.length; i++) if (hasHistoryParent(t, i)) sessionless = false;
+  for (let i = 0; sessionless && i < t.length; i++) if (t.hasHistoryParent(i)) sessionless = false;
   const order = sessionless ? byDispatch(t) : undefined;
   let measuredBy: PrefixOverlap["measuredBy"] | null = null;
   const ratios = new Float64Array(t.length);
