@@ -300,7 +300,7 @@ class MooncakeColumns implements JsonRowReader<Trace> {
 
   /**
    * The rows' ids in trace order, made when asked for from each row's session and line (analyze
-   * asks for none): as a million strings they held 45 MB through the analysis.
+   * asks for none): as a million strings they held 34-39 MB of heap through the analysis.
    */
   private ids(order: Int32Array | null): IdMaker {
     const n = this.n;
@@ -371,8 +371,8 @@ class MooncakeColumns implements JsonRowReader<Trace> {
    * The hash id columns in trace order; in line order, the ones read. The ids stay a view of the
    * column they were read into: a copy cut to size held both at once, and put analyze's peak on
    * the million-request bench file at 669-694 MB, 584-590 MB without (the room left unused there:
-   * 21 MB). So do the other columns (`ordered`): their copies cut to size put analyze at 471-479
-   * MB and fit at 525-530 MB, 410-422 and 462-473 MB as views (3 runs each).
+   * 21 MB). So do the other columns (`ordered`): their copies cut to size put analyze at 461-468
+   * MB (2 runs) and fit at 513-518 MB (3), 401-412 and 452-462 MB as views (3 runs each).
    */
   private hashColumns(order: Int32Array | null): { start: Int32Array; values: Int32Array | Float64Array; has: Uint8Array } {
     const n = this.n;
