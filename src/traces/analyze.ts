@@ -110,7 +110,9 @@ export function stats(values: ArrayLike<number>): Stats {
 
 /**
  * stats() of values made for it, sorted in place (no copy): what the analysis collects per request
- * (waits, prompts, overlap ratios) goes straight into a Float64Array of its exact size.
+ * (waits, prompts, overlap ratios) goes straight into a Float64Array of its exact size. As growing
+ * lists, copied to be sorted, they took the Mooncake-style bench file's analysis from 391 to 564
+ * MB; 465 MB so (peak RSS between stages).
  */
 export function statsInPlace(values: Float64Array): Stats {
   return sortedStats(sortNumbers(values));
