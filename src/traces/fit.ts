@@ -233,11 +233,19 @@ export interface ParetoTail {
 
 /** The Pareto tail of the values at or above `threshold`, or null when fewer than 2 lie above it. */
 export function paretoTail(values: ArrayLike<number>, threshold: number): ParetoTail | null {
-  const tail: number[] = [];
-  for (let i = 0; i < values.length; i++) if (values[i]! >= threshold) tail.push(values[i]!);
-  if (tail.filter((v) => v > threshold).length < 2) return null;
-  const fit = fitParetoAbove(Float64Array.from(tail), threshold);
-  return { threshold, count: tail.length, alpha: (fit.spec as { alpha: number }).alpha };
+  // Counted first, then copied in order into an array of that size: no growing list of them.
+  let count = 0;
+  let above = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v >= threshold) count++;
+    if (v > threshold) above++;
+  }
+  if (above < 2) return null;
+  const tail = new Float64Array(count);
+  for (let i = 0, k = 0; i < values.length; i++) if (values[i]! >= threshold) tail[k++] = values[i]!;
+  const fit = fitParetoAbove(tail, threshold);
+  return { threshold, count, alpha: (fit.spec as { alpha: number }).alpha };
 }
 
 export interface SpikeTailFit {
@@ -264,14 +272,20 @@ export interface SpikeTailFit {
  * an agent's longest wait, benchmarks/fit-truncation.ts).
  */
 export function fitSpikeTail(values: ArrayLike<number>, threshold = 100): SpikeTailFit {
-  const below: number[] = [];
-  const tailValues: number[] = [];
+  // Both sides counted, then copied in order into arrays of their size (as paretoTail).
+  let under = 0;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (v < threshold) below.push(v);
-    else tailValues.push(v);
+    if (v < threshold) under++;
     if (v > max) max = v;
+  }
+  const below = new Float64Array(under);
+  const tailValues = new Float64Array(values.length - under);
+  for (let i = 0, b = 0, a = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < threshold) below[b++] = v;
+    else tailValues[a++] = v;
   }
   const n = below.length + tailValues.length;
   if (n === 0) throw new FitError("no values to fit");
@@ -289,7 +303,7 @@ export function fitSpikeTail(values: ArrayLike<number>, threshold = 100): SpikeT
     let alpha: number;
     try {
       // Twice the least mass truncation accepts, so rounding alpha in a written spec cannot take it below.
-      const fit = fitTruncatedParetoAbove(Float64Array.from(tailValues), threshold, max, 2 * MIN_TRUNCATED_MASS);
+      const fit = fitTruncatedParetoAbove(tailValues, threshold, max, 2 * MIN_TRUNCATED_MASS);
       alpha = (fit.spec as { alpha: number }).alpha;
     } catch (e) {
       if (!(e instanceof FitError)) throw e;
@@ -303,6 +317,6 @@ export function fitSpikeTail(values: ArrayLike<number>, threshold = 100): SpikeT
   return { spec, threshold, spikeProbability: p, spike: spikeReport, tail };
 }
 
-function median(values: number[]): number {
+function median(values: ArrayLike<number>): number {
   return percentile(sortedCopy(values), 0.5);
 }

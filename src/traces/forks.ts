@@ -68,7 +68,7 @@ export function forksAsSpawns(trace: Trace): Trace {
       const c = at[k]!;
       if (c === keep) conversation[c] = conversation[i]!;
       else {
-        conversation[c] = names.push(`${t.conversations[t.conversation[i]!]!}/fork-${t.ids[c]!}`) - 1;
+        conversation[c] = names.push(`${t.conversations[t.conversation[i]!]!}/fork-${t.id(c)}`) - 1;
         spawned.push(c);
         isSpawned[c] = 1;
       }

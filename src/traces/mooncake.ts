@@ -6,13 +6,13 @@
 // an empty prompt or no output are left out and counted: no server can be sent the one, and the
 // other is a request cut off before its first token. Read with `columns` (analyze, fit), the rows go
 // straight into a table (MooncakeColumns); else each is a request object.
-import { cutArray as cut, grownArray } from "../stats/column.js";
+import { grownArray } from "../stats/column.js";
 import { NumberHeap } from "../stats/number-heap.js";
 import { HashColumns, linkHashChains, linkRows } from "./hash-chains.js";
 import { jsonLineReader, type JsonRowReader } from "./jsonl.js";
 import { readLines, type LineReader } from "../stats/lines.js";
 import { orderedRequests } from "./order.js";
-import { Names, RequestTable, tableTrace, type NumberField } from "./table.js";
+import { Names, RequestTable, tableTrace, type IdMaker, type NumberField } from "./table.js";
 import type { Trace, TraceRequest } from "./types.js";
 import { DEFAULT_BLOCK_SIZE, hashIdsAt } from "./veeksha.js";
 import { asObject, countAt, isObject, optionalCountAt, optionalNonNegativeAt, TraceError, type JsonObject, type Where } from "./where.js";
@@ -295,8 +295,19 @@ class MooncakeColumns implements JsonRowReader<Trace> {
   }
 
   private idOf(r: number): string {
-    const s = this.session[r]!;
-    return s < 0 ? `line-${this.line[r]}` : `${this.sessions[s]}:${this.line[r]}`;
+    return rowId(this.sessions, this.session[r]!, this.line[r]!);
+  }
+
+  /**
+   * The rows' ids in trace order, made when asked for from each row's session and line (analyze
+   * asks for none): as a million strings they held 34-39 MB of heap through the analysis.
+   */
+  private ids(order: Int32Array | null): IdMaker {
+    const n = this.n;
+    const line = orderedInts(this.line, order, n);
+    const session = orderedInts(this.session, order, n);
+    const sessions = this.sessions;
+    return { length: n, id: (k) => rowId(sessions, session[k]!, line[k]!) };
   }
 
   /** The rows as the table RequestTable.from makes of the objects reader's requests, in trace order `order` (null: line order). */
@@ -304,7 +315,6 @@ class MooncakeColumns implements JsonRowReader<Trace> {
     const n = this.n;
     const rank = order ? inverse(order) : null;
     const at = (k: number) => (order ? order[k]! : k);
-    const ids: string[] = new Array(n);
     const conversation = new Int32Array(n);
     const conversations = new Names();
     // A sessionless conversation's position, by its first row.
@@ -314,7 +324,6 @@ class MooncakeColumns implements JsonRowReader<Trace> {
     let edges = 0;
     for (let k = 0; k < n; k++) {
       const r = at(k);
-      ids[k] = this.idOf(r);
       const s = this.session[r]!;
       if (s >= 0) conversation[k] = conversations.of(this.sessions[s]!);
       else {
@@ -344,7 +353,7 @@ class MooncakeColumns implements JsonRowReader<Trace> {
     };
     const hash = this.anyHash ? this.hashColumns(order) : null;
     return RequestTable.of({
-      ids,
+      ids: this.ids(order),
       conversation,
       conversations: conversations.names,
       parentStart,
@@ -362,11 +371,12 @@ class MooncakeColumns implements JsonRowReader<Trace> {
    * The hash id columns in trace order; in line order, the ones read. The ids stay a view of the
    * column they were read into: a copy cut to size held both at once, and put analyze's peak on
    * the million-request bench file at 669-694 MB, 584-590 MB without (the room left unused there:
-   * 21 MB).
+   * 21 MB). So do the other columns (`ordered`): their copies cut to size put analyze at 461-468
+   * MB (2 runs) and fit at 513-518 MB (3), 401-412 and 452-462 MB as views (3 runs each).
    */
   private hashColumns(order: Int32Array | null): { start: Int32Array; values: Int32Array | Float64Array; has: Uint8Array } {
     const n = this.n;
-    if (!order) return { start: cut(this.hashStart, n + 1), values: this.hashValues.subarray(0, this.hashes), has: cut(this.hasHash, n) };
+    if (!order) return { start: this.hashStart.subarray(0, n + 1), values: this.hashValues.subarray(0, this.hashes), has: this.hasHash.subarray(0, n) };
     const start = new Int32Array(n + 1);
     const values = this.hashValues instanceof Int32Array ? new Int32Array(this.hashes) : new Float64Array(this.hashes);
     const has = new Uint8Array(n);
@@ -421,9 +431,22 @@ function inverse(order: Int32Array): Int32Array {
 }
 
 
-/** A column's first n values, in `order` when given. */
+/** A row's id: its session's name (position s, -1: none) and line. */
+function rowId(sessions: readonly string[], s: number, line: number): string {
+  return s < 0 ? `line-${line}` : `${sessions[s]}:${line}`;
+}
+
+/** An Int32Array column's first n values, in `order` when given; in line order a view. */
+function orderedInts(a: Int32Array, order: Int32Array | null, n: number): Int32Array {
+  if (!order) return a.subarray(0, n);
+  const out = new Int32Array(n);
+  for (let k = 0; k < n; k++) out[k] = a[order[k]!]!;
+  return out;
+}
+
+/** A column's first n values, in `order` when given; in line order a view of the column read. */
 function ordered(a: Float64Array, order: Int32Array | null, n: number): Float64Array {
-  if (!order) return cut(a, n);
+  if (!order) return a.subarray(0, n);
   const out = new Float64Array(n);
   for (let k = 0; k < n; k++) out[k] = a[order[k]!]!;
   return out;

@@ -34,13 +34,30 @@ export type NumberField = (typeof NUMBER_FIELDS)[number];
  */
 const NEARBY = 1024;
 
+/**
+ * Request ids made when asked for, one at a time, instead of held as strings: a reader that
+ * names its requests by what its columns hold (Mooncake: session and line number) gives this. A
+ * million ids held as strings were 34-39 MB of heap (Mooncake-style bench file), which analyze
+ * never reads.
+ */
+export interface IdMaker {
+  readonly length: number;
+  id(i: number): string;
+}
+
+function isIdList(s: readonly string[] | IdMaker): s is readonly string[] {
+  return Array.isArray(s);
+}
+
 export class RequestTable {
   /** Positions by id (made when first asked for). */
   private map: Map<string, number> | undefined;
+  private idList: readonly string[] | undefined;
 
   constructor(
     readonly length: number,
-    readonly ids: readonly string[],
+    /** Each request's id: held, or made when asked for. */
+    private readonly idSource: readonly string[] | IdMaker,
     /** Per request: its conversation's position in `conversations`. */
     readonly conversation: Int32Array,
     /** Conversation ids in order of their first request. */
@@ -74,6 +91,24 @@ export class RequestTable {
     private readonly historyOutside: ReadonlyMap<number, string>,
   ) {}
 
+  /** Request i's id. */
+  id(i: number): string {
+    const s = this.idSource;
+    return isIdList(s) ? s[i]! : s.id(i);
+  }
+
+  /** Every request's id, in order (made as strings, once, when the table has an IdMaker). */
+  get ids(): readonly string[] {
+    const s = this.idSource;
+    if (isIdList(s)) return s;
+    if (!this.idList) {
+      const list: string[] = new Array(this.length);
+      for (let i = 0; i < this.length; i++) list[i] = s.id(i);
+      this.idList = list;
+    }
+    return this.idList;
+  }
+
   /** A number column, or null when no request gives it. */
   column(field: NumberField): Float64Array | null {
     return this.numbers[field];
@@ -82,7 +117,7 @@ export class RequestTable {
   get index(): Map<string, number> {
     if (!this.map) {
       this.map = new Map();
-      for (let i = 0; i < this.length; i++) this.map.set(this.ids[i]!, i);
+      for (let i = 0; i < this.length; i++) this.map.set(this.id(i), i);
     }
     return this.map;
   }
@@ -96,7 +131,7 @@ export class RequestTable {
   /** Id of request i's history parent, or null. */
   historyParent(i: number): string | null {
     const h = this.history[i]!;
-    return h >= 0 ? this.ids[h]! : (this.historyOutside.get(i) ?? null);
+    return h >= 0 ? this.id(h) : (this.historyOutside.get(i) ?? null);
   }
 
   /** Position of request i's history parent, -1 for none (or one not in the trace). */
@@ -122,7 +157,7 @@ export class RequestTable {
     }
     return new RequestTable(
       this.length,
-      this.ids,
+      this.idSource,
       conversation,
       conversations,
       this.parentStart,
@@ -158,9 +193,9 @@ export class RequestTable {
   /** Request i as an object, as a reader makes it (optional fields only when given). */
   request(i: number): TraceRequest {
     const parents: TraceRequest["parents"] = [];
-    for (let k = this.parentStart[i]!; k < this.parentStart[i + 1]!; k++) parents.push({ from: this.ids[this.parentIndex[k]!]!, type: EDGE_TYPES[this.parentType[k]!]! });
+    for (let k = this.parentStart[i]!; k < this.parentStart[i + 1]!; k++) parents.push({ from: this.id(this.parentIndex[k]!), type: EDGE_TYPES[this.parentType[k]!]! });
     const r: TraceRequest = {
-      id: this.ids[i]!,
+      id: this.id(i),
       conversation: this.conversations[this.conversation[i]!]!,
       parents,
       historyParent: this.historyParent(i),
@@ -196,7 +231,7 @@ export class RequestTable {
    * no request has are null, and the fields a reader of that kind never gives are left out.
    */
   static of(c: {
-    ids: readonly string[];
+    ids: readonly string[] | IdMaker;
     conversation: Int32Array;
     conversations: readonly string[];
     parentStart: Int32Array;

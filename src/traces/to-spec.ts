@@ -70,8 +70,37 @@ interface Fitter {
   options: FitSpecOptions;
 }
 
+/**
+ * Values of one quantity: a list, or a Float64Array of the size counted first for what a
+ * conversation's requests give one each (outputs, waits, fresh input); on the million-request
+ * Mooncake-style bench file the lists and their copies put fit's peak at 571 MB, 518 MB so (one
+ * run each with process.memoryUsage() between stages).
+ */
+type Values = readonly number[] | Float64Array;
+
+/**
+ * f of each value, into a Float64Array by a loop: Float64Array.from(values, f) first lists every
+ * value on the heap (69 MB a million, measured with --expose-gc), and a typed array's map 17 MB.
+ */
+function mapValues(values: ArrayLike<number>, f: (x: number, i: number) => number): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = f(values[i]!, i);
+  return out;
+}
+
+function someBelow(values: Values, floor: number): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i]! < floor) return true;
+  return false;
+}
+
+/** Do all the values equal the first? */
+function allSame(values: Values): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  return true;
+}
+
 /** A distribution for whole-number values: fixed, resampled, or the best family by AIC. */
-function distributionFor(f: Fitter, agent: string, quantity: string, values: number[]): DistributionSpec | undefined {
+function distributionFor(f: Fitter, agent: string, quantity: string, values: Values): DistributionSpec | undefined {
   if (values.length === 0) return undefined;
   const record = (spec: DistributionSpec, method: string, extra: Partial<QuantityFit> = {}) => {
     f.quantities.push({ agent, quantity, values: values.length, spec, method, ...extra });
@@ -79,10 +108,11 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: num
   };
   // Output starts at 1 token, since a request cannot ask for none: smaller values count as 1.
   const floor = quantity === "output" ? 1 : undefined;
-  // Not copied without a floor: on a million requests each copy was 8 MB more of fit's peak.
-  const samples = floor === undefined ? values : values.map((v) => Math.max(floor, v));
-  if (samples.every((v) => v === samples[0])) return record(samples[0]!, "fixed");
-  if (values.length < MIN_VALUES_TO_FIT) return record({ type: "empirical", samples }, "empirical");
+  // Not copied without a floor, nor when no value is below it: on a million requests each copy
+  // was 8 MB more of fit's peak.
+  const samples = floor === undefined || !someBelow(values, floor) ? values : mapValues(values, (v) => Math.max(floor, v));
+  if (allSame(samples)) return record(samples[0]!, "fixed");
+  if (values.length < MIN_VALUES_TO_FIT) return record({ type: "empirical", samples: Array.from(samples) }, "empirical");
   // Every family is truncated to the values fitted (from the floor up, when there is one).
   // Each family's parameters re-estimated for the truncated law (fit-truncated.ts).
   const options: { crop?: number; families?: readonly Family[]; floor?: number; reestimate: boolean } = { reestimate: true };
@@ -93,7 +123,8 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: num
   if (cap) {
     // A limit the trace's producer applied (OpenClaw cuts a tool result at 50,000 tokens): an atom
     // at the cap, the family fitted to the values below it.
-    const below = samples.filter((v) => v < cap.lowest);
+    const below: number[] = [];
+    for (let i = 0; i < samples.length; i++) if (samples[i]! < cap.lowest) below.push(samples[i]!);
     const report = fitFamilies(below, options);
     const best = report.fits[0];
     const tail: DistributionSpec = best ? best.spec : { type: "empirical", samples: below };
@@ -102,7 +133,7 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: num
   }
   const report = fitFamilies(values, options);
   const best = report.fits[0];
-  if (!best) return record({ type: "empirical", samples }, "empirical", { report });
+  if (!best) return record({ type: "empirical", samples: Array.from(samples) }, "empirical", { report });
   return record(rounded(best.spec), best.family, { report });
 }
 
@@ -117,17 +148,17 @@ const MIN_AT_CAP = 3;
  * trace 6 of 538 turns add 49,995-50,000 tokens (tool results cut at 50,000), 30% of all fresh
  * input, and without the atom its fitted prompts came out 0.60x the trace's at p90.
  */
-export function capOf(values: readonly number[]): { value: number; lowest: number; count: number } | undefined {
+export function capOf(values: Values): { value: number; lowest: number; count: number } | undefined {
   let max = -Infinity;
-  for (const v of values) if (v > max) max = v;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
   if (!(max > 0)) return undefined;
   const lowest = max * (1 - CAP_TOLERANCE);
   let count = 0;
-  for (const v of values) if (v >= lowest) count++;
+  for (let i = 0; i < values.length; i++) if (values[i]! >= lowest) count++;
   if (count < MIN_AT_CAP) return undefined;
   // The family below the cap needs values to fit: as many distinct ones as any fit needs values.
   const below = new Set<number>();
-  for (const v of values) if (v < lowest) below.add(v);
+  for (let i = 0; i < values.length; i++) if (values[i]! < lowest) below.add(values[i]!);
   if (below.size < MIN_VALUES_TO_FIT) return undefined;
   return { value: max, lowest, count };
 }
@@ -155,9 +186,9 @@ function countDistribution(f: Fitter, agent: string, quantity: string, values: n
   return spec;
 }
 
-function waitsFor(f: Fitter, agent: string, waits: number[]): DistributionSpec | undefined {
+function waitsFor(f: Fitter, agent: string, waits: Values): DistributionSpec | undefined {
   if (waits.length === 0) return undefined;
-  if (waits.every((w) => w === waits[0])) {
+  if (allSame(waits)) {
     f.quantities.push({ agent, quantity: "waitMs", values: waits.length, spec: waits[0]!, method: "fixed" });
     return waits[0]!;
   }
@@ -241,16 +272,31 @@ function agentFor(f: Fitter, group: Group, t: RequestTable, blockSize: number | 
   const scaffold = scaffoldEstimate(t, roots, blockSize);
   const turns = countDistribution(f, name, "turns", group.conversations.map((c) => c.length)) ?? 1;
   const task = distributionFor(f, name, "taskTokens", roots.map((i) => Math.max(0, t.fresh[i]! - scaffold)));
-  const later: number[] = [];
-  const outputs: number[] = [];
-  const waits: number[] = [];
+  let requests = 0;
+  let laterCount = 0;
+  let waitCount = 0;
   const wait = t.column("waitAfterReadyMs");
   for (const c of group.conversations) {
+    requests += c.length;
     for (const i of c) {
-      outputs.push(t.output[i]!);
       if (!t.hasHistoryParent(i)) continue;
-      if (edgesOfType(t, i, RESULT) === 0) later.push(i);
-      if (wait && !Number.isNaN(wait[i]!)) waits.push(wait[i]!);
+      if (edgesOfType(t, i, RESULT) === 0) laterCount++;
+      if (wait && !Number.isNaN(wait[i]!)) waitCount++;
+    }
+  }
+  // Counted above, filled here: each list a typed array of its size.
+  const later = new Int32Array(laterCount);
+  const outputs = new Float64Array(requests);
+  const waits = new Float64Array(waitCount);
+  let l = 0;
+  let o = 0;
+  let w = 0;
+  for (const c of group.conversations) {
+    for (const i of c) {
+      outputs[o++] = t.output[i]!;
+      if (!t.hasHistoryParent(i)) continue;
+      if (edgesOfType(t, i, RESULT) === 0) later[l++] = i;
+      if (wait && !Number.isNaN(wait[i]!)) waits[w++] = wait[i]!;
     }
   }
   const spread = freshSpread(t, later, new Map(group.conversations.map((c) => [t.conversation[c[0]!]!, c.length])));
@@ -348,7 +394,7 @@ interface FreshSpread {
   sigma: number;
   /** freshInputByTurns: log mean size = exponent * log(turns / referenceTurns) + the chain's own factor. */
   byTurns?: { exponent: number; referenceTurns: number; minTurns: number; maxTurns: number };
-  values: number[];
+  values: Values;
 }
 
 /**
@@ -365,22 +411,14 @@ interface FreshSpread {
  * requests or more, 123 in shorter ones; with the spread alone the fitted chains had 202 and 187,
  * and the long ones' prompts came out 0.68x the trace's at p90.
  */
-function freshSpread(t: RequestTable, later: readonly number[], turnsOf: ReadonlyMap<number, number>): FreshSpread {
-  const raw = later.map((i) => addedTokens(t, i));
+function freshSpread(t: RequestTable, later: Int32Array, turnsOf: ReadonlyMap<number, number>): FreshSpread {
+  const raw = mapValues(later, (i) => addedTokens(t, i));
   // Values at a cap are the producer's limit, not the conversation's scale: left out of the
   // spread and kept as they are (the generator leaves a draw at the cap alone too).
   const cap = capOf(raw);
   const atCap = (x: number) => cap !== undefined && x >= cap.lowest;
-  const byConversation = new Map<number, number[]>();
-  later.forEach((r, i) => {
-    if (atCap(raw[i]!)) return;
-    const c = t.conversation[r]!;
-    const list = byConversation.get(c);
-    if (list) list.push(i);
-    else byConversation.set(c, [i]);
-  });
-  const log = Float64Array.from(raw, (x) => Math.log(Math.max(1, x)));
-  const groups = [...byConversation.entries()].filter(([, g]) => g.length >= 2);
+  const groups = byConversationOf(t, later, raw, atCap).filter(([, g]) => g.length >= 2);
+  const log = mapValues(raw, (x) => Math.log(Math.max(1, x)));
   if (groups.length < MIN_CONVERSATIONS_FOR_SPREAD) return { sigma: 0, values: raw };
   const stats = groups.map(([conversation, g]) => {
     const m = g.reduce((s, i) => s + log[i]!, 0) / g.length;
@@ -420,7 +458,7 @@ function freshSpread(t: RequestTable, later: readonly number[], turnsOf: Readonl
   }
   const out: FreshSpread = {
     sigma,
-    values: raw.map((x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / factor[i]!))))),
+    values: mapValues(raw, (x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / factor[i]!))))),
   };
   if (slope !== 0) {
     const lengths = stats.map((c) => Math.round(Math.exp(c.x)));
@@ -428,6 +466,33 @@ function freshSpread(t: RequestTable, later: readonly number[], turnsOf: Readonl
     out.byTurns = { exponent: slope, referenceTurns: Math.exp(center), minTurns, maxTurns };
   }
   return out;
+}
+
+/**
+ * The positions in `later` of each conversation's requests (those not at the cap), conversations
+ * in order of their first: counted, then filled into one Int32Array, one view each. A map of a
+ * list per conversation held a million numbers in 52,045 growing lists on the Mooncake-style
+ * bench file.
+ */
+export function byConversationOf(t: RequestTable, later: Int32Array, raw: Float64Array, atCap: (x: number) => boolean): [number, Int32Array][] {
+  const rank = new Int32Array(t.conversations.length).fill(-1);
+  const sizes: number[] = [];
+  const names: number[] = [];
+  for (let i = 0; i < later.length; i++) {
+    if (atCap(raw[i]!)) continue;
+    const c = t.conversation[later[i]!]!;
+    if (rank[c]! < 0) {
+      rank[c] = sizes.push(0) - 1;
+      names.push(c);
+    }
+    sizes[rank[c]!]!++;
+  }
+  const start = new Int32Array(sizes.length + 1);
+  for (let k = 0; k < sizes.length; k++) start[k + 1] = start[k]! + sizes[k]!;
+  const members = new Int32Array(start[sizes.length]!);
+  const filled = start.slice(0, sizes.length);
+  for (let i = 0; i < later.length; i++) if (!atCap(raw[i]!)) members[filled[rank[t.conversation[later[i]!]!]!]!++] = i;
+  return names.map((c, k) => [c, members.subarray(start[k]!, start[k + 1]!)]);
 }
 
 /**

@@ -194,6 +194,36 @@ describe("RequestTable", () => {
     expect(() => table.withConversations(Int32Array.of(0), ["c"], Uint8Array.of(0))).toThrow("another length");
   });
 
+  it("makes its ids when asked for from an IdMaker, the same as held ones", () => {
+    const columns = (ids: Parameters<typeof RequestTable.of>[0]["ids"]) =>
+      RequestTable.of({
+        ids,
+        conversation: Int32Array.of(0, 0, 1),
+        conversations: ["c", "d"],
+        parentStart: Int32Array.of(0, 0, 1, 1),
+        parentIndex: Int32Array.of(0),
+        parentType: Uint8Array.of(0),
+        history: Int32Array.of(-1, 0, -1),
+        fresh: Float64Array.of(5, 3, 4),
+        output: Float64Array.of(2, 1, 7),
+        numbers: { promptTokens: null, cachedTokens: null, scaffoldTokens: null, replyTokens: null, sharedPrefixTokens: null, dispatchedMs: null, respondedMs: null, waitAfterReadyMs: null },
+      });
+    const asked: number[] = [];
+    const made = columns({ length: 3, id: (i) => (asked.push(i), `r${i}`) });
+    const held = columns(["r0", "r1", "r2"]);
+    expect(made.id(2)).toBe("r2");
+    expect(made.historyParent(1)).toBe("r0");
+    expect(made.requests()).toEqual(held.requests());
+    expect(made.index).toEqual(held.index);
+    expect(made.withConversations(Int32Array.of(0, 1, 1), ["c", "e"], Uint8Array.of(1)).requests()).toEqual(held.withConversations(Int32Array.of(0, 1, 1), ["c", "e"], Uint8Array.of(1)).requests());
+    // Made one at a time until the whole list is asked for, then once.
+    expect(asked.length).toBeGreaterThan(0);
+    const before = asked.length;
+    expect(made.ids).toEqual(["r0", "r1", "r2"]);
+    expect(made.ids).toBe(made.ids);
+    expect(asked.length).toBe(before + 3);
+  });
+
   it("leaves out the columns no request has, and gives hash ids as views", () => {
     const table = RequestTable.from([
       { id: "a", conversation: "a", parents: [], historyParent: null, freshInputTokens: 3, outputTokens: 2 },
