@@ -1,6 +1,7 @@
 // Small shared pieces for subcommands: the command signature, a usage error, and
 // node:util's parseArgs wrapped so that unknown flags become a CliError.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { idleClassRunner } from "../engine/llama-server.js";
 
 /** A subcommand: gets the arguments after its name, returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -42,4 +43,19 @@ export function positiveFlag(name: string, value: string | undefined): number | 
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} expects a number > 0, got '${value}'`);
   return n;
+}
+
+/**
+ * A flag asking for the built-in engine in Linux's idle CPU class (`--engine-idle`, `engine start
+ * --idle`): whether it was given, checked before anything starts; where the class cannot be had
+ * (not Linux, no chrt) a usage error naming the flag and why.
+ */
+export function idleClassFlag(name: string, value: boolean | undefined): boolean {
+  if (value !== true) return false;
+  try {
+    idleClassRunner({ platform: process.platform, path: process.env.PATH });
+  } catch (e) {
+    throw new CliError(`--${name}: ${(e as Error).message}`);
+  }
+  return true;
 }

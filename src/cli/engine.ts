@@ -2,7 +2,7 @@
 import { ensureLlamaBuild } from "../engine/llama-build.js";
 import { startLlamaServer } from "../engine/llama-server.js";
 import { ensureTinyModel } from "../engine/model.js";
-import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { CliError, idleClassFlag, intFlag, parseFlags, type Command } from "./args.js";
 import { buildProgressPrinter } from "../engine/build-progress.js";
 
 const HELP = `usage: agentload engine <install | start> [options]
@@ -66,7 +66,7 @@ export const engineCommand: Command = async (argv) => {
       ...(values.port ? { port: intFlag("port", values.port, 0) } : {}),
       ...(values.model ? { modelPath: values.model } : {}),
       ...(values.verbose ? { onLog: (l: string) => console.error(l) } : {}),
-      idleClass: values.idle === true,
+      idleClass: idleClassFlag("idle", values.idle),
       onProgress,
     });
     console.log(`llama-server ready: ${server.apiUrl}  model: ${server.model}  slots: ${server.slots}  prefix cache: ${server.prefixCache ? "on" : "off"}${server.idleClass ? "  CPU class: idle" : ""}`);

@@ -16,7 +16,7 @@ import { detectFormat } from "../traces/detect.js";
 import { readTraceArg, TRACE_FLAGS, TRACE_FLAGS_HELP } from "./trace-arg.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
+import { CliError, idleClassFlag, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { DEFAULT_CACHE_BLOCK_TOKENS, type IdealCacheOptions } from "../metrics/cache-attribution.js";
 import { apiKeyOf, checkOutDir, checkServerUrl, parseHeaders } from "./run-checks.js";
 import { liveProgress } from "./live-progress.js";
@@ -215,7 +215,7 @@ export const runCommand: Command = async (argv) => {
         engine = await startLlamaServer({
           prefixCache: !values["no-prefix-cache"],
           slots: intFlag("slots", values.slots, 4),
-          idleClass: values["engine-idle"] === true,
+          idleClass: idleClassFlag("engine-idle", values["engine-idle"]),
           onProgress: buildProgressPrinter(),
         });
       }

@@ -13,7 +13,7 @@ import { loadText, offeredWarnings, outcomeLines, pointRows } from "../search/ta
 import { applyOverrides } from "../workload/overrides.js";
 import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
-import { CliError, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
+import { CliError, idleClassFlag, intFlag, parseFlags, positiveFlag, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
 import { idealCacheFlags } from "./run.js";
 import { cacheResetPrinter, IDEAL_CACHE_HELP, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile } from "./point-runner.js";
@@ -132,7 +132,7 @@ export const searchCommand: Command = async (argv) => {
     forced: (label) => `second ${label}: quitting now (search.json keeps every point that finished)`,
   });
 
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, engineIdle: values["engine-idle"] === true, onCacheReset: cacheResetPrinter(), idealCache });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineOptions, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(positionals[0]!)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, engineIdle: idleClassFlag("engine-idle", values["engine-idle"]), onCacheReset: cacheResetPrinter(), idealCache });
   const builtIn = runner.builtIn;
 
   const points: CapacityPoint<PointFigures>[] = [];

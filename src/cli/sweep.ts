@@ -10,7 +10,7 @@ import { dimensionsOfBlock, parseSetFlag, splitEngine, sweepPoints, sweepRows, s
 import { applyOverrides, type SpecOverrides } from "../workload/overrides.js";
 import { formatProblem, SpecError } from "../workload/spec-errors.js";
 import type { ResolvedWorkloadSpec } from "../workload/spec.js";
-import { CliError, intFlag, parseFlags, type Command } from "./args.js";
+import { CliError, idleClassFlag, intFlag, parseFlags, type Command } from "./args.js";
 import { catchInterrupts } from "./interrupts.js";
 import { idealCacheFlags } from "./run.js";
 import { cacheResetPrinter, IDEAL_CACHE_HELP, POINT_FLAGS, pointFailureExit, PointRunner, pointsFolder, writePointsFile, type EngineChoice } from "./point-runner.js";
@@ -123,7 +123,7 @@ export const sweepCommand: Command = async (argv) => {
     return { point: p, spec: { ...named, name: `${spec.name} ${p.label}` }, engine: { ...engineDefault, ...split.engine } };
   });
   const controller = new AbortController();
-  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, engineIdle: values["engine-idle"] === true, onCacheReset: cacheResetPrinter(), idealCache });
+  const runner = new PointRunner({ url: values.url, model: values.model, apiKey, headers, request: spec.request, engine: engineDefault, server: spec.server && values.url === undefined ? serverLaunch(spec.server, dirname(file)) : undefined, signal: controller.signal, resetCache: values["reset-cache"] ?? false, engineIdle: idleClassFlag("engine-idle", values["engine-idle"]), onCacheReset: cacheResetPrinter(), idealCache });
   if (!runner.builtIn && dimensions.some((d) => d.path.startsWith("engine."))) {
     const against = runner.managed ? `the spec's server command ${spec.server!.command}` : (values.url ?? spec.request.baseUrl);
     throw new CliError(`${dimensions.find((d) => d.path.startsWith("engine."))!.path} varies the built-in engine; this sweep runs against ${against}`);

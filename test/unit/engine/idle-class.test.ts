@@ -10,6 +10,7 @@ import { engineCommand, idleClassRunner } from "../../../src/engine/llama-server
 import { startManagedServer } from "../../../src/engine/managed-server.js";
 import { freePort } from "../../../src/engine/free-port.js";
 import { engineServerOptions } from "../../../src/vitest/server.js";
+import { CliError, idleClassFlag } from "../../../src/cli/args.js";
 import { SCHED_IDLE, schedulingPolicy } from "../../support/sched.js";
 
 describe("engineCommand", () => {
@@ -29,6 +30,20 @@ describe("the vitest plugin's engine options", () => {
   it("pass idleClass on to the engine, and leave it out when not set", () => {
     expect(engineServerOptions({ idleClass: true, slots: 2 })).toEqual({ idleClass: true, slots: 2 });
     expect(engineServerOptions({ slots: 2 })).not.toHaveProperty("idleClass");
+  });
+});
+
+describe("idleClassFlag (the CLI's --engine-idle, engine start --idle)", () => {
+  it("is false when not given, and a usage error naming the flag where the class cannot be had", () => {
+    expect(idleClassFlag("engine-idle", undefined)).toBe(false);
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), "agentload-no-chrt-"));
+    try {
+      expect(() => idleClassFlag("engine-idle", true)).toThrow(CliError);
+      expect(() => idleClassFlag("engine-idle", true)).toThrow(/^--engine-idle: the engine's idle CPU class (needs chrt|is Linux's SCHED_IDLE)/);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
 
