@@ -3,8 +3,14 @@
 // first, then the server first) and toMatchBaseline judges them pair by pair. Three pairs, not
 // two: with two, Student's t has 1 degree of freedom (12.7 at 95%), and a 2x slower server with
 // TTFC p50 87 ms against 45 passed on a noisy day because the interval reached below +10%. The project's engine
-// is the baseline, a second engine the server under test: unchanged it passes; slowed 2x (SIGSTOP
-// for half of every 10 ms) it fails "across 3 interleaved pairs of runs". Then both sides as
+// is the baseline. Unchanged, the server under test is that same engine, and it passes; a second
+// engine slowed 2x (SIGSTOP for half of every 10 ms) fails "across 3 interleaved pairs of runs".
+// Unchanged is not a second engine process: two llama-server processes of one build differ by
+// 10-19% from each other for as long as they run (README, "Measured here": 3 of 20 false alarms
+// with two engines started once), which a 10% minimum effect cannot tell from a regression; on
+// 2026-12-07 this test failed in CI that way (E2E p90 +13% in all 3 pairs). That limit is measured
+// by `npm run bench:regression`, not asserted here. Restarting both sides before each pair (the
+// next describe) puts that difference between the pairs, where the interval sees it. Then both sides as
 // built-in engines run from given llama-server binaries (an engine repo's main and pull-request
 // builds), which agentload starts afresh before each pair: each side serves from 2 processes.
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +28,7 @@ const fixture = fileURLToPath(new URL("../../fixtures/vitest-regression", import
 const out = mkdtempSync(join(tmpdir(), "agentload-baseline-"));
 const CASE = "coding agent &gt; latency matches the baseline server";
 
-async function runFixture(label: string, server: LlamaServer): Promise<string> {
+async function runFixture(label: string, server: { apiUrl: string }): Promise<string> {
   const env = { AGENTLOAD_FIXTURE_URL: server.apiUrl, AGENTLOAD_FIXTURE_BASELINE_URL: engine.apiUrl, AGENTLOAD_FIXTURE_OUTPUT: join(out, label), AGENTLOAD_FIXTURE_REPEATS: "3" };
   return (await runVitestFixture({ root: fixture, env, junit: join(out, `${label}.xml`), cacheDir: join(out, "vite-cache"), testCase: CASE })).testcase;
 }
@@ -36,8 +42,8 @@ describe("a workload against a baseline server, runs interleaved", () => {
     await server?.stop();
   });
 
-  test("runs both sides in alternating order; unchanged passes, a 2x slower server fails pair by pair", async () => {
-    expect(await runFixture("unchanged", server)).not.toContain("<failure");
+  test("runs both sides in alternating order; the unchanged server passes, a 2x slower one fails pair by pair", async () => {
+    expect(await runFixture("unchanged", engine)).not.toContain("<failure");
     // Six run folders: three of the baseline's, three of the server's (the same spec name).
     expect(readdirSync(join(out, "unchanged", "runs"))).toHaveLength(6);
 
