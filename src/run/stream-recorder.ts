@@ -51,6 +51,8 @@ export class StreamRecorder implements SseHandlers {
   readonly obs: StreamObservation = { dispatchedAt: 0, chunkAt: [], text: "", countedChunks: 0 };
   /** Called once when the recorder gives up on the stream (the transport should stop reading). */
   onStop: (() => void) | undefined;
+  /** Its place in the client's list of requests in flight under one abort signal (client.ts); -1 in none. */
+  inFlightSlot = -1;
 
   // The recorder is its decoder's handler: no closures per request (they would be traced by the
   // garbage collector for as long as the stream is open).
