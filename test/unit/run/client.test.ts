@@ -11,6 +11,7 @@ import {
   usageChunk,
   type FaultScript,
   type FaultServer,
+  type ReceivedRequest,
 } from "../../support/fault-server.js";
 
 const KEY = "sk-test-0123456789-secret";
@@ -200,6 +201,30 @@ describe("StreamRecorder", () => {
 // client picks fetch there (and on Deno), so only fetch is tested on those runtimes.
 const onNode = !("Bun" in globalThis) && !("Deno" in globalThis);
 const transports = onNode ? (["undici", "fetch"] as const) : (["fetch"] as const);
+
+describe.runIf(onNode)("the undici transport", () => {
+  it("the recorder lets go of its feed once a response is over, ended or failed", async () => {
+    // A dead recorder the collector had promoted kept its feed, and with it undici's request and
+    // raw headers, alive through young collections: see ResponseFeed in transport-undici.ts.
+    const { createUndiciTransport } = await import("../../../src/run/transport-undici.js");
+    const server = await startFaultServer();
+    const t = createUndiciTransport({ origin: new URL(server.baseUrl).origin, connections: 4, connectMs: 5000 });
+    try {
+      const path = new URL(`${server.baseUrl}/chat/completions`).pathname;
+      const req = { url: `${server.baseUrl}/chat/completions`, path, headers: { "content-type": "application/json" }, body: JSON.stringify(buildRequestBody(chat())) };
+      for (const script of [normalStream({ tokens: ["a", "b"] }), { steps: [{ event: chatChunk({ content: "a" }) }, { reset: true }] } as FaultScript]) {
+        server.enqueue(script);
+        const rec = new StreamRecorder();
+        await t.stream(req, rec);
+        expect(rec.onStop, "the recorder no longer points at its feed").toBeUndefined();
+        expect(rec.result().text).toBe(rec.result().error ? "a" : "ab");
+      }
+    } finally {
+      await t.close();
+      await server.close();
+    }
+  });
+});
 
 describe.each(transports)("client over %s", (transport) => {
   let server: FaultServer;
@@ -619,6 +644,26 @@ describe.each(transports)("client over %s", (transport) => {
     } finally {
       process.off("warning", onWarning);
     }
+  });
+
+  it("stops only the requests still in flight when a shared signal aborts, after others ended", async () => {
+    // The client keeps the requests of a signal in an array with each one's slot: the ones that
+    // ended were taken out (the last moved into their slot), and an abort must still reach every
+    // one left.
+    const ctl = new AbortController();
+    const names = Array.from({ length: 12 }, (_, i) => (i % 3 === 1 ? `end-${i}` : `hang-${i}`));
+    const byContent = (req: ReceivedRequest): FaultScript => {
+      const name = names.find((n) => req.body.includes(`"${n}"`))!;
+      return name.startsWith("end") ? normalStream({ tokens: ["done"] }) : { steps: [{ event: chatChunk({ content: "a" }) }, { mark: name }, { hang: true }] };
+    };
+    for (let i = 0; i < names.length; i++) server.enqueue(byContent);
+    const pending = names.map((n) => client.send(chat(n), ctl.signal));
+    const ended = await Promise.all(pending.filter((_, i) => names[i]!.startsWith("end")));
+    expect(ended.map((o) => o.error)).toEqual(Array(4).fill(undefined));
+    await Promise.all(names.filter((n) => n.startsWith("hang")).map((n) => server.reached(n)));
+    ctl.abort();
+    const left = await Promise.all(pending.filter((_, i) => names[i]!.startsWith("hang")));
+    expect(left.map((o) => o.error?.kind)).toEqual(Array(8).fill("aborted"));
   });
 
   it("does not send a request whose signal is already aborted", async () => {
