@@ -29,6 +29,7 @@ import { writeHtmlReport } from "./html-report.js";
 import { idealCacheOfFolder } from "./ideal-cache.js";
 import type { IdealCacheOptions } from "../metrics/cache-attribution.js";
 import { runSession, type NodeStart } from "./session-runner.js";
+import { PreciseWaker } from "./precise-waker.js";
 import { TimerQueue } from "./timer-queue.js";
 import { trafficRunner } from "./traffic/index.js";
 import { sessionIndexOf, shardSessionCount, type Shard } from "./shard.js";
@@ -130,6 +131,11 @@ export interface RunOptions {
   /** Stop dispatching when aborted (Ctrl-C); in-flight requests get graceMs to finish. */
   signal?: AbortSignal;
   graceMs?: number;
+  /**
+   * Wake the dispatcher through a worker thread (precise-waker.ts) rather than on setTimeout's
+   * whole milliseconds alone. Default true; false keeps to setTimeout.
+   */
+  preciseWake?: boolean;
   /** Called after every request with the record, for live progress. */
   onRecord?: (record: RequestRecord, progress: RunProgress) => void;
   /** One-line notes about set-up (tokenizer picked, overhead measured). */
@@ -262,6 +268,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   const aggregator = { slo: objectives, catalogue };
   const recorder = createRecorder({ path: folder.path("records.jsonl"), aggregator, now, onRecord: opts.onRecord });
   const timers = new TimerQueue(now);
+  // Dispatches on time to the tenth of a millisecond where a worker thread can be had (precise-waker.ts).
+  if (opts.preciseWake !== false) timers.useWaker(await PreciseWaker.start(() => timers.wake()));
   const t0 = recorder.startClock(TRAFFIC_LEAD_MS);
   // The client's own soundness: how busy it was, and the load it offered against the target.
   const cpu = startCpuSampler({ now, watcher: recorder.stallWatcher });
@@ -339,6 +347,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
   } finally {
     clientCpu = recorder.markStalls(cpu.stop());
     control.dispose();
+    timers.close();
     recorder.close();
     await client.close();
   }

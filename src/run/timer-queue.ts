@@ -3,6 +3,9 @@
 // half a millisecond run at once instead of waiting for a timer tick; long sleeps wake early.
 // Background work the run must do anyway (counting a reply's tokens on the server, generating
 // the next session) waits in whenIdle until no dispatch is due soon, so it does not hold one up.
+// With a precise waker (precise-waker.ts, given by the run) a wait of up to 30 ms ends on the
+// waker's wake-up instead of setTimeout's whole milliseconds; a setTimeout stays armed beside it,
+// a little later, in case the waker is late or gone, and it keeps the event loop alive.
 
 // setImmediate where the runtime has it (Node, Bun); a zero timeout elsewhere.
 const runSoon: (fn: () => void) => void =
@@ -16,6 +19,13 @@ const WAKE_EARLY_BEYOND_MS = 30;
  * entry further away sleeps in steps of this; `fire` finds nothing due and arms again.
  */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** The setTimeout beside a precise wake-up fires this much after it. */
+const BACKSTOP_MS = 2;
+/**
+ * A precise wake-up that finds the first entry further away than this was woken on a clock that
+ * disagrees with ours: the queue stops using the waker (setTimeout only) rather than spin.
+ */
+const EARLY_WAKE_MS = 1;
 /**
  * Idle means no entry due within this many ms: a reply count sent to llama-server beside the
  * engine took 2 to 4 ms inside writev (strace), while the engine's HTTP thread held the core.
@@ -30,6 +40,15 @@ interface Entry {
   fn: () => void;
 }
 
+/** What the queue needs of a precise waker (PreciseWaker; tests give their own). */
+export interface Waker {
+  /** Wake (call the queue's wake()) at `at`, on the queue's clock; replaces the wake armed before. */
+  arm(at: number): void;
+  disarm(): void;
+  close(): void;
+  readonly isClosed: boolean;
+}
+
 export class TimerQueue {
   private heap: Entry[] = [];
   private seq = 0;
@@ -39,8 +58,35 @@ export class TimerQueue {
   private idle: { fn: () => void; by: number }[] = [];
   private idleCheckPending = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private waker: Waker | undefined;
+  /** The precise wake-up armed is for timerAt. */
+  private wakerArmed = false;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** Ends waits of up to 30 ms on this waker's wake-ups from now on (see the file comment). */
+  useWaker(waker: Waker | undefined): void {
+    this.waker = waker;
+    this.arm();
+  }
+
+  /** The waker's wake-up: run what is due. */
+  wake(): void {
+    if (!this.wakerArmed) return;
+    this.wakerArmed = false;
+    const first = this.heap[0];
+    if (first && first.at - this.now() > EARLY_WAKE_MS) {
+      this.dropWaker();
+      this.rearm();
+      return;
+    }
+    this.fire();
+  }
+
+  /** Stops the waker, if any (the run ends). Entries still pending keep to setTimeout. */
+  close(): void {
+    this.dropWaker();
+  }
 
   get size(): number {
     return this.heap.length;
@@ -64,9 +110,7 @@ export class TimerQueue {
 
   /** Run every pending entry now, in order (used when a run stops: entries see it and bail out). */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.cancelTimer();
     while (this.heap.length > 0) this.pop().fn();
     this.runIdle();
   }
@@ -74,9 +118,7 @@ export class TimerQueue {
   /** Forget every entry; background work still runs (something may await it). */
   clear(): void {
     this.heap = [];
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.cancelTimer();
     this.runIdle();
   }
 
@@ -133,13 +175,43 @@ export class TimerQueue {
     if (this.timer && fireAt >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = fireAt;
-    this.timer = setTimeout(() => this.fire(), Math.min(MAX_TIMEOUT_MS, Math.max(0, fireAt - now)));
+    const precise = this.waker !== undefined && !this.waker.isClosed && fireAt === first.at;
+    if (precise) {
+      this.waker!.arm(fireAt);
+      this.wakerArmed = true;
+    } else if (this.wakerArmed) {
+      this.waker!.disarm();
+      this.wakerArmed = false;
+    }
+    const delay = fireAt - now + (precise ? BACKSTOP_MS : 0);
+    this.timer = setTimeout(() => this.fire(), Math.min(MAX_TIMEOUT_MS, Math.max(0, delay)));
   }
 
-  private fire(): void {
+  /** Arms afresh for the first entry (the one armed is dropped). */
+  private rearm(): void {
+    this.cancelTimer();
+    this.arm();
+  }
+
+  private cancelTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
+    if (this.wakerArmed) {
+      this.waker!.disarm();
+      this.wakerArmed = false;
+    }
+  }
+
+  private dropWaker(): void {
+    const w = this.waker;
+    this.waker = undefined;
+    this.wakerArmed = false;
+    w?.close();
+  }
+
+  private fire(): void {
+    this.cancelTimer();
     // setTimeout may fire up to ~1 ms early or late; run everything due within 0.5 ms.
     const horizon = this.now() + 0.5;
     while (this.heap.length > 0 && this.heap[0]!.at <= horizon) {

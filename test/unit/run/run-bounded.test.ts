@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeRecords } from "../../../src/metrics/aggregator.js";
 import { readRecords } from "../../../src/records/read.js";
+import { liveWakers } from "../../../src/run/precise-waker.js";
 import { runWorkload } from "../../../src/run/run.js";
 import { validateSpec } from "../../../src/workload/spec.js";
 import { normalStream, startFaultServer, type FaultServer, type ReceivedRequest } from "../../support/fault-server.js";
@@ -42,6 +43,7 @@ describe("a run's bounded aggregator", () => {
       traffic: { mode: "rate", arrivals: { type: "poisson", rate: 400 } },
     });
     const result = await runWorkload({ spec, target: { apiUrl: server.baseUrl }, outDir, preflight: false, idealCache: false, report: false });
+    expect(liveWakers(), "the run closed its precise waker").toBe(0);
     const s = result.summary;
     expect(s.counts.requests).toBeGreaterThan(3 * 1024);
     const atOnce = summarizeRecords(readRecords(join(result.dir, "records.jsonl")), { wallMs: s.wallMs });
