@@ -9,10 +9,10 @@
 // With --server-idle the calibration server runs in Linux's idle CPU class (as --engine-idle runs
 // the built-in engine), so that it never holds a core the client has just woken up for.
 //
-// The dispatcher wakes through its precise waker (src/run/precise-waker.ts) as every run does;
-// --no-precise-wake keeps it to setTimeout, to compare.
+// With --precise-wake the dispatcher wakes through its precise waker (src/run/precise-waker.ts,
+// `agentload run --precise-wake`) instead of setTimeout alone.
 //
-// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--no-precise-wake]
+// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--precise-wake]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +26,7 @@ const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const RATE = Number(positional[0] ?? 200);
 const SECONDS = Number(positional[1] ?? 10);
 const serverIdle = process.argv.includes("--server-idle");
-const preciseWake = !process.argv.includes("--no-precise-wake");
+const preciseWake = process.argv.includes("--precise-wake");
 
 const server = await startCalibrationServer({ idleClass: serverIdle });
 const outDir = mkdtempSync(join(tmpdir(), "agentload-lateness-"));

@@ -55,6 +55,9 @@ options:
   --start-at T         start the clock at T (ISO time with zone, or epoch ms) after set-up, so every shard
                        shares one time zero; at most ${START_TOLERANCE_MS / 1000} s in the past, at most ${MAX_START_WAIT_MS / 60_000} minutes ahead
   --start-in D         the same, T = now + D (90s, 5m): for shards started together on one machine
+  --precise-wake       wake the dispatcher through a worker thread (Atomics.wait) instead of setTimeout's whole
+                       milliseconds: timed arrivals go out on time (p90 0.1-0.4 ms late at 500/s against 1 ms);
+                       off by default (in the main job its wake-ups cost the median dispatch 0.05-0.1 ms)
   --workers N          run the workload on N cores of this machine: N worker threads, one shard each, on one
                        start time (--start-in, default 10 s after the engine is ready), merged into one run folder
                        (the shards' folders are kept beside it); the same requests as one process
@@ -98,6 +101,7 @@ export const runCommand: Command = async (argv) => {
     "no-prefix-cache": { type: "boolean" },
     slots: { type: "string" },
     "engine-idle": { type: "boolean" },
+    "precise-wake": { type: "boolean" },
     timed: { type: "boolean" },
     speed: { type: "string" },
     rate: { type: "string" },
@@ -286,6 +290,7 @@ export const runCommand: Command = async (argv) => {
       onNote: (line) => console.error(`agentload: ${line}`),
       health: () => (engineDied ? [engineDied] : []),
       idealCache,
+      preciseWake: values["precise-wake"] === true,
       ...(startAt !== undefined ? { startAt } : {}),
     });
     progress.finish();

@@ -211,6 +211,10 @@ export class TimerQueue {
   }
 
   private fire(): void {
+    // A precise wake still to come for this is stale from here (the waker drops a replaced one,
+    // wake() one not armed): not disarmed now, because telling the waker's thread is a futex
+    // wake-up, which would come before any entry ran. The next arm replaces it.
+    this.wakerArmed = false;
     this.cancelTimer();
     // setTimeout may fire up to ~1 ms early or late; run everything due within 0.5 ms.
     const horizon = this.now() + 0.5;

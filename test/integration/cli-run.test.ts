@@ -58,13 +58,14 @@ describe.skipIf(!built)(built ? "agentload run (the CLI)" : "agentload run (skip
     expect(readFileSync(join(out, run!, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(6);
   }, 120_000);
 
-  it("--sessions 10 on a 3-session spec runs 10 sessions (the spec's old count does not cap it)", async () => {
+  it("--sessions 10 on a 3-session spec runs 10 sessions (the spec's old count does not cap it); --precise-wake says it wakes through its thread", async () => {
     const dir = mkdtempSync(join(tmpdir(), "agentload-cli-"));
     const spec = join(dir, "three.yaml");
     writeFileSync(spec, "name: three\nseed: 3\nsessions: 3\nagents: [{ name: a, turns: 2, freshInput: 8, output: 2 }]\ntraffic: { mode: concurrent, concurrency: 4 }\n");
     const out = join(dir, "runs");
-    const r = await runCli(["run", spec, "--url", engine.apiUrl, "--out", out, "--sessions", "10"]);
+    const r = await runCli(["run", spec, "--url", engine.apiUrl, "--out", out, "--sessions", "10", "--precise-wake"]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("dispatcher: precise wake-ups (a worker thread in Atomics.wait)");
     const [run] = readdirSync(out);
     const records = readFileSync(join(out, run!, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { sessionId: string });
     expect(new Set(records.map((rec) => rec.sessionId)).size).toBe(10);

@@ -42,7 +42,19 @@ describe("a run's bounded aggregator", () => {
       ],
       traffic: { mode: "rate", arrivals: { type: "poisson", rate: 400 } },
     });
-    const result = await runWorkload({ spec, target: { apiUrl: server.baseUrl }, outDir, preflight: false, idealCache: false, report: false });
+    // With the precise waker (src/run/precise-waker.ts), which the run closes at its end.
+    let wakerDuringRun = 0;
+    const result = await runWorkload({
+      spec,
+      target: { apiUrl: server.baseUrl },
+      outDir,
+      preflight: false,
+      idealCache: false,
+      report: false,
+      preciseWake: true,
+      onRecord: () => void (wakerDuringRun = Math.max(wakerDuringRun, liveWakers())),
+    });
+    expect(wakerDuringRun, "the run had its precise waker").toBe(1);
     expect(liveWakers(), "the run closed its precise waker").toBe(0);
     const s = result.summary;
     expect(s.counts.requests).toBeGreaterThan(3 * 1024);
