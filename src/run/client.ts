@@ -222,8 +222,8 @@ class IdleWatch {
  * per signal (rather than one per request) keeps Node from warning about hundreds of listeners.
  * An array with each recorder's slot in it, not a Set: a Set that grows and shrinks with the
  * requests in flight is copied to a new table each time, and the old table, dead but promoted,
- * kept the recorders it held (with their replies and buffers) alive through young collections:
- * most of what was still promoted at 500 requests/s once the transport had cut its links.
+ * kept the recorders it held (with their replies and buffers) alive through young collections
+ * (see ResponseFeed in transport-undici.ts).
  */
 const inFlight = new WeakMap<AbortSignal, StreamRecorder[]>();
 

@@ -59,9 +59,11 @@ for (;;) {
 }
 `;
 
+/** What the waker uses of a worker_threads Worker. */
 interface WorkerLike {
   on(event: "message", fn: (gen: number) => void): unknown;
   on(event: "error" | "exit", fn: (arg: unknown) => void): unknown;
+  once(event: "online" | "error" | "exit", fn: () => void): unknown;
   unref(): void;
   terminate(): unknown;
 }
@@ -110,25 +112,29 @@ export class PreciseWaker {
    */
   static async start(onWake: () => void): Promise<PreciseWaker | undefined> {
     if (typeof SharedArrayBuffer !== "function" || typeof Atomics?.wait !== "function") return undefined;
-    let worker: (WorkerLike & { once(event: string, fn: (arg?: unknown) => void): unknown }) | undefined;
+    let worker: WorkerLike | undefined;
     try {
       const { Worker } = await import("node:worker_threads");
       const shared = new SharedArrayBuffer(16);
-      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: shared }) as unknown as typeof worker & {};
-      const w = worker;
+      const w: WorkerLike = new Worker(WORKER_SOURCE, { eval: true, workerData: shared });
+      worker = w;
       // Running before the first arm (a thread took 30 to 50 ms to start under vitest here).
       const online = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), START_TIMEOUT_MS);
-        w.once("online", () => (clearTimeout(timer), resolve(true)));
-        w.once("error", () => (clearTimeout(timer), resolve(false)));
-        w.once("exit", () => (clearTimeout(timer), resolve(false)));
+        const settle = (ok: boolean) => () => {
+          clearTimeout(timer);
+          resolve(ok);
+        };
+        const timer = setTimeout(settle(false), START_TIMEOUT_MS);
+        w.once("online", settle(true));
+        w.once("error", settle(false));
+        w.once("exit", settle(false));
       });
-      if (!online) throw new Error("the waker's thread did not start");
-      return new PreciseWaker(w, shared, onWake);
+      if (online) return new PreciseWaker(w, shared, onWake);
     } catch {
-      if (worker) void Promise.resolve(worker.terminate()).catch(() => undefined);
-      return undefined;
+      // No worker threads here: setTimeout only.
     }
+    if (worker) void Promise.resolve(worker.terminate()).catch(() => undefined);
+    return undefined;
   }
 
   get isClosed(): boolean {

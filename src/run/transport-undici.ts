@@ -44,8 +44,9 @@ const one = (v: string | string[] | undefined): string | undefined => (Array.isA
  * what it points to alive through every young collection until the next full one; with these
  * links in place a dead feed, request or recorder kept the whole request alive (reply text, raw
  * headers, body, socket reads), and with it the next one it pointed to. At 500 requests/s against
- * the calibration server (benchmarks/dispatch-lateness.ts, node --trace-gc-nvp) this promoted
- * 0.58 MB per young collection, which took 5.2 ms; letting go, 0.15 MB and 2.2-2.7 ms.
+ * the calibration server (benchmarks/dispatch-lateness.ts, node --trace-gc-nvp) 0.76-0.78 MB was
+ * promoted per young collection, which took 6.0 ms; with this and client.ts's array of requests
+ * in flight, 0.03-0.04 MB and 1.5-1.6 ms.
  */
 class ResponseFeed implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
