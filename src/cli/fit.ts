@@ -35,7 +35,7 @@ function fmt(x: number): string {
 const QUANTITY_MEANS: Record<string, string> = {
   turns: "requests per conversation",
   taskTokens: "first prompt less the scaffold",
-  freshInput: "fresh input without the parent's reply, what the generator adds",
+  freshInput: "what a turn adds beside the parent's reply (from prompt growth where the trace has prompt sizes), what the generator adds",
   output: "output tokens",
   waitMs: "wait after ready, ms",
   "subagents.fanOut": "subagents per spawning request",

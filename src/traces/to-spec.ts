@@ -100,7 +100,7 @@ function allSame(values: Values): boolean {
 }
 
 /** A distribution for whole-number values: fixed, resampled, or the best family by AIC. */
-function distributionFor(f: Fitter, agent: string, quantity: string, values: Values): DistributionSpec | undefined {
+function distributionFor(f: Fitter, agent: string, quantity: string, values: Values, bounds?: { min: number; max: number }): DistributionSpec | undefined {
   if (values.length === 0) return undefined;
   const record = (spec: DistributionSpec, method: string, extra: Partial<QuantityFit> = {}) => {
     f.quantities.push({ agent, quantity, values: values.length, spec, method, ...extra });
@@ -115,8 +115,11 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: Val
   if (values.length < MIN_VALUES_TO_FIT) return record({ type: "empirical", samples: Array.from(samples) }, "empirical");
   // Every family is truncated to the values fitted (from the floor up, when there is one).
   // Each family's parameters re-estimated for the truncated law (fit-truncated.ts).
-  const options: { crop?: number; families?: readonly Family[]; floor?: number; reestimate: boolean } = { reestimate: true };
+  const options: { crop?: number; families?: readonly Family[]; floor?: number; bounds?: { min: number; max: number }; reestimate: boolean } = {
+    reestimate: true,
+  };
   if (floor !== undefined) options.floor = floor;
+  if (bounds !== undefined) options.bounds = bounds;
   if (f.options.crop !== undefined) options.crop = f.options.crop;
   if (f.options.families !== undefined) options.families = f.options.families;
   const cap = capOf(samples);
@@ -286,21 +289,29 @@ function agentFor(f: Fitter, group: Group, t: RequestTable, blockSize: number | 
   }
   // Counted above, filled here: each list a typed array of its size.
   const later = new Int32Array(laterCount);
+  // Where in its conversation each of `later` comes: k / length for the k-th request (0-based).
+  const at = new Float64Array(laterCount);
   const outputs = new Float64Array(requests);
   const waits = new Float64Array(waitCount);
   let l = 0;
   let o = 0;
   let w = 0;
   for (const c of group.conversations) {
-    for (const i of c) {
+    for (let k = 0; k < c.length; k++) {
+      const i = c[k]!;
       outputs[o++] = t.output[i]!;
       if (!t.hasHistoryParent(i)) continue;
-      if (edgesOfType(t, i, RESULT) === 0) later[l++] = i;
+      if (edgesOfType(t, i, RESULT) === 0) {
+        at[l] = k / c.length;
+        later[l++] = i;
+      }
       if (wait && !Number.isNaN(wait[i]!)) waits[w++] = wait[i]!;
     }
   }
-  const spread = freshSpread(t, later, new Map(group.conversations.map((c) => [t.conversation[c[0]!]!, c.length])));
-  const freshInput = distributionFor(f, name, "freshInput", spread.values) ?? task ?? 0;
+  const reasoning = reasoningFor(group, t);
+  const added = grownTokens(t, later, reasoning);
+  const spread = freshSpread(t, later, new Map(group.conversations.map((c) => [t.conversation[c[0]!]!, c.length])), added, at);
+  const freshInput = distributionFor(f, name, "freshInput", spread.values, spread.bounds) ?? task ?? 0;
   const output = distributionFor(f, name, "output", outputs) ?? 1;
   // Keys in the order docs/spec-format.md writes them.
   const agent = { name } as AgentSpec;
@@ -309,6 +320,7 @@ function agentFor(f: Fitter, group: Group, t: RequestTable, blockSize: number | 
   agent.turns = turns;
   agent.freshInput = freshInput;
   if (spread.sigma > 0) agent.freshInputSpread = round(spread.sigma);
+  if (spread.trend !== 0) agent.freshInputByPosition = round(spread.trend);
   if (spread.byTurns) {
     const { exponent, referenceTurns, minTurns, maxTurns } = spread.byTurns;
     agent.freshInputByTurns = { exponent: round(exponent), referenceTurns: round(referenceTurns), minTurns, maxTurns };
@@ -316,7 +328,6 @@ function agentFor(f: Fitter, group: Group, t: RequestTable, blockSize: number | 
   agent.output = output;
   const waitMs = waitsFor(f, name, waits);
   if (waitMs !== undefined) agent.waitMs = waitMs;
-  const reasoning = reasoningFor(group, t);
   if (reasoning) agent.reasoning = reasoning;
   if (subagentName) {
     const sub = spawningFor(f, name, group, t, childrenOf, subagentName);
@@ -392,6 +403,14 @@ const TURNS_SLOPE_STANDARD_ERRORS = 2;
 
 interface FreshSpread {
   sigma: number;
+  /** freshInputByPosition: log size = trend * (k / length - 1/2) + the rest, for the k-th request. */
+  trend: number;
+  /**
+   * The range of the values before their factors were divided out (those at a cap left aside),
+   * where the values are divided: the fit is truncated to it, so that draws reach the largest
+   * size the trace showed before the generator multiplies them again.
+   */
+  bounds?: { min: number; max: number };
   /** freshInputByTurns: log mean size = exponent * log(turns / referenceTurns) + the chain's own factor. */
   byTurns?: { exponent: number; referenceTurns: number; minTurns: number; maxTurns: number };
   values: Values;
@@ -411,15 +430,36 @@ interface FreshSpread {
  * requests or more, 123 in shorter ones; with the spread alone the fitted chains had 202 and 187,
  * and the long ones' prompts came out 0.68x the trace's at p90.
  */
-function freshSpread(t: RequestTable, later: Int32Array, turnsOf: ReadonlyMap<number, number>): FreshSpread {
-  const raw = mapValues(later, (i) => addedTokens(t, i));
+function freshSpread(
+  t: RequestTable,
+  later: Int32Array,
+  turnsOf: ReadonlyMap<number, number>,
+  raw: Float64Array,
+  at: Float64Array,
+): FreshSpread {
   // Values at a cap are the producer's limit, not the conversation's scale: left out of the
   // spread and kept as they are (the generator leaves a draw at the cap alone too).
   const cap = capOf(raw);
   const atCap = (x: number) => cap !== undefined && x >= cap.lowest;
   const groups = byConversationOf(t, later, raw, atCap).filter(([, g]) => g.length >= 2);
   const log = mapValues(raw, (x) => Math.log(Math.max(1, x)));
-  if (groups.length < MIN_CONVERSATIONS_FOR_SPREAD) return { sigma: 0, values: raw };
+  const trend = positionTrend(groups, log, at);
+  const centred = (i: number) => trend * (at[i]! - 0.5);
+  if (trend !== 0) for (let i = 0; i < log.length; i++) log[i] = log[i]! - centred(i);
+  // The values with the factors divided out, within the range of the values as they were.
+  const divided = (sigma: number, factor: (i: number) => number): FreshSpread => {
+    if (trend === 0 && factor === NO_FACTOR) return { sigma, trend, values: raw };
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of raw) {
+      if (atCap(x)) continue;
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+    const values = mapValues(raw, (x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / (factor(i) * Math.exp(centred(i))))))));
+    return { sigma, trend, values, bounds: { min: lo, max: hi } };
+  };
+  if (groups.length < MIN_CONVERSATIONS_FOR_SPREAD) return divided(0, NO_FACTOR);
   const stats = groups.map(([conversation, g]) => {
     const m = g.reduce((s, i) => s + log[i]!, 0) / g.length;
     const v = g.reduce((s, i) => s + (log[i]! - m) ** 2, 0) / (g.length - 1);
@@ -441,31 +481,63 @@ function freshSpread(t: RequestTable, later: Int32Array, turnsOf: ReadonlyMap<nu
   const freedom = slope === 0 ? k - 1 : k - 2;
   const between = stats.reduce((s, c) => s + (c.m - grand - explained(c)) ** 2, 0) / freedom - stats.reduce((s, c) => s + c.noise, 0) / k;
   const sigma = between > 0.01 ? Math.sqrt(between) : 0;
-  if (sigma === 0 && slope === 0) return { sigma: 0, values: raw };
+  if (sigma === 0 && slope === 0) return divided(0, NO_FACTOR);
   const factor = new Float64Array(raw.length).fill(1);
   for (const c of stats) {
     const shrink = sigma === 0 ? 0 : between / (between + c.noise);
     for (const i of c.g) factor[i] = Math.exp(explained(c) + shrink * (c.m - grand - explained(c)));
   }
-  // Factors of median 1 (in log space about the mean conversation), as the generator draws them;
-  // kept within the values' own range, which the fit is truncated to.
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const x of raw) {
-    if (atCap(x)) continue;
-    lo = Math.min(lo, x);
-    hi = Math.max(hi, x);
-  }
-  const out: FreshSpread = {
-    sigma,
-    values: mapValues(raw, (x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / factor[i]!))))),
-  };
+  // Factors of median 1 (in log space about the mean conversation), as the generator draws them.
+  const out = divided(sigma, (i) => factor[i]!);
   if (slope !== 0) {
     const lengths = stats.map((c) => Math.round(Math.exp(c.x)));
     const { min: minTurns, max: maxTurns } = extent(lengths);
     out.byTurns = { exponent: slope, referenceTurns: Math.exp(center), minTurns, maxTurns };
   }
   return out;
+}
+
+const NO_FACTOR = (): number => 1;
+/** Fewer values than this (beyond one per conversation) estimate no trend by position. */
+const MIN_VALUES_FOR_TREND = 20;
+
+/**
+ * How what a turn adds changes along its conversation (freshInputByPosition): the slope of log
+ * size on k / length within conversations (each conversation's own mean taken out, so that chains
+ * that read more do not pass for a trend), kept when it is at least TURNS_SLOPE_STANDARD_ERRORS
+ * standard errors from 0. In the branching trace a conversation's first fifth of turns adds a
+ * geometric mean of 85 tokens a turn and its last fifth 526: a slope of about 2.3. Drawn alike
+ * along the chain, the fitted chains had grown 2.4x from their middle to their end where the
+ * trace's grew 3.4x, and its prompts came out 1.15x at p50 and 0.72x at p90 (40 seeds).
+ */
+function positionTrend(groups: [number, Int32Array][], log: Float64Array, at: Float64Array): number {
+  let sxx = 0;
+  let sxy = 0;
+  let count = 0;
+  const means = groups.map(([, g]) => {
+    let mx = 0;
+    let my = 0;
+    for (const i of g) {
+      mx += at[i]!;
+      my += log[i]!;
+    }
+    mx /= g.length;
+    my /= g.length;
+    for (const i of g) {
+      sxx += (at[i]! - mx) ** 2;
+      sxy += (at[i]! - mx) * (log[i]! - my);
+    }
+    count += g.length;
+    return { mx, my };
+  });
+  const freedom = count - groups.length - 1;
+  if (!(sxx > 0) || freedom < MIN_VALUES_FOR_TREND) return 0;
+  const b = sxy / sxx;
+  let residual = 0;
+  groups.forEach(([, g], k) => {
+    for (const i of g) residual += (log[i]! - means[k]!.my - b * (at[i]! - means[k]!.mx)) ** 2;
+  });
+  return Math.abs(b) >= TURNS_SLOPE_STANDARD_ERRORS * Math.sqrt(residual / freedom / sxx) ? b : 0;
 }
 
 /**
@@ -493,6 +565,55 @@ export function byConversationOf(t: RequestTable, later: Int32Array, raw: Float6
   const filled = start.slice(0, sizes.length);
   for (let i = 0; i < later.length; i++) if (!atCap(raw[i]!)) members[filled[rank[t.conversation[later[i]!]!]!]!++] = i;
   return names.map((c, k) => [c, members.subarray(start[k]!, start[k + 1]!)]);
+}
+
+/** Reads the trace counts below this many tokens tell the template's tokens per message. */
+const SMALL_READ = 1000;
+/** Fewer such reads than this: no template tokens are taken out. */
+const MIN_SMALL_READS = 10;
+
+/**
+ * What each of `later` adds for the generator, measured from the trace's prompt sizes where it
+ * can be: the request's prompt less its history parent's prompt and the part of the parent's
+ * reply the generator carries over (the whole reply, or its visible part when the fitted
+ * reasoning drops the rest), less the chat template's tokens around a message (the median excess
+ * over the trace's own count on reads under SMALL_READ tokens: 7 in OpenClaw case study 1, 15 in
+ * case study 2; a run's template adds its own again). Else, and where that comes out negative
+ * (the producer dropped context the generator does not drop: a prompt that shrank), the trace's
+ * own count of fresh input less the reply (addedTokens). In the branching OpenClaw trace the
+ * prompts grew 1.2-2.5x what its fresh input counts for reads over 3,000 tokens (a 50,000-token
+ * tool result grew one prompt by 103,355 tokens): fitted from the counts, the generated chains
+ * grew less and the prompts came out 0.72x the trace's at p90; fitted from the prompts (with
+ * freshInputByPosition), 1.00-1.04x from p10 to p75 (40 seeds). In case study 1 the two agree.
+ */
+function grownTokens(t: RequestTable, later: Int32Array, reasoning: ReasoningSpec | undefined): Float64Array {
+  const counted = mapValues(later, (i) => addedTokens(t, i));
+  const prompt = t.column("promptTokens");
+  if (!prompt) return counted;
+  const reply = t.column("replyTokens");
+  const measured = mapValues(later, (i) => {
+    const p = t.historyPosition(i);
+    if (p < 0 || Number.isNaN(prompt[i]!) || Number.isNaN(prompt[p]!)) return NaN;
+    let carried = t.output[p]!;
+    if (reasoning?.inHistory === "visible") {
+      const visible = reply?.[i];
+      if (visible === undefined || Number.isNaN(visible)) return NaN;
+      carried = Math.min(visible, carried);
+    } else if (reasoning?.inHistory === "visible_across_user_turns" && t.triggerOf(i) === "user") {
+      // Where the turn's reasoning is dropped: what it held is not known request by request.
+      return NaN;
+    }
+    const grown = prompt[i]! - prompt[p]! - carried;
+    return grown >= 0 ? grown : NaN;
+  });
+  const excess: number[] = [];
+  for (let k = 0; k < later.length; k++) if (counted[k]! < SMALL_READ && !Number.isNaN(measured[k]!)) excess.push(measured[k]! - counted[k]!);
+  const template = excess.length >= MIN_SMALL_READS ? Math.max(0, median(excess)) : 0;
+  return mapValues(counted, (c, k) => {
+    // Not 0 where the trace counted more: a size of 0 leaves the log-scale families out of the fit.
+    const m = measured[k]! - template;
+    return m >= 1 ? m : c;
+  });
 }
 
 /**

@@ -252,6 +252,8 @@ class SessionBuilder {
     const sigma = agent.freshInputSpread ?? 0;
     const byTurns = agent.freshInputByTurns ? lengthFactor(agent.freshInputByTurns, turns) : 1;
     const spread = (sigma > 0 ? spreadFactor(sigma, rngFor(this.plan.spec.seed, `${chain.path}/freshSpread`)) : 1) * byTurns;
+    // Turns later in the chain add more (or less): freshInputByPosition, a factor of 1 half way.
+    const trend = agent.freshInputByPosition ?? 0;
     // A factor never takes a turn past the distribution's own max (the largest a trace showed).
     const bound = typeof agent.freshInput === "object" ? agent.freshInput.max : undefined;
     const freshMost = Math.min(FIELD_LIMITS.tokens.most, bound ?? Infinity);
@@ -292,7 +294,8 @@ class SessionBuilder {
       // Drawn on every turn, used or not, so turning subagents on leaves the other turns' sizes alone.
       // A draw at the distribution's max (a fitted cap: tool results cut at a limit) stays there.
       let freshTokens = fresh.draw();
-      if (spread !== 1 && freshTokens < freshMost) freshTokens = Math.min(freshMost, Math.round(freshTokens * spread));
+      const factor = trend === 0 ? spread : spread * Math.exp(trend * (t / turns - 0.5));
+      if (factor !== 1 && freshTokens < freshMost) freshTokens = Math.min(freshMost, Math.round(freshTokens * factor));
       let kind: NodeKind = "turn";
       let children = 0;
       if (spawning) {
@@ -423,13 +426,13 @@ class SessionBuilder {
   }
 }
 
-/** A chain's factor stays within this many standard deviations of 1 (in log space). */
 /** freshInputByTurns's factor for a chain of `turns`, the length kept within [minTurns, maxTurns]. */
 function lengthFactor(by: NonNullable<AgentSpec["freshInputByTurns"]>, turns: number): number {
   const length = Math.min(by.maxTurns ?? Infinity, Math.max(by.minTurns ?? 0, turns));
   return (length / by.referenceTurns) ** by.exponent;
 }
 
+/** A chain's factor stays within this many standard deviations of 1 (in log space). */
 const SPREAD_LIMIT = 2;
 
 /**

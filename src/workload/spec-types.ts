@@ -182,6 +182,10 @@ export interface AgentSpec {
     maxTurns?: number;
   };
   /**
+   * Turns add more as a chain goes on: turn t of a chain of T turns multiplies its freshInput draw by exp(freshInputByPosition * (t / T - 1/2)), a factor of 1 half way, with the chain's other factors on top; a turn never passes freshInput's max (default 0: no dependence). In the branching OpenClaw trace a conversation's first fifth of turns adds a geometric mean of 85 tokens a turn and its last fifth 526.
+   */
+  freshInputByPosition?: number;
+  /**
    * Output tokens per request.
    */
   output: DistributionSpec;
@@ -1726,6 +1730,12 @@ export const workloadSpecSchema: Record<string, unknown> = {
               "description": "Longer chains take the factor of this length (fit: the longest it saw)."
             }
           }
+        },
+        "freshInputByPosition": {
+          "type": "number",
+          "minimum": -5,
+          "maximum": 5,
+          "description": "Turns add more as a chain goes on: turn t of a chain of T turns multiplies its freshInput draw by exp(freshInputByPosition * (t / T - 1/2)), a factor of 1 half way, with the chain's other factors on top; a turn never passes freshInput's max (default 0: no dependence). In the branching OpenClaw trace a conversation's first fifth of turns adds a geometric mean of 85 tokens a turn and its last fifth 526."
         },
         "output": {
           "description": "Output tokens per request.",

@@ -121,7 +121,7 @@ describe("agentload fit", () => {
 
   it("says that it fits fresh input without the parent's reply", async () => {
     const { err } = await captured(() => fitCommand([dag]));
-    expect(err).toMatch(/^main\.freshInput, fresh input without the parent's reply, what the generator adds \(\d+ values\): /m);
+    expect(err).toMatch(/^main\.freshInput, what a turn adds beside the parent's reply \(from prompt growth where the trace has prompt sizes\), what the generator adds \(\d+ values\): /m);
   });
 
   it("prints the spec and every ranked fit as JSON with --json", async () => {

@@ -9,6 +9,7 @@ import { readTrace } from "../../../src/traces/read.js";
 import { timedByModel } from "../../../src/traces/service-model.js";
 import { fitTrace } from "../../../src/traces/to-spec.js";
 import { generateWorkload } from "../../../src/workload/generate.js";
+import type { Trace, TraceRequest } from "../../../src/traces/types.js";
 import type { SubagentSpec, WorkloadSpec } from "../../../src/workload/spec-types.js";
 import { validateSpec } from "../../../src/workload/spec.js";
 import { haveShared, sharedSkipReason, sharedTraces } from "../../support/traces.js";
@@ -165,6 +166,76 @@ describe("fit of how what turns add grows with the chain's length (freshInputByT
 
   it("writes none where length and size are unrelated", () => {
     expect(fitOf(spec(0)).agents[0]!.freshInputByTurns).toBeUndefined();
+  });
+});
+
+describe("fit of how what turns add changes along a chain (freshInputByPosition)", () => {
+  const spec = (slope: number): WorkloadSpec => ({
+    name: "by-position",
+    seed: 12,
+    sessions: 40,
+    agents: [
+      {
+        name: "a",
+        turns: { type: "uniform", min: 8, max: 30 },
+        freshInput: { type: "lognormal", mu: 5, sigma: 0.8 },
+        output: 20,
+        freshInputSpread: 0.4,
+        ...(slope !== 0 ? { freshInputByPosition: slope } : {}),
+      },
+    ],
+  });
+
+  it("finds a known slope beside the chains' own spread, and fits the family with it divided out", () => {
+    const fitted = fitOf(spec(2)).agents[0]!;
+    expect(fitted.freshInputByPosition).toBeGreaterThan(1.6);
+    expect(fitted.freshInputByPosition).toBeLessThan(2.4);
+    expect(fitted.freshInputSpread).toBeGreaterThan(0.2);
+    expect(fitted.freshInputSpread).toBeLessThan(0.6);
+    // Half way along the chain the factor is 1: the family's median is the workload's exp(5) = 148.
+    const law = fitted.freshInput as { type: string; mu: number; sigma: number };
+    expect(law.type).toBe("lognormal");
+    expect(Math.abs(law.mu - 5)).toBeLessThan(0.2);
+    expect(Math.abs(law.sigma - 0.8)).toBeLessThan(0.15);
+  });
+
+  it("writes none where a turn's place and its size are unrelated", () => {
+    expect(fitOf(spec(0)).agents[0]!.freshInputByPosition).toBeUndefined();
+  });
+});
+
+describe("what a turn adds, measured from the trace's prompts", () => {
+  // One conversation whose producer counts reads at half their size (the branching OpenClaw trace
+  // counted 50,000 tokens for a read that grew the prompt by 103,355), with a template of 7
+  // tokens a message the small reads show; the prompts say what the server saw.
+  const trace = (counts: boolean) => {
+    const requests: TraceRequest[] = [];
+    let prompt = 1000;
+    for (let k = 0; k < 40; k++) {
+      const read = k % 4 === 3 ? 4000 + 100 * k : 40 + k;
+      const counted = read >= 1000 ? read / 2 : read;
+      if (k > 0) prompt += 30 + read + 7;
+      requests.push({
+        id: `r${k}`,
+        conversation: "c",
+        parents: k > 0 ? [{ from: `r${k - 1}`, type: "sequential" }] : [],
+        historyParent: k > 0 ? `r${k - 1}` : null,
+        freshInputTokens: k > 0 ? counted : 1000,
+        outputTokens: 30,
+        ...(counts ? {} : { promptTokens: prompt }),
+      });
+    }
+    const t: Trace = { format: "openclaw-dag", source: "test", requests };
+    return t;
+  };
+  const largest = (t: Trace) => (fitTrace(t).spec.agents[0]!.freshInput as { max: number }).max;
+
+  it("takes the growth of the prompt less the parent's reply and the template's tokens", () => {
+    expect(largest(trace(false))).toBe(4000 + 100 * 39);
+  });
+
+  it("takes the trace's own count where it gives no prompt sizes", () => {
+    expect(largest(trace(true))).toBe((4000 + 100 * 39) / 2);
   });
 });
 

@@ -197,6 +197,18 @@ describe("conversations that differ in what their turns add (freshInputSpread)",
     expect(mean(3)).toBe(50);
   });
 
+  it("freshInputByPosition scales turn t of T by exp(slope * (t / T - 1/2)), never past freshInput's max", () => {
+    const sizes = (max?: number) =>
+      generateWorkload({
+        name: "by-position",
+        seed: 3,
+        sessions: 1,
+        agents: [{ name: "a", turns: 5, freshInput: max === undefined ? 100 : { type: "fixed", value: 100, max }, output: 5, freshInputByPosition: 2 }],
+      }).sessions[0]!.nodes.slice(1).map((n) => n.freshInputTokens);
+    expect(sizes()).toEqual([1, 2, 3, 4].map((t) => Math.round(100 * Math.exp(2 * (t / 5 - 0.5)))));
+    expect(sizes(150)).toEqual([55, 82, 122, 150]);
+  });
+
   it("a draw at freshInput's max (a fitted cap) stays there whatever the chain's factor", () => {
     const spec = base(1.5, 100, 100);
     for (const m of chainMeans(generateWorkload(spec))) expect(m).toBe(100);
