@@ -11,6 +11,7 @@ import { forksAsSpawns } from "./forks.js";
 import { EDGE_CODE, tableOf, tableTrace, traceMeta, type RequestTable } from "./table.js";
 import type { Trace } from "./types.js";
 import { TraceError } from "./where.js";
+import { TWO_KINDS_BIC, twoKindsEvidence } from "./two-kinds.js";
 import { extent } from "../stats/sort.js";
 
 export interface FitSpecOptions {
@@ -321,6 +322,13 @@ function agentFor(f: Fitter, group: Group, t: RequestTable, blockSize: number | 
   agent.freshInput = freshInput;
   if (spread.sigma > 0) agent.freshInputSpread = round(spread.sigma);
   if (spread.trend !== 0) agent.freshInputByPosition = round(spread.trend);
+  if (spread.largeAt !== undefined) {
+    // Large turns are told apart wherever chains have factors (their sizes were not divided by
+    // them) or cluster in some chains.
+    const correlation = clusteringOf(t, later, added, spread.largeAt);
+    const factors = spread.sigma > 0 || spread.trend !== 0 || spread.byTurns !== undefined;
+    if (factors || correlation > 0) agent.freshInputLarge = { above: Math.round(spread.largeAt), ...(correlation > 0 ? { correlation: round(correlation) } : {}) };
+  }
   if (spread.byTurns) {
     const { exponent, referenceTurns, minTurns, maxTurns } = spread.byTurns;
     agent.freshInputByTurns = { exponent: round(exponent), referenceTurns: round(referenceTurns), minTurns, maxTurns };
@@ -411,6 +419,8 @@ interface FreshSpread {
    * size the trace showed before the generator multiplies them again.
    */
   bounds?: { min: number; max: number };
+  /** Values above it are large turns (freshInputLarge's `above`); absent when none is. */
+  largeAt?: number;
   /** freshInputByTurns: log mean size = exponent * log(turns / referenceTurns) + the chain's own factor. */
   byTurns?: { exponent: number; referenceTurns: number; minTurns: number; maxTurns: number };
   values: Values;
@@ -441,14 +451,23 @@ function freshSpread(
   // spread and kept as they are (the generator leaves a draw at the cap alone too).
   const cap = capOf(raw);
   const atCap = (x: number) => cap !== undefined && x >= cap.lowest;
-  const groups = byConversationOf(t, later, raw, atCap).filter(([, g]) => g.length >= 2);
+  // Where the sizes are two kinds of turns (two-kinds.ts), the large ones (above the values'
+  // LARGE_QUANTILE) are left out of the factors too: the generator keeps their size and moves
+  // their chance instead (freshInputLarge).
+  const largeAt =
+    raw.length > 0 && twoKindsEvidence(raw.filter((x) => !atCap(x))) > TWO_KINDS_BIC
+      ? Float64Array.from(raw).sort()[Math.floor(LARGE_QUANTILE * (raw.length - 1))]!
+      : Infinity;
+  const isLarge = (x: number) => x > largeAt;
+  const groups = byConversationOf(t, later, raw, (x) => atCap(x) || isLarge(x)).filter(([, g]) => g.length >= 2);
   const log = mapValues(raw, (x) => Math.log(Math.max(1, x)));
   const trend = positionTrend(groups, log, at);
   const centred = (i: number) => trend * (at[i]! - 0.5);
   if (trend !== 0) for (let i = 0; i < log.length; i++) log[i] = log[i]! - centred(i);
   // The values with the factors divided out, within the range of the values as they were.
+  const large = raw.some(isLarge) ? { largeAt } : {};
   const divided = (sigma: number, factor: (i: number) => number): FreshSpread => {
-    if (trend === 0 && factor === NO_FACTOR) return { sigma, trend, values: raw };
+    if (trend === 0 && factor === NO_FACTOR) return { sigma, trend, values: raw, ...large };
     let lo = Infinity;
     let hi = -Infinity;
     for (const x of raw) {
@@ -456,8 +475,8 @@ function freshSpread(
       lo = Math.min(lo, x);
       hi = Math.max(hi, x);
     }
-    const values = mapValues(raw, (x, i) => (atCap(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / (factor(i) * Math.exp(centred(i))))))));
-    return { sigma, trend, values, bounds: { min: lo, max: hi } };
+    const values = mapValues(raw, (x, i) => (atCap(x) || isLarge(x) ? x : Math.min(hi, Math.max(lo, Math.round(x / (factor(i) * Math.exp(centred(i))))))));
+    return { sigma, trend, values, bounds: { min: lo, max: hi }, ...large };
   };
   if (groups.length < MIN_CONVERSATIONS_FOR_SPREAD) return divided(0, NO_FACTOR);
   const stats = groups.map(([conversation, g]) => {
@@ -475,7 +494,8 @@ function freshSpread(
   if (k >= MIN_CONVERSATIONS_FOR_TURNS && new Set(stats.map((c) => c.x)).size >= 3) {
     const b = stats.reduce((s, c) => s + (c.x - center) * (c.m - grand), 0) / sxx;
     const residual = stats.reduce((s, c) => s + (c.m - grand - b * (c.x - center)) ** 2, 0) / (k - 2);
-    if (residual > 0 && Math.abs(b) >= TURNS_SLOPE_STANDARD_ERRORS * Math.sqrt(residual / sxx)) slope = b;
+    // Within the spec's bounds for freshInputByTurns's exponent.
+    if (residual > 0 && Math.abs(b) >= TURNS_SLOPE_STANDARD_ERRORS * Math.sqrt(residual / sxx)) slope = Math.max(-3, Math.min(3, b));
   }
   const explained = (c: { x: number }) => slope * (c.x - center);
   const freedom = slope === 0 ? k - 1 : k - 2;
@@ -497,7 +517,53 @@ function freshSpread(
   return out;
 }
 
+/** Values above this quantile of what turns add are large turns (freshInputLarge). */
+const LARGE_QUANTILE = 0.9;
+/** A correlation is written when the counts' overdispersion is this many standard errors above none. */
+const CLUSTERING_STANDARD_ERRORS = 2;
+
+/**
+ * How much large turns (above `above`) cluster in some conversations (freshInputLarge's
+ * correlation): a beta-binomial's intra-conversation correlation by the method of moments over
+ * conversations with two or more values, kept when Tarone's statistic for overdispersion is at
+ * least CLUSTERING_STANDARD_ERRORS; else 0. In the branching trace: 0.10 and 0.17 for the two
+ * levels of subagents.
+ */
+function clusteringOf(t: RequestTable, later: Int32Array, values: Values, above: number): number {
+  const n = new Int32Array(t.conversations.length);
+  const k = new Int32Array(t.conversations.length);
+  for (let j = 0; j < later.length; j++) {
+    const c = t.conversation[later[j]!]!;
+    n[c]!++;
+    if (values[j]! > above) k[c]!++;
+  }
+  let total = 0;
+  let large = 0;
+  let groups = 0;
+  for (let c = 0; c < n.length; c++) {
+    if (n[c]! < 2) continue;
+    total += n[c]!;
+    large += k[c]!;
+    groups++;
+  }
+  if (groups < MIN_CONVERSATIONS_FOR_SPREAD || large === 0 || large === total) return 0;
+  const p = large / total;
+  let squares = 0;
+  let pairs = 0;
+  for (let c = 0; c < n.length; c++) {
+    if (n[c]! < 2) continue;
+    squares += (k[c]! - n[c]! * p) ** 2;
+    pairs += n[c]! * (n[c]! - 1);
+  }
+  const excess = squares - p * (1 - p) * total;
+  const z = excess / (p * (1 - p) * Math.sqrt(2 * pairs));
+  if (z < CLUSTERING_STANDARD_ERRORS) return 0;
+  return Math.max(0, Math.min(0.95, excess / (p * (1 - p) * pairs)));
+}
+
 const NO_FACTOR = (): number => 1;
+/** The largest freshInputByPosition a spec takes. */
+const MAX_POSITION_SLOPE = 5;
 /** Fewer values than this (beyond one per conversation) estimate no trend by position. */
 const MIN_VALUES_FOR_TREND = 20;
 
@@ -537,7 +603,9 @@ function positionTrend(groups: [number, Int32Array][], log: Float64Array, at: Fl
   groups.forEach(([, g], k) => {
     for (const i of g) residual += (log[i]! - means[k]!.my - b * (at[i]! - means[k]!.mx)) ** 2;
   });
-  return Math.abs(b) >= TURNS_SLOPE_STANDARD_ERRORS * Math.sqrt(residual / freedom / sxx) ? b : 0;
+  if (Math.abs(b) < TURNS_SLOPE_STANDARD_ERRORS * Math.sqrt(residual / freedom / sxx)) return 0;
+  // Within the spec's bounds (a factor of 12 from the middle of a chain to its end).
+  return Math.max(-MAX_POSITION_SLOPE, Math.min(MAX_POSITION_SLOPE, b));
 }
 
 /**

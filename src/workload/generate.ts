@@ -31,7 +31,7 @@ import { createDistribution } from "./distributions.js";
 import { FIELD_LIMITS, MAX_NODES_PER_SESSION, MAX_TOKENS } from "./limits.js";
 import { SpecError, type SpecPath } from "./spec-errors.js";
 import { rngFor } from "../stats/random.js";
-import { standardNormal } from "../stats/samplers.js";
+import { standardGamma, standardNormal } from "../stats/samplers.js";
 import type { AgentSpec, CompactionSpec, DistributionSpec, ReasoningSpec, SubagentSpec, WorkloadSpec } from "./spec-types.js";
 import { inheritedPrompt, replyOf, rootPrompt, type NodeTokens } from "./tokens.js";
 import type { NodeKind, RequestNode, Rng, Scaffold, SessionGraph, Workload } from "./types.js";
@@ -173,6 +173,71 @@ class Counts {
     if (Number.isNaN(x)) throw new SpecError([{ path: [], message: `session ${this.sessionId}, ${this.path}: the distribution drew NaN; its parameters are too extreme` }]);
     return Math.min(this.most, Math.max(this.least, Math.round(x)));
   }
+
+  /**
+   * A draw on one side of `threshold` (above: greater than it), by drawing again until one lands
+   * there: the law conditioned on that side. After SIDE_TRIES draws the last is kept (a side of
+   * chance 1% fails that often with odds of 1 in 10^4).
+   */
+  drawOnSide(above: boolean, threshold: number): number {
+    let x = this.draw();
+    for (let tries = 1; x > threshold !== above && tries < SIDE_TRIES; tries++) x = this.draw();
+    return x;
+  }
+}
+
+const SIDE_TRIES = 1000;
+
+/** Chance that a draw of `spec` lies above `threshold`, worked out once per spec. */
+const chanceAbove = new WeakMap<object, Map<number, number>>();
+function drawsAbove(spec: DistributionSpec, threshold: number): number {
+  if (typeof spec !== "object" || spec === null) return Math.round(spec) > threshold ? 1 : 0;
+  let byThreshold = chanceAbove.get(spec);
+  if (!byThreshold) chanceAbove.set(spec, (byThreshold = new Map()));
+  let chance = byThreshold.get(threshold);
+  if (chance === undefined) {
+    // Draws are rounded: a draw above the threshold is one at or above its next half-integer.
+    chance = 1 - createDistribution(spec, { next: () => 0.5 }).cdf(Math.floor(threshold) + 0.5);
+    byThreshold.set(threshold, chance);
+  }
+  return chance;
+}
+
+/**
+ * Which of a chain's turns are large (freshInputLarge). The chain's chance is freshInput's own
+ * chance of a draw above `above`, or with a correlation a beta draw of that mean (shapes
+ * chance * (1 / correlation - 1) and (1 - chance) * (1 / correlation - 1), a ratio of gammas);
+ * along the chain it is weighted by freshInputByPosition's factor over that factor's mean on
+ * [0, 1], 2 sinh(slope / 2) / slope, so the chain's expected count of large turns stays the same.
+ */
+class LargeTurns {
+  readonly above: number;
+  private readonly chance: number;
+  private readonly slope: number;
+  private readonly sides: Rng;
+
+  constructor(spec: NonNullable<AgentSpec["freshInputLarge"]>, freshInput: DistributionSpec, slope: number, seed: string | number, path: string) {
+    this.above = spec.above;
+    this.slope = slope;
+    const mean = drawsAbove(freshInput, spec.above);
+    const correlation = spec.correlation ?? 0;
+    if (correlation > 0 && mean > 0 && mean < 1) {
+      const rng = rngFor(seed, `${path}/largeChance`);
+      const total = 1 / correlation - 1;
+      const a = standardGamma(rng, mean * total);
+      const b = standardGamma(rng, (1 - mean) * total);
+      this.chance = a + b > 0 ? a / (a + b) : mean;
+    } else {
+      this.chance = mean;
+    }
+    this.sides = rngFor(seed, `${path}/largeSide`);
+  }
+
+  /** Whether the turn at `position` (t / T) is large: one draw of the chain's sides stream. */
+  at(position: number): boolean {
+    const weight = this.slope === 0 ? 1 : Math.exp(this.slope * (position - 0.5)) / ((2 * Math.sinh(this.slope / 2)) / this.slope);
+    return this.sides.next() < Math.min(1, this.chance * weight);
+  }
 }
 
 /** Draws from `stream` through the distribution `spec` builds, built once per spec (sharedDistributions). */
@@ -254,6 +319,8 @@ class SessionBuilder {
     const spread = (sigma > 0 ? spreadFactor(sigma, rngFor(this.plan.spec.seed, `${chain.path}/freshSpread`)) : 1) * byTurns;
     // Turns later in the chain add more (or less): freshInputByPosition, a factor of 1 half way.
     const trend = agent.freshInputByPosition ?? 0;
+    // Large turns (freshInputLarge): this chain's own chance of one, and the stream of sides.
+    const large = agent.freshInputLarge ? new LargeTurns(agent.freshInputLarge, agent.freshInput, trend, this.plan.spec.seed, chain.path) : null;
     // A factor never takes a turn past the distribution's own max (the largest a trace showed).
     const bound = typeof agent.freshInput === "object" ? agent.freshInput.max : undefined;
     const freshMost = Math.min(FIELD_LIMITS.tokens.most, bound ?? Infinity);
@@ -293,9 +360,11 @@ class SessionBuilder {
       let parents = [prev];
       // Drawn on every turn, used or not, so turning subagents on leaves the other turns' sizes alone.
       // A draw at the distribution's max (a fitted cap: tool results cut at a limit) stays there.
-      let freshTokens = fresh.draw();
+      const isLarge = large !== null && large.at(t / turns);
+      let freshTokens = large ? fresh.drawOnSide(isLarge, large.above) : fresh.draw();
       const factor = trend === 0 ? spread : spread * Math.exp(trend * (t / turns - 0.5));
-      if (factor !== 1 && freshTokens < freshMost) freshTokens = Math.min(freshMost, Math.round(freshTokens * factor));
+      // A large turn keeps its size: a file is as long early in a chain as late.
+      if (factor !== 1 && freshTokens < freshMost && !isLarge) freshTokens = Math.min(freshMost, Math.round(freshTokens * factor));
       let kind: NodeKind = "turn";
       let children = 0;
       if (spawning) {

@@ -186,6 +186,19 @@ export interface AgentSpec {
    */
   freshInputByPosition?: number;
   /**
+   * Turns whose freshInput draw lies above `above` are large (a file read beside a tool's short output): a large draw is not scaled by the chain's factors (freshInputSpread, freshInputByTurns, freshInputByPosition); instead turn t of T is large with freshInput's own chance of a draw above `above` times exp(freshInputByPosition * (t / T - 1/2)) over that factor's mean along a chain (at most 1), and a turn draws from freshInput on its side of `above`. With a correlation, chains differ in that chance: each draws its own from a beta law of that mean and intra-chain correlation. freshInput's law over all turns is unchanged (default: no turn counts as large). In the branching OpenClaw trace 13 of the 27 subagent conversations of 5 requests or more have no turn adding over 5,000 tokens and one has 9; no turn in the first fifth of a conversation adds over 3,500 tokens, 20% of those in its last fifth do.
+   */
+  freshInputLarge?: {
+    /**
+     * Draws above this many tokens are large turns.
+     */
+    above: number;
+    /**
+     * How alike a chain's turns are in being large (default 0: each turn on its own).
+     */
+    correlation?: number;
+  };
+  /**
    * Output tokens per request.
    */
   output: DistributionSpec;
@@ -1736,6 +1749,27 @@ export const workloadSpecSchema: Record<string, unknown> = {
           "minimum": -5,
           "maximum": 5,
           "description": "Turns add more as a chain goes on: turn t of a chain of T turns multiplies its freshInput draw by exp(freshInputByPosition * (t / T - 1/2)), a factor of 1 half way, with the chain's other factors on top; a turn never passes freshInput's max (default 0: no dependence). In the branching OpenClaw trace a conversation's first fifth of turns adds a geometric mean of 85 tokens a turn and its last fifth 526."
+        },
+        "freshInputLarge": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "above"
+          ],
+          "description": "Turns whose freshInput draw lies above `above` are large (a file read beside a tool's short output): a large draw is not scaled by the chain's factors (freshInputSpread, freshInputByTurns, freshInputByPosition); instead turn t of T is large with freshInput's own chance of a draw above `above` times exp(freshInputByPosition * (t / T - 1/2)) over that factor's mean along a chain (at most 1), and a turn draws from freshInput on its side of `above`. With a correlation, chains differ in that chance: each draws its own from a beta law of that mean and intra-chain correlation. freshInput's law over all turns is unchanged (default: no turn counts as large). In the branching OpenClaw trace 13 of the 27 subagent conversations of 5 requests or more have no turn adding over 5,000 tokens and one has 9; no turn in the first fifth of a conversation adds over 3,500 tokens, 20% of those in its last fifth do.",
+          "properties": {
+            "above": {
+              "type": "number",
+              "exclusiveMinimum": 0,
+              "description": "Draws above this many tokens are large turns."
+            },
+            "correlation": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 0.95,
+              "description": "How alike a chain's turns are in being large (default 0: each turn on its own)."
+            }
+          }
         },
         "output": {
           "description": "Output tokens per request.",

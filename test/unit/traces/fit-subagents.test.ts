@@ -204,6 +204,41 @@ describe("fit of how what turns add changes along a chain (freshInputByPosition)
   });
 });
 
+describe("fit of large turns that cluster in some chains (freshInputLarge)", () => {
+  // Tool results of tens of tokens and file reads of thousands: two kinds of turns.
+  const spec = (correlation: number): WorkloadSpec => ({
+    name: "large",
+    seed: 13,
+    sessions: 60,
+    agents: [
+      {
+        name: "a",
+        turns: 25,
+        freshInput: { type: "spike_tail", spikeProbability: 0.85, spike: { type: "lognormal", mu: 3.5, sigma: 0.6 }, tail: { type: "lognormal", mu: 8.5, sigma: 0.5 } },
+        output: 20,
+        freshInputSpread: 0.4,
+        freshInputLarge: { above: 1000, ...(correlation > 0 ? { correlation } : {}) },
+      },
+    ],
+  });
+
+  it("tells large turns apart and finds how much they cluster", () => {
+    const large = fitOf(spec(0.4)).agents[0]!.freshInputLarge!;
+    expect(large.above).toBeGreaterThan(100);
+    expect(large.correlation).toBeGreaterThan(0.2);
+    expect(large.correlation).toBeLessThan(0.6);
+  });
+
+  it("writes no correlation where large turns fall independently", () => {
+    expect(fitOf(spec(0)).agents[0]!.freshInputLarge?.correlation).toBeUndefined();
+  });
+
+  it("tells none apart in one kind of turn", () => {
+    const one: WorkloadSpec = { ...spec(0), agents: [{ name: "a", turns: 25, freshInput: { type: "lognormal", mu: 5, sigma: 1 }, output: 20, freshInputSpread: 0.6 }] };
+    expect(fitOf(one).agents[0]!.freshInputLarge).toBeUndefined();
+  });
+});
+
 describe("what a turn adds, measured from the trace's prompts", () => {
   // One conversation whose producer counts reads at half their size (the branching OpenClaw trace
   // counted 50,000 tokens for a read that grew the prompt by 103,355), with a template of 7

@@ -209,6 +209,53 @@ describe("conversations that differ in what their turns add (freshInputSpread)",
     expect(sizes(150)).toEqual([55, 82, 122, 150]);
   });
 
+  describe("freshInputLarge", () => {
+    // A quarter of draws are 1,000-token reads, the rest 10-token tool results.
+    const spec = (large: { above: number; correlation?: number }, extra: Partial<WorkloadSpec["agents"][number]> = {}): WorkloadSpec => ({
+      name: "large",
+      seed: 4,
+      sessions: 400,
+      agents: [{ name: "a", turns: 21, freshInput: { type: "empirical", samples: [10, 10, 10, 1000] }, output: 5, freshInputLarge: large, ...extra }],
+    });
+    const turnsOf = (w: ReturnType<typeof generateWorkload>) => w.sessions.map((s) => s.nodes.slice(1).map((n) => n.freshInputTokens));
+    const largeCounts = (w: ReturnType<typeof generateWorkload>, above: number) => turnsOf(w).map((t) => t.filter((x) => x > above).length);
+    const meanAndVariance = (xs: number[]) => {
+      const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+      return { m, v: xs.reduce((s, x) => s + (x - m) ** 2, 0) / xs.length };
+    };
+
+    it("keeps a large draw's size whatever the chain's factors, and scales the others", () => {
+      const sizes = turnsOf(generateWorkload(spec({ above: 500 }, { freshInputSpread: 1 }))).flat();
+      const large = sizes.filter((x) => x > 500);
+      expect(large.length).toBeGreaterThan(0);
+      expect(new Set(large)).toEqual(new Set([1000]));
+      // The 10-token results are scaled by each chain's factor.
+      expect(new Set(sizes.filter((x) => x <= 500)).size).toBeGreaterThan(5);
+    });
+
+    it("keeps freshInput's share of large turns, and clusters them by chain with a correlation", () => {
+      const alone = meanAndVariance(largeCounts(generateWorkload(spec({ above: 500 })), 500));
+      const clustered = meanAndVariance(largeCounts(generateWorkload(spec({ above: 500, correlation: 0.5 })), 500));
+      // 20 later turns a chain, a quarter large: 5 on average either way.
+      expect(Math.abs(alone.m - 5)).toBeLessThan(0.4);
+      expect(Math.abs(clustered.m - 5)).toBeLessThan(0.8);
+      // Binomial variance 20 * 0.25 * 0.75 = 3.75; with correlation 0.5, 3.75 * (1 + 19 * 0.5) = 39.
+      expect(alone.v).toBeLessThan(5);
+      expect(clustered.v).toBeGreaterThan(25);
+    });
+
+    it("moves large turns along the chain with freshInputByPosition, their share over the chain kept", () => {
+      const sizes = turnsOf(generateWorkload(spec({ above: 500 }, { freshInputByPosition: 3 })));
+      const share = (from: number, to: number) => {
+        const slice = sizes.flatMap((t) => t.slice(from, to));
+        return slice.filter((x) => x > 500).length / slice.length;
+      };
+      expect(share(0, 5)).toBeLessThan(0.15);
+      expect(share(15, 20)).toBeGreaterThan(0.4);
+      expect(Math.abs(share(0, 20) - 0.25)).toBeLessThan(0.03);
+    });
+  });
+
   it("a draw at freshInput's max (a fitted cap) stays there whatever the chain's factor", () => {
     const spec = base(1.5, 100, 100);
     for (const m of chainMeans(generateWorkload(spec))) expect(m).toBe(100);
