@@ -56,6 +56,7 @@ export function renderFitReport(fit: TraceFit): string {
       const t = q.spikeTail;
       lines.push(`  ${(t.spikeProbability * 100).toFixed(1)}% below ${t.threshold}${t.tail ? `, Pareto tail alpha ${fmt(t.tail.alpha)} over ${t.tail.count} values up to ${fmt(t.tail.max)}` : ""}`);
     }
+    if (q.tailAic) lines.push(`  with the tail AIC ${fmt(q.tailAic.withTail)}, ${q.tailAic.family} alone ${fmt(q.tailAic.single)}`);
     if (report) {
       if (report.cropped) {
         const p = Number((report.cropped.percentile * 100).toPrecision(6));

@@ -263,15 +263,23 @@ export interface SpikeTailFit {
   tail: { alpha: number; count: number; max: number } | null;
 }
 
+/** How fitSpikeTail fits: where the tail ends, and the options of the family fit below the threshold. */
+export interface SpikeTailOptions {
+  /** The tail is truncated here (at least the largest value; default the largest value). */
+  max?: number;
+  /** For the family fit of the values below the threshold (its bounds' max is the threshold). */
+  spike?: FitOptions;
+}
+
 /**
  * Values split at `threshold` (default 100, as for waits in milliseconds): the ones below fitted
  * by the best family truncated to [smallest value, threshold], the rest by a Pareto from the
- * threshold truncated at the largest value seen; with probability spikeProbability a draw comes
- * from the spike. Truncated rather than clamped, so no draw piles up at the threshold or the
- * largest value (clamps put 2.2-2.6% of the waits generated from the OpenClaw traces' fits at
- * an agent's longest wait, benchmarks/fit-truncation.ts).
+ * threshold truncated at the largest value seen (or `options.max`); with probability
+ * spikeProbability a draw comes from the spike. Truncated rather than clamped, so no draw piles
+ * up at the threshold or the largest value (clamps put 2.2-2.6% of the waits generated from the
+ * OpenClaw traces' fits at an agent's longest wait, benchmarks/fit-truncation.ts).
  */
-export function fitSpikeTail(values: ArrayLike<number>, threshold = 100): SpikeTailFit {
+export function fitSpikeTail(values: ArrayLike<number>, threshold = 100, options: SpikeTailOptions = {}): SpikeTailFit {
   // Both sides counted, then copied in order into arrays of their size (as paretoTail).
   let under = 0;
   let max = -Infinity;
@@ -289,12 +297,13 @@ export function fitSpikeTail(values: ArrayLike<number>, threshold = 100): SpikeT
   }
   const n = below.length + tailValues.length;
   if (n === 0) throw new FitError("no values to fit");
+  if (options.max !== undefined) max = Math.max(max, options.max);
   const p = below.length / n;
   let spikeReport: FitReport | null = null;
   let spike: DistributionSpec | null = null;
   if (below.length > 0) {
     // Truncated at the threshold itself, where the tail starts: the law has no atom there, so [min, threshold] is [min, threshold).
-    spikeReport = below.length >= 2 ? fitFamilies(below, { bounds: { max: threshold } }) : null;
+    spikeReport = below.length >= 2 ? fitFamilies(below, { ...options.spike, bounds: { ...options.spike?.bounds, max: threshold } }) : null;
     spike = spikeReport?.fits[0]?.spec ?? median(below);
   }
   let tail: SpikeTailFit["tail"] = null;

@@ -31,12 +31,14 @@ export interface QuantityFit {
   quantity: string;
   values: number;
   spec: DistributionSpec;
-  /** "fixed", "empirical", a family name, "<family>+cap" (an atom at a cap, the family below it) or "spike_tail". */
+  /** "fixed", "empirical", a family name, "<family>+cap" (an atom at a cap, the family below it), "<family>+tail" (outputs: a Pareto tail above the family) or "spike_tail". */
   method: string;
   report?: FitReport;
   spikeTail?: SpikeTailFit;
   /** The cap the values piled at (method "<family>+cap"): its value and how many sat there. */
   cap?: { value: number; count: number };
+  /** Outputs with a tail (method "<family>+tail"): the whole law's AIC and the best single family's. */
+  tailAic?: { withTail: number; family: string; single: number };
 }
 
 export interface TraceFit {
@@ -69,6 +71,8 @@ function median(values: number[]): number {
 interface Fitter {
   quantities: QuantityFit[];
   options: FitSpecOptions;
+  /** The largest output of the whole trace, where every agent's output tail ends. */
+  outputMost: number;
 }
 
 /**
@@ -137,8 +141,58 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: Val
   }
   const report = fitFamilies(values, options);
   const best = report.fits[0];
+  if (quantity === "output" && best && samples.length >= MIN_VALUES_FOR_TAIL && f.options.crop === undefined) {
+    const tail = outputTail(samples, options, f.outputMost);
+    // Only where the tail earns its three parameters (AIC): one family's parameters come back
+    // closer where it is the law (an inverse Gaussian's mean within 5% on 3,600 outputs, 11% with
+    // a tail beside its body).
+    if (tail && tail.aic < best.aic) {
+      return record(rounded(tail.fit.spec), `${tail.fit.spike!.fits[0]!.family}+tail`, { spikeTail: tail.fit, tailAic: { withTail: tail.aic, family: best.family, single: best.aic } });
+    }
+  }
   if (!best) return record({ type: "empirical", samples: Array.from(samples) }, "empirical", { report });
   return record(rounded(best.spec), best.family, { report });
+}
+
+/** Outputs with at least this many values get a tail of their own. */
+const MIN_VALUES_FOR_TAIL = 50;
+/** Where an output's tail starts: this quantile of the agent's outputs. */
+const TAIL_QUANTILE = 0.9;
+
+/**
+ * Outputs as a body and a tail, with the law's AIC: the best family below the agent's 90th
+ * percentile (truncated there), a Pareto above it truncated at the largest output of the whole
+ * trace (`most`), since how long a reply runs does not depend on the agent's nesting level and
+ * each level holds only a share of the trace's longest. One family for all the values fits the
+ * body and misses the tail: the branching trace's subagents nested twice wrote 3 outputs over
+ * 2,000 tokens where their lognormal expected 0.65 (AIC 3,949.8 with the tail, 3,953.3 without).
+ * Null where fewer than 2 values lie above the threshold.
+ */
+function outputTail(
+  samples: Values,
+  options: { floor?: number; families?: readonly Family[]; reestimate: boolean },
+  most: number,
+): { fit: SpikeTailFit; aic: number } | null {
+  const sorted = Float64Array.from(samples).sort();
+  const threshold = sorted[Math.floor(TAIL_QUANTILE * (sorted.length - 1))]!;
+  const top = sorted[sorted.length - 1]!;
+  if (!(top > threshold) || sorted.filter((x) => x > threshold).length < 2) return null;
+  const spike: { floor?: number; families?: readonly Family[]; reestimate: boolean } = { reestimate: options.reestimate };
+  if (options.floor !== undefined) spike.floor = options.floor;
+  if (options.families !== undefined) spike.families = options.families;
+  const fit = fitSpikeTail(samples, threshold, { max: Math.max(most, top), spike });
+  const body = fit.spike?.fits[0];
+  if (!body || !fit.tail || !Number.isFinite(fit.tail.alpha)) return null;
+  // The whole law's log-likelihood: each side's share, the body's (truncated at the threshold)
+  // and the truncated Pareto's; parameters: the body's, the share, alpha and the threshold.
+  const { alpha, max } = fit.tail;
+  const below = samples.length - fit.tail.count;
+  const bodyParameters = (body.aic + 2 * body.logLikelihood) / 2;
+  let tailLogLikelihood = fit.tail.count * (Math.log(alpha) + alpha * Math.log(threshold) - Math.log(1 - (threshold / max) ** alpha));
+  for (let i = 0; i < samples.length; i++) if (samples[i]! >= threshold) tailLogLikelihood -= (alpha + 1) * Math.log(samples[i]!);
+  const p = fit.spikeProbability;
+  const logLikelihood = below * Math.log(p) + fit.tail.count * Math.log(1 - p) + body.logLikelihood + tailLogLikelihood;
+  return { fit, aic: 2 * (bodyParameters + 3) - 2 * logLikelihood };
 }
 
 /** Values this close to the largest (a share of it) count as sitting at a cap. */
@@ -810,7 +864,9 @@ export function fitTrace(trace: Trace, options: FitSpecOptions = {}): TraceFit {
   // Everything below reads the requests' columns; a trace read as objects gets a table too.
   if (!trace.table) trace = tableTrace(tableOf(trace), traceMeta(trace));
   const t = trace.table!;
-  const f: Fitter = { quantities: [], options };
+  let outputMost = 1;
+  for (let i = 0; i < t.length; i++) if (t.output[i]! > outputMost) outputMost = t.output[i]!;
+  const f: Fitter = { quantities: [], options, outputMost };
   // Sessions and their arrivals only: the whole analysis (prefix reuse, DAG shape) is not needed here.
   const { sessions, arrivals } = sessionArrivals(trace);
   const conversations = byConversation(t);

@@ -187,7 +187,7 @@ describe.skipIf(!haveShared)(
     });
 
     it("puts no wait at an agent's longest wait (a clamp put 2.2% there) and none past it", () => {
-      const longest = fit.quantities.flatMap((q) => (q.spikeTail?.tail ? [q.spikeTail.tail.max] : []));
+      const longest = fit.quantities.flatMap((q) => (q.quantity === "waitMs" && q.spikeTail?.tail ? [q.spikeTail.tail.max] : []));
       // One agent per nesting level: main, its subagents, theirs.
       expect(longest.sort((a, b) => a - b)).toEqual([9937, 23807, 31342]);
       const waits = generated.flatMap((t) => t.requests.flatMap((r) => (r.waitAfterReadyMs === undefined ? [] : [r.waitAfterReadyMs])));
