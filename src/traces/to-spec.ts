@@ -580,7 +580,7 @@ const CLUSTERING_STANDARD_ERRORS = 2;
  * How much large turns (above `above`) cluster in some conversations (freshInputLarge's
  * correlation): a beta-binomial's intra-conversation correlation by the method of moments over
  * conversations with two or more values, kept when Tarone's statistic for overdispersion is at
- * least CLUSTERING_STANDARD_ERRORS; else 0. In the branching trace: 0.10 and 0.17 for the two
+ * least CLUSTERING_STANDARD_ERRORS; else 0. In the branching trace: 0.05 and 0.11 for the two
  * levels of subagents.
  */
 function clusteringOf(t: RequestTable, later: Int32Array, values: Values, above: number): number {
@@ -626,9 +626,10 @@ const MIN_VALUES_FOR_TREND = 20;
  * size on k / length within conversations (each conversation's own mean taken out, so that chains
  * that read more do not pass for a trend), kept when it is at least TURNS_SLOPE_STANDARD_ERRORS
  * standard errors from 0. In the branching trace a conversation's first fifth of turns adds a
- * geometric mean of 85 tokens a turn and its last fifth 526: a slope of about 2.3. Drawn alike
- * along the chain, the fitted chains had grown 2.4x from their middle to their end where the
- * trace's grew 3.4x, and its prompts came out 1.15x at p50 and 0.72x at p90 (40 seeds).
+ * geometric mean of 85 tokens a turn and its last fifth 526 (all turns; on the turns that are not
+ * large the fit finds 1.9 for the subagents nested twice and the bound, 5, for the main agent).
+ * Drawn alike along the chain, the fitted chains had grown 2.4x from their middle to their end
+ * where the trace's grew 3.4x.
  */
 function positionTrend(groups: [number, Int32Array][], log: Float64Array, at: Float64Array): number {
   let sxx = 0;
@@ -706,7 +707,8 @@ const MIN_SMALL_READS = 10;
  * prompts grew 1.2-2.5x what its fresh input counts for reads over 3,000 tokens (a 50,000-token
  * tool result grew one prompt by 103,355 tokens): fitted from the counts, the generated chains
  * grew less and the prompts came out 0.72x the trace's at p90; fitted from the prompts (with
- * freshInputByPosition), 1.00-1.04x from p10 to p75 (40 seeds). In case study 1 the two agree.
+ * freshInputByPosition and freshInputLarge), 1.00-1.20x from p10 to p75 and 0.83x at p90 (40
+ * seeds). In case study 1 the two agree once the template's tokens are taken out.
  */
 function grownTokens(t: RequestTable, later: Int32Array, reasoning: ReasoningSpec | undefined): Float64Array {
   const counted = mapValues(later, (i) => addedTokens(t, i));

@@ -176,8 +176,8 @@ class Counts {
 
   /**
    * A draw on one side of `threshold` (above: greater than it), by drawing again until one lands
-   * there: the law conditioned on that side. After SIDE_TRIES draws the last is kept (a side of
-   * chance 1% fails that often with odds of 1 in 10^4).
+   * there: the law conditioned on that side. After SIDE_TRIES draws the last is kept (for a side
+   * of chance 1%, once in about 23,000 such turns).
    */
   drawOnSide(above: boolean, threshold: number): number {
     let x = this.draw();
