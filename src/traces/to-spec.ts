@@ -12,7 +12,7 @@ import { EDGE_CODE, tableOf, tableTrace, traceMeta, type RequestTable } from "./
 import type { Trace } from "./types.js";
 import { TraceError } from "./where.js";
 import { TWO_KINDS_BIC, twoKindsEvidence } from "./two-kinds.js";
-import { extent } from "../stats/sort.js";
+import { extent, sortNumbers } from "../stats/sort.js";
 
 export interface FitSpecOptions {
   /** Spec name (default: from the trace's source). */
@@ -154,6 +154,11 @@ function distributionFor(f: Fitter, agent: string, quantity: string, values: Val
   return record(rounded(best.spec), best.family, { report });
 }
 
+/** The value at rank floor(q * (n - 1)) of sorted values (no interpolation: a value the trace has). */
+function rankQuantile(sorted: Float64Array, q: number): number {
+  return sorted[Math.floor(q * (sorted.length - 1))]!;
+}
+
 /** Outputs with at least this many values get a tail of their own. */
 const MIN_VALUES_FOR_TAIL = 50;
 /** Where an output's tail starts: this quantile of the agent's outputs. */
@@ -173,14 +178,12 @@ function outputTail(
   options: { floor?: number; families?: readonly Family[]; reestimate: boolean },
   most: number,
 ): { fit: SpikeTailFit; aic: number } | null {
-  const sorted = Float64Array.from(samples).sort();
-  const threshold = sorted[Math.floor(TAIL_QUANTILE * (sorted.length - 1))]!;
+  const sorted = sortNumbers(Float64Array.from(samples));
+  const threshold = rankQuantile(sorted, TAIL_QUANTILE);
   const top = sorted[sorted.length - 1]!;
-  if (!(top > threshold) || sorted.filter((x) => x > threshold).length < 2) return null;
-  const spike: { floor?: number; families?: readonly Family[]; reestimate: boolean } = { reestimate: options.reestimate };
-  if (options.floor !== undefined) spike.floor = options.floor;
-  if (options.families !== undefined) spike.families = options.families;
-  const fit = fitSpikeTail(samples, threshold, { max: Math.max(most, top), spike });
+  // Sorted: at least 2 values above the threshold means the one before the largest is too.
+  if (!(sorted[sorted.length - 2]! > threshold)) return null;
+  const fit = fitSpikeTail(samples, threshold, { max: Math.max(most, top), spike: options });
   const body = fit.spike?.fits[0];
   if (!body || !fit.tail || !Number.isFinite(fit.tail.alpha)) return null;
   // The whole law's log-likelihood: each side's share, the body's (truncated at the threshold)
@@ -510,7 +513,7 @@ function freshSpread(
   // their chance instead (freshInputLarge).
   const largeAt =
     raw.length > 0 && twoKindsEvidence(raw.filter((x) => !atCap(x))) > TWO_KINDS_BIC
-      ? Float64Array.from(raw).sort()[Math.floor(LARGE_QUANTILE * (raw.length - 1))]!
+      ? rankQuantile(sortNumbers(Float64Array.from(raw)), LARGE_QUANTILE)
       : Infinity;
   const isLarge = (x: number) => x > largeAt;
   const groups = byConversationOf(t, later, raw, (x) => atCap(x) || isLarge(x)).filter(([, g]) => g.length >= 2);
