@@ -64,9 +64,21 @@ describe.skipIf(!built)(built ? "agentload run (the CLI)" : "agentload run (skip
     writeFileSync(spec, "name: three\nseed: 3\nsessions: 3\nagents: [{ name: a, turns: 2, freshInput: 8, output: 2 }]\ntraffic: { mode: concurrent, concurrency: 4 }\n");
     const out = join(dir, "runs");
     const r = await runCli(["run", spec, "--url", engine.apiUrl, "--out", out, "--sessions", "10", "--precise-wake"]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("dispatcher: precise wake-ups (a worker thread in Atomics.wait)");
+    // On a loaded machine (CI's test files beside the engine on 2 cores) the run may honestly judge
+    // its own client late: 4 CPU hogs beside it made the 3rd latest of 20 dispatches 25-36 ms late,
+    // or its loop 96-98% busy, in 5 runs of 5. That verdict (exit 4, naming the client) is right;
+    // any other reason to be invalid is not.
     const [run] = readdirSync(out);
+    const { validity } = JSON.parse(readFileSync(join(out, run!, "summary.json"), "utf8")) as { validity: { valid: boolean; problems: string[] } };
+    if (r.code === 4) {
+      expect(validity.problems.length, r.stdout).toBeGreaterThan(0);
+      for (const p of validity.problems) expect(p, r.stdout).toMatch(/^client (lag|saturated): /);
+    } else {
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(validity.valid).toBe(true);
+    }
+    expect(r.stdout).toMatch(/requests +20 +ok 20 +failed 0/);
+    expect(r.stderr).toContain("dispatcher: precise wake-ups (a worker thread in Atomics.wait)");
     const records = readFileSync(join(out, run!, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { sessionId: string });
     expect(new Set(records.map((rec) => rec.sessionId)).size).toBe(10);
     expect(records).toHaveLength(20);
