@@ -12,7 +12,12 @@
 // With --precise-wake the dispatcher wakes through its precise waker (src/run/precise-waker.ts,
 // `agentload run --precise-wake`) instead of setTimeout alone.
 //
-// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--precise-wake]
+// Before the run it prints the machine's own floor (support/wake-probe.ts): a thread that does
+// nothing but sleep to Poisson deadlines at the same rate, for 5 s, with the calibration server up
+// and idle. With --probe that thread also runs beside the run (it then takes its share of the
+// cores) and the benchmark counts the late dispatches that had a late probe wake in the same stretch.
+//
+// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--precise-wake] [--probe]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,16 +26,30 @@ import { readRecords } from "../src/records/read.js";
 import { runWorkload } from "../src/run/run.js";
 import { validateSpec } from "../src/workload/spec.js";
 import { startCalibrationServer } from "./support/calibration-server.js";
+import { startWakeProbe, wakeFloor, type Wake } from "./support/wake-probe.js";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const RATE = Number(positional[0] ?? 200);
 const SECONDS = Number(positional[1] ?? 10);
 const serverIdle = process.argv.includes("--server-idle");
 const preciseWake = process.argv.includes("--precise-wake");
+const probing = process.argv.includes("--probe");
+const FLOOR_SECONDS = 5;
+
+/** p50, p90, p99, max and the share over 1 ms of lateness values (ms). */
+function describe(values: number[]): string {
+  const sorted = values.slice().sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(3).padStart(8);
+  const over = sorted.filter((x) => x > 1).length;
+  return `p50 ${q(0.5)} ms   p90 ${q(0.9)} ms   p99 ${q(0.99)} ms   max ${q(1)} ms   over 1 ms ${((100 * over) / sorted.length).toFixed(2)}%`;
+}
 
 const server = await startCalibrationServer({ idleClass: serverIdle });
 const outDir = mkdtempSync(join(tmpdir(), "agentload-lateness-"));
 try {
+  const floor = await wakeFloor(RATE, FLOOR_SECONDS);
+  console.log(`machine floor: a bare thread woken at ${RATE}/s Poisson deadlines for ${FLOOR_SECONDS} s, nothing else running (${floor.length} wakes):`);
+  console.log(`  ${describe(floor.map((w) => w.lateMs))}`);
   const spec = validateSpec({
     name: "dispatch-lateness",
     seed: 1,
@@ -56,7 +75,12 @@ try {
   gc.observe({ entryTypes: ["gc"] });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
-  const result = await runWorkload({ spec, target: { apiUrl: server.baseUrl }, outDir, preciseWake });
+  // With the probe, the run starts at a wall-clock time so that its records (times from the run's
+  // start) and the probe's wakes (epoch ms) share one clock: the clock starts 5 ms after startAt.
+  const startAt = probing ? Date.now() + 2000 : undefined;
+  const probe = probing ? startWakeProbe(RATE, SECONDS + 10) : undefined;
+  const result = await runWorkload({ spec, target: { apiUrl: server.baseUrl }, outDir, preciseWake, ...(startAt !== undefined ? { startAt } : {}) });
+  const wakes: Wake[] = probe ? await probe.stop() : [];
   loop.disable();
   gc.disconnect();
   const s = result.summary;
@@ -73,14 +97,21 @@ try {
   );
   // The same lateness from the run's second second on: the first takes the start-up (code not yet
   // compiled, the first connections opened), which held most of the dispatches over 3 ms.
-  const steady = readRecords(join(result.dir, "records.jsonl"))
-    .filter((r) => r.plannedAt >= 1000)
-    .map((r) => r.dispatchedAt - r.plannedAt)
-    .sort((a, b) => a - b);
+  const steadyRecords = readRecords(join(result.dir, "records.jsonl")).filter((r) => r.plannedAt >= 1000);
+  const steady = steadyRecords.map((r) => r.dispatchedAt - r.plannedAt).sort((a, b) => a - b);
   const q = (p: number) => steady[Math.min(steady.length - 1, Math.floor(p * steady.length))]!;
   console.log(`  from 1 s on (${steady.length} requests): p50 ${f(q(0.5))} ms   p90 ${f(q(0.9))} ms   p99 ${f(q(0.99))} ms   max ${f(q(1))} ms`);
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   console.log(`  event-loop delay: p50 ${ms(loop.percentile(50))} ms  p99 ${ms(loop.percentile(99))} ms  max ${ms(loop.max)} ms`);
+  if (startAt !== undefined) {
+    const t0 = startAt + 5;
+    const runWakes = wakes.map((w) => ({ at: w.at - t0, lateMs: w.lateMs })).filter((w) => w.at >= 1000 && w.at <= result.summary.wallMs);
+    console.log(`  probe beside the run, from 1 s on (${runWakes.length} wakes): ${describe(runWakes.map((w) => w.lateMs))}`);
+    const lateWakes = runWakes.filter((w) => w.lateMs > 1);
+    const late = steadyRecords.filter((r) => r.dispatchedAt - r.plannedAt > 1);
+    const both = late.filter((r) => lateWakes.some((w) => w.at >= r.plannedAt - 1 && w.at <= r.dispatchedAt)).length;
+    console.log(`  late dispatches (over 1 ms) with a late probe wake due in the same stretch: ${both} of ${late.length}`);
+  }
 } finally {
   await server.stop();
   rmSync(outDir, { recursive: true, force: true });
