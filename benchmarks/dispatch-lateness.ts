@@ -98,9 +98,7 @@ try {
   // The same lateness from the run's second second on: the first takes the start-up (code not yet
   // compiled, the first connections opened), which held most of the dispatches over 3 ms.
   const steadyRecords = readRecords(join(result.dir, "records.jsonl")).filter((r) => r.plannedAt >= 1000);
-  const steady = steadyRecords.map((r) => r.dispatchedAt - r.plannedAt).sort((a, b) => a - b);
-  const q = (p: number) => steady[Math.min(steady.length - 1, Math.floor(p * steady.length))]!;
-  console.log(`  from 1 s on (${steady.length} requests): p50 ${f(q(0.5))} ms   p90 ${f(q(0.9))} ms   p99 ${f(q(0.99))} ms   max ${f(q(1))} ms`);
+  console.log(`  from 1 s on (${steadyRecords.length} requests): ${describe(steadyRecords.map((r) => r.dispatchedAt - r.plannedAt))}`);
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   console.log(`  event-loop delay: p50 ${ms(loop.percentile(50))} ms  p99 ${ms(loop.percentile(99))} ms  max ${ms(loop.max)} ms`);
   if (startAt !== undefined) {
