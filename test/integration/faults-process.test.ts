@@ -167,7 +167,7 @@ describe.skipIf(!built)(built ? "signals and process lifetime" : "signals and pr
       const spec = tinySpec(dir, "name: term\nseed: 1\nsessions: 4\nagents: [{ name: a, turns: 3, freshInput: 8, output: 4 }]\ntraffic: { mode: concurrent, concurrency: 2 }\n");
       const cli = startCli(["run", spec, "--url", server.baseUrl, "--out", out, "--grace-ms", "300"]);
       await until("two requests hanging", () => measured(server.requests).length >= 4);
-      await new Promise((r) => setTimeout(r, 100)); // their first chunk reaches the client
+      await new Promise((r) => setTimeout(r, 500)); // their first chunk reaches the client (wide: a loaded CI machine)
       cli.child.kill(signal);
       const { code } = await cli.exited;
       expect(code, cli.stderr()).toBe(130);
