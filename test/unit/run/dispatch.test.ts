@@ -1,6 +1,7 @@
-// Dispatcher logic on real timers with short waits: DAG order, waits, cancellation on error,
-// concurrency limits and ramp-up, rate arrivals. Assertions are about order and counts, and
-// about "not before" times (a node may never start before its parents end plus its wait).
+// Dispatcher logic: DAG order, waits, cancellation on error, concurrency limits and ramp-up, rate
+// arrivals, on real timers with short waits; the timer queue's order and background-work rules on
+// a fake clock. Assertions are about order and counts, and about "not before" times (a node may
+// never start before its parents end plus its wait).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runSession, type NodeStart } from "../../../src/run/session-runner.js";
 import { TimerQueue } from "../../../src/run/timer-queue.js";
