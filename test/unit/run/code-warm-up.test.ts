@@ -1,9 +1,9 @@
 // The client's code warm-up (run/code-warm-up.ts) goes through the same decoder, record and
 // aggregator a run uses, on replies of the chat and completions APIs, and keeps nothing.
 import { describe, expect, it } from "vitest";
-import { warmUpClientCode } from "../../src/run/code-warm-up.js";
-import { generateSessionAt } from "../../src/workload/generate.js";
-import { validateSpec } from "../../src/workload/spec.js";
+import { warmUpClientCode } from "../../../src/run/code-warm-up.js";
+import { generateSessionAt } from "../../../src/workload/generate.js";
+import { validateSpec } from "../../../src/workload/spec.js";
 
 const spec = validateSpec({ name: "w", seed: 1, sessions: 1, agents: [{ name: "a", turns: 3, freshInput: 20, output: 4 }] });
 
