@@ -408,7 +408,12 @@ export class RequestTableBuilder {
   }
 
   private numberColumn(field: NumberField): Float64Array {
-    return (this.numbers[field] ??= new Float64Array(this.capacity).fill(NaN));
+    return (this.numbers[field] ??= this.nanColumn());
+  }
+
+  /** A new number column: NaN (not given) for every request. */
+  private nanColumn(): Float64Array {
+    return new Float64Array(this.capacity).fill(NaN);
   }
 
   push(r: TraceRequest): void {
@@ -436,10 +441,19 @@ export class RequestTableBuilder {
     if (history < 0 && r.historyParent !== null) this.historyOutside.set(i, r.historyParent);
     this.fresh[i] = r.freshInputTokens;
     this.output[i] = r.outputTokens;
-    for (const f of NUMBER_FIELDS) {
-      const v = r[f];
-      if (v !== undefined) this.numberColumn(f)[i] = v;
-    }
+    // Each field by name, its column by name: a loop over NUMBER_FIELDS read r[f] and numbers[f]
+    // by key. In a CPU profile of analyze of the million-request bench file, push and its column
+    // lookups took 0.68 s so, 0.40 s now.
+    const numbers = this.numbers;
+    const { promptTokens, cachedTokens, scaffoldTokens, replyTokens, sharedPrefixTokens, dispatchedMs, respondedMs, waitAfterReadyMs } = r;
+    if (promptTokens !== undefined) (numbers.promptTokens ??= this.nanColumn())[i] = promptTokens;
+    if (cachedTokens !== undefined) (numbers.cachedTokens ??= this.nanColumn())[i] = cachedTokens;
+    if (scaffoldTokens !== undefined) (numbers.scaffoldTokens ??= this.nanColumn())[i] = scaffoldTokens;
+    if (replyTokens !== undefined) (numbers.replyTokens ??= this.nanColumn())[i] = replyTokens;
+    if (sharedPrefixTokens !== undefined) (numbers.sharedPrefixTokens ??= this.nanColumn())[i] = sharedPrefixTokens;
+    if (dispatchedMs !== undefined) (numbers.dispatchedMs ??= this.nanColumn())[i] = dispatchedMs;
+    if (respondedMs !== undefined) (numbers.respondedMs ??= this.nanColumn())[i] = respondedMs;
+    if (waitAfterReadyMs !== undefined) (numbers.waitAfterReadyMs ??= this.nanColumn())[i] = waitAfterReadyMs;
     if (r.kind !== undefined) (this.kind ??= new Uint8Array(this.capacity))[i] = KINDS.indexOf(r.kind) + 1;
     if (r.trigger !== undefined) (this.trigger ??= new Uint8Array(this.capacity))[i] = TRIGGERS.indexOf(r.trigger) + 1;
     if (r.agent !== undefined) {

@@ -54,7 +54,69 @@ export interface RowValues {
   prompt: Numbers;
   wait: Numbers;
   line: Numbers;
-  extensions: ReadonlyMap<number, AgentloadExtension>;
+  extensions: RowExtensions;
+}
+
+/** The `agentload` keys of the rows, by row. */
+export interface RowExtensions {
+  get(row: number): AgentloadExtension | undefined;
+  /** How many rows have one. */
+  readonly size: number;
+}
+
+/**
+ * The rows' `agentload` keys as one code per row into the distinct keys seen (0: none). Every line
+ * of a generated trace has one, and they repeat (a handful of kinds, agents and scaffolds). Kept
+ * as a million parsed objects in a Map by row, on the million-request bench file they took 0.2 s
+ * to store and look up and 35-40 MB of analyze's peak, and the collector copied them.
+ */
+class ExtensionColumn implements RowExtensions {
+  private readonly codes = new NumberColumn();
+  private readonly distinct: AgentloadExtension[] = [];
+  /** Past this many distinct keys a key is looked up by its text instead of compared with each. */
+  private byText: Map<string, number> | undefined;
+  size = 0;
+
+  /** Row `row` (the next) has `extension`, or none. */
+  push(row: number, extension: AgentloadExtension | undefined): void {
+    while (this.codes.length < row) this.codes.push(0);
+    if (!extension) return this.codes.push(0);
+    this.size++;
+    this.codes.push(this.codeOf(extension) + 1);
+  }
+
+  get(row: number): AgentloadExtension | undefined {
+    const code = row < this.codes.length ? this.codes.values[row]! : 0;
+    return code === 0 ? undefined : this.distinct[code - 1];
+  }
+
+  private codeOf(e: AgentloadExtension): number {
+    const distinct = this.distinct;
+    if (!this.byText) {
+      for (let k = 0; k < distinct.length; k++) if (sameExtension(distinct[k]!, e)) return k;
+      if (distinct.length < 32) return distinct.push(e) - 1;
+      this.byText = new Map(distinct.map((d, k) => [extensionText(d), k]));
+    }
+    const text = extensionText(e);
+    let k = this.byText.get(text);
+    if (k === undefined) {
+      k = distinct.push(e) - 1;
+      this.byText.set(text, k);
+    }
+    return k;
+  }
+}
+
+function sameExtension(a: AgentloadExtension, b: AgentloadExtension): boolean {
+  if (a.kind !== b.kind || a.agent !== b.agent) return false;
+  const s = a.scaffold;
+  const t = b.scaffold;
+  return s === t || (s !== undefined && t !== undefined && s.id === t.id && s.systemTokens === t.systemTokens && s.toolTokens === t.toolTokens);
+}
+
+function extensionText(e: AgentloadExtension): string {
+  const s = e.scaffold;
+  return JSON.stringify([e.kind ?? null, e.agent ?? null, s ? [s.id, s.systemTokens, s.toolTokens] : null]);
 }
 
 /**
@@ -124,7 +186,7 @@ export class SessionRows {
   private readonly columns: Record<RowColumn, NumberColumn> = Object.fromEntries(ROW_COLUMNS.map((c) => [c, new NumberColumn()])) as Record<RowColumn, NumberColumn>;
   /** The columns' values, read once every row is in (a column's array changes while it grows). */
   private v = {} as Record<RowColumn, Numbers>;
-  private readonly extensions = new Map<number, AgentloadExtension>();
+  private readonly extensions = new ExtensionColumn();
   private lastSession: string | undefined;
   private lastIndex = 0;
   /** What nodes() and positions() hand on, reused session after session. */
@@ -197,7 +259,7 @@ export class SessionRows {
     c.turn.push(row.turn ?? NaN);
     for (const p of row.context?.parents ?? []) c.parents.push(p);
     c.parentStart.push(c.parents.length);
-    if (row.extension) this.extensions.set(i, row.extension);
+    this.extensions.push(i, row.extension);
   }
 
   /** Each session's rows in turn, in file order. The columns are let go once every session was handed on. */

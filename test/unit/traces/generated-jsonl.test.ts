@@ -159,3 +159,31 @@ describe("generated Veeksha JSONL read back", () => {
     await expect(parseTraceText("w.jsonl", short.join("\n"), { columns })).rejects.toThrow("w.jsonl:1: new_input_length 10 is shorter than its scaffold 'lead' (900 + 300 tokens)");
   });
 });
+
+describe("a generated trace with many agents", () => {
+  // The reader keeps each line's `agentload` key as a code into the distinct keys it has seen,
+  // comparing a new key with each up to 32 of them and looking it up by its text past that: 40
+  // agents, each with its own scaffold, take both ways.
+  const many: WorkloadSpec = {
+    name: "many-agents",
+    seed: 5,
+    sessions: 120,
+    agents: Array.from({ length: 40 }, (_, k) => ({
+      name: `agent-${k}`,
+      scaffold: { systemTokens: 100 + k, toolTokens: k % 3 === 0 ? 0 : 50 },
+      taskTokens: 20,
+      turns: 3,
+      freshInput: { type: "uniform" as const, min: 10, max: 60 },
+      output: { type: "uniform" as const, min: 5, max: 30 },
+    })),
+  };
+  const manyWorkload = generateWorkload(many);
+  const manyText = toVeekshaJsonl(manyWorkload);
+
+  it.each([false, true])("reads back every session's agent, scaffold and kinds (columns: %s)", async (columns) => {
+    const agents = new Set(manyWorkload.sessions.map((s) => s.agent));
+    expect(agents.size).toBeGreaterThan(32);
+    const trace = await parseTraceText("many.jsonl", manyText, { columns });
+    expect(trace.requests).toEqual(workloadTrace(manyWorkload).requests);
+  });
+});
