@@ -174,6 +174,69 @@ const NONE = -1;
 /** A parent or history parent named by a later row: its id is kept until every row is in. */
 const LATER = -2;
 
+/** A request named by its session and its id in the session. */
+interface RequestRef {
+  session: string;
+  request: string;
+}
+
+/**
+ * Rows by request id, a map per session, the session of the row before at hand. A request's id in
+ * the trace is "session:request"; one map of those (a million new strings hashed) took 0.8 s of a
+ * CSV's 5.3 s to analyze, in the bench's CPU profile. Ids with a colon in either part can
+ * spell the same whole id two ways ("a:b" + "c", "a" + "b:c"), and only those can: they are kept
+ * by whole id, as before.
+ */
+class RequestIds {
+  private readonly bySession = new Map<string, Map<string, number>>();
+  private readonly withColon = new Map<string, number>();
+  private lastSession: string | undefined;
+  private lastRows: Map<string, number> | undefined;
+
+  get(session: string, request: string): number | undefined {
+    if (session.includes(":") || request.includes(":")) return this.withColon.get(`${session}:${request}`);
+    return this.rowsOf(session)?.get(request);
+  }
+
+  /** Row `row` is the request: returns the row that was it before, if any (then it stays that one). */
+  add(session: string, request: string, row: number): number | undefined {
+    let rows: Map<string, number> | undefined = this.withColon;
+    let key = request;
+    if (session.includes(":") || request.includes(":")) key = `${session}:${request}`;
+    else {
+      rows = this.rowsOf(session);
+      if (!rows) {
+        rows = new Map();
+        this.bySession.set(session, rows);
+        this.lastRows = rows;
+      }
+    }
+    const before = rows.get(key);
+    if (before === undefined) rows.set(key, row);
+    return before;
+  }
+
+  /** Every request by whole id (ids: the rows' whole ids, each once). */
+  static byId(ids: readonly string[]): Map<string, number> {
+    return new Map(ids.map((id, i) => [id, i]));
+  }
+
+  clear(): void {
+    this.bySession.clear();
+    this.withColon.clear();
+    this.lastSession = undefined;
+    this.lastRows = undefined;
+  }
+
+  private rowsOf(session: string): Map<string, number> | undefined {
+    if (session !== this.lastSession) {
+      this.lastSession = session;
+      this.lastRows = this.bySession.get(session);
+    }
+    return this.lastRows;
+  }
+}
+
 /**
  * A CSV trace read line by line (readLines, or read.ts streaming a file). The rows go into
  * columns as they come (no object per row); parents are ids until every row is in, since a row
@@ -186,7 +249,7 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
   let width = 0;
   let n = 0;
   const ids: string[] = [];
-  const positions = new Map<string, number>();
+  const positions = new RequestIds();
   /** The first id used twice: its row and the row that had it before. */
   let twice: { at: number; also: number } | undefined;
   const lines = new Ints();
@@ -206,10 +269,15 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
   let parentIndex = new Int32Array(1024);
   let edges = 0;
   const history = new Ints();
-  const later = new Map<number, string>();
-  const historyLater = new Map<number, string>();
+  const later = new Map<number, RequestRef>();
+  const historyLater = new Map<number, RequestRef>();
   const rowsOfSession = new Map<string, number>();
   const lastOfSession = new Map<string, number>();
+  // The session of the row before, its rows so far and its last row: rowsOfSession and
+  // lastOfSession hold them for the other sessions (a session's rows mostly follow each other).
+  let current: string | undefined;
+  let currentRows = 0;
+  let currentLast = -1;
   // One string per session and conversation, not one per row: a million rows kept 1M copies.
   const strings = new Map<string, string>();
   const interned = (text: string): string => {
@@ -218,13 +286,13 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
     strings.set(text, text);
     return text;
   };
-  const addParent = (id: string | number): void => {
+  const addParent = (session: string, request: string | number): void => {
     if (edges >= parentIndex.length) parentIndex = grownArray(parentIndex, edges + 1);
-    if (typeof id === "number") parentIndex[edges] = id;
+    if (typeof request === "number") parentIndex[edges] = request;
     else {
-      const p = positions.get(id);
+      const p = positions.get(session, request);
       parentIndex[edges] = p ?? LATER;
-      if (p === undefined) later.set(edges, id);
+      if (p === undefined) later.set(edges, { session, request });
     }
     edges++;
   };
@@ -237,16 +305,26 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
     const row = new Row(file, header, line, fields);
     if (fields.length !== width) row.where().fail(`expected ${width} fields like the header, got ${fields.length}`);
     const i = n;
-    const session = interned(row.text("session_id") ?? `row-${line}`);
-    const position = rowsOfSession.get(session) ?? 0;
-    rowsOfSession.set(session, position + 1);
-    const id = `${session}:${row.text("request_id") ?? position}`;
-    const previous = lastOfSession.get(session);
-    lastOfSession.set(session, i);
+    const sessionText = row.text("session_id") ?? `row-${line}`;
+    if (sessionText !== current) {
+      if (current !== undefined) {
+        rowsOfSession.set(current, currentRows);
+        lastOfSession.set(current, currentLast);
+      }
+      current = interned(sessionText);
+      currentRows = rowsOfSession.get(current) ?? 0;
+      currentLast = lastOfSession.get(current) ?? -1;
+    }
+    const session = current;
+    const position = currentRows++;
+    const request = row.text("request_id") ?? String(position);
+    const id = `${session}:${request}`;
+    const previous = currentLast;
+    currentLast = i;
     parentStart.set(i, edges);
     if (header.parents >= 0) {
-      for (const p of (row.text("parents") ?? "").split(/[\s;]+/)) if (p !== "") addParent(`${session}:${p}`);
-    } else if (previous !== undefined) addParent(previous);
+      for (const p of (row.text("parents") ?? "").split(/[\s;]+/)) if (p !== "") addParent(session, p);
+    } else if (previous >= 0) addParent(session, previous);
     output.set(i, row.count("output_tokens") ?? row.where("output_tokens").expected("a whole number >= 0", ""));
     const named = row.text("conversation");
     const c = named === undefined ? session : interned(`${session}/${named}`);
@@ -278,13 +356,12 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
     }
     const historyId = row.text("history_parent");
     if (historyId !== undefined) {
-      const h = positions.get(`${session}:${historyId}`);
+      const h = positions.get(session, historyId);
       history.set(i, h ?? LATER);
-      if (h === undefined) historyLater.set(i, `${session}:${historyId}`);
+      if (h === undefined) historyLater.set(i, { session, request: historyId });
     } else history.set(i, header.history_parent >= 0 ? NONE : PICK);
-    const seen = positions.get(id);
+    const seen = positions.add(session, request, i);
     if (seen !== undefined) twice ??= { at: i, also: seen };
-    else positions.set(id, i);
     ids.push(id);
     lines.set(i, line);
     n++;
@@ -363,7 +440,8 @@ export function csvReader(file: string, columns = false): LineReader<Trace> {
         return columns ? tableTrace(table, meta) : { ...meta, requests: table.requests() };
       }
       // A row names a later one as its parent: ordered as objects (rare; order.ts says why on a cycle).
-      const requests = orderedRequests(table.requests(), file, describe, positions);
+      positions.clear();
+      const requests = orderedRequests(table.requests(), file, describe, RequestIds.byId(ids));
       return columns ? tableTrace(RequestTable.from(requests), meta) : { ...meta, requests };
     },
   };
@@ -402,17 +480,17 @@ interface CsvRows {
   file: string;
   n: number;
   ids: readonly string[];
-  positions: ReadonlyMap<string, number>;
+  positions: RequestIds;
   line: Int32Array;
   conversation: Int32Array;
   conversations: number;
   parentStart: Int32Array;
   /** LATER where the parent is named by a later row: its id is in `later`, by edge. */
   parentIndex: Int32Array;
-  later: ReadonlyMap<number, string>;
+  later: ReadonlyMap<number, RequestRef>;
   /** PICK, NONE, a position, or LATER (the id in historyLater, by row). */
   history: Int32Array;
-  historyLater: ReadonlyMap<number, string>;
+  historyLater: ReadonlyMap<number, RequestRef>;
   /** NaN where the row gave none: filled in here. */
   fresh: Float64Array;
   output: Float64Array;
@@ -439,16 +517,16 @@ function resolveEdges(rows: CsvRows): { parentType: Uint8Array; historyOf: Int32
     const to = parentStart[i + 1]!;
     for (let k = from; k < to; k++) {
       if (parentIndex[k] !== LATER) continue;
-      const id = rows.later.get(k)!;
-      const p = positions.get(id);
-      if (p === undefined) where.at("parents").fail(`no request '${id.split(":").slice(1).join(":")}' in session ${id.split(":")[0]}`);
+      const ref = rows.later.get(k)!;
+      const p = positions.get(ref.session, ref.request);
+      if (p === undefined) where.at("parents").fail(`no request '${ref.request}' in session ${ref.session}`);
       parentIndex[k] = p!;
     }
     let history = rows.history[i]!;
     if (history === LATER) {
-      const id = rows.historyLater.get(i)!;
-      history = positions.get(id) ?? LATER;
-      if (!among(parentIndex, from, to, history)) where.at("history_parent").fail(`'${id}' is not among the parents`);
+      const ref = rows.historyLater.get(i)!;
+      history = positions.get(ref.session, ref.request) ?? LATER;
+      if (!among(parentIndex, from, to, history)) where.at("history_parent").fail(`'${ref.session}:${ref.request}' is not among the parents`);
     } else if (history >= 0) {
       if (!among(parentIndex, from, to, history)) where.at("history_parent").fail(`'${ids[history]}' is not among the parents`);
     } else if (history === PICK) {

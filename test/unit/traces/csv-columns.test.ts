@@ -37,6 +37,9 @@ const ERRORS: [string, string, string][] = [
   ["a cycle", "session_id,request_id,parents,output_tokens,fresh_input_tokens\ns,a,,1,2\ns,b,c,1,2\ns,c,b,1,2\n", "c.csv: line 3: request 's:b' is part of a dependency cycle"],
   // Every parent is looked for before any request is checked for being its own.
   ["a missing parent after a self-parent", "session_id,request_id,parents,output_tokens,fresh_input_tokens\ns,a,a,1,2\ns,b,zz,1,2\n", "c.csv:3: parents: no request 'zz' in session s"],
+  // An id is session:request: with a colon in either part, two rows can spell the same id.
+  ["one id spelled two ways", "session_id,request_id,output_tokens,fresh_input_tokens\na:b,c,1,2\na,b:c,1,2\n", "c.csv: line 3: request id 'a:b:c' is used twice (also line 2)"],
+  ["an id used twice after other sessions", "session_id,request_id,output_tokens,fresh_input_tokens\ns,a,1,2\nt,a,1,2\ns,a,1,2\n", "c.csv: line 4: request id 's:a' is used twice (also line 2)"],
 ];
 
 describe("CSV read into columns", () => {
@@ -61,6 +64,26 @@ describe("CSV read into columns", () => {
     expect(stillColumns(columns)).toBe(true);
     expect(columns.table!.conversations).toEqual(["s"]);
     expect(columns.requests).toEqual(objects.requests);
+  });
+
+  it("finds parents by session and id while sessions' rows interleave, and names a parent by its whole id", async () => {
+    // Session s's rows come between t's; "x:y" names request "y" of session "x" as well as request
+    // "x:y" of any session whose id makes the same whole id ("s" and "x:y" is s:x:y).
+    const text =
+      "session_id,request_id,parents,output_tokens,fresh_input_tokens\n" +
+      "t,0,,1,10\ns,0,,1,20\nt,1,0,1,11\ns,1,0,1,21\ns:x,y,,1,30\ns,2,1 x:y,1,22\nt,2,1,1,12\n";
+    for (const columns of [false, true]) {
+      const trace = await read(text, columns);
+      expect(trace.requests.map((r) => [r.id, r.parents.map((e) => e.from), r.historyParent])).toEqual([
+        ["t:0", [], null],
+        ["s:0", [], null],
+        ["t:1", ["t:0"], "t:0"],
+        ["s:1", ["s:0"], "s:0"],
+        ["s:x:y", [], null],
+        ["s:2", ["s:1", "s:x:y"], "s:1"],
+        ["t:2", ["t:1"], "t:1"],
+      ]);
+    }
   });
 
   it("gives the objects' requests, analysis and fit from columns (conversations, subagents, times)", async () => {
