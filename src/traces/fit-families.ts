@@ -31,7 +31,35 @@ interface Moments {
   meanLog: number;
 }
 
+/**
+ * The moments of the values fitFamilies is fitting every family to, while it does (held): each
+ * family took its own pass of logarithms over them, 0.1-0.3 s of analyze of a million requests.
+ */
+let held: { x: Float64Array; plain?: Moments; positive?: Moments } | undefined;
+
+/** Runs `fit` with the moments of `x` kept after their first pass; `x` must not change meanwhile. */
+export function withHeldMoments<T>(x: Float64Array, fit: () => T): T {
+  const before = held;
+  held = { x };
+  try {
+    return fit();
+  } finally {
+    held = before;
+  }
+}
+
 function moments(x: Float64Array, needPositive: boolean): Moments {
+  if (held?.x !== x) return momentsOf(x, needPositive);
+  // The sum and the least value are the same pass either way: the logs' moments serve a plain fit too.
+  const known = needPositive ? held.positive : (held.plain ?? held.positive);
+  if (known) return known;
+  const m = momentsOf(x, needPositive);
+  if (needPositive) held.positive = m;
+  else held.plain = m;
+  return m;
+}
+
+function momentsOf(x: Float64Array, needPositive: boolean): Moments {
   const n = x.length;
   if (n < 2) throw new FitError(`needs at least 2 values, got ${n}`);
   let sum = 0;

@@ -8,7 +8,7 @@ import { sortNumbers } from "../stats/sort.js";
 import { ksPValue, ksStatistic } from "../stats/special.js";
 import { MIN_TRUNCATED_MASS } from "../workload/distributions/law.js";
 import { refitTruncated } from "./fit-truncated.js";
-import { FAMILIES, FitError, fitOne, fitParetoAbove, fitTruncatedParetoAbove, type Family } from "./fit-families.js";
+import { FAMILIES, FitError, fitOne, fitParetoAbove, fitTruncatedParetoAbove, withHeldMoments, type Family } from "./fit-families.js";
 
 export { FAMILIES, FitError, type Family } from "./fit-families.js";
 
@@ -204,16 +204,19 @@ export function fitFamilies(values: ArrayLike<number>, options: FitOptions = {})
   const sample = n > most ? evenQuantiles(x, most) : x;
   const fits: FamilyFit[] = [];
   const failed: FitReport["failed"] = [];
-  for (const family of options.families ?? FAMILIES) {
-    try {
-      const fit = fitFamily(sample, family, range, options.reestimate === true, sample === x ? undefined : x);
-      if (!Number.isFinite(fit.aic)) throw new FitError("the likelihood is not finite");
-      fits.push(fit);
-    } catch (e) {
-      if (!(e instanceof FitError)) throw e;
-      failed.push({ family, reason: e.message });
+  // Every family is fitted to x (all of it, or its quantiles): its moments are taken once.
+  withHeldMoments(x, () => {
+    for (const family of options.families ?? FAMILIES) {
+      try {
+        const fit = fitFamily(sample, family, range, options.reestimate === true, sample === x ? undefined : x);
+        if (!Number.isFinite(fit.aic)) throw new FitError("the likelihood is not finite");
+        fits.push(fit);
+      } catch (e) {
+        if (!(e instanceof FitError)) throw e;
+        failed.push({ family, reason: e.message });
+      }
     }
-  }
+  });
   fits.sort((a, b) => a.aic - b.aic);
   const report: FitReport = { n, range, fits, failed };
   if (sample !== x) report.quantiles = sample.length;
