@@ -35,7 +35,7 @@ interface Moments {
  * The moments of the values fitFamilies is fitting every family to, while it does (held): each
  * family took its own pass of logarithms over them, 0.1-0.3 s of analyze of a million requests.
  */
-let held: { x: Float64Array; plain?: Moments; positive?: Moments } | undefined;
+let held: { x: Float64Array; plain?: Moments; positive?: Moments; notPositive?: string } | undefined;
 
 /** Runs `fit` with the moments of `x` kept after their first pass; `x` must not change meanwhile. */
 export function withHeldMoments<T>(x: Float64Array, fit: () => T): T {
@@ -53,7 +53,15 @@ function moments(x: Float64Array, needPositive: boolean): Moments {
   // The sum and the least value are the same pass either way: the logs' moments serve a plain fit too.
   const known = needPositive ? held.positive : (held.plain ?? held.positive);
   if (known) return known;
-  const m = momentsOf(x, needPositive);
+  // Values a family on (0, inf) cannot take fail each such family with the same reason, found once.
+  if (needPositive && held.notPositive !== undefined) throw new FitError(held.notPositive);
+  let m: Moments;
+  try {
+    m = momentsOf(x, needPositive);
+  } catch (e) {
+    if (needPositive && e instanceof FitError) held.notPositive = e.message;
+    throw e;
+  }
   if (needPositive) held.positive = m;
   else held.plain = m;
   return m;
