@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { digamma, trigamma } from "../../../src/traces/fit-families.js";
+import { digamma, fitOne, trigamma } from "../../../src/traces/fit-families.js";
 import { cropAt, evenQuantiles, FIT_QUANTILES, fitFamilies, fitFamily, fitSpikeTail, paretoTail } from "../../../src/traces/fit.js";
 import { createDistribution, type DistributionSpec } from "../../../src/workload/distributions.js";
 import { ksStatistic } from "../../../src/stats/special.js";
@@ -53,6 +53,9 @@ describe("maximum-likelihood fits", () => {
     const report = fitFamilies([0, 3, 5, 9, 14]);
     expect(report.fits.map((f) => f.family).sort()).toEqual(["exponential", "normal"]);
     expect(report.failed.find((f) => f.family === "lognormal")!.reason).toBe("needs values > 0, got 1 value <= 0");
+    // Fitted together (their moments taken once), the families fail as each does alone.
+    expect(report.failed.length).toBe(5);
+    for (const { family, reason } of report.failed) expect(() => fitOne(family, Float64Array.from([0, 3, 5, 9, 14]))).toThrow(reason);
     expect(fitFamilies([7, 7, 7]).failed.map((f) => f.reason)).toContain("all values are equal");
     expect(fitFamilies([5]).failed[0]!.reason).toBe("needs at least 2 values, got 1");
   });
