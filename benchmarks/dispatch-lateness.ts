@@ -17,11 +17,17 @@
 // and idle. With --probe that thread also runs beside the run (it then takes its share of the
 // cores) and the benchmark counts the late dispatches that had a late probe wake in the same stretch.
 //
-// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--precise-wake] [--probe]
+// With --realtime the benchmark's own process (the client) runs its threads in SCHED_FIFO 10, as
+// `agentload run --realtime` does (engine/cpu-class.ts), from after the machine's floor is measured
+// (that stays the floor of a default-class thread) on; the calibration server keeps its own class,
+// and a probe beside the run (--probe) is in SCHED_FIFO too: the floor of a real-time thread.
+//
+// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--precise-wake] [--probe] [--realtime]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { enterRealtime, realtimeRunner } from "../src/engine/cpu-class.js";
 import { readRecords } from "../src/records/read.js";
 import { runWorkload } from "../src/run/run.js";
 import { validateSpec } from "../src/workload/spec.js";
@@ -34,6 +40,7 @@ const SECONDS = Number(positional[1] ?? 10);
 const serverIdle = process.argv.includes("--server-idle");
 const preciseWake = process.argv.includes("--precise-wake");
 const probing = process.argv.includes("--probe");
+const realtime = process.argv.includes("--realtime");
 const FLOOR_SECONDS = 5;
 
 /** p50, p90, p99, max and the share over 1 ms of lateness values (ms). */
@@ -50,6 +57,10 @@ try {
   const floor = await wakeFloor(RATE, FLOOR_SECONDS);
   console.log(`machine floor: a bare thread woken at ${RATE}/s Poisson deadlines for ${FLOOR_SECONDS} s, nothing else running (${floor.length} wakes):`);
   console.log(`  ${describe(floor.map((w) => w.lateMs))}`);
+  if (realtime) {
+    const c = enterRealtime(realtimeRunner({ platform: process.platform, path: process.env.PATH }));
+    console.log(`client: its threads in SCHED_${c.policy.toUpperCase()} ${c.priority} from here on (--realtime)`);
+  }
   const spec = validateSpec({
     name: "dispatch-lateness",
     seed: 1,

@@ -1,6 +1,7 @@
 // Small shared pieces for subcommands: the command signature, a usage error, and
 // node:util's parseArgs wrapped so that unknown flags become a CliError.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { realtimeRunner } from "../engine/cpu-class.js";
 import { idleClassRunner } from "../engine/llama-server.js";
 
 /** A subcommand: gets the arguments after its name, returns the exit code. */
@@ -43,6 +44,19 @@ export function positiveFlag(name: string, value: string | undefined): number | 
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} expects a number > 0, got '${value}'`);
   return n;
+}
+
+/**
+ * `--realtime`: chrt's path when given (Linux and chrt checked before anything starts, a usage error
+ * saying why not), null when not.
+ */
+export function realtimeFlag(value: boolean | undefined): string | null {
+  if (value !== true) return null;
+  try {
+    return realtimeRunner({ platform: process.platform, path: process.env.PATH });
+  } catch (e) {
+    throw new CliError(`--realtime: ${(e as Error).message}`);
+  }
 }
 
 /**

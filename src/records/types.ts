@@ -107,4 +107,6 @@ export interface RunMetadata {
   shard?: { index: number; count: number; startAt?: string };
   /** A merged run (`agentload merge`): the shard folders it was merged from, in shard order. */
   mergedFrom?: string[];
+  /** The client's CPU class when it was not the default (`agentload run --realtime`: policy "fifo", priority 10). */
+  client?: { cpuClass: { policy: string; priority: number } };
 }

@@ -42,7 +42,15 @@ export function toolVersion(): string {
   return version;
 }
 
-export function runMetadata(o: { name: string; apiUrl: string; model?: string; fingerprint?: WorkloadFingerprint; startedAt: Date; shard?: RunMetadata["shard"] }): RunMetadata {
+export function runMetadata(o: {
+  name: string;
+  apiUrl: string;
+  model?: string;
+  fingerprint?: WorkloadFingerprint;
+  startedAt: Date;
+  shard?: RunMetadata["shard"];
+  clientClass?: { policy: string; priority: number };
+}): RunMetadata {
   return {
     tool: { name: "agentload", version: toolVersion() },
     startedAt: o.startedAt.toISOString(),
@@ -50,5 +58,6 @@ export function runMetadata(o: { name: string; apiUrl: string; model?: string; f
     workload: { name: o.name, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}) },
     host: hostEnvironment(),
     ...(o.shard ? { shard: o.shard } : {}),
+    ...(o.clientClass ? { client: { cpuClass: { policy: o.clientClass.policy, priority: o.clientClass.priority } } } : {}),
   };
 }

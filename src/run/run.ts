@@ -139,6 +139,8 @@ export interface RunOptions {
    * once after their parent, its thread's wake-ups made the median dispatch 0.05-0.1 ms later.
    */
   preciseWake?: boolean;
+  /** The client's CPU class, when the caller changed it (`agentload run --realtime`): kept in run.json. */
+  clientClass?: { policy: string; priority: number };
   /** Called after every request with the record, for live progress. */
   onRecord?: (record: RequestRecord, progress: RunProgress) => void;
   /** One-line notes about set-up (tokenizer picked, overhead measured). */
@@ -218,6 +220,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResult> {
     fingerprint,
     startedAt: new Date(),
     ...(plan.shard ? { shard: { ...plan.shard, ...(opts.startAt !== undefined ? { startAt: new Date(opts.startAt).toISOString() } : {}) } } : {}),
+    ...(opts.clientClass ? { clientClass: opts.clientClass } : {}),
   });
   try {
     folder.writeJson("spec.resolved.json", plan.resolved);

@@ -84,6 +84,30 @@ describe.skipIf(!built)(built ? "agentload run (the CLI)" : "agentload run (skip
     expect(records).toHaveLength(20);
   }, 60_000);
 
+  it("--realtime runs the client's threads in SCHED_FIFO 10 and says so in run.json, or exits 2 saying what it needs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-cli-"));
+    const spec = join(dir, "three.yaml");
+    writeFileSync(spec, "name: three\nseed: 3\nsessions: 3\nagents: [{ name: a, turns: 2, freshInput: 8, output: 2 }]\ntraffic: { mode: concurrent, concurrency: 3 }\n");
+    const out = join(dir, "runs");
+    const r = await runCli(["run", spec, "--url", engine.apiUrl, "--out", out, "--realtime"]);
+    if (r.code === 2) {
+      // Not root and no CAP_SYS_NICE (or no chrt): refused before the run, nothing measured.
+      expect(r.stderr).toMatch(/agentload: --realtime: .*(it needs root or CAP_SYS_NICE; nothing was run|needs chrt|does not have)/);
+      expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+      return;
+    }
+    expect(r.stderr).toContain("agentload: --realtime: the client's threads run in SCHED_FIFO 10");
+    const [run] = readdirSync(out);
+    // As above: a loaded machine may judge its own client late (exit 4); nothing else may go wrong.
+    if (r.code === 4) {
+      const { validity } = JSON.parse(readFileSync(join(out, run!, "summary.json"), "utf8")) as { validity: { problems: string[] } };
+      for (const p of validity.problems) expect(p, r.stdout).toMatch(/^client (lag|saturated): /);
+    } else expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/requests +6 +ok 6 +failed 0/);
+    const meta = JSON.parse(readFileSync(join(out, run!, "run.json"), "utf8")) as { client?: unknown };
+    expect(meta.client).toEqual({ cpuClass: { policy: "fifo", priority: 10 } });
+  }, 60_000);
+
   it("names the file, line and path of a broken spec, and exits 2", async () => {
     const r = await runCli(["run", "fixtures/specs/broken/lognormal-missing-sigma.yml", "--url", engine.apiUrl]);
     expect(r.code).toBe(2);
