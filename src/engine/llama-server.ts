@@ -1,7 +1,7 @@
 // The built-in engine: a real llama.cpp `llama-server` on a free loopback port, serving the tiny
 // generated model, with prefix caching on or off. Everything that needs a server and is given no
 // URL (tests, benchmarks, the README's main job) gets one from here.
-import { chrtOnPath } from "./cpu-class.js";
+import { chrtOnPath, ownCpuClass, type CpuClass } from "./cpu-class.js";
 import { ensureLlamaBuild, type BuildProgress, type LlamaBuild } from "./llama-build.js";
 import { startManagedServer, type ManagedServer } from "./managed-server.js";
 import { ensureTinyModel } from "./model.js";
@@ -67,12 +67,26 @@ export function idleClassRunner(host: EngineHost): string {
 }
 
 /**
- * The command that starts the engine: the binary itself, or with an idle-class runner (chrt's
- * path) `chrt --idle 0` in front of it. chrt execs the binary, so the child's pid stays the
- * engine's own (signals and the watchdog reach it, owned-process.ts).
+ * The command that starts the engine: the binary itself, or with chrt (its path) in front of it:
+ * `chrt --idle 0` for the idle class, `chrt --other 0` for the default class where agentload itself
+ * runs in a real-time class (`--realtime`, or started under chrt), which the engine would otherwise
+ * inherit. chrt execs the binary, so the child's pid stays the engine's own (signals and the
+ * watchdog reach it, owned-process.ts).
  */
-export function engineCommand(serverPath: string, args: string[], chrt: string | null): { command: string; args: string[] } {
-  return chrt === null ? { command: serverPath, args } : { command: chrt, args: ["--idle", "0", serverPath, ...args] };
+export function engineCommand(serverPath: string, args: string[], chrt: string | null, cpuClass: "idle" | "other" = "idle"): { command: string; args: string[] } {
+  return chrt === null ? { command: serverPath, args } : { command: chrt, args: [`--${cpuClass}`, "0", serverPath, ...args] };
+}
+
+/**
+ * chrt's path and the class to start the engine in: the idle class when asked for; the default
+ * class when this process is in a real-time one (else null: the engine inherits the default class).
+ */
+export function engineClass(idleClass: boolean, own: CpuClass | null, path: string | undefined): { chrt: string | null; cpuClass: "idle" | "other" } {
+  if (idleClass) return { chrt: idleClassRunner({ platform: process.platform, path }), cpuClass: "idle" };
+  if (own?.policy !== "fifo" && own?.policy !== "rr") return { chrt: null, cpuClass: "other" };
+  const chrt = chrtOnPath(path);
+  if (!chrt) throw new Error(`agentload runs in the real-time class (${own.policy} ${own.priority}), which the engine would inherit, and no chrt is on the PATH to start it in the default class`);
+  return { chrt, cpuClass: "other" };
 }
 
 /** The command line for llama-server with these options (exported for tests and `engine start --print`). */
@@ -117,7 +131,7 @@ async function resolveBinary(opts: LlamaServerOptions): Promise<{ serverPath: st
 export async function startLlamaServer(opts: LlamaServerOptions = {}): Promise<LlamaServer> {
   const env = opts.env ?? process.env;
   // Before any build: a machine without the idle class says so at once.
-  const chrt = opts.idleClass === true ? idleClassRunner({ platform: process.platform, path: env.PATH }) : null;
+  const { chrt, cpuClass } = engineClass(opts.idleClass === true, ownCpuClass(), env.PATH);
   const { serverPath } = await resolveBinary(opts);
   const modelPath =
     opts.modelPath ??
@@ -137,7 +151,7 @@ export async function startLlamaServer(opts: LlamaServerOptions = {}): Promise<L
     ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
   });
   const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const command = engineCommand(serverPath, args, chrt);
+  const command = engineCommand(serverPath, args, chrt, cpuClass);
   const server = await startManagedServer({
     name: "llama-server",
     command: command.command,
@@ -148,5 +162,5 @@ export async function startLlamaServer(opts: LlamaServerOptions = {}): Promise<L
     readyTimeoutMs: opts.readyTimeoutMs ?? 120_000,
     ...(opts.onLog ? { onLog: opts.onLog } : {}),
   });
-  return { ...server, apiUrl: `${baseUrl}/v1`, model: TINY_MODEL_ALIAS, prefixCache, slots, idleClass: chrt !== null, args };
+  return { ...server, apiUrl: `${baseUrl}/v1`, model: TINY_MODEL_ALIAS, prefixCache, slots, idleClass: chrt !== null && cpuClass === "idle", args };
 }

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { engineCommand, idleClassRunner } from "../../../src/engine/llama-server.js";
+import { engineClass, engineCommand, idleClassRunner } from "../../../src/engine/llama-server.js";
 import { startManagedServer } from "../../../src/engine/managed-server.js";
 import { freePort } from "../../../src/engine/free-port.js";
 import { engineServerOptions } from "../../../src/vitest/server.js";
@@ -23,6 +23,39 @@ describe("engineCommand", () => {
       command: "/usr/bin/chrt",
       args: ["--idle", "0", "/opt/llama-server", "-m", "x.gguf"],
     });
+  });
+});
+
+describe("engineClass: the engine never inherits agentload's real-time class", () => {
+  const withChrt = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), "agentload-chrt-"));
+    writeFileSync(join(dir, "chrt"), "#!/bin/sh\n");
+    chmodSync(join(dir, "chrt"), 0o755);
+    return dir;
+  };
+
+  it("starts the binary itself from the default class, and through chrt --other 0 from a real-time one", () => {
+    const dir = withChrt();
+    expect(engineClass(false, { policy: "other", priority: 0 }, dir)).toEqual({ chrt: null, cpuClass: "other" });
+    expect(engineClass(false, null, dir)).toEqual({ chrt: null, cpuClass: "other" });
+    for (const policy of ["fifo", "rr"] as const) expect(engineClass(false, { policy, priority: 10 }, dir)).toEqual({ chrt: join(dir, "chrt"), cpuClass: "other" });
+    expect(engineCommand("/opt/llama-server", ["-m", "x.gguf"], join(dir, "chrt"), "other")).toEqual({
+      command: join(dir, "chrt"),
+      args: ["--other", "0", "/opt/llama-server", "-m", "x.gguf"],
+    });
+  });
+
+  const idleTitle = "keeps the idle class when asked for, whatever agentload's own class";
+  it.skipIf(process.platform !== "linux")(process.platform === "linux" ? idleTitle : `${idleTitle} (skipped: the idle class is Linux's)`, () => {
+    const dir = withChrt();
+    expect(engineClass(true, { policy: "fifo", priority: 10 }, dir)).toEqual({ chrt: join(dir, "chrt"), cpuClass: "idle" });
+  });
+
+  it("says so when it would inherit a real-time class and no chrt can start it in the default one", () => {
+    const empty = mkdtempSync(join(tmpdir(), "agentload-no-chrt-"));
+    expect(() => engineClass(false, { policy: "fifo", priority: 10 }, empty)).toThrow(
+      "agentload runs in the real-time class (fifo 10), which the engine would inherit, and no chrt is on the PATH to start it in the default class",
+    );
   });
 });
 
