@@ -22,7 +22,10 @@
 // (that stays the floor of a default-class thread) on; the calibration server keeps its own class,
 // and a probe beside the run (--probe) is in SCHED_FIFO too: the floor of a real-time thread.
 //
-// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--precise-wake] [--probe] [--realtime]
+// With --warmup the run has one second more, whose sessions are warm-up (traffic.warmupSessions,
+// `agentload run --warmup`): the summary's lateness leaves them out, as a user's run does.
+//
+// Run: npx tsx benchmarks/dispatch-lateness.ts [requests/s] [seconds] [--server-idle] [--precise-wake] [--probe] [--realtime] [--warmup]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +44,7 @@ const serverIdle = process.argv.includes("--server-idle");
 const preciseWake = process.argv.includes("--precise-wake");
 const probing = process.argv.includes("--probe");
 const realtime = process.argv.includes("--realtime");
+const warmup = process.argv.includes("--warmup");
 const FLOOR_SECONDS = 5;
 
 /** p50, p90, p99, max and the share over 1 ms of lateness values (ms). */
@@ -64,9 +68,9 @@ try {
   const spec = validateSpec({
     name: "dispatch-lateness",
     seed: 1,
-    sessions: RATE * SECONDS,
+    sessions: RATE * SECONDS + (warmup ? RATE : 0),
     agents: [{ name: "single", scaffold: { systemTokens: 200, toolTokens: 0 }, turns: 1, freshInput: 100, output: 16 }],
-    traffic: { mode: "rate", arrivals: { type: "poisson", rate: RATE } },
+    traffic: { mode: "rate", arrivals: { type: "poisson", rate: RATE }, ...(warmup ? { warmupSessions: RATE } : {}) },
     request: { extraBody: { calibration: { chunks: 16, gapMs: 2 } } },
   });
   const gcPauses: number[] = [];
