@@ -63,14 +63,34 @@ const identities = (records: Line[]) =>
  * What `run --workers 2` wrote in `out`: checks its exit and merge line, and returns the merged run
  * folder and the two workers' own run folders (kept beside it in `<name>-workers-<T>/worker-i/`).
  */
-function workersRun(r: { code: number | null; stdout: string; stderr: string }, out: string): { merged: string; shards: string[] } {
-  expect(r.code, r.stderr).toBe(0);
+function workersRun(r: { code: number | null; stdout: string; stderr: string }, out: string, clientMayLag = false): { merged: string; shards: string[] } {
+  if (!clientMayLag) expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain("merged 2 of 2 shards into:");
   const entries = readdirSync(out).sort();
   expect(entries).toHaveLength(2);
   const merged = join(out, entries.find((e) => e.includes("-merged-"))!);
   const workers = join(out, entries.find((e) => e.includes("-workers-"))!);
+  if (clientMayLag) expectValidOrClientLate(r, merged);
   return { merged, shards: [0, 1].map((i) => only(join(workers, `worker-${i}`))) };
+}
+
+/**
+ * A trace replay's verdict: valid (exit 0), or not valid for the client's own lateness only (exit
+ * 4). Replayed untimed, a lane sets up its next session when it frees, and in the run's first
+ * second (code not yet compiled) that made the 3rd latest of 13 dispatches 12-26 ms late on a
+ * quiet machine (the build before session 22 as well: 5 runs, one over the 25 ms limit); beside
+ * CI's other test files it went over the limit. That verdict, naming the client, is right; any
+ * other problem is not.
+ */
+function expectValidOrClientLate(r: { code: number | null; stdout: string; stderr: string }, folder: string): void {
+  const { validity } = summaryOf(folder);
+  if (r.code === 4) {
+    expect(validity.problems.length, r.stdout).toBeGreaterThan(0);
+    for (const p of validity.problems) expect(p, r.stdout).toMatch(/^client (lag|saturated): /);
+  } else {
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(validity).toMatchObject({ valid: true, problems: [] });
+  }
 }
 
 describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on one engine (skipped: dist/ not built; run npm run build)", () => {
@@ -162,17 +182,16 @@ describe.skipIf(!built)(built ? "shards on one engine (the CLI)" : "shards on on
     // untimed (--concurrency 4: lanes 0 and 2 on worker 0, 1 and 3 on worker 1).
     const trace = "fixtures/traces/mooncake-chains.jsonl";
     const one = await runCli(["run", trace, "--url", engine.apiUrl, "--waits", "zero", "--out", join(root, "replay")]);
-    expect(one.code, one.stderr).toBe(0);
+    expectValidOrClientLate(one, only(join(root, "replay")));
     const out = join(root, "replay-workers");
     const r = await runCli(["run", trace, "--url", engine.apiUrl, "--waits", "zero", "--workers", "2", "--start-in", "15s", "--out", out]);
-    const { merged, shards } = workersRun(r, out);
+    const { merged, shards } = workersRun(r, out, true);
     const replay = lines(only(join(root, "replay")));
     expect(replay.length).toBeGreaterThan(10);
     // Each worker sent some of the sessions, and together every request of the replay.
     for (const dir of shards) expect(lines(dir).length).toBeGreaterThan(0);
     expect(identities(shards.flatMap(lines))).toEqual(identities(replay));
     expect(summaryOf(merged).summary.counts).toEqual(summaryOf(only(join(root, "replay"))).summary.counts);
-    expect(summaryOf(merged).validity).toMatchObject({ valid: true, problems: [] });
   }, 120_000);
 
   for (const runtime of ["bun", "deno"] as const) {
