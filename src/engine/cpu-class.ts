@@ -26,7 +26,7 @@ export function chrtOnPath(path: string | undefined): string | null {
   return (path ?? "").split(delimiter).filter((dir) => dir !== "").map((dir) => join(dir, "chrt")).find((p) => existsSync(p)) ?? null;
 }
 
-/** The real-time priority `--realtime` asks for: above none of the kernel's own real-time threads (they run at 50 and up). */
+/** The real-time priority `--realtime` asks for: below the kernel's own real-time threads (interrupt threads run at 50, migration at 99). */
 export const REALTIME_PRIORITY = 10;
 
 /** A process's scheduling class: Linux's policy name and its real-time priority (0 outside the real-time classes). */
