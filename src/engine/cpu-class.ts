@@ -69,9 +69,14 @@ export function realtimeArgs(pid: number, priority: number): string[] {
  * anything starts; returns chrt's path. Whether it is allowed is known only when asked (enterRealtime).
  */
 export function realtimeRunner(host: CpuClassHost): string {
-  if (host.platform !== "linux") throw new Error(`the client's real-time class is Linux's SCHED_FIFO, which ${host.platform} does not have`);
+  return classRunner(host, "the client's real-time class", "SCHED_FIFO");
+}
+
+/** chrt's path for asking for `what` (Linux's `policy`), or an error saying why it cannot be had here (not Linux, no chrt on the PATH). */
+export function classRunner(host: CpuClassHost, what: string, policy: string): string {
+  if (host.platform !== "linux") throw new Error(`${what} is Linux's ${policy}, which ${host.platform} does not have`);
   const chrt = chrtOnPath(host.path);
-  if (!chrt) throw new Error("the client's real-time class needs chrt (util-linux) on the PATH, and none was found");
+  if (!chrt) throw new Error(`${what} needs chrt (util-linux) on the PATH, and none was found`);
   return chrt;
 }
 
@@ -87,9 +92,11 @@ export function enterRealtime(chrt: string, priority = REALTIME_PRIORITY, pid = 
     const why = (done.stderr ?? "").trim().split("\n").pop() ?? "";
     throw new Error(`chrt could not put the client in SCHED_FIFO ${priority} (${why || `exit ${done.status}`}): it needs root or CAP_SYS_NICE`);
   }
-  const now = pid === process.pid ? ownCpuClass() : null;
-  if (pid === process.pid && (now?.policy !== "fifo" || now.priority !== priority)) {
-    throw new Error(`chrt ran, but the client's class is ${now ? `${now.policy} ${now.priority}` : "unknown"}, not fifo ${priority}`);
+  if (pid === process.pid) {
+    const now = ownCpuClass();
+    if (now?.policy !== "fifo" || now.priority !== priority) {
+      throw new Error(`chrt ran, but the client's class is ${now ? `${now.policy} ${now.priority}` : "unknown"}, not fifo ${priority}`);
+    }
   }
   return { policy: "fifo", priority };
 }

@@ -1,7 +1,7 @@
 // The built-in engine: a real llama.cpp `llama-server` on a free loopback port, serving the tiny
 // generated model, with prefix caching on or off. Everything that needs a server and is given no
 // URL (tests, benchmarks, the README's main job) gets one from here.
-import { chrtOnPath, ownCpuClass, type CpuClass } from "./cpu-class.js";
+import { chrtOnPath, classRunner, ownCpuClass, type CpuClass, type CpuClassHost } from "./cpu-class.js";
 import { ensureLlamaBuild, type BuildProgress, type LlamaBuild } from "./llama-build.js";
 import { startManagedServer, type ManagedServer } from "./managed-server.js";
 import { ensureTinyModel } from "./model.js";
@@ -53,17 +53,11 @@ export interface LlamaServer extends ManagedServer {
 }
 
 /** Where the machine runs processes on: the platform and the PATH searched for chrt. */
-export interface EngineHost {
-  platform: string;
-  path: string | undefined;
-}
+export type EngineHost = CpuClassHost;
 
 /** chrt's path, or an error saying why the idle CPU class cannot be had here (not Linux, no chrt on the PATH). */
 export function idleClassRunner(host: EngineHost): string {
-  if (host.platform !== "linux") throw new Error(`the engine's idle CPU class is Linux's SCHED_IDLE, which ${host.platform} does not have`);
-  const chrt = chrtOnPath(host.path);
-  if (!chrt) throw new Error("the engine's idle CPU class needs chrt (util-linux) on the PATH, and none was found");
-  return chrt;
+  return classRunner(host, "the engine's idle CPU class", "SCHED_IDLE");
 }
 
 /**
